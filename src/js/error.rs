@@ -1,0 +1,51 @@
+//! Rust errors as JavaScript `Error`s with a stable `code`.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use crate::error::Error;
+use crate::quiltt::fetch::to_js;
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TS: &str = r#"
+/** What every rejected promise and thrown error of this package is. */
+export interface QuilttReconnectError extends Error {
+  name: "QuilttReconnectError";
+  /** A stable code to branch on. */
+  code: ErrorCode;
+  /** Quiltt's own errors, when the server sent some (payload `errors` or GraphQL `errors`). */
+  errors: QuilttError[];
+  /** The HTTP status, when the failure came with one. */
+  status?: number;
+  /** Plaid Link's success metadata, for failures after Link succeeded (CLOSE_FAILED, NO_PUBLIC_TOKEN). */
+  metadata?: unknown;
+}
+"#;
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Builds the `QuilttReconnectError` JavaScript sees.
+pub(crate) fn to_js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(error.message());
+    js.set_name("QuilttReconnectError");
+    let value = JsValue::from(js);
+    set(&value, "code", &JsValue::from_str(error.code().as_str()));
+    set(
+        &value,
+        "errors",
+        &to_js(error.errors()).unwrap_or_else(|_| js_sys::Array::new().into()),
+    );
+    if let Some(status) = error.status() {
+        set(&value, "status", &JsValue::from(status));
+    }
+    if let Some(metadata) = error.link_metadata() {
+        set(
+            &value,
+            "metadata",
+            &to_js(metadata).unwrap_or(JsValue::NULL),
+        );
+    }
+    value
+}

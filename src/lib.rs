@@ -1,0 +1,48 @@
+//! # quiltt-reconnect
+//!
+//! Repairs broken Quiltt bank connections from the browser. It runs Quiltt's update flow for
+//! Plaid (`connectorPlaidInitialize` → `CONTINUE` or `ACTION_REQUIRED` → Plaid Link in update
+//! mode → `connectorPlaidClose`) and stores custom JSON on a connection (`connectionUpdate`).
+//!
+//! Layers, top to bottom:
+//! - `js`: the `QuilttReconnect` class JavaScript sees (wasm only);
+//! - [`Client`]: the same flow as an async Rust API for Leptos, Yew or Dioxus apps (wasm only);
+//! - [`flow`]: the flow itself, plain async Rust over two seams, [`Transport`] and
+//!   [`LinkLauncher`], unit-tested natively;
+//! - `quiltt` (GraphQL documents, inputs, records) and `plaid` (script, Link handler).
+//!
+//! No error, event or `Debug` output ever holds a session, link, connector or public token.
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod error;
+pub mod flow;
+mod json;
+mod plaid;
+mod quiltt;
+mod secret;
+
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod js;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::{Client, ClientOptions, TokenSource};
+pub use error::{Error, ErrorCode, QuilttError};
+pub use flow::{EventSink, ReconnectEvent, ReconnectResult, Stage};
+#[cfg(target_arch = "wasm32")]
+pub use js::QuilttReconnect;
+pub use json::Json;
+pub use plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
+pub use quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
+pub use quiltt::records::{Account, Connection, ConnectorStatus, Institution, PlaidConnector};
+pub use quiltt::transport::{GraphqlRequest, HttpReply, Transport};
+pub use secret::{ConnectorToken, LinkToken, PublicToken, SessionToken};
+
+/// Quiltt's production GraphQL endpoint, the default.
+pub const DEFAULT_ENDPOINT: &str = "https://api.quiltt.io/v1/graphql";
+/// Plaid's Link script, the default.
+pub const DEFAULT_PLAID_SCRIPT_URL: &str =
+    "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
+/// The default per-request timeout in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;

@@ -1,0 +1,157 @@
+//! The browser transport: `fetch` with a timeout that really aborts the request, and the
+//! session token only in the `Authorization` header.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, Request, RequestInit, Response};
+
+use crate::client::TokenSource;
+use crate::error::{Error, ErrorCode};
+use crate::json::Json;
+use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
+use crate::secret::SessionToken;
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, in windows and workers alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> js_sys::Promise;
+}
+
+/// Browsers refuse `keepalive` bodies above 64 KiB; larger closes go without it.
+const KEEPALIVE_LIMIT: u32 = 60 * 1024;
+
+/// Converts a value to a plain JS value (objects, not `Map`s; `null`, not `undefined`).
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("could not convert a value for JavaScript: {e}"),
+            )
+        })
+}
+
+/// Converts a JS value to [`Json`]; `None` when it holds something JSON can't (a function, a
+/// symbol, a bigint).
+pub(crate) fn from_js(value: JsValue) -> Option<Json> {
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// Posts GraphQL over `fetch`.
+#[derive(Debug)]
+pub(crate) struct FetchTransport {
+    pub endpoint: String,
+    pub token: TokenSource,
+    pub timeout_ms: u32,
+}
+
+fn js_message(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| String::from("unknown error"))
+}
+
+impl FetchTransport {
+    async fn send(
+        &self,
+        request: &GraphqlRequest,
+        token: &SessionToken,
+    ) -> Result<HttpReply, Error> {
+        let js_error = |what: &str, e: JsValue| {
+            Error::new(ErrorCode::Network, format!("{what}: {}", js_message(&e)))
+        };
+        let body = js_sys::JSON::stringify(&to_js(&request.body())?)
+            .map_err(|e| js_error("could not encode the request", e))?;
+        let headers = Headers::new().map_err(|e| js_error("fetch is unavailable", e))?;
+        let bearer = format!("Bearer {}", token.expose_secret());
+        headers
+            .set("Content-Type", "application/json")
+            .and_then(|_| headers.set("Authorization", &bearer))
+            .map_err(|_| {
+                Error::new(
+                    ErrorCode::InvalidInput,
+                    "the session token is not a valid HTTP header value",
+                )
+            })?;
+        let controller = AbortController::new().map_err(|e| js_error("fetch is unavailable", e))?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers);
+        // `keepalive` is not in web-sys's stable `RequestInit` API; it is a plain field in JS.
+        let keepalive = request.keepalive && body.length() <= KEEPALIVE_LIMIT;
+        let _ = js_sys::Reflect::set(
+            &init,
+            &JsValue::from_str("keepalive"),
+            &JsValue::from_bool(keepalive),
+        );
+        init.set_body(&body);
+        init.set_signal(Some(&controller.signal()));
+        let http = Request::new_with_str_and_init(&self.endpoint, &init).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("bad endpoint {}: {}", self.endpoint, js_message(&e)),
+            )
+        })?;
+
+        // The guard aborts the request when the timeout fires; dropping it clears the timer.
+        let timed_out = Rc::new(Cell::new(false));
+        let flag = Rc::clone(&timed_out);
+        let _guard = Timeout::new(self.timeout_ms, move || {
+            flag.set(true);
+            controller.abort();
+        });
+        let failed = |e: JsValue| {
+            if timed_out.get() {
+                Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{} took longer than {} ms and was aborted",
+                        request.operation_name, self.timeout_ms
+                    ),
+                )
+            } else {
+                Error::new(
+                    ErrorCode::Network,
+                    format!(
+                        "could not reach Quiltt at {}: {}",
+                        self.endpoint,
+                        js_message(&e)
+                    ),
+                )
+            }
+        };
+        let response: Response = JsFuture::from(global_fetch(&http))
+            .await
+            .map_err(failed)?
+            .unchecked_into();
+        let status = response.status();
+        let text_promise = response.text().map_err(failed)?;
+        let text = JsFuture::from(text_promise).await.map_err(failed)?;
+        let body = text
+            .as_string()
+            .and_then(|t| js_sys::JSON::parse(&t).ok())
+            .and_then(from_js);
+        Ok(HttpReply { status, body })
+    }
+}
+
+impl Transport for FetchTransport {
+    async fn post(&self, request: &GraphqlRequest) -> Result<HttpReply, Error> {
+        let token = self.token.get().await?;
+        let reply = self.send(request, &token).await?;
+        if reply.status == 401 && self.token.can_refresh() {
+            // A token function is asked once more after a 401, then the request is retried once.
+            let fresh = self.token.get().await?;
+            return self.send(request, &fresh).await;
+        }
+        Ok(reply)
+    }
+}

@@ -1,0 +1,463 @@
+//! The inputs of the three mutations, named as on Quiltt's reference page, with their
+//! validation (run before any request is sent) and their GraphQL `variables`.
+
+use serde::Serialize;
+use tsify::Tsify;
+
+use crate::error::{Error, ErrorCode};
+use crate::json::Json;
+use crate::secret::{ConnectorToken, PublicToken};
+
+/// `ConnectorPlaidInitializeInput`: every field of Quiltt's reference page. Only
+/// `connectionId` is required here; what the schema requires besides (`features`) the server
+/// checks, and its message reaches the caller as a `GRAPHQL` error.
+///
+/// Nested Plaid objects (`accountFilters`, `auth`, `euConfig`, `update`) are passed through as
+/// given.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{ConnectorPlaidInitializeInput, Json};
+///
+/// let mut input = ConnectorPlaidInitializeInput::new("conn_123");
+/// input.features = Some("TRANSACTIONS".into());
+/// input.update = Some(Json::object([("accountSelectionEnabled", Json::Bool(true))]));
+/// assert!(input.validate().is_ok());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorPlaidInitializeInput {
+    /// Plaid account subtype filters (`PlaidLinkTokenAccountFilters`).
+    #[tsify(optional, type = "Record<string, unknown>")]
+    pub account_filters: Option<Json>,
+    /// Android package name (leave empty on the web).
+    #[tsify(optional)]
+    pub android_package_name: Option<String>,
+    /// Auth product options (`PlaidLinkTokenCreateRequestAuth`).
+    #[tsify(optional, type = "Record<string, unknown>")]
+    pub auth: Option<Json>,
+    /// A unique identifier for the client performing the mutation.
+    #[tsify(optional)]
+    pub client_mutation_id: Option<String>,
+    /// The application name Link displays (30 characters at most).
+    #[tsify(optional)]
+    pub client_name: Option<String>,
+    /// The Quiltt connection to repair.
+    pub connection_id: String,
+    /// ISO-3166-1 alpha-2 country codes.
+    #[tsify(optional)]
+    pub country_codes: Option<Vec<String>>,
+    /// EU flow options (`PlaidLinkTokenEUConfig`).
+    #[tsify(optional, type = "Record<string, unknown>")]
+    pub eu_config: Option<Json>,
+    /// The connection feature (`ConnectionFeature!`), e.g. `"TRANSACTIONS"`.
+    #[tsify(optional, type = "ConnectionFeature")]
+    pub features: Option<String>,
+    /// Link's display language (`en`, `fr`, `es`, `nl`, `de`).
+    #[tsify(optional)]
+    pub language: Option<String>,
+    /// The Link customization name from the Plaid Dashboard.
+    #[tsify(optional)]
+    pub link_customization_name: Option<String>,
+    /// Plaid products to use with Link.
+    #[tsify(optional)]
+    pub products: Option<Vec<String>>,
+    /// Update-mode options (`PlaidLinkTokenCreateRequestUpdate`).
+    #[tsify(optional, type = "Record<string, unknown>")]
+    pub update: Option<Json>,
+}
+
+/// The names of every `ConnectorPlaidInitializeInput` field, as sent.
+const INITIALIZE_FIELDS: [&str; 13] = [
+    "accountFilters",
+    "androidPackageName",
+    "auth",
+    "clientMutationId",
+    "clientName",
+    "connectionId",
+    "countryCodes",
+    "euConfig",
+    "features",
+    "language",
+    "linkCustomizationName",
+    "products",
+    "update",
+];
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorCode::InvalidInput, message)
+}
+
+fn optional_string(value: &Json, name: &str) -> Result<Option<String>, Error> {
+    match value {
+        Json::Null => Ok(None),
+        Json::String(s) => Ok(Some(s.clone())),
+        other => Err(invalid(format!(
+            "{name} must be a string, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn optional_object(value: &Json, name: &str) -> Result<Option<Json>, Error> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Object(_) => Ok(Some(value.clone())),
+        other => Err(invalid(format!(
+            "{name} must be an object, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Error> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Json::String(s) => Ok(s.clone()),
+                other => Err(invalid(format!(
+                    "{name}[{i}] must be a string, got {}",
+                    other.type_name()
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        other => Err(invalid(format!(
+            "{name} must be an array of strings, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Checks a connection id: a non-empty string without surrounding whitespace.
+pub(crate) fn check_connection_id(id: &str, name: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(invalid(format!("{name} must be a non-empty string")));
+    }
+    Ok(())
+}
+
+impl ConnectorPlaidInitializeInput {
+    /// An input for `connection_id` with every other field unset.
+    ///
+    /// # Examples
+    /// ```
+    /// let input = quiltt_reconnect::ConnectorPlaidInitializeInput::new("conn_1");
+    /// assert_eq!(input.connection_id, "conn_1");
+    /// ```
+    pub fn new(connection_id: impl Into<String>) -> Self {
+        ConnectorPlaidInitializeInput {
+            connection_id: connection_id.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Reads and checks an input given as JSON (what JavaScript passes), naming the first bad
+    /// field. Unknown fields are refused, so a typo such as `conectionId` is caught; the names in
+    /// `allowed_extra` (such as `signal`) are skipped.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` when the value is not an object, a field has the wrong JSON type, a field
+    /// is unknown, or `connectionId` is missing or empty.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::{ConnectorPlaidInitializeInput, Json};
+    /// let json = Json::object([("connectionId", Json::from("c1")), ("language", Json::from("fr"))]);
+    /// let input = ConnectorPlaidInitializeInput::from_json(&json, &[]).unwrap();
+    /// assert_eq!(input.language.as_deref(), Some("fr"));
+    /// let bad = Json::object([("connectionId", Json::from(3.0))]);
+    /// assert!(ConnectorPlaidInitializeInput::from_json(&bad, &[]).is_err());
+    /// ```
+    pub fn from_json(value: &Json, allowed_extra: &[&str]) -> Result<Self, Error> {
+        let Json::Object(entries) = value else {
+            return Err(invalid(format!(
+                "reconnect() takes an object with a connectionId, got {}",
+                value.type_name()
+            )));
+        };
+        let mut input = ConnectorPlaidInitializeInput::default();
+        let mut has_id = false;
+        for (key, value) in entries {
+            let name = key.as_str();
+            match name {
+                "accountFilters" => input.account_filters = optional_object(value, name)?,
+                "androidPackageName" => input.android_package_name = optional_string(value, name)?,
+                "auth" => input.auth = optional_object(value, name)?,
+                "clientMutationId" => input.client_mutation_id = optional_string(value, name)?,
+                "clientName" => input.client_name = optional_string(value, name)?,
+                "connectionId" => {
+                    input.connection_id = optional_string(value, name)?.unwrap_or_default();
+                    has_id = true;
+                }
+                "countryCodes" => input.country_codes = optional_strings(value, name)?,
+                "euConfig" => input.eu_config = optional_object(value, name)?,
+                "features" => input.features = optional_string(value, name)?,
+                "language" => input.language = optional_string(value, name)?,
+                "linkCustomizationName" => {
+                    input.link_customization_name = optional_string(value, name)?
+                }
+                "products" => input.products = optional_strings(value, name)?,
+                "update" => input.update = optional_object(value, name)?,
+                _ if allowed_extra.contains(&name) => {}
+                _ => {
+                    return Err(invalid(format!(
+                        "unknown field {name:?}; the fields are {}",
+                        INITIALIZE_FIELDS.join(", ")
+                    )))
+                }
+            }
+        }
+        if !has_id {
+            return Err(invalid("connectionId is required".into()));
+        }
+        input.validate()?;
+        Ok(input)
+    }
+
+    /// Checks what the client can check before sending: a non-empty `connectionId`.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` naming the field.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::ConnectorPlaidInitializeInput;
+    /// assert!(ConnectorPlaidInitializeInput::new(" ").validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
+        check_connection_id(&self.connection_id, "connectionId")
+    }
+
+    /// The GraphQL `input` object: every field the caller set, named as on the reference page.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::ConnectorPlaidInitializeInput;
+    /// let json = ConnectorPlaidInitializeInput::new("c1").to_json();
+    /// assert_eq!(json.get("connectionId").and_then(|v| v.as_str()), Some("c1"));
+    /// assert!(json.get("language").is_none());
+    /// ```
+    pub fn to_json(&self) -> Json {
+        let strings = |v: &Vec<String>| Json::Array(v.iter().cloned().map(Json::String).collect());
+        let fields: [(&str, Option<Json>); 13] = [
+            ("accountFilters", self.account_filters.clone()),
+            (
+                "androidPackageName",
+                self.android_package_name.clone().map(Json::String),
+            ),
+            ("auth", self.auth.clone()),
+            (
+                "clientMutationId",
+                self.client_mutation_id.clone().map(Json::String),
+            ),
+            ("clientName", self.client_name.clone().map(Json::String)),
+            (
+                "connectionId",
+                Some(Json::String(self.connection_id.clone())),
+            ),
+            ("countryCodes", self.country_codes.as_ref().map(strings)),
+            ("euConfig", self.eu_config.clone()),
+            ("features", self.features.clone().map(Json::String)),
+            ("language", self.language.clone().map(Json::String)),
+            (
+                "linkCustomizationName",
+                self.link_customization_name.clone().map(Json::String),
+            ),
+            ("products", self.products.as_ref().map(strings)),
+            ("update", self.update.clone()),
+        ];
+        Json::object(fields.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))))
+    }
+}
+
+/// `ConnectorPlaidCloseInput`: what `connectorPlaidClose` takes after Link's `onSuccess`.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectorPlaidCloseInput {
+    pub client_mutation_id: Option<String>,
+    pub connector_token: ConnectorToken,
+    pub metadata: Json,
+    pub public_token: PublicToken,
+}
+
+impl ConnectorPlaidCloseInput {
+    pub(crate) fn to_json(&self) -> Json {
+        let mut fields = vec![
+            (
+                "connectorToken",
+                Json::from(self.connector_token.expose_secret()),
+            ),
+            ("metadata", self.metadata.clone()),
+            ("publicToken", Json::from(self.public_token.expose_secret())),
+        ];
+        if let Some(id) = &self.client_mutation_id {
+            fields.insert(0, ("clientMutationId", Json::from(id.as_str())));
+        }
+        Json::object(fields)
+    }
+}
+
+/// `ConnectionUpdateInput`: stores custom JSON on a connection.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{ConnectionUpdateInput, Json};
+/// let input = ConnectionUpdateInput::new("conn_1", Json::object([("tier", Json::from("gold"))]));
+/// assert!(input.validate().is_ok());
+/// assert!(ConnectionUpdateInput::new("conn_1", Json::from("x")).validate().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectionUpdateInput {
+    /// A unique identifier for the client performing the mutation.
+    pub client_mutation_id: Option<String>,
+    /// The connection's id.
+    pub id: String,
+    /// The metadata to store: a JSON object.
+    pub metadata: Json,
+}
+
+impl ConnectionUpdateInput {
+    /// An update of `id`'s metadata.
+    pub fn new(id: impl Into<String>, metadata: Json) -> Self {
+        ConnectionUpdateInput {
+            client_mutation_id: None,
+            id: id.into(),
+            metadata,
+        }
+    }
+
+    /// Checks the id is non-empty and the metadata is an object.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` naming the field.
+    pub fn validate(&self) -> Result<(), Error> {
+        check_connection_id(&self.id, "connectionId")?;
+        if !self.metadata.is_object() {
+            return Err(invalid(format!(
+                "metadata must be a plain object, got {}",
+                self.metadata.type_name()
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn to_json(&self) -> Json {
+        let mut fields = vec![
+            ("id", Json::from(self.id.as_str())),
+            ("metadata", self.metadata.clone()),
+        ];
+        if let Some(id) = &self.client_mutation_id {
+            fields.insert(0, ("clientMutationId", Json::from(id.as_str())));
+        }
+        Json::object(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Json {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn every_field_is_read_and_sent_back_with_its_name() {
+        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},
+            "androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},
+            "clientMutationId":"m1","clientName":"Acme","connectionId":"c1",
+            "countryCodes":["US","CA"],"euConfig":{"headless":false},"features":"TRANSACTIONS",
+            "language":"fr","linkCustomizationName":"blue","products":["transactions"],
+            "update":{"accountSelectionEnabled":true}}"#;
+        let source = json(text);
+        let input = ConnectorPlaidInitializeInput::from_json(&source, &[]).unwrap();
+        let sent = input.to_json();
+        for name in INITIALIZE_FIELDS {
+            assert_eq!(sent.get(name), source.get(name), "field {name}");
+        }
+    }
+
+    #[test]
+    fn nulls_are_treated_as_absent_and_omitted() {
+        let input = ConnectorPlaidInitializeInput::from_json(
+            &json(r#"{"connectionId":"c","language":null}"#),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(input.language, None);
+        assert_eq!(input.to_json(), json(r#"{"connectionId":"c"}"#));
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let cases = [
+            (r#"{"connectionId":1}"#, "connectionId must be a string"),
+            (
+                r#"{"connectionId":"c","countryCodes":"US"}"#,
+                "countryCodes must be an array",
+            ),
+            (
+                r#"{"connectionId":"c","countryCodes":["US",2]}"#,
+                "countryCodes[1] must be a string",
+            ),
+            (
+                r#"{"connectionId":"c","update":true}"#,
+                "update must be an object",
+            ),
+            (
+                r#"{"connectionId":"c","features":["X"]}"#,
+                "features must be a string",
+            ),
+            (
+                r#"{"connectionId":""}"#,
+                "connectionId must be a non-empty string",
+            ),
+            (r#"{"language":"en"}"#, "connectionId is required"),
+            (r#"{"conectionId":"c"}"#, "unknown field \"conectionId\""),
+            (r#"[1]"#, "takes an object"),
+        ];
+        for (text, expected) in cases {
+            let err = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidInput);
+            assert!(
+                err.message().contains(expected),
+                "{text}: {}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn allowed_extra_fields_are_skipped() {
+        let j = json(r#"{"connectionId":"c","signal":{}}"#);
+        assert!(ConnectorPlaidInitializeInput::from_json(&j, &["signal"]).is_ok());
+        assert!(ConnectorPlaidInitializeInput::from_json(&j, &[]).is_err());
+    }
+
+    #[test]
+    fn close_and_update_inputs_carry_their_fields() {
+        let close = ConnectorPlaidCloseInput {
+            client_mutation_id: Some("m".into()),
+            connector_token: ConnectorToken::new("ct"),
+            metadata: json(r#"{"a":1}"#),
+            public_token: PublicToken::new("pt"),
+        };
+        assert_eq!(
+            close.to_json(),
+            json(
+                r#"{"clientMutationId":"m","connectorToken":"ct","metadata":{"a":1},"publicToken":"pt"}"#
+            )
+        );
+        let update = ConnectionUpdateInput::new("c", json(r#"{"k":[1]}"#));
+        assert_eq!(update.to_json(), json(r#"{"id":"c","metadata":{"k":[1]}}"#));
+        assert!(ConnectionUpdateInput::new("", json("{}"))
+            .validate()
+            .is_err());
+        assert!(ConnectionUpdateInput::new("c", json("[]"))
+            .validate()
+            .is_err());
+    }
+}

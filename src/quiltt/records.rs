@@ -1,0 +1,293 @@
+//! The records the mutations return, decoded from JSON with errors that name the bad field.
+
+use serde::Serialize;
+use tsify::Tsify;
+
+use crate::error::{Error, ErrorCode};
+use crate::json::Json;
+use crate::secret::{ConnectorToken, LinkToken};
+
+fn bad(path: &str, what: &str) -> Error {
+    Error::new(
+        ErrorCode::BadResponse,
+        format!("unexpected response from Quiltt: {path} {what}"),
+    )
+}
+
+/// Reads a required string field.
+pub(crate) fn required_str<'a>(obj: &'a Json, key: &str, path: &str) -> Result<&'a str, Error> {
+    match obj.get(key) {
+        Some(Json::String(s)) => Ok(s),
+        Some(other) => Err(bad(
+            &format!("{path}.{key}"),
+            &format!("is {}, expected a string", other.type_name()),
+        )),
+        None => Err(bad(&format!("{path}.{key}"), "is missing")),
+    }
+}
+
+/// Reads an optional string field (`null` or absent is `None`).
+pub(crate) fn optional_str(obj: &Json, key: &str, path: &str) -> Result<Option<String>, Error> {
+    match obj.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(bad(
+            &format!("{path}.{key}"),
+            &format!("is {}, expected a string", other.type_name()),
+        )),
+    }
+}
+
+/// `ConnectorStatus`: what initialize says about the connection.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::ConnectorStatus;
+/// assert_eq!(ConnectorStatus::parse("CONTINUE"), Some(ConnectorStatus::Continue));
+/// assert_eq!(ConnectorStatus::parse("SOMETHING_NEW"), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectorStatus {
+    /// The connection is already repaired; no user action.
+    Continue,
+    /// The user must go through Plaid Link in update mode.
+    ActionRequired,
+}
+
+impl ConnectorStatus {
+    /// Parses Quiltt's enum value; `None` for values this version does not know.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "CONTINUE" => Some(ConnectorStatus::Continue),
+            "ACTION_REQUIRED" => Some(ConnectorStatus::ActionRequired),
+            _ => None,
+        }
+    }
+}
+
+/// `PlaidConnector`: the record of `connectorPlaidInitialize`.
+///
+/// The link and connector tokens stay inside the bridge: they are skipped when the record is
+/// handed to JavaScript, and `Debug` redacts them.
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(missing_as_null)]
+pub struct PlaidConnector {
+    /// `CONTINUE` or `ACTION_REQUIRED`.
+    pub connector_status: ConnectorStatus,
+    /// Quiltt's connector token (kept out of JavaScript results).
+    #[serde(skip)]
+    #[tsify(type = "never")]
+    pub connector_token: Option<ConnectorToken>,
+    /// When the link token expires (ISO-8601).
+    pub expiration: Option<String>,
+    /// The Plaid Link token (kept out of JavaScript results).
+    #[serde(skip)]
+    #[tsify(type = "never")]
+    pub link_token: Option<LinkToken>,
+    /// Plaid's request id, for support.
+    pub request_id: Option<String>,
+}
+
+impl PlaidConnector {
+    pub(crate) fn decode(record: &Json) -> Result<Self, Error> {
+        const PATH: &str = "connectorPlaidInitialize.record";
+        if !record.is_object() {
+            return Err(bad(
+                PATH,
+                &format!("is {}, expected an object", record.type_name()),
+            ));
+        }
+        let status = required_str(record, "connectorStatus", PATH)?;
+        let connector_status = ConnectorStatus::parse(status).ok_or_else(|| {
+            bad(
+                &format!("{PATH}.connectorStatus"),
+                &format!("is {status:?}, which this version does not handle (expected CONTINUE or ACTION_REQUIRED)"),
+            )
+        })?;
+        Ok(PlaidConnector {
+            connector_status,
+            connector_token: optional_str(record, "connectorToken", PATH)?.map(ConnectorToken::new),
+            expiration: optional_str(record, "expiration", PATH)?,
+            link_token: optional_str(record, "linkToken", PATH)?.map(LinkToken::new),
+            request_id: optional_str(record, "requestId", PATH)?,
+        })
+    }
+}
+
+/// An account of a connection.
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+pub struct Account {
+    /// Quiltt's account id.
+    pub id: String,
+    /// The account's display name.
+    pub name: String,
+}
+
+/// The institution behind a connection.
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct Institution {
+    /// The institution's name.
+    pub name: String,
+    /// Its logo as a base64 PNG, where Quiltt has one.
+    pub logo: Option<String>,
+}
+
+/// `ConnectionType`: a Quiltt connection as the close and update mutations return it.
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct Connection {
+    /// The connection's id.
+    pub id: String,
+    /// The connection's status (`SYNCED`, `ERROR_REPAIRABLE`, ...), where selected.
+    pub status: Option<String>,
+    /// The custom metadata stored on the connection.
+    #[tsify(type = "Record<string, unknown> | null")]
+    pub metadata: Json,
+    /// The connection's accounts.
+    pub accounts: Vec<Account>,
+    /// The institution, where known.
+    pub institution: Option<Institution>,
+}
+
+impl Connection {
+    pub(crate) fn decode(record: &Json, path: &str) -> Result<Self, Error> {
+        if !record.is_object() {
+            return Err(bad(
+                path,
+                &format!("is {}, expected an object", record.type_name()),
+            ));
+        }
+        let accounts = match record.get("accounts") {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let p = format!("{path}.accounts[{i}]");
+                    Ok(Account {
+                        id: required_str(a, "id", &p)?.to_owned(),
+                        name: required_str(a, "name", &p)?.to_owned(),
+                    })
+                })
+                .collect::<Result<_, Error>>()?,
+            Some(other) => {
+                return Err(bad(
+                    &format!("{path}.accounts"),
+                    &format!("is {}, expected an array", other.type_name()),
+                ))
+            }
+        };
+        let institution = match record.get("institution") {
+            None | Some(Json::Null) => None,
+            Some(inst) => {
+                let p = format!("{path}.institution");
+                Some(Institution {
+                    name: required_str(inst, "name", &p)?.to_owned(),
+                    logo: optional_str(inst, "logo", &p)?,
+                })
+            }
+        };
+        Ok(Connection {
+            id: required_str(record, "id", path)?.to_owned(),
+            status: optional_str(record, "status", path)?,
+            metadata: record.get("metadata").cloned().unwrap_or_default(),
+            accounts,
+            institution,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Json {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn decodes_a_documented_connector() {
+        let c = PlaidConnector::decode(&json(
+            r#"{"connectorStatus":"ACTION_REQUIRED","connectorToken":"ct","expiration":"2026-11-25T09:00:00Z","linkToken":"lt","requestId":"r"}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.connector_status, ConnectorStatus::ActionRequired);
+        assert_eq!(c.link_token.unwrap().expose_secret(), "lt");
+        assert_eq!(c.connector_token.unwrap().expose_secret(), "ct");
+        assert_eq!(c.request_id.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn connector_problems_are_bad_response_errors_naming_the_field() {
+        let cases = [
+            ("[]", "record is array"),
+            ("{}", "connectorStatus is missing"),
+            (r#"{"connectorStatus":5}"#, "connectorStatus is number"),
+            (
+                r#"{"connectorStatus":"WAIT"}"#,
+                "is \"WAIT\", which this version does not handle",
+            ),
+            (
+                r#"{"connectorStatus":"CONTINUE","linkToken":3}"#,
+                "linkToken is number",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = PlaidConnector::decode(&json(text)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::BadResponse);
+            assert!(
+                err.message().contains(expected),
+                "{text}: {}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn serializing_a_connector_leaves_the_tokens_out() {
+        let c = PlaidConnector::decode(&json(
+            r#"{"connectorStatus":"CONTINUE","connectorToken":"ct-secret","linkToken":"lt-secret"}"#,
+        ))
+        .unwrap();
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(!text.contains("secret"), "{text}");
+        assert!(!format!("{c:?}").contains("secret"));
+        assert!(text.contains("\"connectorStatus\":\"CONTINUE\""));
+    }
+
+    #[test]
+    fn decodes_connections_and_names_bad_fields() {
+        let c = Connection::decode(
+            &json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":1},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":"iVBOR"}}"#),
+            "x.record",
+        )
+        .unwrap();
+        assert_eq!(c.accounts[0].name, "Checking");
+        assert_eq!(c.institution.unwrap().logo.as_deref(), Some("iVBOR"));
+        let minimal = Connection::decode(&json(r#"{"id":"c1"}"#), "x").unwrap();
+        assert!(minimal.accounts.is_empty() && minimal.metadata.is_null());
+        for (text, expected) in [
+            (r#"{"id":"c1","accounts":{}}"#, "x.accounts is object"),
+            (
+                r#"{"id":"c1","accounts":[{"id":"a"}]}"#,
+                "x.accounts[0].name is missing",
+            ),
+            (
+                r#"{"id":"c1","institution":{"logo":null}}"#,
+                "x.institution.name is missing",
+            ),
+            (r#"{"accounts":[]}"#, "x.id is missing"),
+            ("null", "x is null"),
+        ] {
+            let err = Connection::decode(&json(text), "x").unwrap_err();
+            assert!(
+                err.message().contains(expected),
+                "{text}: {}",
+                err.message()
+            );
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! The real bridge against the real sandbox in headless Chromium, through the JavaScript class.
+//! `cargo xtask test` starts the sandbox and passes its URL in `QUILTT_SANDBOX_URL` at build
+//! time. Each test seeds connections of its own, so tests don't depend on each other.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Promise, Reflect, JSON};
+use quiltt_reconnect::QuilttReconnect;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{RequestInit, Response};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SANDBOX: &str = match option_env!("QUILTT_SANDBOX_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8787",
+};
+const SESSION_TOKEN: &str = "sandbox-session-token";
+
+fn url(path: &str) -> String {
+    format!("{SANDBOX}{path}")
+}
+
+fn json(text: &str) -> JsValue {
+    JSON::parse(text).expect("test JSON parses")
+}
+
+fn get(value: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(value.clone(), |v, key| {
+        Reflect::get(&v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
+fn text(value: &JsValue, path: &str) -> Option<String> {
+    get(value, path).as_string()
+}
+
+fn stringify(value: &JsValue) -> String {
+    JSON::stringify(value).map(String::from).unwrap_or_default()
+}
+
+/// Calls an admin endpoint of the sandbox and returns its JSON answer.
+async fn admin(method: &str, path: &str, body: Option<&str>) -> JsValue {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let window = web_sys::window().unwrap();
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url(path), &init))
+        .await
+        .expect("the sandbox answers")
+        .unchecked_into();
+    assert!(
+        response.ok(),
+        "{method} {path} answered {}",
+        response.status()
+    );
+    JsFuture::from(response.json().unwrap())
+        .await
+        .unwrap_or(JsValue::NULL)
+}
+
+async fn seed(id: &str, status: &str, mode: &str) {
+    let body = format!(r#"{{"id":"{id}","status":"{status}","linkBehavior":{{"mode":"{mode}"}}}}"#);
+    admin("POST", "/__sandbox/seed", Some(&body)).await;
+}
+
+/// The GraphQL requests the sandbox saw for `connection_id`, in order (the sandbox resolves a
+/// close's connection from its connector token).
+async fn requests_for(connection_id: &str) -> Vec<JsValue> {
+    let all = admin("GET", "/__sandbox/requests", None).await;
+    Array::from(&all)
+        .iter()
+        .filter(|r| text(r, "connectionId").as_deref() == Some(connection_id))
+        .collect()
+}
+
+fn operations(requests: &[JsValue]) -> Vec<String> {
+    requests
+        .iter()
+        .filter_map(|r| text(r, "operation"))
+        .collect()
+}
+
+/// Builds an instance whose events are collected into the returned array.
+fn bridge(token: &str) -> (QuilttReconnect, Array) {
+    let events = Array::new();
+    let push: Function = Reflect::get(&events, &"push".into())
+        .unwrap()
+        .unchecked_into();
+    let on_event = push.bind0(&events);
+    let options = json(&format!(
+        r#"{{"token":"{token}","endpoint":"{}","plaidScriptUrl":"{}","timeoutMs":10000}}"#,
+        url("/v1/graphql"),
+        url("/link/v2/stable/link-initialize.js")
+    ));
+    Reflect::set(&options, &"onEvent".into(), &on_event).unwrap();
+    (
+        QuilttReconnect::new(options).expect("valid options"),
+        events,
+    )
+}
+
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+fn stages(events: &Array) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| text(e, "type").as_deref() == Some("progress"))
+        .filter_map(|e| text(&e, "stage"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn continue_resolves_repaired_and_never_opens_link() {
+    seed("b_continue", "SYNCED", "success").await;
+    let (bridge, events) = bridge(SESSION_TOKEN);
+    let result = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_continue","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect("resolves");
+    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_eq!(
+        text(&result, "connector.connectorStatus").as_deref(),
+        Some("CONTINUE")
+    );
+    assert!(
+        get(&result, "connector.linkToken").is_undefined(),
+        "tokens stay inside the bridge"
+    );
+    assert_eq!(stages(&events), ["initializing", "done"]);
+    assert_eq!(
+        operations(&requests_for("b_continue").await),
+        ["connectorPlaidInitialize"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair() {
+    seed("b_success", "ERROR_REPAIRABLE", "success").await;
+    let (bridge, events) = bridge(SESSION_TOKEN);
+    let result = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_success","features":"TRANSACTIONS","clientMutationId":"mut-1","update":{"accountSelectionEnabled":true}}"#,
+    )))
+    .await
+    .expect("resolves");
+    assert_eq!(
+        text(&result, "outcome").as_deref(),
+        Some("reconnected"),
+        "{}",
+        stringify(&result)
+    );
+    assert_eq!(text(&result, "connection.id").as_deref(), Some("b_success"));
+    assert_eq!(
+        text(&result, "connection.status").as_deref(),
+        Some("SYNCED")
+    );
+    assert!(Array::from(&get(&result, "connection.accounts")).length() > 0);
+    assert!(text(&result, "connection.institution.logo").is_some_and(|l| l.starts_with("iVBOR")));
+
+    let stored = admin("GET", "/__sandbox/connections/b_success", None).await;
+    assert_eq!(text(&stored, "status").as_deref(), Some("SYNCED"));
+
+    let requests = requests_for("b_success").await;
+    assert_eq!(
+        operations(&requests),
+        ["connectorPlaidInitialize", "connectorPlaidClose"]
+    );
+    let close = get(&requests[1], "variables.input");
+    assert_eq!(text(&close, "clientMutationId").as_deref(), Some("mut-1"));
+    assert!(text(&close, "publicToken").is_some_and(|t| t.starts_with("public-")));
+    assert!(
+        get(&close, "metadata.institution.name").is_string(),
+        "Link's metadata is passed to close"
+    );
+
+    assert_eq!(
+        stages(&events),
+        [
+            "initializing",
+            "link_loading",
+            "link_open",
+            "closing",
+            "done"
+        ]
+    );
+    let plaid: Vec<String> = events
+        .iter()
+        .filter(|e| text(e, "type").as_deref() == Some("plaid"))
+        .filter_map(|e| text(&e, "name"))
+        .collect();
+    assert!(
+        plaid.iter().any(|n| n == "OPEN"),
+        "Plaid's events pass through: {plaid:?}"
+    );
+    assert!(plaid.iter().any(|n| n == "HANDOFF"), "{plaid:?}");
+    let everything = format!("{} {}", stringify(&result), stringify(&events));
+    for secret in [text(&close, "publicToken"), text(&close, "connectorToken")]
+        .into_iter()
+        .flatten()
+    {
+        assert!(
+            !everything.contains(&secret),
+            "a token leaked into the result or events"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_initialize_field_reaches_the_server_named_as_documented() {
+    seed("b_fields", "SYNCED", "success").await;
+    let input = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"androidPackageName":"com.example","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m-2","clientName":"Acme","connectionId":"b_fields","countryCodes":["US"],"euConfig":{"headless":false},"features":"TRANSACTIONS","language":"en","linkCustomizationName":"default","products":["transactions"],"update":{"accountSelectionEnabled":true}}"#;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let result = settle(bridge.reconnect(json(input)))
+        .await
+        .expect("resolves");
+    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    let sent = get(&requests_for("b_fields").await[0], "variables.input");
+    let expected = json(input);
+    for key in js_sys::Object::keys(expected.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap();
+        assert_eq!(
+            stringify(&get(&sent, &key)),
+            stringify(&get(&expected, &key)),
+            "field {key}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn exit_without_error_resolves_exited_and_sends_no_close() {
+    seed("b_exit", "ERROR_REPAIRABLE", "exit").await;
+    let (bridge, events) = bridge(SESSION_TOKEN);
+    let result = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_exit","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect("resolves");
+    assert_eq!(text(&result, "outcome").as_deref(), Some("exited"));
+    assert!(get(&result, "error").is_null());
+    assert!(get(&result, "metadata").is_object());
+    assert_eq!(
+        operations(&requests_for("b_exit").await),
+        ["connectorPlaidInitialize"]
+    );
+    assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
+    let stored = admin("GET", "/__sandbox/connections/b_exit", None).await;
+    assert_eq!(text(&stored, "status").as_deref(), Some("ERROR_REPAIRABLE"));
+}
+
+#[wasm_bindgen_test]
+async fn exit_with_error_carries_plaids_error() {
+    seed("b_exit_error", "ERROR_REPAIRABLE", "exit_error").await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let result = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_exit_error","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect("resolves");
+    assert_eq!(text(&result, "outcome").as_deref(), Some("exited"));
+    assert_eq!(
+        text(&result, "error.error_code").as_deref(),
+        Some("ITEM_LOGIN_REQUIRED")
+    );
+    assert_eq!(
+        text(&result, "error.error_type").as_deref(),
+        Some("ITEM_ERROR")
+    );
+    assert_eq!(
+        operations(&requests_for("b_exit_error").await),
+        ["connectorPlaidInitialize"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unknown_connection_rejects_with_quiltts_errors() {
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let error = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_does_not_exist","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect_err("rejects");
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(text(&error, "code").as_deref(), Some("MUTATION_FAILED"));
+    assert_eq!(text(&error, "errors.0.code").as_deref(), Some("NOT_FOUND"));
+    assert!(text(&error, "message").is_some_and(|m| m.contains("not found")));
+}
+
+#[wasm_bindgen_test]
+async fn bad_session_token_rejects_unauthorized_and_keeps_the_token_out() {
+    let (bridge, _) = bridge("wrong-session-token-123");
+    let error = settle(bridge.reconnect(json(
+        r#"{"connectionId":"conn_healthy","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect_err("rejects");
+    assert_eq!(text(&error, "code").as_deref(), Some("UNAUTHORIZED"));
+    assert_eq!(get(&error, "status").as_f64(), Some(401.0));
+    let seen = format!(
+        "{} {}",
+        text(&error, "message").unwrap_or_default(),
+        stringify(&error)
+    );
+    assert!(!seen.contains("wrong-session-token-123"));
+}
+
+#[wasm_bindgen_test]
+async fn missing_features_reaches_the_caller_as_the_servers_validation_message() {
+    seed("b_no_features", "SYNCED", "success").await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let error = settle(bridge.reconnect(json(r#"{"connectionId":"b_no_features"}"#)))
+        .await
+        .expect_err("rejects");
+    assert_eq!(text(&error, "code").as_deref(), Some("GRAPHQL"));
+    assert!(
+        text(&error, "message").is_some_and(|m| m.contains("features")),
+        "{:?}",
+        text(&error, "message")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_refused_before_any_request() {
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    for input in [
+        r#"{"connectionId":""}"#,
+        r#"{"connectionId":"b_bad","countryCodes":"US"}"#,
+        r#"{"conectionId":"b_bad"}"#,
+        "42",
+    ] {
+        let error = settle(bridge.reconnect(json(input)))
+            .await
+            .expect_err("rejects");
+        assert_eq!(
+            text(&error, "code").as_deref(),
+            Some("INVALID_INPUT"),
+            "{input}"
+        );
+    }
+    assert!(requests_for("b_bad").await.is_empty());
+    let error = settle(bridge.update_metadata("b_bad".into(), json("[1,2]")))
+        .await
+        .expect_err("rejects");
+    assert_eq!(text(&error, "code").as_deref(), Some("INVALID_INPUT"));
+    assert!(QuilttReconnect::new(json(r#"{"token":""}"#)).is_err());
+    assert!(QuilttReconnect::new(json(r#"{"token":"t","timeoutMs":-1}"#)).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn update_metadata_round_trips_through_the_sandbox() {
+    seed("b_metadata", "SYNCED", "success").await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let metadata = r#"{"tier":"gold","tags":["a","b"],"nested":{"n":1.5,"ok":true,"none":null}}"#;
+    let connection = settle(bridge.update_metadata("b_metadata".into(), json(metadata)))
+        .await
+        .expect("resolves");
+    assert_eq!(text(&connection, "id").as_deref(), Some("b_metadata"));
+    assert_eq!(
+        stringify(&get(&connection, "metadata")),
+        stringify(&json(metadata))
+    );
+    let stored = admin("GET", "/__sandbox/connections/b_metadata", None).await;
+    assert_eq!(
+        stringify(&get(&stored, "metadata")),
+        stringify(&json(metadata))
+    );
+    let sent = get(&requests_for("b_metadata").await[0], "variables.input");
+    assert_eq!(text(&sent, "id").as_deref(), Some("b_metadata"));
+}
+
+#[wasm_bindgen_test]
+async fn close_failure_rejects_close_failed_with_links_metadata_and_no_token() {
+    seed("b_close_fails", "ERROR_REPAIRABLE", "success").await;
+    admin(
+        "POST",
+        "/__sandbox/faults",
+        Some(r#"{"connectorPlaidClose":{"status":500,"times":1}}"#),
+    )
+    .await;
+    let (bridge, events) = bridge(SESSION_TOKEN);
+    let error = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_close_fails","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect_err("rejects");
+    admin("DELETE", "/__sandbox/faults", None).await;
+    assert_eq!(text(&error, "code").as_deref(), Some("CLOSE_FAILED"));
+    assert!(
+        get(&error, "metadata.institution").is_object(),
+        "Link's metadata is kept for the app"
+    );
+    let requests = requests_for("b_close_fails").await;
+    assert_eq!(
+        operations(&requests),
+        ["connectorPlaidInitialize", "connectorPlaidClose"]
+    );
+    let close = get(&requests[1], "variables.input");
+    let seen = format!(
+        "{} {} {}",
+        text(&error, "message").unwrap_or_default(),
+        stringify(&error),
+        stringify(&events)
+    );
+    for secret in [text(&close, "publicToken"), text(&close, "connectorToken")]
+        .into_iter()
+        .flatten()
+    {
+        assert!(!seen.contains(&secret), "a token leaked");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_plaid_script_is_loaded_once_for_two_instances() {
+    seed("b_twice_a", "ERROR_REPAIRABLE", "success").await;
+    seed("b_twice_b", "ERROR_REPAIRABLE", "exit").await;
+    let (first, _) = bridge(SESSION_TOKEN);
+    let (second, _) = bridge(SESSION_TOKEN);
+    let (a, b, p) = (
+        first.reconnect(json(
+            r#"{"connectionId":"b_twice_a","features":"TRANSACTIONS"}"#,
+        )),
+        second.reconnect(json(
+            r#"{"connectionId":"b_twice_b","features":"TRANSACTIONS"}"#,
+        )),
+        second.preload(),
+    );
+    assert_eq!(
+        text(&settle(a).await.expect("first resolves"), "outcome").as_deref(),
+        Some("reconnected")
+    );
+    assert_eq!(
+        text(&settle(b).await.expect("second resolves"), "outcome").as_deref(),
+        Some("exited")
+    );
+    settle(p).await.expect("preload resolves");
+    let loads = admin("GET", "/__sandbox/script-loads", None).await;
+    let count = get(&loads, "count").as_f64().or_else(|| loads.as_f64());
+    assert_eq!(count, Some(1.0), "script loads: {}", stringify(&loads));
+    let tags = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .query_selector_all("script[src*='link-initialize.js']")
+        .unwrap();
+    assert_eq!(tags.length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_response_is_an_error_and_the_instance_keeps_working() {
+    seed("b_malformed", "SYNCED", "success").await;
+    admin(
+        "POST",
+        "/__sandbox/faults",
+        Some(r#"{"connectorPlaidInitialize":{"malformed":true,"times":1}}"#),
+    )
+    .await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let input = r#"{"connectionId":"b_malformed","features":"TRANSACTIONS"}"#;
+    let error = settle(bridge.reconnect(json(input)))
+        .await
+        .expect_err("rejects");
+    admin("DELETE", "/__sandbox/faults", None).await;
+    assert_eq!(text(&error, "code").as_deref(), Some("BAD_RESPONSE"));
+    let again = settle(bridge.reconnect(json(input)))
+        .await
+        .expect("the same instance works afterwards");
+    assert_eq!(text(&again, "outcome").as_deref(), Some("repaired"));
+}
