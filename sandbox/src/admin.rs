@@ -1,0 +1,163 @@
+//! Admin endpoints under `/__sandbox/` (no auth): reset, seed, inspect, faults, config.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::store::SeedRequest;
+use crate::Shared;
+
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/__sandbox/health", get(health))
+        .route("/__sandbox/reset", post(reset))
+        .route("/__sandbox/connections", get(connections))
+        .route("/__sandbox/connections/{id}", get(connection))
+        .route("/__sandbox/seed", post(seed))
+        .route("/__sandbox/requests", get(requests).delete(clear_requests))
+        .route(
+            "/__sandbox/faults",
+            get(faults).post(set_faults).delete(clear_faults),
+        )
+        .route("/__sandbox/config", get(config).post(set_config))
+        .route("/__sandbox/script-loads", get(script_loads))
+        .route("/__sandbox/schema.graphql", get(schema))
+}
+
+/// A `400`/`404` JSON error: `{ "error": "..." }`.
+pub(crate) fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// Parses a JSON body (empty = `{}`); the error is a readable message for a 400.
+pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "ok": true }))
+}
+
+async fn reset(State(shared): State<Shared>) -> Json<Value> {
+    let app = &shared.app;
+    app.store().reset();
+    app.faults().clear();
+    app.requests().clear();
+    app.script_loads.store(0, Ordering::SeqCst);
+    Json(json!({ "ok": true }))
+}
+
+async fn connections(State(shared): State<Shared>) -> Json<Value> {
+    Json(json!(shared.app.store().connections()))
+}
+
+async fn connection(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+    match shared.app.store().connection(&id) {
+        Some(c) => Json(json!(c)).into_response(),
+        None => admin_error(
+            StatusCode::NOT_FOUND,
+            format!("Connection {id} was not found"),
+        ),
+    }
+}
+
+async fn seed(State(shared): State<Shared>, body: Bytes) -> Response {
+    let req: SeedRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
+    };
+    match shared.app.store().seed(req) {
+        Ok(c) => Json(json!(c)).into_response(),
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn requests(State(shared): State<Shared>) -> Json<Value> {
+    Json(json!(shared.app.requests().entries()))
+}
+
+async fn clear_requests(State(shared): State<Shared>) -> Json<Value> {
+    shared.app.requests().clear();
+    Json(json!({ "ok": true }))
+}
+
+async fn faults(State(shared): State<Shared>) -> Json<Value> {
+    Json(shared.app.faults().snapshot())
+}
+
+async fn set_faults(State(shared): State<Shared>, body: Bytes) -> Response {
+    let value: Value = match parse_body(&body) {
+        Ok(v) => v,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
+    };
+    let mut faults = shared.app.faults();
+    match faults.merge(value) {
+        Ok(()) => Json(faults.snapshot()).into_response(),
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn clear_faults(State(shared): State<Shared>) -> Json<Value> {
+    shared.app.faults().clear();
+    Json(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigBody {
+    #[serde(default)]
+    link_token_ttl_secs: Option<f64>,
+}
+
+fn config_json(shared: &Shared) -> Value {
+    json!({ "linkTokenTtlSecs": shared.app.store().link_token_ttl().as_secs_f64() })
+}
+
+async fn config(State(shared): State<Shared>) -> Json<Value> {
+    Json(config_json(&shared))
+}
+
+async fn set_config(State(shared): State<Shared>, body: Bytes) -> Response {
+    let req: ConfigBody = match parse_body(&body) {
+        Ok(r) => r,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
+    };
+    if let Some(secs) = req.link_token_ttl_secs {
+        match Duration::try_from_secs_f64(secs) {
+            Ok(ttl) => shared.app.store().set_link_token_ttl(ttl),
+            Err(_) => {
+                return admin_error(
+                    StatusCode::BAD_REQUEST,
+                    "linkTokenTtlSecs must be a non-negative number",
+                )
+            }
+        }
+    }
+    Json(config_json(&shared)).into_response()
+}
+
+async fn script_loads(State(shared): State<Shared>) -> Json<Value> {
+    Json(json!({ "count": shared.app.script_loads.load(Ordering::SeqCst) }))
+}
+
+async fn schema(State(shared): State<Shared>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        shared.schema.sdl(),
+    )
+        .into_response()
+}

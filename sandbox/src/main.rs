@@ -1,0 +1,124 @@
+//! `quiltt-sandbox`: runs the local Quiltt API and Plaid Link stand-in on 127.0.0.1.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use quiltt_sandbox::{SandboxConfig, DEFAULT_SESSION_TOKEN, GRAPHQL_PATH, LINK_SCRIPT_PATH};
+
+/// A local stand-in for Quiltt's GraphQL API and Plaid Link.
+#[derive(Parser, Debug)]
+#[command(name = "quiltt-sandbox", version, about)]
+struct Cli {
+    /// Port on 127.0.0.1; 0 picks a free port.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// Accepted `Authorization: Bearer` session token.
+    #[arg(long, default_value = DEFAULT_SESSION_TOKEN)]
+    session_token: String,
+    /// Lifetime of link tokens, in seconds.
+    #[arg(long, default_value_t = 1800)]
+    link_token_ttl_secs: u64,
+    /// Directory served at `/` (the demo page).
+    #[arg(long, value_name = "DIR")]
+    www: Option<PathBuf>,
+    /// Directory served at `/pkg/` (the built npm package).
+    #[arg(long, value_name = "DIR")]
+    pkg: Option<PathBuf>,
+    /// Send a strict Content-Security-Policy header with HTML pages.
+    #[arg(long)]
+    csp: bool,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    eprintln!("quiltt-sandbox: shutting down");
+}
+
+fn check_dir(flag: &str, dir: &Option<PathBuf>) -> Result<(), String> {
+    match dir {
+        Some(d) if !d.is_dir() => Err(format!("{flag} {}: not a directory", d.display())),
+        _ => Ok(()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = check_dir("--www", &cli.www).and(check_dir("--pkg", &cli.pkg)) {
+        eprintln!("quiltt-sandbox: {e}");
+        return ExitCode::from(2);
+    }
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "quiltt-sandbox: cannot listen on 127.0.0.1:{}: {e}",
+                cli.port
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("quiltt-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = format!("http://{addr}");
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {base}");
+        let _ = writeln!(out, "graphql: {base}{GRAPHQL_PATH}");
+        let _ = writeln!(out, "link script: {base}{LINK_SCRIPT_PATH}");
+        if cli.www.is_some() {
+            let _ = writeln!(out, "demo: {base}/");
+        } else {
+            let _ = writeln!(out, "demo: {base}/ (no --www given: an index page)");
+        }
+        if cli.pkg.is_some() {
+            let _ = writeln!(out, "pkg: {base}/pkg/");
+        }
+        let _ = writeln!(out, "admin: {base}/__sandbox/connections");
+        if cli.session_token == DEFAULT_SESSION_TOKEN {
+            let _ = writeln!(out, "session token: {DEFAULT_SESSION_TOKEN} (default)");
+        } else {
+            let _ = writeln!(out, "session token: (custom, from --session-token)");
+        }
+        let _ = out.flush();
+    }
+    let config = SandboxConfig {
+        session_token: cli.session_token,
+        link_token_ttl: Duration::from_secs(cli.link_token_ttl_secs),
+        www_dir: cli.www,
+        pkg_dir: cli.pkg,
+        csp: cli.csp,
+    };
+    match quiltt_sandbox::serve(listener, config, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quiltt-sandbox: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

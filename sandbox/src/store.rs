@@ -1,0 +1,756 @@
+//! The in-memory state of the sandbox: connections, and the Plaid-like token rules.
+//!
+//! Token rules, as Plaid and Quiltt apply them:
+//! - `connectorPlaidInitialize` on a broken connection mints a link token and a connector token,
+//!   bound to each other and to the connection; the link token expires after the configured TTL.
+//! - The Link stand-in mints a public token when Link succeeds, bound to that link token.
+//! - `connectorPlaidClose` accepts a public token once, only with the connector token of the
+//!   same initialize, and only before the link token expired; it repairs the connection.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::util::{logo_png, random_id};
+
+/// The state of a connection, as Quiltt reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(name = "ConnectionStatus")]
+pub enum ConnectionStatus {
+    /// The connection is being created.
+    Initializing,
+    /// Data is being synchronised.
+    Syncing,
+    /// Healthy: data is up to date.
+    Synced,
+    /// The provider is being upgraded.
+    Upgrading,
+    /// The connection is being disconnected.
+    Disconnecting,
+    /// The connection was disconnected.
+    Disconnected,
+    /// Broken; the user can repair it (for example new credentials): update mode is needed.
+    ErrorRepairable,
+    /// Broken by a service error.
+    ErrorService,
+    /// Broken by a provider error.
+    ErrorProvider,
+    /// Broken by an institution error.
+    ErrorInstitution,
+}
+
+impl ConnectionStatus {
+    /// Whether `connectorPlaidInitialize` answers `CONTINUE` (no user action needed).
+    pub fn is_healthy(self) -> bool {
+        matches!(
+            self,
+            Self::Synced | Self::Syncing | Self::Initializing | Self::Upgrading
+        )
+    }
+}
+
+/// A financial institution.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Institution {
+    /// Plaid's institution id, e.g. `ins_56`.
+    pub institution_id: String,
+    /// Display name.
+    pub name: String,
+    /// Base64-encoded PNG.
+    pub logo: String,
+}
+
+impl Institution {
+    /// An institution with a generated logo in `color`.
+    pub fn new(institution_id: &str, name: &str, color: [u8; 3]) -> Self {
+        Self {
+            institution_id: institution_id.to_owned(),
+            name: name.to_owned(),
+            logo: base64::engine::general_purpose::STANDARD.encode(logo_png(color)),
+        }
+    }
+}
+
+/// An account of a connection.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Account id.
+    #[serde(default)]
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Last digits of the account number.
+    #[serde(default)]
+    pub mask: Option<String>,
+    /// Plaid account type (`depository`, `credit`, `loan`, `investment`).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Plaid account subtype (`checking`, `savings`, `credit card`, ...).
+    #[serde(default)]
+    pub subtype: Option<String>,
+}
+
+/// A Quiltt connection.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    /// Connection id.
+    pub id: String,
+    /// Current status.
+    pub status: ConnectionStatus,
+    /// The institution.
+    pub institution: Institution,
+    /// The accounts.
+    pub accounts: Vec<Account>,
+    /// Custom metadata stored with `connectionUpdate` (a JSON object) or null.
+    pub metadata: Option<Value>,
+    /// How the Link stand-in behaves for this connection (`{ "mode": "success" }`, ...).
+    pub link_behavior: Option<Value>,
+}
+
+/// Body of `POST /__sandbox/seed`: creates or replaces one connection.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedRequest {
+    /// Connection id.
+    pub id: String,
+    /// Status; default `ERROR_REPAIRABLE`.
+    #[serde(default)]
+    pub status: Option<ConnectionStatus>,
+    /// Institution; default First Platypus Bank.
+    #[serde(default)]
+    pub institution: Option<SeedInstitution>,
+    /// Accounts; default a checking and a savings account.
+    #[serde(default)]
+    pub accounts: Option<Vec<Account>>,
+    /// Initial metadata (a JSON object) or null.
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    /// Link stand-in behaviour for this connection.
+    #[serde(default)]
+    pub link_behavior: Option<Value>,
+}
+
+/// Institution part of a [`SeedRequest`].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedInstitution {
+    /// Display name.
+    pub name: String,
+    /// Plaid institution id; derived from the name when absent.
+    #[serde(default)]
+    pub institution_id: Option<String>,
+    /// Base64 PNG; generated when absent.
+    #[serde(default)]
+    pub logo: Option<String>,
+}
+
+/// A failed Plaid-like operation: a stable code and a message without any token value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaidFailure {
+    /// Stable code, e.g. `INVALID_PUBLIC_TOKEN`.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl PlaidFailure {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn not_found(id: &str) -> Self {
+        Self::new("NOT_FOUND", format!("Connection {id} was not found"))
+    }
+}
+
+/// Result of a successful `connectorPlaidInitialize`.
+#[derive(Clone, Debug)]
+pub enum InitializeOutcome {
+    /// The connection is healthy: no Link session needed.
+    Continue,
+    /// Link must be opened with this link token.
+    ActionRequired {
+        /// The new link token.
+        link_token: String,
+        /// The connector token to pass to `connectorPlaidClose`.
+        connector_token: String,
+        /// When the link token expires.
+        expiration: SystemTime,
+    },
+}
+
+/// A Link session as the stand-in script sees it.
+#[derive(Clone, Debug)]
+pub struct LinkSessionView {
+    /// The connection the link token was minted for.
+    pub connection: Connection,
+    /// The request id of the initialize that minted it.
+    pub request_id: String,
+}
+
+#[derive(Clone, Debug)]
+struct LinkTokenRecord {
+    connector_token: String,
+    connection_id: String,
+    expires_at: SystemTime,
+    request_id: String,
+}
+
+#[derive(Clone, Debug)]
+struct PublicTokenRecord {
+    link_token: String,
+    used: bool,
+}
+
+/// All mutable sandbox state.
+#[derive(Debug)]
+pub struct Store {
+    connections: BTreeMap<String, Connection>,
+    link_tokens: HashMap<String, LinkTokenRecord>,
+    /// connector token → link token
+    connector_tokens: HashMap<String, String>,
+    public_tokens: HashMap<String, PublicTokenRecord>,
+    default_ttl: Duration,
+    ttl: Duration,
+}
+
+impl Store {
+    /// A store with the seed connections and the given link token lifetime.
+    pub fn new(link_token_ttl: Duration) -> Self {
+        Self {
+            connections: seed_connections(),
+            link_tokens: HashMap::new(),
+            connector_tokens: HashMap::new(),
+            public_tokens: HashMap::new(),
+            default_ttl: link_token_ttl,
+            ttl: link_token_ttl,
+        }
+    }
+
+    /// The connection a connector token was minted for, if the token is known.
+    pub fn connection_of_connector_token(&self, connector_token: &str) -> Option<String> {
+        let link_token = self.connector_tokens.get(connector_token)?;
+        self.link_tokens
+            .get(link_token)
+            .map(|record| record.connection_id.clone())
+    }
+
+    /// Restores the seed connections, forgets every token and the TTL override.
+    pub fn reset(&mut self) {
+        *self = Self::new(self.default_ttl);
+    }
+
+    /// The current link token lifetime.
+    pub fn link_token_ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Changes the link token lifetime for tokens minted from now on.
+    pub fn set_link_token_ttl(&mut self, ttl: Duration) {
+        self.ttl = ttl;
+    }
+
+    /// All connections, ordered by id.
+    pub fn connections(&self) -> Vec<Connection> {
+        self.connections.values().cloned().collect()
+    }
+
+    /// One connection.
+    pub fn connection(&self, id: &str) -> Option<Connection> {
+        self.connections.get(id).cloned()
+    }
+
+    /// Creates or replaces a connection.
+    pub fn seed(&mut self, req: SeedRequest) -> Result<Connection, String> {
+        if req.id.trim().is_empty() {
+            return Err("id must not be empty".into());
+        }
+        if let Some(m) = &req.metadata {
+            if !(m.is_object() || m.is_null()) {
+                return Err("metadata must be a JSON object".into());
+            }
+        }
+        let institution = match req.institution {
+            Some(i) => {
+                let derived = format!(
+                    "ins_{}",
+                    i.name
+                        .to_ascii_lowercase()
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect::<String>()
+                );
+                let mut inst = Institution::new(
+                    i.institution_id.as_deref().unwrap_or(&derived),
+                    &i.name,
+                    color_for(&i.name),
+                );
+                if let Some(logo) = i.logo {
+                    inst.logo = logo;
+                }
+                inst
+            }
+            None => Institution::new("ins_109508", "First Platypus Bank", [0x1f, 0x6f, 0x4a]),
+        };
+        let accounts = req.accounts.unwrap_or_else(|| {
+            vec![
+                account("", "Plaid Checking", "0000", "depository", "checking"),
+                account("", "Plaid Saving", "1111", "depository", "savings"),
+            ]
+        });
+        let accounts = accounts
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut a)| {
+                if a.id.is_empty() {
+                    a.id = format!("acct_{}_{}", req.id, i + 1);
+                }
+                a
+            })
+            .collect();
+        let connection = Connection {
+            id: req.id.clone(),
+            status: req.status.unwrap_or(ConnectionStatus::ErrorRepairable),
+            institution,
+            accounts,
+            metadata: req.metadata.filter(|m| !m.is_null()),
+            link_behavior: req.link_behavior,
+        };
+        self.connections.insert(req.id, connection.clone());
+        Ok(connection)
+    }
+
+    /// `connectorPlaidInitialize` in update mode for `connection_id`.
+    pub fn initialize(
+        &mut self,
+        connection_id: Option<&str>,
+        request_id: &str,
+    ) -> Result<InitializeOutcome, PlaidFailure> {
+        let Some(id) = connection_id else {
+            return Err(PlaidFailure::new(
+                "NOT_FOUND",
+                "Connection was not found: connectionId is required in update mode",
+            ));
+        };
+        let connection = self
+            .connections
+            .get(id)
+            .ok_or_else(|| PlaidFailure::not_found(id))?;
+        if connection.status.is_healthy() {
+            return Ok(InitializeOutcome::Continue);
+        }
+        let link_token = random_id("link-sandbox");
+        let connector_token = random_id("connector-sandbox");
+        let expiration = SystemTime::now() + self.ttl;
+        self.link_tokens.insert(
+            link_token.clone(),
+            LinkTokenRecord {
+                connector_token: connector_token.clone(),
+                connection_id: id.to_owned(),
+                expires_at: expiration,
+                request_id: request_id.to_owned(),
+            },
+        );
+        self.connector_tokens
+            .insert(connector_token.clone(), link_token.clone());
+        Ok(InitializeOutcome::ActionRequired {
+            link_token,
+            connector_token,
+            expiration,
+        })
+    }
+
+    fn live_link_token(&self, link_token: &str) -> Result<&LinkTokenRecord, PlaidFailure> {
+        let record = self
+            .link_tokens
+            .get(link_token)
+            .ok_or_else(|| PlaidFailure::new("INVALID_LINK_TOKEN", "The link token is invalid"))?;
+        if SystemTime::now() >= record.expires_at {
+            return Err(PlaidFailure::new(
+                "INVALID_LINK_TOKEN",
+                "The link token has expired",
+            ));
+        }
+        Ok(record)
+    }
+
+    /// What the Link stand-in needs to show a session for `link_token`.
+    pub fn link_session(&self, link_token: &str) -> Result<LinkSessionView, PlaidFailure> {
+        let record = self.live_link_token(link_token)?;
+        let connection = self
+            .connections
+            .get(&record.connection_id)
+            .cloned()
+            .ok_or_else(|| PlaidFailure::not_found(&record.connection_id))?;
+        Ok(LinkSessionView {
+            connection,
+            request_id: record.request_id.clone(),
+        })
+    }
+
+    /// Link succeeded: mints a public token bound to `link_token`.
+    pub fn mint_public_token(
+        &mut self,
+        link_token: &str,
+    ) -> Result<(String, LinkSessionView), PlaidFailure> {
+        let view = self.link_session(link_token)?;
+        let public_token = random_id("public-sandbox");
+        self.public_tokens.insert(
+            public_token.clone(),
+            PublicTokenRecord {
+                link_token: link_token.to_owned(),
+                used: false,
+            },
+        );
+        Ok((public_token, view))
+    }
+
+    /// `connectorPlaidClose`: exchanges the public token and repairs the connection.
+    pub fn close(
+        &mut self,
+        connector_token: &str,
+        public_token: &str,
+    ) -> Result<Connection, PlaidFailure> {
+        if !self.connector_tokens.contains_key(connector_token) {
+            return Err(PlaidFailure::new(
+                "INVALID_CONNECTOR_TOKEN",
+                "The connector token is invalid: call connectorPlaidInitialize first",
+            ));
+        }
+        let public = self.public_tokens.get(public_token).ok_or_else(|| {
+            PlaidFailure::new(
+                "INVALID_PUBLIC_TOKEN",
+                "The public token is invalid: pass the public token from Plaid Link's onSuccess",
+            )
+        })?;
+        let record = self.link_tokens.get(&public.link_token).ok_or_else(|| {
+            PlaidFailure::new("INVALID_PUBLIC_TOKEN", "The public token is invalid")
+        })?;
+        if record.connector_token != connector_token {
+            return Err(PlaidFailure::new(
+                "INVALID_CONNECTOR_TOKEN",
+                "The connector token does not belong to the Link session that produced the public token",
+            ));
+        }
+        if public.used {
+            return Err(PlaidFailure::new(
+                "PUBLIC_TOKEN_ALREADY_USED",
+                "The public token was already exchanged; a public token can be used once",
+            ));
+        }
+        if SystemTime::now() >= record.expires_at {
+            return Err(PlaidFailure::new(
+                "EXPIRED",
+                "The Link session has expired: initialize again",
+            ));
+        }
+        let connection_id = record.connection_id.clone();
+        let connection = self
+            .connections
+            .get_mut(&connection_id)
+            .ok_or_else(|| PlaidFailure::not_found(&connection_id))?;
+        connection.status = ConnectionStatus::Synced;
+        let repaired = connection.clone();
+        if let Some(p) = self.public_tokens.get_mut(public_token) {
+            p.used = true;
+        }
+        Ok(repaired)
+    }
+
+    /// Sets (`Some(Some(object))`), clears (`Some(None)`) or keeps (`None`) the metadata.
+    pub fn update_metadata(
+        &mut self,
+        id: &str,
+        metadata: Option<Option<Value>>,
+    ) -> Result<Connection, String> {
+        let connection = self
+            .connections
+            .get_mut(id)
+            .ok_or_else(|| format!("Connection {id} was not found"))?;
+        match metadata {
+            None => {}
+            Some(None) | Some(Some(Value::Null)) => connection.metadata = None,
+            Some(Some(v)) if v.is_object() => connection.metadata = Some(v),
+            Some(Some(_)) => return Err("metadata must be a JSON object".into()),
+        }
+        Ok(connection.clone())
+    }
+
+    /// Breaks a connection (default `ERROR_REPAIRABLE`) so it needs repair.
+    pub fn set_status(&mut self, id: &str, status: ConnectionStatus) -> Result<Connection, String> {
+        let connection = self
+            .connections
+            .get_mut(id)
+            .ok_or_else(|| format!("Connection {id} was not found"))?;
+        connection.status = status;
+        Ok(connection.clone())
+    }
+}
+
+fn account(id: &str, name: &str, mask: &str, kind: &str, subtype: &str) -> Account {
+    Account {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        mask: Some(mask.to_owned()),
+        kind: Some(kind.to_owned()),
+        subtype: Some(subtype.to_owned()),
+    }
+}
+
+fn color_for(name: &str) -> [u8; 3] {
+    let h = crate::util::crc32(name.as_bytes()).to_be_bytes();
+    [h[0] / 2 + 40, h[1] / 2 + 40, h[2] / 2 + 40]
+}
+
+fn seed_connections() -> BTreeMap<String, Connection> {
+    let conn = |id: &str, status, institution, accounts| Connection {
+        id: String::from(id),
+        status,
+        institution,
+        accounts,
+        metadata: None,
+        link_behavior: None,
+    };
+    let list = vec![
+        conn(
+            "conn_healthy",
+            ConnectionStatus::Synced,
+            Institution::new("ins_127989", "Bank of America", [0xe3, 0x18, 0x37]),
+            vec![
+                account(
+                    "acct_boa_checking",
+                    "Adv Plus Banking",
+                    "4321",
+                    "depository",
+                    "checking",
+                ),
+                account(
+                    "acct_boa_credit",
+                    "Customized Cash Rewards",
+                    "8812",
+                    "credit",
+                    "credit card",
+                ),
+            ],
+        ),
+        conn(
+            "conn_login_required",
+            ConnectionStatus::ErrorRepairable,
+            Institution::new("ins_128026", "Capital One", [0x00, 0x4a, 0x79]),
+            vec![
+                account(
+                    "acct_cap1_checking",
+                    "360 Checking",
+                    "1180",
+                    "depository",
+                    "checking",
+                ),
+                account(
+                    "acct_cap1_savings",
+                    "360 Performance Savings",
+                    "2291",
+                    "depository",
+                    "savings",
+                ),
+            ],
+        ),
+        conn(
+            "conn_chase_checking",
+            ConnectionStatus::ErrorRepairable,
+            Institution::new("ins_56", "Chase", [0x11, 0x7a, 0xca]),
+            vec![account(
+                "acct_chase_total",
+                "Chase Total Checking",
+                "0042",
+                "depository",
+                "checking",
+            )],
+        ),
+        conn(
+            "conn_wells_fargo",
+            ConnectionStatus::Synced,
+            Institution::new("ins_127991", "Wells Fargo", [0xd7, 0x1e, 0x28]),
+            vec![
+                account(
+                    "acct_wf_checking",
+                    "Everyday Checking",
+                    "7731",
+                    "depository",
+                    "checking",
+                ),
+                account(
+                    "acct_wf_savings",
+                    "Way2Save Savings",
+                    "5510",
+                    "depository",
+                    "savings",
+                ),
+                account(
+                    "acct_wf_card",
+                    "Active Cash Card",
+                    "9902",
+                    "credit",
+                    "credit card",
+                ),
+            ],
+        ),
+        conn(
+            "conn_credit_union",
+            ConnectionStatus::ErrorRepairable,
+            Institution::new(
+                "ins_100103",
+                "Navy Federal Credit Union",
+                [0x00, 0x2f, 0x6c],
+            ),
+            vec![
+                account(
+                    "acct_nfcu_checking",
+                    "Free EasyStart Checking",
+                    "3087",
+                    "depository",
+                    "checking",
+                ),
+                account(
+                    "acct_nfcu_savings",
+                    "Share Savings",
+                    "3001",
+                    "depository",
+                    "savings",
+                ),
+                account(
+                    "acct_nfcu_card",
+                    "cashRewards Credit Card",
+                    "6620",
+                    "credit",
+                    "credit card",
+                ),
+                account("acct_nfcu_auto", "New Auto Loan", "7415", "loan", "auto"),
+            ],
+        ),
+        conn(
+            "conn_service_error",
+            ConnectionStatus::ErrorService,
+            Institution::new("ins_10", "American Express", [0x00, 0x6f, 0xcf]),
+            vec![account(
+                "acct_amex_gold",
+                "Gold Card",
+                "1005",
+                "credit",
+                "credit card",
+            )],
+        ),
+    ];
+    list.into_iter().map(|c| (c.id.clone(), c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        Store::new(Duration::from_secs(60))
+    }
+
+    fn action_required(s: &mut Store, id: &str) -> (String, String) {
+        match s.initialize(Some(id), "req") {
+            Ok(InitializeOutcome::ActionRequired {
+                link_token,
+                connector_token,
+                ..
+            }) => (link_token, connector_token),
+            other => panic!("expected ACTION_REQUIRED, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn healthy_continues_and_broken_needs_action() {
+        let mut s = store();
+        assert!(matches!(
+            s.initialize(Some("conn_healthy"), "r"),
+            Ok(InitializeOutcome::Continue)
+        ));
+        let (link, connector) = action_required(&mut s, "conn_login_required");
+        assert!(link.starts_with("link-sandbox-"));
+        assert!(connector.starts_with("connector-sandbox-"));
+    }
+
+    #[test]
+    fn unknown_and_missing_ids_are_not_found() {
+        let mut s = store();
+        let err = s.initialize(Some("nope"), "r").unwrap_err();
+        assert_eq!(err.code, "NOT_FOUND");
+        assert_eq!(err.message, "Connection nope was not found");
+        assert_eq!(s.initialize(None, "r").unwrap_err().code, "NOT_FOUND");
+    }
+
+    #[test]
+    fn close_repairs_once() {
+        let mut s = store();
+        let (link, connector) = action_required(&mut s, "conn_login_required");
+        let (public, _) = s.mint_public_token(&link).unwrap();
+        let c = s.close(&connector, &public).unwrap();
+        assert_eq!(c.status, ConnectionStatus::Synced);
+        let again = s.close(&connector, &public).unwrap_err();
+        assert_eq!(again.code, "PUBLIC_TOKEN_ALREADY_USED");
+        assert!(!again.message.contains(&public));
+    }
+
+    #[test]
+    fn close_rejects_foreign_connector_token_and_unknown_tokens() {
+        let mut s = store();
+        let (link, _) = action_required(&mut s, "conn_login_required");
+        let (_, other_connector) = action_required(&mut s, "conn_chase_checking");
+        let (public, _) = s.mint_public_token(&link).unwrap();
+        assert_eq!(
+            s.close(&other_connector, &public).unwrap_err().code,
+            "INVALID_CONNECTOR_TOKEN"
+        );
+        assert_eq!(
+            s.close("x", &public).unwrap_err().code,
+            "INVALID_CONNECTOR_TOKEN"
+        );
+        assert_eq!(
+            s.close(&other_connector, "public-x").unwrap_err().code,
+            "INVALID_PUBLIC_TOKEN"
+        );
+    }
+
+    #[test]
+    fn expired_link_token_fails() {
+        let mut s = store();
+        s.set_link_token_ttl(Duration::ZERO);
+        let (link, _) = action_required(&mut s, "conn_login_required");
+        assert_eq!(
+            s.link_session(&link).unwrap_err().code,
+            "INVALID_LINK_TOKEN"
+        );
+        assert!(s.mint_public_token(&link).is_err());
+        s.reset();
+        assert_eq!(s.link_token_ttl(), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn metadata_must_be_an_object() {
+        let mut s = store();
+        let c = s
+            .update_metadata("conn_healthy", Some(Some(serde_json::json!({"a": 1}))))
+            .unwrap();
+        assert_eq!(c.metadata, Some(serde_json::json!({"a": 1})));
+        assert!(s
+            .update_metadata("conn_healthy", Some(Some(serde_json::json!([1]))))
+            .unwrap_err()
+            .contains("must be a JSON object"));
+        let kept = s.update_metadata("conn_healthy", None).unwrap();
+        assert!(kept.metadata.is_some());
+    }
+}

@@ -1,0 +1,290 @@
+//! Admin endpoints: request log, reset, seed, inspection, Link stand-in endpoints, CORS.
+
+mod common;
+
+use common::{Sb, INITIALIZE_DOC};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn request_log_records_operations_variables_status_and_auth() {
+    let sb = Sb::start().await;
+    let variables = json!({ "input": { "connectionId": "conn_healthy", "features": "TRANSACTIONS", "extra": [1, 2] } });
+    let body = json!({ "query": INITIALIZE_DOC, "operationName": "ConnectorPlaidInitialize", "variables": variables });
+    sb.post_graphql(None, body.clone()).await;
+    sb.post_graphql(Some("Bearer wrong-token-value"), body.clone())
+        .await;
+    sb.post_graphql(Some("Bearer sandbox-session-token"), body.clone())
+        .await;
+    sb.gql(
+        common::UPDATE_DOC,
+        json!({ "input": { "id": "conn_healthy", "metadata": { "k": "v" } } }),
+    )
+    .await;
+
+    let log = sb.admin_get("/__sandbox/requests").await;
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 4, "{log}");
+    assert_eq!(entries[0]["operation"], "connectorPlaidInitialize");
+    assert_eq!(entries[0]["operationName"], "ConnectorPlaidInitialize");
+    assert_eq!(entries[0]["authorization"], "missing");
+    assert_eq!(entries[0]["status"], 401);
+    assert_eq!(entries[1]["authorization"], "wrong");
+    assert_eq!(entries[2]["authorization"], "present");
+    assert_eq!(entries[2]["status"], 200);
+    // Variables as received (even a field the schema does not know).
+    assert_eq!(entries[2]["variables"], variables);
+    assert_eq!(entries[3]["operation"], "connectionUpdate");
+    assert_eq!(entries[3]["variables"]["input"]["metadata"]["k"], "v");
+    let text = log.to_string();
+    assert!(!text.contains("sandbox-session-token"));
+    assert!(!text.contains("wrong-token-value"));
+
+    sb.admin_delete("/__sandbox/requests").await;
+    assert_eq!(sb.admin_get("/__sandbox/requests").await, json!([]));
+}
+
+#[tokio::test]
+async fn non_json_and_non_graphql_bodies_are_400() {
+    let sb = Sb::start().await;
+    let resp = sb
+        .client
+        .post(sb.url("/v1/graphql"))
+        .header("Authorization", "Bearer sandbox-session-token")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    let resp = sb
+        .post_graphql(Some("Bearer sandbox-session-token"), json!({ "nope": 1 }))
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn seeded_connections_are_listed() {
+    let sb = Sb::start().await;
+    let list = sb.admin_get("/__sandbox/connections").await;
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 5);
+    let find = |id: &str| list.iter().find(|c| c["id"] == id).cloned().unwrap();
+    assert_eq!(find("conn_healthy")["status"], "SYNCED");
+    assert_eq!(find("conn_login_required")["status"], "ERROR_REPAIRABLE");
+    assert_eq!(find("conn_chase_checking")["institution"]["name"], "Chase");
+    assert_eq!(find("conn_wells_fargo")["status"], "SYNCED");
+    let cu = find("conn_credit_union");
+    assert_eq!(cu["institution"]["name"], "Navy Federal Credit Union");
+    assert_eq!(cu["accounts"].as_array().unwrap().len(), 4);
+    for c in list {
+        let n = c["accounts"].as_array().unwrap().len();
+        assert!((1..=4).contains(&n));
+        for a in c["accounts"].as_array().unwrap() {
+            assert!(a["name"].is_string() && a["mask"].is_string() && a["type"].is_string());
+        }
+    }
+    let one = sb.admin_get("/__sandbox/connections/conn_healthy").await;
+    assert_eq!(one["institution"]["name"], "Bank of America");
+    let resp = sb
+        .client
+        .get(sb.url("/__sandbox/connections/conn_nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn seed_creates_and_replaces_connections() {
+    let sb = Sb::start().await;
+    let created = sb
+        .admin_post(
+            "/__sandbox/seed",
+            json!({
+                "id": "conn_test_seed",
+                "status": "ERROR_REPAIRABLE",
+                "institution": { "name": "Ally Bank" },
+                "accounts": [{ "name": "Online Savings", "mask": "9876", "type": "depository", "subtype": "savings" }],
+                "linkBehavior": { "mode": "success", "delayMs": 10 }
+            }),
+        )
+        .await;
+    assert_eq!(created["id"], "conn_test_seed");
+    assert_eq!(created["accounts"][0]["id"], "acct_conn_test_seed_1");
+    assert_eq!(created["linkBehavior"]["mode"], "success");
+    let payload = sb.initialize("conn_test_seed").await;
+    assert_eq!(payload["record"]["connectorStatus"], "ACTION_REQUIRED");
+    let link_token = payload["record"]["linkToken"].as_str().unwrap();
+    let session = sb
+        .admin_get(&format!("/__sandbox/link/session?token={link_token}"))
+        .await;
+    assert_eq!(session["valid"], true);
+    assert_eq!(session["errorCode"], Value::Null);
+    assert_eq!(session["institution"]["name"], "Ally Bank");
+    assert_eq!(session["accounts"][0]["mask"], "9876");
+    assert_eq!(session["accounts"][0]["verification_status"], Value::Null);
+    assert_eq!(session["behavior"]["mode"], "success");
+
+    // Replace: healthy now; defaults for institution and accounts.
+    let replaced = sb
+        .admin_post(
+            "/__sandbox/seed",
+            json!({ "id": "conn_test_seed", "status": "SYNCED" }),
+        )
+        .await;
+    assert_eq!(replaced["status"], "SYNCED");
+    assert_eq!(replaced["institution"]["name"], "First Platypus Bank");
+    assert_eq!(replaced["accounts"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        sb.initialize("conn_test_seed").await["record"]["connectorStatus"],
+        "CONTINUE"
+    );
+
+    for bad in [
+        json!({ "status": "SYNCED" }),
+        json!({ "id": "x", "status": "BROKEN" }),
+        json!({ "id": "x", "metadata": [1] }),
+    ] {
+        let resp = sb
+            .client
+            .post(sb.url("/__sandbox/seed"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn link_session_and_success_shapes() {
+    let sb = Sb::start().await;
+    let invalid = sb
+        .admin_get("/__sandbox/link/session?token=link-sandbox-nope")
+        .await;
+    assert_eq!(invalid["valid"], false);
+    assert_eq!(invalid["errorCode"], "INVALID_LINK_TOKEN");
+    assert_eq!(invalid["institution"], Value::Null);
+
+    let (link_token, _) = sb.tokens("conn_chase_checking").await;
+    let body = sb
+        .admin_post(
+            "/__sandbox/link/success",
+            json!({ "linkToken": link_token, "linkSessionId": "link-session-abc" }),
+        )
+        .await;
+    assert!(body["publicToken"]
+        .as_str()
+        .unwrap()
+        .starts_with("public-sandbox-"));
+    let metadata = &body["metadata"];
+    assert_eq!(metadata["link_session_id"], "link-session-abc");
+    assert_eq!(metadata["institution"]["institution_id"], "ins_56");
+    assert_eq!(metadata["institution"]["name"], "Chase");
+    assert_eq!(metadata["accounts"][0]["subtype"], "checking");
+    assert_eq!(metadata["transfer_status"], Value::Null);
+    assert!(metadata.get("public_token").is_none());
+}
+
+#[tokio::test]
+async fn reset_restores_seed_and_clears_everything() {
+    let sb = Sb::start().await;
+    let (link_token, connector_token) = sb.tokens("conn_login_required").await;
+    let (public_token, metadata) = sb.link_success(&link_token).await;
+    assert_eq!(
+        sb.close(&connector_token, &public_token, metadata).await["success"],
+        true
+    );
+    sb.admin_post("/__sandbox/seed", json!({ "id": "conn_extra" }))
+        .await;
+    sb.admin_post(
+        "/__sandbox/faults",
+        json!({ "connectionUpdate": { "status": 500 } }),
+    )
+    .await;
+    sb.admin_post("/__sandbox/config", json!({ "linkTokenTtlSecs": 5 }))
+        .await;
+    sb.client
+        .get(sb.url(quiltt_sandbox::LINK_SCRIPT_PATH))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        sb.admin_post("/__sandbox/reset", json!({})).await["ok"],
+        true
+    );
+
+    assert_eq!(
+        sb.admin_get("/__sandbox/connections/conn_login_required")
+            .await["status"],
+        "ERROR_REPAIRABLE"
+    );
+    let resp = sb
+        .client
+        .get(sb.url("/__sandbox/connections/conn_extra"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(sb.admin_get("/__sandbox/faults").await, json!({}));
+    assert_eq!(sb.admin_get("/__sandbox/requests").await, json!([]));
+    assert_eq!(
+        sb.admin_get("/__sandbox/config").await["linkTokenTtlSecs"],
+        1800.0
+    );
+    assert_eq!(sb.admin_get("/__sandbox/script-loads").await["count"], 0);
+    // Tokens from before the reset are gone.
+    let session = sb
+        .admin_get(&format!("/__sandbox/link/session?token={link_token}"))
+        .await;
+    assert_eq!(session["valid"], false);
+}
+
+#[tokio::test]
+async fn cors_allows_browser_calls_from_other_origins() {
+    let sb = Sb::start().await;
+    let resp = sb
+        .client
+        .request(reqwest::Method::OPTIONS, sb.url("/v1/graphql"))
+        .header("Origin", "http://127.0.0.1:9999")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    let methods = h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_ascii_uppercase();
+    assert!(methods.contains("POST") && methods.contains("GET") && methods.contains("OPTIONS"));
+    let headers = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(headers.contains("authorization") && headers.contains("content-type"));
+
+    // A 401 carries CORS headers too, so a browser can read it.
+    let resp = sb
+        .client
+        .post(sb.url("/v1/graphql"))
+        .header("Origin", "http://127.0.0.1:9999")
+        .json(&json!({ "query": "{ connections { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    let expose = resp.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    assert!(expose.to_ascii_lowercase().contains("retry-after"));
+}

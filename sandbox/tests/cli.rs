@@ -1,0 +1,76 @@
+//! The binary: first stdout line, a curl-like request, graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+#[cfg(unix)]
+#[tokio::test]
+async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+        .args(["--port", "0", "--link-token-ttl-secs", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").unwrap();
+    let base = first
+        .strip_prefix("listening on http://127.0.0.1:")
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
+    let port: u16 = base.rsplit(':').next().unwrap().parse().expect("a port");
+    assert_ne!(port, 0);
+    let rest: Vec<String> = lines.take(2).map(Result::unwrap).collect();
+    assert_eq!(rest[0], format!("graphql: {base}/v1/graphql"));
+
+    let client = reqwest::Client::new();
+    let body: Value = client
+        .post(format!("{base}/v1/graphql"))
+        .header("Authorization", "Bearer sandbox-session-token")
+        .json(&json!({
+            "query": "mutation($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success record { connectorStatus expiration } } }",
+            "variables": { "input": { "connectionId": "conn_login_required", "features": "TRANSACTIONS" } }
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["data"]["connectorPlaidInitialize"]["record"]["connectorStatus"],
+        "ACTION_REQUIRED"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn bad_www_dir_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+        .args(["--port", "0", "--www", "/definitely/not/here"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
+}

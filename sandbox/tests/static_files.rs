@@ -1,0 +1,167 @@
+//! The Link script, static files (MIME types, CSP) and the committed schema file.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::Sb;
+use quiltt_sandbox::{SandboxConfig, STRICT_CSP};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn link_script_is_javascript_and_counted() {
+    let sb = Sb::start().await;
+    assert_eq!(sb.admin_get("/__sandbox/script-loads").await["count"], 0);
+    for _ in 0..2 {
+        let resp = sb
+            .client
+            .get(sb.url("/link/v2/stable/link-initialize.js"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript"));
+        assert_eq!(resp.headers()["cache-control"], "no-store");
+        let text = resp.text().await.unwrap();
+        assert!(text.contains("window.Plaid ="));
+        assert!(text.contains("Do not call destroy() when Link is open"));
+        assert!(!text.contains("eval("));
+    }
+    assert_eq!(sb.admin_get("/__sandbox/script-loads").await["count"], 2);
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("quiltt-sandbox-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn with_files(csp: bool) -> Sb {
+    let www = temp_dir(&format!("www-{csp}"));
+    std::fs::write(www.join("index.html"), "<!doctype html><title>demo</title>").unwrap();
+    std::fs::write(www.join("app.js"), "console.log('app');").unwrap();
+    std::fs::write(www.join("style.css"), "body{}").unwrap();
+    let pkg = temp_dir(&format!("pkg-{csp}"));
+    std::fs::write(pkg.join("quiltt_reconnect_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(
+        pkg.join("quiltt_reconnect.js"),
+        "export default function init() {}",
+    )
+    .unwrap();
+    std::fs::write(pkg.join("package.json"), "{}").unwrap();
+    Sb::start_with(SandboxConfig {
+        www_dir: Some(www),
+        pkg_dir: Some(pkg),
+        csp,
+        ..Default::default()
+    })
+    .await
+}
+
+async fn get(sb: &Sb, path: &str) -> reqwest::Response {
+    sb.client.get(sb.url(path)).send().await.unwrap()
+}
+
+fn content_type(resp: &reqwest::Response) -> String {
+    resp.headers()["content-type"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn pkg_and_www_have_correct_mime_types() {
+    let sb = with_files(false).await;
+    let wasm = get(&sb, "/pkg/quiltt_reconnect_bg.wasm").await;
+    assert_eq!(wasm.status(), StatusCode::OK);
+    assert_eq!(content_type(&wasm), "application/wasm");
+    assert_eq!(&wasm.bytes().await.unwrap()[..4], b"\0asm");
+    let js = get(&sb, "/pkg/quiltt_reconnect.js").await;
+    assert!(
+        content_type(&js).starts_with("text/javascript"),
+        "{}",
+        content_type(&js)
+    );
+    assert!(content_type(&get(&sb, "/app.js").await).starts_with("text/javascript"));
+    assert!(content_type(&get(&sb, "/style.css").await).starts_with("text/css"));
+    assert!(content_type(&get(&sb, "/pkg/package.json").await).starts_with("application/json"));
+    let index = get(&sb, "/").await;
+    assert!(content_type(&index).starts_with("text/html"));
+    assert!(index.headers().get("content-security-policy").is_none());
+    assert!(index.text().await.unwrap().contains("<title>demo</title>"));
+    assert_eq!(
+        get(&sb, "/missing.html").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&sb, "/pkg/missing.wasm").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // The API still answers next to the static files.
+    assert_eq!(get(&sb, "/__sandbox/health").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn csp_flag_adds_strict_policy_to_html() {
+    let sb = with_files(true).await;
+    let index = get(&sb, "/").await;
+    assert_eq!(index.headers()["content-security-policy"], STRICT_CSP);
+    let index = get(&sb, "/index.html").await;
+    assert_eq!(index.headers()["content-security-policy"], STRICT_CSP);
+    assert_eq!(
+        STRICT_CSP,
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+    );
+    // The built-in index page (no --www) gets it too.
+    let plain = Sb::start_with(SandboxConfig {
+        csp: true,
+        ..Default::default()
+    })
+    .await;
+    let resp = get(&plain, "/").await;
+    assert!(content_type(&resp).starts_with("text/html"));
+    assert_eq!(resp.headers()["content-security-policy"], STRICT_CSP);
+}
+
+#[tokio::test]
+async fn schema_file_matches_the_served_schema() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
+    let sdl = quiltt_sandbox::schema_sdl();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &sdl).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == sdl,
+        "sandbox/schema.graphql differs from the schema the sandbox serves; regenerate it with \
+         `UPDATE_SCHEMA=1 cargo test -p quiltt-sandbox --test static_files` and commit it"
+    );
+    let sb = Sb::start().await;
+    let served = get(&sb, "/__sandbox/schema.graphql")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(served, committed);
+    for name in [
+        "ConnectorPlaidInitializeInput",
+        "ConnectorPlaidInitializePayload",
+        "PlaidConnector",
+        "PlaidAPIError",
+        "ConnectorPlaidCloseInput",
+        "ConnectorPlaidClosePayload",
+        "ConnectionType",
+        "ConnectionUpdateInput",
+        "ConnectionUpdatePayload",
+        "type Error",
+        "scalar JSON",
+        "enum ConnectorStatus",
+        "enum ConnectionFeature",
+        "features: ConnectionFeature!",
+        "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput): ConnectorPlaidInitializePayload!",
+    ] {
+        assert!(committed.contains(name), "schema lacks {name}");
+    }
+}
