@@ -1,0 +1,240 @@
+//! `cargo xtask setup`: installs what the other commands need, skipping whatever is
+//! already present. Every step prints one `[setup] <what>: <state>` line.
+
+use std::fs;
+use std::path::Path;
+
+use crate::bail;
+use crate::util::{cmd, probe, root, run, which, Result};
+
+/// Chromium as packaged by Debian (`apt-get install chromium`).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The matching WebDriver (`apt-get install chromium-driver`).
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Copy of the `package-lock.json` that the last successful `npm ci` installed.
+/// npm's own `node_modules/.package-lock.json` leaves out the root package and
+/// optional packages for other platforms, so it never equals the committed lock.
+const NPM_STAMP: &str = "node_modules/.xtask-package-lock.json";
+
+/// Runs every set-up step in order; stops at the first one that fails.
+pub fn setup() -> Result {
+    wasm32_target()?;
+    wasm_bindgen_cli()?;
+    wasm_pack()?;
+    chromium()?;
+    npm_packages()?;
+    Ok(())
+}
+
+fn say(what: &str, state: &str) {
+    println!("[setup] {what}: {state}");
+}
+
+/// `rustup target add wasm32-unknown-unknown` unless it is installed.
+fn wasm32_target() -> Result {
+    const TARGET: &str = "wasm32-unknown-unknown";
+    let Some(installed) = probe(cmd("rustup").args(["target", "list", "--installed"])) else {
+        bail!("`rustup` not found; install Rust with rustup (https://rustup.rs), then run `rustup target add {TARGET}`");
+    };
+    if installed.lines().any(|l| l.trim() == TARGET) {
+        say("wasm32 target", "present");
+        return Ok(());
+    }
+    say("wasm32 target", "installing");
+    run(cmd("rustup").args(["target", "add", TARGET]))
+}
+
+/// `wasm-bindgen-cli` at exactly the `wasm-bindgen` version locked in `Cargo.lock`
+/// (wasm-pack refuses a mismatched one and would try to download it instead).
+fn wasm_bindgen_cli() -> Result {
+    let lock_path = root().join("Cargo.lock");
+    if !lock_path.exists() {
+        say("Cargo.lock", "missing, generating");
+        run(cmd("cargo").arg("generate-lockfile"))?;
+    }
+    let lock = fs::read_to_string(&lock_path)?;
+    let Some(version) = locked_version(&lock, "wasm-bindgen")? else {
+        bail!("Cargo.lock has no `wasm-bindgen` package; is it a dependency of the root crate?");
+    };
+    // Both print `<name> <version>`; the test runner is needed by `wasm-pack test`.
+    let cli = probe(cmd("wasm-bindgen").arg("--version"));
+    let runner = probe(cmd("wasm-bindgen-test-runner").arg("--version"));
+    let current = |out: &Option<String>| {
+        out.as_deref()
+            .and_then(|o| o.split_whitespace().nth(1))
+            .is_some_and(|v| v == version)
+    };
+    if current(&cli) && current(&runner) {
+        say("wasm-bindgen-cli", &format!("{version} present"));
+        return Ok(());
+    }
+    let found = cli.unwrap_or_else(|| "none".into());
+    say(
+        "wasm-bindgen-cli",
+        &format!("installing {version} (found: {found}; takes a few minutes)"),
+    );
+    let install = |locked: bool| {
+        let mut c = cmd("cargo");
+        c.args(["install", "wasm-bindgen-cli", "--version", &version]);
+        if locked {
+            c.arg("--locked");
+        }
+        run(&mut c)
+    };
+    // Its lock file can pin a crate version a registry mirror lacks; then resolve afresh.
+    install(true)
+        .or_else(|_| {
+            say(
+                "wasm-bindgen-cli",
+                "--locked install failed; retrying without --locked",
+            );
+            install(false)
+        })
+        .map_err(|e| {
+            format!(
+                "{e}\nInstall it yourself with: cargo install wasm-bindgen-cli --version {version}"
+            )
+        })?;
+    let now = probe(cmd("wasm-bindgen").arg("--version"));
+    if !current(&now) {
+        let now = now.unwrap_or_else(|| "nothing".into());
+        bail!("installed wasm-bindgen-cli {version}, but `wasm-bindgen --version` on PATH prints {now}; put Cargo's bin directory (~/.cargo/bin) first on PATH");
+    }
+    Ok(())
+}
+
+/// Finds the version of package `name` in a `Cargo.lock` document. More than one
+/// locked version of the package is an error, since the CLI must match exactly one.
+pub fn locked_version(lock: &str, name: &str) -> Result<Option<String>> {
+    let mut versions: Vec<String> = Vec::new();
+    for block in lock.split("[[package]]").skip(1) {
+        let mut lines = block.lines().map(str::trim);
+        let is_it = lines
+            .clone()
+            .any(|l| crate::util::toml_string_value(l, "name").as_deref() == Some(name));
+        if !is_it {
+            continue;
+        }
+        if let Some(v) = lines.find_map(|l| crate::util::toml_string_value(l, "version")) {
+            if !versions.contains(&v) {
+                versions.push(v);
+            }
+        }
+    }
+    match versions.len() {
+        0 => Ok(None),
+        1 => Ok(versions.pop()),
+        _ => bail!(
+            "Cargo.lock holds several versions of `{name}` ({}); pin one with `{name} = \"=<version>\"`",
+            versions.join(", ")
+        ),
+    }
+}
+
+/// `cargo install wasm-pack --locked` unless `wasm-pack` is on `PATH`.
+fn wasm_pack() -> Result {
+    if which("wasm-pack").is_some() {
+        let version = probe(cmd("wasm-pack").arg("--version")).unwrap_or_default();
+        say("wasm-pack", &format!("present ({version})"));
+        return Ok(());
+    }
+    say("wasm-pack", "installing (takes a few minutes)");
+    run(cmd("cargo").args(["install", "wasm-pack", "--locked"]))
+        .map_err(|e| format!("{e}\nInstall it yourself with: cargo install wasm-pack --locked"))?;
+    Ok(())
+}
+
+/// Debian's `chromium` and `chromium-driver`, which match each other's version.
+fn chromium() -> Result {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        say("chromium + chromedriver", "present");
+        return Ok(());
+    }
+    const HOW: &str = "apt-get update && apt-get install -y chromium chromium-driver";
+    if which("apt-get").is_none() {
+        bail!("{CHROMIUM} or {CHROMEDRIVER} is missing and apt-get is not available; install Chromium and its matching chromedriver at those paths (on Debian: `{HOW}`)");
+    }
+    if probe(cmd("id").arg("-u")).as_deref() != Some("0") {
+        bail!("{CHROMIUM} or {CHROMEDRIVER} is missing; install them as root with: sudo sh -c '{HOW}'");
+    }
+    say("chromium + chromedriver", "installing with apt-get");
+    run(cmd("apt-get").arg("update"))?;
+    run(cmd("apt-get")
+        .args(["install", "-y", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .map_err(|e| format!("{e}\nInstall them yourself with: {HOW}"))?;
+    Ok(())
+}
+
+/// `npm ci` from the committed `package-lock.json`, unless that exact lock is installed.
+fn npm_packages() -> Result {
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let stamp = root.join(NPM_STAMP);
+    if !lock.exists() {
+        bail!(
+            "package-lock.json is missing at {}; restore it from git",
+            root.display()
+        );
+    }
+    let installed = root.join("node_modules/.package-lock.json").exists()
+        && fs::read(&stamp).ok() == Some(fs::read(&lock)?);
+    if installed {
+        say(
+            "npm packages",
+            "present (node_modules matches package-lock.json)",
+        );
+        return Ok(());
+    }
+    if which("npm").is_none() || which("node").is_none() {
+        bail!("node and npm are needed (Node.js 18 or newer); on Debian: apt-get install -y nodejs npm");
+    }
+    say("npm packages", "installing with npm ci");
+    run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
+        .map_err(|e| format!("{e}\nRun it yourself in {}: npm ci", root.display()))?;
+    fs::copy(&lock, &stamp)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"
+version = 4
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "wasm-bindgen-macro",
+]
+
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.131"
+"#;
+
+    #[test]
+    fn finds_locked_version() {
+        assert_eq!(
+            locked_version(LOCK, "wasm-bindgen").unwrap().as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(
+            locked_version(LOCK, "wasm-bindgen-macro")
+                .unwrap()
+                .as_deref(),
+            Some("0.2.131")
+        );
+        assert_eq!(locked_version(LOCK, "serde").unwrap(), None);
+    }
+
+    #[test]
+    fn several_locked_versions_are_an_error() {
+        let lock = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
+        assert!(locked_version(&lock, "wasm-bindgen").is_err());
+    }
+}

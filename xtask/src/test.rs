@@ -1,0 +1,241 @@
+//! `cargo xtask test`: the whole suite, each step timed, then a summary table.
+//!
+//! Independent steps keep running after a failure; steps that need a failed one
+//! (browser tests without a sandbox binary, e2e without a package) are skipped and
+//! the run still fails. `--quick` leaves out the browser and end-to-end steps.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::sandbox::{self, Sandbox};
+use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
+use crate::util::{cmd, root, run, Result};
+use crate::{bail, pkg};
+
+/// The end-to-end runner, started when it exists.
+const E2E_RUNNER: &str = "tests/e2e/run.mjs";
+
+/// How a step ended.
+enum Outcome {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+/// One row of the summary.
+struct Row {
+    name: String,
+    outcome: Outcome,
+    time: Duration,
+}
+
+/// Runs steps and collects their outcomes.
+#[derive(Default)]
+struct Suite {
+    rows: Vec<Row>,
+}
+
+impl Suite {
+    /// Runs `f` as a timed step; returns whether it passed.
+    fn step(&mut self, name: &str, f: impl FnOnce() -> Result) -> bool {
+        println!("\n==> {name}");
+        let start = Instant::now();
+        let outcome = match f() {
+            Ok(()) => Outcome::Pass,
+            Err(e) => {
+                eprintln!("[test] {name} FAILED: {e}");
+                Outcome::Fail(e.0)
+            }
+        };
+        let passed = matches!(outcome, Outcome::Pass);
+        self.rows.push(Row {
+            name: name.to_owned(),
+            outcome,
+            time: start.elapsed(),
+        });
+        passed
+    }
+
+    /// Records a step that did not run.
+    fn skip(&mut self, name: &str, why: &str) {
+        println!("\n==> {name}: skipped ({why})");
+        self.rows.push(Row {
+            name: name.to_owned(),
+            outcome: Outcome::Skip(why.to_owned()),
+            time: Duration::ZERO,
+        });
+    }
+
+    /// Prints the summary table; returns whether nothing failed.
+    fn summary(&self) -> bool {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        println!("\n{:<width$}  {:<6}  {:>8}", "step", "result", "seconds");
+        println!("{}", "-".repeat(width + 18));
+        for row in &self.rows {
+            let (result, note) = match &row.outcome {
+                Outcome::Pass => ("PASS", String::new()),
+                Outcome::Fail(_) => ("FAIL", String::new()),
+                Outcome::Skip(why) => ("SKIP", format!("  ({why})")),
+            };
+            println!(
+                "{:<width$}  {:<6}  {:>8.1}{note}",
+                row.name,
+                result,
+                row.time.as_secs_f64()
+            );
+        }
+        let total: Duration = self.rows.iter().map(|r| r.time).sum();
+        println!("{}", "-".repeat(width + 18));
+        println!(
+            "{:<width$}  {:<6}  {:>8.1}",
+            "total",
+            "",
+            total.as_secs_f64()
+        );
+        let failed: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+            .collect();
+        if failed.is_empty() {
+            println!("\nall steps passed");
+            return true;
+        }
+        println!("\n{} step(s) failed:", failed.len());
+        for row in failed {
+            if let Outcome::Fail(e) = &row.outcome {
+                println!("  {}: {e}", row.name);
+            }
+        }
+        false
+    }
+}
+
+/// Runs the suite; `quick` skips the browser and end-to-end steps.
+pub fn test(quick: bool) -> Result {
+    let mut s = Suite::default();
+    let set_up = s.step("setup", setup::setup);
+
+    s.step("cargo fmt --check", || {
+        run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))
+    });
+    s.step("clippy (native)", || {
+        run(cmd("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    s.step("clippy (wasm32)", || {
+        run(cmd("cargo").args([
+            "clippy",
+            "-p",
+            "quiltt-reconnect",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    s.step("cargo test (native)", || {
+        run(cmd("cargo").args(["test", "--workspace"]))
+    });
+
+    const BROWSER: &str = "browser tests (wasm-pack)";
+    const PKG: &str = "package (wasm-pack build)";
+    const E2E: &str = "end-to-end (tests/e2e)";
+    let e2e_exists = root().join(E2E_RUNNER).exists();
+    if quick {
+        for name in [BROWSER, PKG, E2E] {
+            s.skip(name, "--quick");
+        }
+        return finish(&s);
+    }
+
+    let mut sandbox_bin: Option<PathBuf> = None;
+    s.step("build sandbox", || {
+        sandbox_bin = Some(sandbox::build()?);
+        Ok(())
+    });
+    // What keeps the sandbox-based steps from running, if anything.
+    let blocker = if !set_up {
+        Some("setup failed")
+    } else if sandbox_bin.is_none() {
+        Some("sandbox build failed")
+    } else {
+        None
+    };
+
+    match (&sandbox_bin, blocker) {
+        (Some(bin), None) => {
+            s.step(BROWSER, || browser_tests(bin));
+        }
+        (_, why) => s.skip(BROWSER, why.unwrap_or("sandbox build failed")),
+    }
+
+    if !e2e_exists {
+        let why = format!("{E2E_RUNNER} does not exist yet");
+        s.skip(PKG, &why);
+        s.skip(E2E, &why);
+        return finish(&s);
+    }
+    let packaged = set_up && s.step(PKG, pkg::pkg);
+    if !set_up {
+        s.skip(PKG, "setup failed");
+    }
+    match (&sandbox_bin, blocker) {
+        (Some(bin), None) if packaged => {
+            s.step(E2E, || e2e_tests(bin));
+        }
+        (_, why) => s.skip(E2E, why.unwrap_or("package build failed")),
+    }
+    finish(&s)
+}
+
+fn finish(s: &Suite) -> Result {
+    if s.summary() {
+        Ok(())
+    } else {
+        bail!("some test steps failed (see the summary above)")
+    }
+}
+
+/// `wasm-pack test --headless --chrome` against a fresh sandbox, whose URL the tests
+/// read at compile time from `QUILTT_SANDBOX_URL`.
+fn browser_tests(bin: &Path) -> Result {
+    let sandbox = Sandbox::start(bin, 0, &[])?;
+    run(cmd("wasm-pack")
+        .args([
+            "test",
+            "--headless",
+            "--chrome",
+            "--chromedriver",
+            CHROMEDRIVER,
+        ])
+        .env("QUILTT_SANDBOX_URL", &sandbox.url)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+    drop(sandbox);
+    Ok(())
+}
+
+/// `node tests/e2e/run.mjs` against a sandbox that serves `www/` and `pkg/`.
+fn e2e_tests(bin: &Path) -> Result {
+    let sandbox = sandbox::start_serving(bin, 0)?;
+    run(cmd("node")
+        .arg(E2E_RUNNER)
+        .env("QUILTT_SANDBOX_URL", &sandbox.url)
+        .env("CHROMIUM", CHROMIUM))?;
+    drop(sandbox);
+    Ok(())
+}

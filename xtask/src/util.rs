@@ -1,0 +1,192 @@
+//! Small helpers shared by every command: the error type, the repository root,
+//! tool lookup on `PATH`, and running child processes with a printed command line.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A human-readable failure; `main` prints it and exits non-zero.
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Error {
+    fn from(s: String) -> Self {
+        Error(s)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(s: &str) -> Self {
+        Error(s.to_owned())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error(e.to_string())
+    }
+}
+
+/// Result type of every xtask step.
+pub type Result<T = ()> = std::result::Result<T, Error>;
+
+/// Returns early with a formatted [`Error`].
+#[macro_export]
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err($crate::util::Error(format!($($arg)*)))
+    };
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in a subdirectory of the workspace")
+        .to_path_buf()
+}
+
+/// Cargo's `bin` directory (`$CARGO_HOME/bin`, by default `~/.cargo/bin`).
+pub fn cargo_bin_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return Some(PathBuf::from(home).join("bin"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo").join("bin"))
+}
+
+/// Puts `<root>/node_modules/.bin` and Cargo's `bin` directory in front of `PATH`
+/// for this process and therefore for every child it starts, so wasm-pack finds
+/// npm's current `wasm-opt` and freshly `cargo install`ed tools are found at once.
+/// Called once at start-up, before any thread exists.
+pub fn prepend_tool_dirs_to_path() {
+    let mut dirs = vec![root().join("node_modules").join(".bin")];
+    dirs.extend(cargo_bin_dir());
+    let old = std::env::var_os("PATH").unwrap_or_default();
+    dirs.extend(
+        std::env::split_paths(&old)
+            .filter(|p| !dirs.contains(p))
+            .collect::<Vec<_>>(),
+    );
+    if let Ok(path) = std::env::join_paths(dirs) {
+        std::env::set_var("PATH", path);
+    }
+}
+
+/// Finds an executable on `PATH`, like the shell's `command -v`.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Builds a [`Command`] that runs in the workspace root.
+pub fn cmd(program: impl AsRef<OsStr>) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c
+}
+
+/// Renders a command line for logs and error messages.
+pub fn display(c: &Command) -> String {
+    let mut s = c.get_program().to_string_lossy().into_owned();
+    for arg in c.get_args() {
+        let arg = arg.to_string_lossy();
+        if arg.is_empty() || arg.contains(char::is_whitespace) {
+            s.push_str(&format!(" '{arg}'"));
+        } else {
+            s.push(' ');
+            s.push_str(&arg);
+        }
+    }
+    s
+}
+
+/// Runs a command with inherited stdio, printing it first; a non-zero exit is an error.
+pub fn run(c: &mut Command) -> Result {
+    let line = display(c);
+    println!("$ {line}");
+    let status = c
+        .status()
+        .map_err(|e| Error(format!("could not start `{line}`: {e}")))?;
+    if !status.success() {
+        bail!("`{line}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs a command quietly and returns its trimmed stdout, or `None` when it can't be
+/// started or exits non-zero. Used for probes such as `wasm-bindgen --version`.
+pub fn probe(c: &mut Command) -> Option<String> {
+    let out = c.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Reads the `version` of the `[package]` section of a `Cargo.toml` document.
+pub fn package_version(cargo_toml: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in cargo_toml.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package {
+            if let Some(v) = toml_string_value(line, "version") {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// Parses `key = "value"` (the simple TOML lines Cargo writes), returning `value`.
+pub fn toml_string_value(line: &str, key: &str) -> Option<String> {
+    let rest = line
+        .strip_prefix(key)?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim();
+    let inner = rest.strip_prefix('"')?;
+    Some(inner[..inner.find('"')?].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_package_version() {
+        let toml =
+            "[package]\nname = \"a\"\nversion = \"1.2.3\"\n\n[dependencies]\nversion = \"9\"\n";
+        assert_eq!(package_version(toml).as_deref(), Some("1.2.3"));
+        assert_eq!(package_version("[workspace]\nversion = \"1\"\n"), None);
+    }
+
+    #[test]
+    fn reads_toml_strings() {
+        assert_eq!(
+            toml_string_value("version = \"0.2.1\"", "version").as_deref(),
+            Some("0.2.1")
+        );
+        assert_eq!(toml_string_value("versions = \"0.2.1\"", "version"), None);
+    }
+}
