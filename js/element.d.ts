@@ -1,0 +1,109 @@
+// wasm-bindgen's declarations use `[Symbol.dispose]`; this makes them compile in projects
+// whose `lib` predates ES2025/esnext (TypeScript 5.2+), even with `skipLibCheck: false`.
+/// <reference lib="esnext.disposable" />
+import type {
+  ConnectionFeature,
+  ErrorCode,
+  QuilttError,
+  ReconnectEvent,
+  ReconnectInput,
+  ReconnectResult,
+} from "./quiltt_reconnect.js";
+
+/** The tag the element registers itself under. */
+export declare const TAG_NAME: "quiltt-reconnect";
+
+/** `detail` of `quiltt-error`. */
+export interface QuilttReconnectErrorDetail {
+  /** The package's stable error code (`"UNKNOWN"` only for a non-package failure). */
+  code: ErrorCode | "UNKNOWN";
+  /** A human-readable message. */
+  message: string;
+  /** Quiltt's own errors, where the server sent some. */
+  errors: QuilttError[];
+  /** The HTTP status, when the failure came with one. */
+  status?: number;
+  /** Plaid Link's success metadata, for failures after Link succeeded. */
+  metadata?: unknown;
+}
+
+/** The events `<quiltt-reconnect>` dispatches (all bubble and cross shadow roots). */
+export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
+  /** The flow moved on: `detail.stage` is `initializing`, `link_loading`, `link_open`, `closing` or `done`. */
+  "quiltt-progress": CustomEvent<Extract<ReconnectEvent, { type: "progress" }>>;
+  /** One of Plaid Link's own events, passed through. */
+  "quiltt-plaid": CustomEvent<Extract<ReconnectEvent, { type: "plaid" }>>;
+  /** Quiltt said the connection needs no user action (`CONTINUE`). */
+  "quiltt-repaired": CustomEvent<Extract<ReconnectResult, { outcome: "repaired" }>>;
+  /** The user went through Plaid Link and the connection is repaired. */
+  "quiltt-reconnected": CustomEvent<Extract<ReconnectResult, { outcome: "reconnected" }>>;
+  /** The user left Plaid Link before finishing. */
+  "quiltt-exited": CustomEvent<Extract<ReconnectResult, { outcome: "exited" }>>;
+  /** The flow failed. */
+  "quiltt-error": CustomEvent<QuilttReconnectErrorDetail>;
+}
+
+/**
+ * `<quiltt-reconnect connection-id="…" token="…" endpoint="…" plaid-script-url="…" features="…">`:
+ * a button (slot for custom content, default "Repair connection") that runs the reconnect flow on
+ * click, is disabled (`aria-busy="true"` on the element) while it runs, and reports through DOM
+ * events. Registered when the package (or `quiltt-reconnect/element`) is imported.
+ */
+export declare class QuilttReconnectElement extends HTMLElement {
+  static readonly observedAttributes: string[];
+  /** The `connection-id` attribute. */
+  connectionId: string;
+  /** The session token: the `token` attribute, or a string or function set as a property. */
+  get token(): string | (() => string | Promise<string>) | undefined;
+  set token(value: string | (() => string | Promise<string>) | null | undefined);
+  /** The `endpoint` attribute (Quiltt's GraphQL endpoint). */
+  get endpoint(): string | undefined;
+  set endpoint(value: string | null | undefined);
+  /** The `plaid-script-url` attribute. */
+  get plaidScriptUrl(): string | undefined;
+  set plaidScriptUrl(value: string | null | undefined);
+  /** The `features` attribute, e.g. `TRANSACTIONS`. */
+  get features(): ConnectionFeature | undefined;
+  set features(value: ConnectionFeature | null | undefined);
+  /** The `timeout-ms` attribute (per request). */
+  get timeoutMs(): number | undefined;
+  set timeoutMs(value: number | null | undefined);
+  /** The `disabled` attribute. */
+  disabled: boolean;
+  /** Whether a flow is running. */
+  readonly busy: boolean;
+  /** Further `reconnect()` input fields (everything but `connectionId` and `signal`). */
+  input: Partial<Omit<ReconnectInput, "connectionId" | "signal">>;
+  /**
+   * Runs the flow, as a click does. Resolves with the result, or `undefined` when disabled or
+   * already running; rejects with the package's error (also dispatched as `quiltt-error`).
+   */
+  reconnect(): Promise<ReconnectResult | undefined>;
+
+  addEventListener<K extends keyof QuilttReconnectElementEventMap>(
+    type: K,
+    listener: (this: QuilttReconnectElement, ev: QuilttReconnectElementEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof QuilttReconnectElementEventMap>(
+    type: K,
+    listener: (this: QuilttReconnectElement, ev: QuilttReconnectElementEventMap[K]) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "quiltt-reconnect": QuilttReconnectElement;
+  }
+}
