@@ -37,6 +37,7 @@ pub use plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 pub use quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
 pub use quiltt::records::{Account, Connection, ConnectorStatus, Institution, PlaidConnector};
 pub use quiltt::transport::{GraphqlRequest, HttpReply, Transport};
+pub use quiltt::{decode_close, decode_initialize, decode_update};
 pub use secret::{ConnectorToken, LinkToken, PublicToken, SessionToken};
 
 /// Quiltt's production GraphQL endpoint, the default.

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::json::Json;
 use input::{ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput};
 use records::{Connection, PlaidConnector};
-use transport::{payload_record, GraphqlRequest, Transport};
+use transport::{payload_record, GraphqlRequest, HttpReply, Transport};
 
 fn input_variables(input: Json) -> Json {
     Json::object([("input", input)])
@@ -29,8 +29,7 @@ pub(crate) async fn initialize<T: Transport>(
         variables: input_variables(input.to_json()),
         keepalive: false,
     };
-    let reply = transport.post(&request).await?;
-    PlaidConnector::decode(&payload_record(reply, "connectorPlaidInitialize")?)
+    decode_initialize(transport.post(&request).await?)
 }
 
 /// Sends `connectorPlaidClose` and decodes the repaired connection.
@@ -44,11 +43,7 @@ pub(crate) async fn close<T: Transport>(
         variables: input_variables(input.to_json()),
         keepalive: true,
     };
-    let reply = transport.post(&request).await?;
-    Connection::decode(
-        &payload_record(reply, "connectorPlaidClose")?,
-        "connectorPlaidClose.record",
-    )
+    decode_close(transport.post(&request).await?)
 }
 
 /// Sends `connectionUpdate` and decodes the updated connection.
@@ -62,7 +57,54 @@ pub(crate) async fn update_connection<T: Transport>(
         variables: input_variables(input.to_json()),
         keepalive: false,
     };
-    let reply = transport.post(&request).await?;
+    decode_update(transport.post(&request).await?)
+}
+
+/// Decodes a `connectorPlaidInitialize` reply: the record, or the typed error the reply means.
+///
+/// # Errors
+/// `UNAUTHORIZED`, `HTTP`, `GRAPHQL`, `MUTATION_FAILED` or `BAD_RESPONSE`; never a panic.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{decode_initialize, ErrorCode, HttpReply};
+/// let reply = HttpReply { status: 503, body: None };
+/// assert_eq!(decode_initialize(reply).unwrap_err().code(), ErrorCode::Http);
+/// ```
+pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
+    PlaidConnector::decode(&payload_record(reply, "connectorPlaidInitialize")?)
+}
+
+/// Decodes a `connectorPlaidClose` reply into the repaired connection.
+///
+/// # Errors
+/// As [`decode_initialize`].
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{decode_close, ErrorCode, HttpReply};
+/// let reply = HttpReply { status: 401, body: None };
+/// assert_eq!(decode_close(reply).unwrap_err().code(), ErrorCode::Unauthorized);
+/// ```
+pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
+    Connection::decode(
+        &payload_record(reply, "connectorPlaidClose")?,
+        "connectorPlaidClose.record",
+    )
+}
+
+/// Decodes a `connectionUpdate` reply into the updated connection.
+///
+/// # Errors
+/// As [`decode_initialize`].
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{decode_update, ErrorCode, HttpReply, Json};
+/// let reply = HttpReply { status: 200, body: Some(Json::Null) };
+/// assert_eq!(decode_update(reply).unwrap_err().code(), ErrorCode::BadResponse);
+/// ```
+pub fn decode_update(reply: HttpReply) -> Result<Connection, Error> {
     Connection::decode(
         &payload_record(reply, "connectionUpdate")?,
         "connectionUpdate.record",
