@@ -56,6 +56,7 @@ async fn reset(State(shared): State<Shared>) -> Json<Value> {
     let app = &shared.app;
     app.store().reset();
     app.faults().clear();
+    app.hangs_released.notify_waiters();
     app.requests().clear();
     app.script_loads.store(0, Ordering::SeqCst);
     Json(json!({ "ok": true }))
@@ -113,6 +114,7 @@ async fn set_faults(State(shared): State<Shared>, body: Bytes) -> Response {
 
 async fn clear_faults(State(shared): State<Shared>) -> Json<Value> {
     shared.app.faults().clear();
+    shared.app.hangs_released.notify_waiters();
     Json(json!({}))
 }
 

@@ -114,9 +114,31 @@ async fn graphql(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
         connection_id,
         authorization,
     );
+    let mut abandoned = AbandonGuard {
+        app: app.clone(),
+        seq,
+        answered: false,
+    };
     let response = respond(&shared, authorization, parsed, operation.as_deref(), seq).await;
+    abandoned.answered = true;
     app.requests().set_status(seq, response.status().as_u16());
     response
+}
+
+/// Marks a request abandoned when its handler is dropped unanswered: the client went away
+/// (an aborted `fetch`) while the request waited on latency or a hang.
+struct AbandonGuard {
+    app: std::sync::Arc<crate::AppState>,
+    seq: u64,
+    answered: bool,
+}
+
+impl Drop for AbandonGuard {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.app.requests().set_abandoned(self.seq);
+        }
+    }
 }
 
 async fn respond(
@@ -146,7 +168,7 @@ async fn respond(
         if app.delay_or_hang(&fault).await {
             return error_body(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "The sandbox is shutting down",
+                "The sandbox released this held request (faults cleared or shutting down)",
                 "SHUTTING_DOWN",
             );
         }
@@ -155,6 +177,9 @@ async fn respond(
         }
         if fault.malformed {
             return malformed_response();
+        }
+        if let Some(body) = fault.body {
+            return Json(body).into_response();
         }
     }
     let body = match parsed {

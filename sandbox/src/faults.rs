@@ -39,6 +39,10 @@ pub struct Fault {
     /// Answer 200 with a body that is not JSON (GraphQL operations only).
     #[serde(default, skip_serializing_if = "is_false")]
     pub malformed: bool,
+    /// Answer 200 with this JSON body instead of running the operation (GraphQL operations
+    /// only): for documented-but-odd or broken payloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
     /// Never answer (until the client gives up or the sandbox shuts down).
     #[serde(default, skip_serializing_if = "is_false")]
     pub hang: bool,

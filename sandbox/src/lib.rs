@@ -90,6 +90,8 @@ pub(crate) struct AppState {
     requests: Mutex<log::RequestLog>,
     pub(crate) script_loads: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
+    /// Wakes the requests a `hang` knob holds when the knobs are cleared.
+    pub(crate) hangs_released: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -105,6 +107,7 @@ impl AppState {
             requests: Mutex::default(),
             script_loads: AtomicU64::new(0),
             shutdown_tx,
+            hangs_released: tokio::sync::Notify::new(),
             config,
         }
     }
@@ -129,7 +132,7 @@ impl AppState {
     }
 
     /// Applies a fault knob's latency and hang; returns true when the request must end now
-    /// because the server is shutting down.
+    /// (with 503) because the server is shutting down or a hang was released.
     pub(crate) async fn delay_or_hang(&self, fault: &faults::Fault) -> bool {
         if let Some(latency) = fault.latency() {
             tokio::select! {
@@ -138,7 +141,11 @@ impl AppState {
             }
         }
         if fault.hang {
-            self.shutting_down().await;
+            // Held until the knobs are cleared (then answered 503) or the server stops.
+            tokio::select! {
+                _ = self.hangs_released.notified() => {}
+                _ = self.shutting_down() => {}
+            }
             return true;
         }
         false

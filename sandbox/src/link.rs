@@ -110,6 +110,22 @@ fn invalid(failure: &PlaidFailure) -> Value {
 async fn session(State(shared): State<Shared>, Query(q): Query<SessionQuery>) -> Json<Value> {
     let token = q.token.unwrap_or_default();
     let result = shared.app.store().link_session(&token);
+    // `linkBehavior.expireFirstToken`: Link reports the first token it sees as invalid, as
+    // Plaid does for an expired link token; the flag is then spent.
+    let result = result.and_then(|view| {
+        if shared
+            .app
+            .store()
+            .take_behavior_flag(&view.connection.id, "expireFirstToken")
+        {
+            Err(PlaidFailure {
+                code: "INVALID_LINK_TOKEN",
+                message: "the link token has expired".into(),
+            })
+        } else {
+            Ok(view)
+        }
+    });
     Json(match result {
         Ok(view) => json!({
             "valid": true,

@@ -34,6 +34,8 @@ pub struct RequestEntry {
     pub status: Option<u16>,
     /// How the request authenticated.
     pub authorization: Authorization,
+    /// True when the client went away before the answer (an aborted request).
+    pub abandoned: bool,
     /// Which fault knob applied, if any.
     pub fault: Option<String>,
 }
@@ -63,6 +65,7 @@ impl RequestLog {
             variables,
             connection_id,
             status: None,
+            abandoned: false,
             authorization,
             fault: None,
         });
@@ -73,6 +76,13 @@ impl RequestLog {
     pub fn set_fault(&mut self, seq: u64, fault: &str) {
         if let Some(e) = self.entries.iter_mut().find(|e| e.seq == seq) {
             e.fault = Some(fault.to_owned());
+        }
+    }
+
+    /// Records that entry `seq`'s client went away unanswered.
+    pub fn set_abandoned(&mut self, seq: u64) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.seq == seq) {
+            e.abandoned = true;
         }
     }
 

@@ -237,6 +237,19 @@ impl Store {
         }
     }
 
+    /// Removes `flag` from a connection's link behaviour; true when it was set. Used for
+    /// one-shot behaviours such as `expireFirstToken`.
+    pub fn take_behavior_flag(&mut self, connection_id: &str, flag: &str) -> bool {
+        let Some(Value::Object(behavior)) = self
+            .connections
+            .get_mut(connection_id)
+            .and_then(|c| c.link_behavior.as_mut())
+        else {
+            return false;
+        };
+        behavior.remove(flag) == Some(Value::Bool(true))
+    }
+
     /// The connection a connector token was minted for, if the token is known.
     pub fn connection_of_connector_token(&self, connector_token: &str) -> Option<String> {
         let link_token = self.connector_tokens.get(connector_token)?;

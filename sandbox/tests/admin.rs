@@ -288,3 +288,41 @@ async fn cors_allows_browser_calls_from_other_origins() {
         .unwrap();
     assert!(expose.to_ascii_lowercase().contains("retry-after"));
 }
+
+#[tokio::test]
+async fn expire_first_token_makes_link_reject_one_token_then_accept_the_next() {
+    let sb = Sb::start().await;
+    sb.admin_post(
+        "/__sandbox/seed",
+        json!({ "id": "c_expire_once", "linkBehavior": { "mode": "success", "expireFirstToken": true } }),
+    )
+    .await;
+    let (first, _) = sb.tokens("c_expire_once").await;
+    let session = sb
+        .admin_get(&format!("/__sandbox/link/session?token={first}"))
+        .await;
+    assert_eq!(session["valid"], false);
+    assert_eq!(session["errorCode"], "INVALID_LINK_TOKEN");
+    let (second, _) = sb.tokens("c_expire_once").await;
+    let session = sb
+        .admin_get(&format!("/__sandbox/link/session?token={second}"))
+        .await;
+    assert_eq!(session["valid"], true);
+    assert_eq!(session["behavior"]["mode"], "success");
+}
+
+#[tokio::test]
+async fn the_request_log_names_the_connection_a_close_is_about() {
+    let sb = Sb::start().await;
+    let (link_token, connector_token) = sb.tokens("conn_login_required").await;
+    let (public_token, metadata) = sb.link_success(&link_token).await;
+    sb.close(&connector_token, &public_token, metadata).await;
+    let log = sb.admin_get("/__sandbox/requests").await;
+    let ids: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["connectionId"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(ids, ["conn_login_required", "conn_login_required"]);
+}

@@ -131,10 +131,13 @@ async fn hang_never_answers_until_the_client_gives_up() {
         .expect_err("the request must time out");
     assert!(err.is_timeout(), "{err}");
     assert!(started.elapsed() >= Duration::from_millis(390));
-    // The log shows it, with no status yet.
+    // The log shows it, with no status, and marked abandoned once the client went away.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let log = sb.admin_get("/__sandbox/requests").await;
     assert_eq!(log[0]["operation"], "connectorPlaidInitialize");
     assert_eq!(log[0]["status"], Value::Null);
+    assert_eq!(log[0]["abandoned"], true);
+    assert_eq!(log[0]["connectionId"], "conn_healthy");
     // times: 1 → the next request answers.
     let resp = sb.post_graphql(AUTH, init_body("conn_healthy")).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -248,4 +251,55 @@ async fn bad_fault_bodies_are_refused() {
         let json: Value = resp.json().await.unwrap();
         assert!(json["error"].as_str().is_some());
     }
+}
+
+#[tokio::test]
+async fn clearing_the_knobs_releases_hanging_requests() {
+    let sb = Sb::start().await;
+    sb.admin_post(
+        "/__sandbox/faults",
+        json!({ "connectorPlaidInitialize": { "hang": true } }),
+    )
+    .await;
+    let client = sb.client.clone();
+    let url = sb.url("/v1/graphql");
+    let pending = tokio::spawn(async move {
+        client
+            .post(url)
+            .header("Authorization", "Bearer sandbox-session-token")
+            .json(&init_body("conn_healthy"))
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sb.admin_delete("/__sandbox/faults").await;
+    let status = tokio::time::timeout(Duration::from_secs(5), pending)
+        .await
+        .expect("released at once")
+        .unwrap()
+        .expect("answered");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let log = sb.admin_get("/__sandbox/requests").await;
+    assert_eq!(log[0]["abandoned"], false);
+}
+
+#[tokio::test]
+async fn body_answers_the_given_json_once() {
+    let sb = Sb::start().await;
+    let odd = json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": { "connectorStatus": "WAIT" } } } });
+    sb.admin_post(
+        "/__sandbox/faults",
+        json!({ "connectorPlaidInitialize": { "body": odd.clone(), "times": 1 } }),
+    )
+    .await;
+    let resp = sb.post_graphql(AUTH, init_body("conn_healthy")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.json::<Value>().await.unwrap(), odd);
+    let resp = sb.post_graphql(AUTH, init_body("conn_healthy")).await;
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["data"]["connectorPlaidInitialize"]["record"]["connectorStatus"],
+        "CONTINUE"
+    );
 }
