@@ -188,7 +188,35 @@ impl Client {
         &self,
         input: &ConnectorPlaidInitializeInput,
     ) -> Result<ReconnectResult, Error> {
-        flow::reconnect(&self.transport, &self.launcher, input, &self.events).await
+        self.reconnect_until(input, std::future::pending()).await
+    }
+
+    /// Runs the reconnect flow, rejecting `ABORTED` when `cancel` finishes first (an open Link
+    /// is closed; a close already sent after Link succeeded is seen through).
+    ///
+    /// # Errors
+    /// See [`flow::reconnect`].
+    pub async fn reconnect_until(
+        &self,
+        input: &ConnectorPlaidInitializeInput,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<ReconnectResult, Error> {
+        flow::reconnect(&self.transport, &self.launcher, input, &self.events, cancel).await
+    }
+
+    /// Sends again the close a `CLOSE_FAILED` error carries ([`Error::pending_close`]).
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` when the error carries no pending close; otherwise as
+    /// [`flow::retry_close`].
+    pub async fn retry_close(&self, failed: &Error) -> Result<Connection, Error> {
+        let pending = failed.pending_close().ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                "this error has no close to retry (only CLOSE_FAILED errors do)",
+            )
+        })?;
+        flow::retry_close(&self.transport, pending).await
     }
 
     /// Stores `input.metadata` on the connection.

@@ -4,6 +4,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use crate::json::Json;
+use crate::quiltt::input::PendingClose;
 
 /// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
 ///
@@ -36,6 +37,8 @@ pub enum ErrorCode {
     PlaidScript,
     /// Plaid Link reported success without a public token; Link's metadata is on the error.
     NoPublicToken,
+    /// Initialize answered `connectorStatus: ABORT`: the provider refused the repair.
+    ConnectorAborted,
     /// The flow was cancelled by its `AbortSignal`.
     Aborted,
     /// Link succeeded but `connectorPlaidClose` failed; Link's metadata is on the error.
@@ -62,6 +65,7 @@ impl ErrorCode {
             ErrorCode::BadResponse => "BAD_RESPONSE",
             ErrorCode::PlaidScript => "PLAID_SCRIPT",
             ErrorCode::NoPublicToken => "NO_PUBLIC_TOKEN",
+            ErrorCode::ConnectorAborted => "CONNECTOR_ABORTED",
             ErrorCode::Aborted => "ABORTED",
             ErrorCode::CloseFailed => "CLOSE_FAILED",
         }
@@ -112,6 +116,7 @@ pub struct Error {
     errors: Vec<QuilttError>,
     status: Option<u16>,
     link_metadata: Option<Json>,
+    pending_close: Option<Box<PendingClose>>,
 }
 
 impl Error {
@@ -123,6 +128,7 @@ impl Error {
             errors: Vec::new(),
             status: None,
             link_metadata: None,
+            pending_close: None,
         }
     }
 
@@ -141,6 +147,12 @@ impl Error {
     /// Attaches Plaid Link's success metadata (for `CLOSE_FAILED`, `NO_PUBLIC_TOKEN`).
     pub fn with_link_metadata(mut self, metadata: Json) -> Self {
         self.link_metadata = Some(metadata);
+        self
+    }
+
+    /// Attaches the close that failed, so the app can send it again.
+    pub(crate) fn with_pending_close(mut self, close: PendingClose) -> Self {
+        self.pending_close = Some(Box::new(close));
         self
     }
 
@@ -183,6 +195,13 @@ impl Error {
     /// Plaid Link's success metadata, when Link had succeeded before the failure.
     pub fn link_metadata(&self) -> Option<&Json> {
         self.link_metadata.as_ref()
+    }
+
+    /// For `CLOSE_FAILED`: the close that failed, to send again with
+    /// [`flow::retry_close`](crate::flow::retry_close) while the public token is valid
+    /// (30 minutes, single use).
+    pub fn pending_close(&self) -> Option<&PendingClose> {
+        self.pending_close.as_deref()
     }
 }
 

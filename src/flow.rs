@@ -1,7 +1,10 @@
 //! The reconnect flow as plain async Rust over two seams (a GraphQL [`Transport`] and a
 //! [`LinkLauncher`]), with no web API in it, so every branch is unit-tested natively.
 
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::task::Poll;
 
 use serde::Serialize;
 use tsify::Tsify;
@@ -10,7 +13,7 @@ use crate::error::{Error, ErrorCode};
 use crate::json::Json;
 use crate::plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::quiltt::input::{
-    ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput,
+    ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, PendingClose,
 };
 use crate::quiltt::records::{Connection, ConnectorStatus, PlaidConnector};
 use crate::quiltt::transport::Transport;
@@ -89,20 +92,21 @@ pub type EventSink = Rc<dyn Fn(ReconnectEvent)>;
 /// The tokens one flow has seen, scrubbed from any error it returns.
 #[derive(Default)]
 struct Secrets {
-    link: Option<LinkToken>,
-    connector: Option<ConnectorToken>,
+    link: Vec<LinkToken>,
+    connector: Vec<ConnectorToken>,
     public: Option<PublicToken>,
 }
 
 impl Secrets {
+    fn remember(&mut self, connector: &PlaidConnector) {
+        self.link.extend(connector.link_token.clone());
+        self.connector.extend(connector.connector_token.clone());
+    }
+
     fn scrub(&self, error: Error) -> Error {
         error.redact(|text| {
-            if let Some(t) = &self.link {
-                t.redact(text);
-            }
-            if let Some(t) = &self.connector {
-                t.redact(text);
-            }
+            self.link.iter().for_each(|t| t.redact(text));
+            self.connector.iter().for_each(|t| t.redact(text));
             if let Some(t) = &self.public {
                 t.redact(text);
             }
@@ -110,22 +114,91 @@ impl Secrets {
     }
 }
 
+/// Waits for `work` unless `cancel` finishes first, which is `ABORTED`.
+async fn unless_cancelled<T, C: Future<Output = ()>>(
+    work: impl Future<Output = T>,
+    cancel: &mut Pin<&mut C>,
+) -> Result<T, Error> {
+    let mut work = pin!(work);
+    poll_fn(|cx| {
+        if cancel.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(Error::new(
+                ErrorCode::Aborted,
+                "reconnect() was aborted by its signal",
+            )));
+        }
+        work.as_mut().poll(cx).map(Ok)
+    })
+    .await
+}
+
+/// Initializes, waiting and asking again while Quiltt answers `WAIT`; `ABORT` is an error.
+async fn initialize_until_settled<T: Transport>(
+    transport: &T,
+    input: &ConnectorPlaidInitializeInput,
+) -> Result<PlaidConnector, Error> {
+    let policy = transport.retry_policy();
+    let mut attempt = 1;
+    loop {
+        let connector = initialize(transport, input).await?;
+        match connector.connector_status {
+            ConnectorStatus::Wait if attempt < policy.attempts => {
+                transport
+                    .sleep(policy.backoff_ms(attempt, transport.random()))
+                    .await;
+                attempt += 1;
+            }
+            ConnectorStatus::Wait => {
+                return Err(Error::new(
+                    ErrorCode::Timeout,
+                    format!("Quiltt still answered connectorStatus WAIT after {attempt} attempts"),
+                ))
+            }
+            ConnectorStatus::Abort => {
+                return Err(Error::new(
+                    ErrorCode::ConnectorAborted,
+                    "Quiltt answered connectorStatus ABORT: this connection can't be repaired now",
+                ))
+            }
+            ConnectorStatus::Continue | ConnectorStatus::ActionRequired => return Ok(connector),
+        }
+    }
+}
+
 /// Runs one reconnect: initialize, then (for `ACTION_REQUIRED`) Link, then close.
 /// Emits `done` when it ends, however it ends.
 ///
+/// When `cancel` finishes first, the flow rejects `ABORTED` and an open Link is closed; once
+/// Link has succeeded, though, the close is sent to the end, since dropping it would lose the
+/// user's work.
+///
+/// When the link token has expired before Link opens, or Link exits with
+/// `INVALID_LINK_TOKEN`, the flow initializes once more and opens Link with the new token.
+///
 /// # Errors
 /// `INVALID_INPUT` before any request; transport and response errors from initialize;
-/// `PLAID_SCRIPT` when Link can't start; `NO_PUBLIC_TOKEN` or `CLOSE_FAILED` (with Link's
-/// metadata) when Link succeeded but the connection could not be closed.
-pub async fn reconnect<T: Transport, L: LinkLauncher>(
+/// `CONNECTOR_ABORTED` for `connectorStatus: ABORT`; `PLAID_SCRIPT` when Link can't start;
+/// `ABORTED` when cancelled; `NO_PUBLIC_TOKEN` or `CLOSE_FAILED` (with Link's metadata, and
+/// for `CLOSE_FAILED` the [`PendingClose`](crate::PendingClose) to retry) after Link succeeded.
+pub async fn reconnect<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
     transport: &T,
     launcher: &L,
     input: &ConnectorPlaidInitializeInput,
     events: &EventSink,
+    cancel: C,
 ) -> Result<ReconnectResult, Error> {
     input.validate()?;
     let mut secrets = Secrets::default();
-    let result = run(transport, launcher, input, events, &mut secrets).await;
+    let mut cancel = pin!(cancel);
+    let result = run(
+        transport,
+        launcher,
+        input,
+        events,
+        &mut cancel,
+        &mut secrets,
+    )
+    .await;
     events(ReconnectEvent::Progress {
         connection_id: input.connection_id.clone(),
         stage: Stage::Done,
@@ -133,11 +206,12 @@ pub async fn reconnect<T: Transport, L: LinkLauncher>(
     result.map_err(|e| secrets.scrub(e))
 }
 
-async fn run<T: Transport, L: LinkLauncher>(
+async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
     transport: &T,
     launcher: &L,
     input: &ConnectorPlaidInitializeInput,
     events: &EventSink,
+    cancel: &mut Pin<&mut C>,
     secrets: &mut Secrets,
 ) -> Result<ReconnectResult, Error> {
     let connection_id = input.connection_id.clone();
@@ -149,27 +223,10 @@ async fn run<T: Transport, L: LinkLauncher>(
     };
     progress(Stage::Initializing);
     // Plaid's script loads while initialize is in flight: the critical path is the slower one.
-    launcher.preload();
-    let connector = initialize(transport, input).await?;
-    secrets.link = connector.link_token.clone();
-    secrets.connector = connector.connector_token.clone();
-    if connector.connector_status == ConnectorStatus::Continue {
-        return Ok(ReconnectResult::Repaired { connector });
-    }
-    let missing = |field: &str| {
-        Error::new(
-            ErrorCode::BadResponse,
-            format!("unexpected response from Quiltt: ACTION_REQUIRED without a {field}"),
-        )
-    };
-    let link_token = connector.link_token.ok_or_else(|| missing("linkToken"))?;
-    let connector_token = connector
-        .connector_token
-        .ok_or_else(|| missing("connectorToken"))?;
-
-    progress(Stage::LinkLoading);
-    launcher.ready().await?;
-    progress(Stage::LinkOpen);
+    unless_cancelled(async { launcher.preload() }, cancel).await?;
+    let mut connector =
+        unless_cancelled(initialize_until_settled(transport, input), cancel).await??;
+    let mut initialized_again = false;
     let sink = Rc::clone(events);
     let id = connection_id.clone();
     let forward: Rc<dyn Fn(PlaidEvent)> = Rc::new(move |event: PlaidEvent| {
@@ -179,39 +236,116 @@ async fn run<T: Transport, L: LinkLauncher>(
             metadata: event.metadata,
         })
     });
-    match launcher.run(&link_token, forward).await? {
-        LinkOutcome::Exit { error, metadata } => Ok(ReconnectResult::Exited { error, metadata }),
-        LinkOutcome::Success {
-            public_token: None,
-            metadata,
-        } => Err(Error::new(
-            ErrorCode::NoPublicToken,
-            "Plaid Link reported success without a public token; the connection was not closed",
-        )
-        .with_link_metadata(metadata)),
-        LinkOutcome::Success {
-            public_token: Some(public_token),
-            metadata,
-        } => {
-            secrets.public = Some(public_token.clone());
-            progress(Stage::Closing);
-            let close_input = ConnectorPlaidCloseInput {
-                client_mutation_id: input.client_mutation_id.clone(),
-                connector_token,
+    loop {
+        secrets.remember(&connector);
+        if connector.connector_status == ConnectorStatus::Continue {
+            return Ok(ReconnectResult::Repaired { connector });
+        }
+        let missing = |field: &str| {
+            Error::new(
+                ErrorCode::BadResponse,
+                format!("unexpected response from Quiltt: ACTION_REQUIRED without a {field}"),
+            )
+        };
+        let link_token = connector
+            .link_token
+            .clone()
+            .ok_or_else(|| missing("linkToken"))?;
+        let connector_token = connector
+            .connector_token
+            .clone()
+            .ok_or_else(|| missing("connectorToken"))?;
+
+        progress(Stage::LinkLoading);
+        unless_cancelled(launcher.ready(), cancel).await??;
+        let expired = connector.is_expired(transport.now_ms());
+        if expired && !initialized_again {
+            initialized_again = true;
+            progress(Stage::Initializing);
+            connector =
+                unless_cancelled(initialize_until_settled(transport, input), cancel).await??;
+            continue;
+        }
+        progress(Stage::LinkOpen);
+        let outcome =
+            unless_cancelled(launcher.run(&link_token, Rc::clone(&forward)), cancel).await??;
+        match outcome {
+            LinkOutcome::Exit { error, .. }
+                if !initialized_again
+                    && error.as_ref().and_then(|e| e.error_code.as_deref())
+                        == Some("INVALID_LINK_TOKEN") =>
+            {
+                initialized_again = true;
+                progress(Stage::Initializing);
+                connector =
+                    unless_cancelled(initialize_until_settled(transport, input), cancel).await??;
+            }
+            LinkOutcome::Exit { error, metadata } => {
+                return Ok(ReconnectResult::Exited { error, metadata })
+            }
+            LinkOutcome::Success {
+                public_token: None,
                 metadata,
-                public_token,
-            };
-            match close(transport, &close_input).await {
-                Ok(connection) => Ok(ReconnectResult::Reconnected { connection }),
-                Err(e) => Err(e
-                    .recoded(
-                        ErrorCode::CloseFailed,
-                        "Plaid Link succeeded but connectorPlaidClose failed",
-                    )
-                    .with_link_metadata(close_input.metadata)),
+            } => return Err(Error::new(
+                ErrorCode::NoPublicToken,
+                "Plaid Link reported success without a public token; the connection was not closed",
+            )
+            .with_link_metadata(metadata)),
+            LinkOutcome::Success {
+                public_token: Some(public_token),
+                metadata,
+            } => {
+                secrets.public = Some(public_token.clone());
+                progress(Stage::Closing);
+                // Retries of the close carry the same clientMutationId, so Quiltt can tell them apart
+                // from a second close.
+                let client_mutation_id = input
+                    .client_mutation_id
+                    .clone()
+                    .unwrap_or_else(|| generated_mutation_id(transport.random()));
+                let pending = PendingClose(ConnectorPlaidCloseInput {
+                    client_mutation_id: Some(client_mutation_id),
+                    connector_token,
+                    metadata,
+                    public_token,
+                });
+                return retry_close(transport, &pending)
+                    .await
+                    .map(|connection| ReconnectResult::Reconnected { connection });
             }
         }
     }
+}
+
+fn generated_mutation_id(random: f64) -> String {
+    format!(
+        "quiltt-reconnect-{:013x}",
+        (random * 4_503_599_627_370_496.0) as u64
+    )
+}
+
+/// Sends a close again: the one a `CLOSE_FAILED` error carries, while its public token is
+/// valid (30 minutes, single use).
+///
+/// # Errors
+/// `CLOSE_FAILED`, carrying Link's metadata and the same pending close for another try.
+pub async fn retry_close<T: Transport>(
+    transport: &T,
+    pending: &PendingClose,
+) -> Result<Connection, Error> {
+    close(transport, &pending.0).await.map_err(|e| {
+        let PendingClose(input) = pending;
+        e.recoded(
+            ErrorCode::CloseFailed,
+            "Plaid Link succeeded but connectorPlaidClose failed",
+        )
+        .with_link_metadata(input.metadata.clone())
+        .with_pending_close(pending.clone())
+        .redact(|text| {
+            input.public_token.redact(text);
+            input.connector_token.redact(text);
+        })
+    })
 }
 
 /// Stores `input.metadata` on the connection with `connectionUpdate`.
@@ -235,6 +369,7 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
+    use crate::quiltt::retry::RetryPolicy;
     use crate::quiltt::transport::{GraphqlRequest, HttpReply};
 
     type Log = Rc<RefCell<Vec<String>>>;
@@ -243,6 +378,8 @@ mod tests {
         replies: RefCell<VecDeque<Result<HttpReply, Error>>>,
         sent: RefCell<Vec<GraphqlRequest>>,
         log: Log,
+        now: std::cell::Cell<f64>,
+        sleeps: RefCell<Vec<u32>>,
     }
 
     impl Transport for MockTransport {
@@ -256,11 +393,31 @@ mod tests {
                 .pop_front()
                 .expect("a reply was scripted for every request")
         }
+        async fn sleep(&self, ms: u32) {
+            self.sleeps.borrow_mut().push(ms);
+            self.now.set(self.now.get() + f64::from(ms));
+        }
+        fn now_ms(&self) -> f64 {
+            self.now.get()
+        }
+        fn random(&self) -> f64 {
+            0.5
+        }
+    }
+
+    /// Logs when the Link run it lives in is dropped (finished or cancelled).
+    struct DropLog(Log);
+
+    impl Drop for DropLog {
+        fn drop(&mut self) {
+            self.0.borrow_mut().push("link dropped".into());
+        }
     }
 
     struct MockLauncher {
         ready: Result<(), Error>,
-        outcome: RefCell<Option<Result<LinkOutcome, Error>>>,
+        /// One outcome per run; with none left, Link stays open forever.
+        outcome: RefCell<VecDeque<Result<LinkOutcome, Error>>>,
         events: Vec<PlaidEvent>,
         log: Log,
     }
@@ -281,10 +438,15 @@ mod tests {
             self.log
                 .borrow_mut()
                 .push(format!("run {}", link_token.expose_secret()));
+            let _guard = DropLog(self.log.clone());
             for e in &self.events {
                 on_event(e.clone());
             }
-            self.outcome.borrow_mut().take().expect("run once")
+            let next = self.outcome.borrow_mut().pop_front();
+            match next {
+                Some(outcome) => outcome,
+                None => std::future::pending().await,
+            }
         }
     }
 
@@ -293,10 +455,26 @@ mod tests {
     }
 
     fn ok(text: &str) -> Result<HttpReply, Error> {
-        Ok(HttpReply {
-            status: 200,
-            body: Some(json(text)),
-        })
+        Ok(HttpReply::new(200, Some(json(text))))
+    }
+
+    fn status(code: u16) -> Result<HttpReply, Error> {
+        Ok(HttpReply::new(code, Some(json(r#"{"error":"busy"}"#))))
+    }
+
+    /// A cancel signal that fires at its `n`th poll, waking the task meanwhile.
+    struct CancelAtPoll(u32);
+
+    impl Future for CancelAtPoll {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+            self.0 = self.0.saturating_sub(1);
+            if self.0 == 0 {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
     }
 
     const ACTION_REQUIRED: &str = r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"connectorStatus":"ACTION_REQUIRED","connectorToken":"ct-1","expiration":"2099-01-01T00:00:00Z","linkToken":"lt-1","requestId":"req"}}}}"#;
@@ -311,7 +489,7 @@ mod tests {
 
     fn harness(
         replies: Vec<Result<HttpReply, Error>>,
-        outcome: Option<Result<LinkOutcome, Error>>,
+        outcome: impl IntoIterator<Item = Result<LinkOutcome, Error>>,
     ) -> Harness {
         let log: Log = Rc::default();
         Harness {
@@ -319,10 +497,12 @@ mod tests {
                 replies: RefCell::new(replies.into()),
                 sent: RefCell::default(),
                 log: log.clone(),
+                now: std::cell::Cell::new(1_800_000_000_000.0),
+                sleeps: RefCell::default(),
             },
             launcher: MockLauncher {
                 ready: Ok(()),
-                outcome: RefCell::new(outcome),
+                outcome: RefCell::new(outcome.into_iter().collect()),
                 events: vec![PlaidEvent {
                     name: "OPEN".into(),
                     metadata: json(r#"{"is_update_mode":true}"#),
@@ -336,9 +516,28 @@ mod tests {
 
     impl Harness {
         fn run(&self, input: &ConnectorPlaidInitializeInput) -> Result<ReconnectResult, Error> {
+            self.run_until(input, std::future::pending())
+        }
+        fn run_until(
+            &self,
+            input: &ConnectorPlaidInitializeInput,
+            cancel: impl Future<Output = ()>,
+        ) -> Result<ReconnectResult, Error> {
             let events = self.events.clone();
             let sink: EventSink = Rc::new(move |e| events.borrow_mut().push(e));
-            block_on(reconnect(&self.transport, &self.launcher, input, &sink))
+            block_on(reconnect(
+                &self.transport,
+                &self.launcher,
+                input,
+                &sink,
+                cancel,
+            ))
+        }
+        fn posts(&self) -> Vec<String> {
+            self.log()
+                .into_iter()
+                .filter(|l| l.starts_with("post"))
+                .collect()
         }
         fn stages(&self) -> Vec<Stage> {
             self.events
@@ -397,6 +596,7 @@ mod tests {
                 "post ConnectorPlaidInitialize",
                 "ready",
                 "run lt-1",
+                "link dropped",
                 "post ConnectorPlaidClose"
             ]
         );
@@ -489,12 +689,14 @@ mod tests {
         assert!(!h.log().iter().any(|l| l == "ready"));
         assert_eq!(h.stages(), [Stage::Initializing, Stage::Done]);
 
-        let h = harness(vec![Err(Error::new(ErrorCode::Network, "offline"))], None);
+        let offline = || Err(Error::new(ErrorCode::Network, "offline"));
+        let h = harness(vec![offline(), offline(), offline(), offline()], None);
+        let err = h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network);
         assert_eq!(
-            h.run(&ConnectorPlaidInitializeInput::new("c"))
-                .unwrap_err()
-                .code(),
-            ErrorCode::Network
+            h.posts().len(),
+            4,
+            "network errors are retried up to the policy's attempts"
         );
     }
 
@@ -651,5 +853,307 @@ mod tests {
             serde_json::to_string(&event).unwrap(),
             r#"{"type":"progress","connectionId":"c","stage":"link_loading"}"#
         );
+    }
+
+    const CONTINUE: &str = r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"connectorStatus":"CONTINUE"}}}}"#;
+
+    fn initialize_reply(status: &str, tokens: &str, expiration: &str) -> Result<HttpReply, Error> {
+        ok(&format!(
+            r#"{{"data":{{"connectorPlaidInitialize":{{"success":true,"record":{{"connectorStatus":"{status}","connectorToken":"ct-{tokens}","linkToken":"lt-{tokens}","expiration":"{expiration}"}}}}}}}}"#
+        ))
+    }
+
+    #[test]
+    fn transient_initialize_failures_are_retried_with_backoff() {
+        let h = harness(
+            vec![
+                status(503),
+                Err(Error::new(ErrorCode::Network, "reset")),
+                ok(CONTINUE),
+            ],
+            None,
+        );
+        let result = h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap();
+        assert!(matches!(result, ReconnectResult::Repaired { .. }));
+        assert_eq!(h.posts().len(), 3);
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            *h.transport.sleeps.borrow(),
+            [policy.backoff_ms(1, 0.5), policy.backoff_ms(2, 0.5)]
+        );
+    }
+
+    #[test]
+    fn retries_stop_at_the_attempt_bound_and_the_time_budget() {
+        let h = harness((0..6).map(|_| status(502)).collect(), None);
+        let err = h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap_err();
+        assert_eq!((err.code(), err.status()), (ErrorCode::Http, Some(502)));
+        assert_eq!(h.posts().len() as u32, RetryPolicy::default().attempts);
+
+        let mut slow = HttpReply::new(429, None);
+        slow.retry_after_ms = Some(RetryPolicy::default().max_delay_ms + 1);
+        let h = harness(vec![Ok(slow)], None);
+        assert_eq!(
+            h.run(&ConnectorPlaidInitializeInput::new("c"))
+                .unwrap_err()
+                .status(),
+            Some(429)
+        );
+        assert_eq!(
+            h.posts().len(),
+            1,
+            "a Retry-After beyond the cap ends the retries"
+        );
+    }
+
+    #[test]
+    fn rate_limits_honour_retry_after() {
+        let mut limited = HttpReply::new(429, None);
+        limited.retry_after_ms = Some(1000);
+        let h = harness(vec![Ok(limited), ok(CONTINUE)], None);
+        h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap();
+        assert_eq!(*h.transport.sleeps.borrow(), [1000]);
+    }
+
+    #[test]
+    fn client_errors_are_never_retried() {
+        for code in [400, 401, 403, 404, 500] {
+            let h = harness(vec![status(code)], None);
+            let err = h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap_err();
+            assert_eq!(err.status(), Some(code));
+            assert_eq!(h.posts().len(), 1, "HTTP {code} must not be retried");
+        }
+        let h = harness(vec![status(401)], None);
+        assert_eq!(
+            h.run(&ConnectorPlaidInitializeInput::new("c"))
+                .unwrap_err()
+                .code(),
+            ErrorCode::Unauthorized
+        );
+    }
+
+    #[test]
+    fn update_metadata_retries_transient_failures() {
+        let h = harness(
+            vec![
+                status(504),
+                ok(r#"{"data":{"connectionUpdate":{"success":true,"record":{"id":"c1"}}}}"#),
+            ],
+            None,
+        );
+        let input = ConnectionUpdateInput::new("c1", json("{}"));
+        assert!(block_on(update_metadata(&h.transport, &input)).is_ok());
+        assert_eq!(h.posts().len(), 2);
+    }
+
+    #[test]
+    fn a_failed_close_is_retried_with_the_same_client_mutation_id() {
+        let h = harness(
+            vec![ok(ACTION_REQUIRED), status(503), ok(CLOSED)],
+            success(),
+        );
+        let result = h.run(&ConnectorPlaidInitializeInput::new("c1")).unwrap();
+        assert!(matches!(result, ReconnectResult::Reconnected { .. }));
+        let sent = h.transport.sent.borrow();
+        assert_eq!(sent.len(), 3);
+        assert_eq!(sent[1], sent[2], "the retry is the very same close");
+        let id = sent[1]
+            .variables
+            .get("input")
+            .and_then(|i| i.get("clientMutationId"))
+            .and_then(Json::as_str);
+        assert!(
+            id.is_some_and(|id| id.starts_with("quiltt-reconnect-")),
+            "{id:?}"
+        );
+    }
+
+    #[test]
+    fn close_failed_carries_a_pending_close_that_retry_close_sends_again() {
+        let h = harness(
+            vec![
+                ok(ACTION_REQUIRED),
+                status(503),
+                status(503),
+                status(503),
+                status(503),
+            ],
+            success(),
+        );
+        let err = h
+            .run(&ConnectorPlaidInitializeInput::new("c1"))
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::CloseFailed);
+        let pending = err
+            .pending_close()
+            .expect("the close can be retried")
+            .clone();
+        assert!(!format!("{pending:?}").contains("pt-1"));
+        h.transport.replies.borrow_mut().push_back(ok(CLOSED));
+        let connection = block_on(retry_close(&h.transport, &pending)).unwrap();
+        assert_eq!(connection.id, "c1");
+        let sent = h.transport.sent.borrow();
+        assert_eq!(
+            sent.last(),
+            sent.get(1),
+            "the retried close is identical to the first"
+        );
+    }
+
+    #[test]
+    fn wait_is_waited_out_and_abort_is_a_typed_error() {
+        let h = harness(vec![initialize_reply("WAIT", "1", ""), ok(CONTINUE)], None);
+        assert!(matches!(
+            h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap(),
+            ReconnectResult::Repaired { .. }
+        ));
+        assert_eq!(h.transport.sleeps.borrow().len(), 1);
+
+        let h = harness(
+            (0..4).map(|_| initialize_reply("WAIT", "1", "")).collect(),
+            None,
+        );
+        assert_eq!(
+            h.run(&ConnectorPlaidInitializeInput::new("c"))
+                .unwrap_err()
+                .code(),
+            ErrorCode::Timeout
+        );
+        assert_eq!(h.posts().len(), 4);
+
+        let h = harness(vec![initialize_reply("ABORT", "1", "")], None);
+        assert_eq!(
+            h.run(&ConnectorPlaidInitializeInput::new("c"))
+                .unwrap_err()
+                .code(),
+            ErrorCode::ConnectorAborted
+        );
+    }
+
+    #[test]
+    fn an_expired_link_token_is_replaced_once_before_link_opens() {
+        let h = harness(
+            vec![
+                initialize_reply("ACTION_REQUIRED", "1", "2020-01-01T00:00:00Z"),
+                initialize_reply("ACTION_REQUIRED", "2", "2099-01-01T00:00:00Z"),
+                ok(CLOSED),
+            ],
+            success(),
+        );
+        h.run(&ConnectorPlaidInitializeInput::new("c1")).unwrap();
+        assert!(
+            h.log().contains(&"run lt-2".to_owned()) && !h.log().contains(&"run lt-1".to_owned())
+        );
+        let close = h.transport.sent.borrow()[2]
+            .variables
+            .get("input")
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            close.get("connectorToken").and_then(Json::as_str),
+            Some("ct-2")
+        );
+    }
+
+    #[test]
+    fn invalid_link_token_from_link_initializes_again_once() {
+        let invalid = || {
+            Ok(LinkOutcome::Exit {
+                error: PlaidLinkError::from_json(&json(
+                    r#"{"error_code":"INVALID_LINK_TOKEN","error_type":"INVALID_INPUT"}"#,
+                )),
+                metadata: Json::Null,
+            })
+        };
+        let h = harness(
+            vec![
+                initialize_reply("ACTION_REQUIRED", "1", ""),
+                initialize_reply("ACTION_REQUIRED", "2", ""),
+                ok(CLOSED),
+            ],
+            [invalid(), success().unwrap()],
+        );
+        assert!(matches!(
+            h.run(&ConnectorPlaidInitializeInput::new("c1")).unwrap(),
+            ReconnectResult::Reconnected { .. }
+        ));
+        assert_eq!(
+            h.log()
+                .iter()
+                .filter(|l| l.starts_with("run"))
+                .collect::<Vec<_>>(),
+            ["run lt-1", "run lt-2"]
+        );
+
+        let h = harness(
+            vec![
+                initialize_reply("ACTION_REQUIRED", "1", ""),
+                initialize_reply("ACTION_REQUIRED", "2", ""),
+            ],
+            [invalid(), invalid()],
+        );
+        let ReconnectResult::Exited { error, .. } =
+            h.run(&ConnectorPlaidInitializeInput::new("c1")).unwrap()
+        else {
+            panic!("a second INVALID_LINK_TOKEN ends the flow");
+        };
+        assert_eq!(
+            error.unwrap().error_code.as_deref(),
+            Some("INVALID_LINK_TOKEN")
+        );
+        assert_eq!(h.posts().len(), 2);
+    }
+
+    #[test]
+    fn cancelling_before_anything_sends_nothing() {
+        let h = harness(vec![], None);
+        let err = h
+            .run_until(
+                &ConnectorPlaidInitializeInput::new("c"),
+                std::future::ready(()),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Aborted);
+        assert!(h.posts().is_empty());
+        assert_eq!(h.stages(), [Stage::Initializing, Stage::Done]);
+    }
+
+    #[test]
+    fn cancelling_while_link_is_open_ends_the_link_run() {
+        // No outcome scripted: Link stays open until the signal fires.
+        let h = harness(vec![ok(ACTION_REQUIRED)], None);
+        let err = h
+            .run_until(&ConnectorPlaidInitializeInput::new("c"), CancelAtPoll(6))
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Aborted);
+        let log = h.log();
+        let run = log
+            .iter()
+            .position(|l| l == "run lt-1")
+            .expect("Link was opened");
+        assert_eq!(
+            log.get(run + 1).map(String::as_str),
+            Some("link dropped"),
+            "{log:?}"
+        );
+        assert_eq!(h.posts().len(), 1, "no close after a cancelled Link");
+    }
+
+    #[test]
+    fn errors_scrub_every_token_the_flow_has_seen() {
+        let leaky = ok(
+            r#"{"data":{"connectorPlaidInitialize":{"success":false,"errors":[{"code":"X","message":"lt-1 and ct-1 and lt-2"}]}}}"#,
+        );
+        let invalid = Ok(LinkOutcome::Exit {
+            error: PlaidLinkError::from_json(&json(r#"{"error_code":"INVALID_LINK_TOKEN"}"#)),
+            metadata: Json::Null,
+        });
+        let h = harness(
+            vec![initialize_reply("ACTION_REQUIRED", "1", ""), leaky],
+            [invalid],
+        );
+        let err = h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap_err();
+        let text = format!("{err:?}");
+        assert!(!text.contains("lt-1") && !text.contains("ct-1"), "{text}");
     }
 }

@@ -19,6 +19,9 @@ export interface QuilttReconnectError extends Error {
   status?: number;
   /** Plaid Link's success metadata, for failures after Link succeeded (CLOSE_FAILED, NO_PUBLIC_TOKEN). */
   metadata?: unknown;
+  /** On CLOSE_FAILED: pass the error to `bridge.retryClose(error)` to send the close again
+   *  (within 30 minutes; the public token is single use). */
+  closeRetryId?: number;
 }
 "#;
 

@@ -4,13 +4,18 @@
 
 mod error;
 mod options;
+mod registry;
+mod signal;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::rc::Rc;
 
-use js_sys::{Object, Promise};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode};
@@ -48,6 +53,45 @@ where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
     future_to_promise(async move { work.await.map_err(to_js_error) })
+}
+
+/// Reads the input and runs the flow until it ends or the input's `signal` aborts.
+async fn run_reconnect(client: &Client, input: JsValue) -> Result<JsValue, Error> {
+    let signal = Reflect::get(&input, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
+    let signal = if signal.is_undefined() || signal.is_null() {
+        None
+    } else {
+        Some(
+            signal
+                .dyn_into::<AbortSignal>()
+                .map_err(|_| invalid("signal must be an AbortSignal"))?,
+        )
+    };
+    let json = from_js(input)
+        .ok_or_else(|| invalid("reconnect() input must be a plain object of JSON values"))?;
+    let input = ConnectorPlaidInitializeInput::from_json(&json, &["signal"])?;
+    to_js(
+        &client
+            .reconnect_until(&input, signal::aborted(signal))
+            .await?,
+    )
+}
+
+/// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
+fn failed_close_error(error: Error, id: Option<u32>) -> JsValue {
+    let retry_id = error
+        .pending_close()
+        .is_some()
+        .then(|| registry::keep_pending(&error, id, js_sys::Date::now()));
+    let js = to_js_error(error);
+    if let Some(retry_id) = retry_id {
+        let _ = Reflect::set(
+            &js,
+            &JsValue::from_str("closeRetryId"),
+            &JsValue::from(retry_id),
+        );
+    }
+    js
 }
 
 fn invalid(message: &str) -> Error {
@@ -95,18 +139,60 @@ impl QuilttReconnect {
     }
 
     /// Runs the reconnect flow: initialize, then Plaid Link when `ACTION_REQUIRED`, then close.
+    /// A second call for a connection whose flow is still running joins it (same promise).
     #[wasm_bindgen(unchecked_return_type = "Promise<ReconnectResult>")]
     pub fn reconnect(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ReconnectInput")] input: JsValue,
     ) -> Promise {
+        let connection_id = Reflect::get(&input, &JsValue::from_str("connectionId"))
+            .ok()
+            .and_then(|id| id.as_string());
+        if let Some(running) = connection_id.as_deref().and_then(registry::running) {
+            return running;
+        }
         let client = Rc::clone(&self.client);
-        promise(async move {
-            let json = from_js(input).ok_or_else(|| {
-                invalid("reconnect() input must be a plain object of JSON values")
-            })?;
-            let input = ConnectorPlaidInitializeInput::from_json(&json, &["signal"])?;
-            to_js(&client.reconnect(&input).await?)
+        let key = Rc::new(Cell::new(None::<u32>));
+        let finished_key = Rc::clone(&key);
+        let flow = future_to_promise(async move {
+            let result = run_reconnect(&client, input).await;
+            if let Some(key) = finished_key.get() {
+                registry::finish(key);
+            }
+            result.map_err(|e| failed_close_error(e, None))
+        });
+        if let Some(id) = connection_id {
+            key.set(Some(registry::start(&id, &flow)));
+        }
+        flow
+    }
+
+    /// Sends again the close of a `CLOSE_FAILED` error (Link succeeded, the close did not), while
+    /// its public token is valid (30 minutes). Resolves with the repaired connection.
+    #[wasm_bindgen(js_name = retryClose, unchecked_return_type = "Promise<Connection>")]
+    pub fn retry_close(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "QuilttReconnectError")] error: JsValue,
+    ) -> Promise {
+        let client = Rc::clone(&self.client);
+        future_to_promise(async move {
+            let id = Reflect::get(&error, &JsValue::from_str("closeRetryId"))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .map(|v| v as u32);
+            let kept = id.and_then(|id| registry::pending(id, js_sys::Date::now()));
+            let (Some(id), Some(kept)) = (id, kept) else {
+                return Err(to_js_error(invalid(
+                    "retryClose() takes a CLOSE_FAILED error of the last 30 minutes",
+                )));
+            };
+            match client.retry_close(&kept).await {
+                Ok(connection) => {
+                    registry::forget_pending(id);
+                    to_js(&connection).map_err(to_js_error)
+                }
+                Err(e) => Err(failed_close_error(e, Some(id))),
+            }
         })
     }
 

@@ -1,6 +1,7 @@
 //! The browser Link launcher: one [`LinkSession`] per Link run owns the handler and every
 //! closure handed to Plaid, and releases them when the run ends.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -72,13 +73,25 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// One Link run. Dropping it destroys the handler, then drops the closures Plaid held.
-struct LinkSession {
-    handler: Option<LinkHandler>,
-    finished: Promise,
+/// The closures one Link run hands to Plaid.
+struct Callbacks {
     _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_event: Closure<dyn FnMut(JsValue, JsValue)>,
+}
+
+/// How long a Link closed by force may take to call `onExit` before it is destroyed anyway.
+const FORCED_EXIT_GRACE_MS: u32 = 5_000;
+
+/// One Link run. It owns the handler and every closure given to Plaid. Dropped after Link
+/// ended, it destroys the handler and then drops the closures. Dropped while Link is open (a
+/// cancelled flow), it follows Plaid's rule: `exit({ force: true })` first, and destroy only
+/// once Link has called `onExit` (or after a grace period), keeping the closures alive until then.
+struct LinkSession {
+    handler: Option<LinkHandler>,
+    finished: Promise,
+    settled: Rc<Cell<bool>>,
+    callbacks: Option<Callbacks>,
 }
 
 impl std::fmt::Debug for LinkSession {
@@ -93,14 +106,16 @@ impl LinkSession {
         let finished = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
         let resolve = resolve_slot
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
+        let settled = Rc::new(Cell::new(false));
         // The first of onSuccess / onExit settles the promise; any later call is a no-op.
-        let settle = move |kind: &str, a: JsValue, b: JsValue| {
+        let flag = Rc::clone(&settled);
+        let settle = Rc::new(move |kind: &str, a: JsValue, b: JsValue| {
+            flag.set(true);
             let _ = resolve.call1(
                 &JsValue::NULL,
                 &Array::of3(&JsValue::from_str(kind), &a, &b),
             );
-        };
-        let settle = Rc::new(settle);
+        });
         let on_success_settle = Rc::clone(&settle);
         let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |token, metadata| {
             on_success_settle("success", token, metadata)
@@ -128,9 +143,12 @@ impl LinkSession {
         let mut session = LinkSession {
             handler: None,
             finished,
-            _on_success: on_success,
-            _on_exit: on_exit,
-            _on_event: on_plaid_event,
+            settled,
+            callbacks: Some(Callbacks {
+                _on_success: on_success,
+                _on_exit: on_exit,
+                _on_event: on_plaid_event,
+            }),
         };
         let handler = bindings::create(&config)
             .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid.create threw"))?;
@@ -144,9 +162,37 @@ impl LinkSession {
 
 impl Drop for LinkSession {
     fn drop(&mut self) {
-        if let Some(handler) = self.handler.take() {
-            // Link has closed by now (onSuccess / onExit came); Plaid forbids destroy() while open.
+        let Some(handler) = self.handler.take() else {
+            return;
+        };
+        if self.settled.get() {
+            // Link has closed (onSuccess / onExit came), so destroy() is allowed.
             let _ = handler.destroy();
+            return;
         }
+        let force = Object::new();
+        set(&force, "force", &JsValue::TRUE);
+        let _ = handler.exit(&force);
+        let finished = JsFuture::from(self.finished.clone());
+        let callbacks = self.callbacks.take();
+        wasm_bindgen_futures::spawn_local(async move {
+            let grace = gloo_timers::future::TimeoutFuture::new(FORCED_EXIT_GRACE_MS);
+            first_of(finished, grace).await;
+            let _ = handler.destroy();
+            drop(callbacks);
+        });
     }
+}
+
+/// Waits until either future finishes.
+async fn first_of(a: impl std::future::Future, b: impl std::future::Future) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(|cx| {
+        if a.as_mut().poll(cx).is_ready() || b.as_mut().poll(cx).is_ready() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }

@@ -101,13 +101,10 @@ impl FetchTransport {
             )
         })?;
 
-        // The guard aborts the request when the timeout fires; dropping it clears the timer.
+        // The guard aborts the request when the timeout fires, or when the request is dropped
+        // unfinished (a cancelled flow): one mechanism for both.
         let timed_out = Rc::new(Cell::new(false));
-        let flag = Rc::clone(&timed_out);
-        let _guard = Timeout::new(self.timeout_ms, move || {
-            flag.set(true);
-            controller.abort();
-        });
+        let mut guard = AbortGuard::new(controller, self.timeout_ms, Rc::clone(&timed_out));
         let failed = |e: JsValue| {
             if timed_out.get() {
                 Error::new(
@@ -133,13 +130,59 @@ impl FetchTransport {
             .map_err(failed)?
             .unchecked_into();
         let status = response.status();
+        let retry_after_ms = response
+            .headers()
+            .get("Retry-After")
+            .ok()
+            .flatten()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .map(|secs| secs.saturating_mul(1000));
         let text_promise = response.text().map_err(failed)?;
         let text = JsFuture::from(text_promise).await.map_err(failed)?;
         let body = text
             .as_string()
             .and_then(|t| js_sys::JSON::parse(&t).ok())
             .and_then(from_js);
-        Ok(HttpReply { status, body })
+        guard.finished();
+        Ok(HttpReply {
+            status,
+            body,
+            retry_after_ms,
+        })
+    }
+}
+
+/// Aborts its request on timeout or when dropped before [`AbortGuard::finished`].
+struct AbortGuard {
+    controller: AbortController,
+    done: bool,
+    _timer: Timeout,
+}
+
+impl AbortGuard {
+    fn new(controller: AbortController, timeout_ms: u32, timed_out: Rc<Cell<bool>>) -> Self {
+        let on_timeout = controller.clone();
+        let timer = Timeout::new(timeout_ms, move || {
+            timed_out.set(true);
+            on_timeout.abort();
+        });
+        AbortGuard {
+            controller,
+            done: false,
+            _timer: timer,
+        }
+    }
+
+    fn finished(&mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.controller.abort();
+        }
     }
 }
 
@@ -153,5 +196,17 @@ impl Transport for FetchTransport {
             return self.send(request, &fresh).await;
         }
         Ok(reply)
+    }
+
+    async fn sleep(&self, ms: u32) {
+        gloo_timers::future::TimeoutFuture::new(ms).await;
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
     }
 }

@@ -275,7 +275,7 @@ impl ConnectorPlaidInitializeInput {
 }
 
 /// `ConnectorPlaidCloseInput`: what `connectorPlaidClose` takes after Link's `onSuccess`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ConnectorPlaidCloseInput {
     pub client_mutation_id: Option<String>,
     pub connector_token: ConnectorToken,
@@ -299,6 +299,11 @@ impl ConnectorPlaidCloseInput {
         Json::object(fields)
     }
 }
+
+/// A `connectorPlaidClose` that failed after Link succeeded, kept so the app can send it again
+/// (with the same `clientMutationId`). Its tokens stay private; `Debug` redacts them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingClose(pub(crate) ConnectorPlaidCloseInput);
 
 /// `ConnectionUpdateInput`: stores custom JSON on a connection.
 ///

@@ -6,12 +6,14 @@ mod documents;
 pub(crate) mod fetch;
 pub(crate) mod input;
 pub(crate) mod records;
+pub(crate) mod retry;
 pub(crate) mod transport;
 
 use crate::error::Error;
 use crate::json::Json;
 use input::{ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput};
 use records::{Connection, PlaidConnector};
+use retry::post_with_retry;
 use transport::{payload_record, GraphqlRequest, HttpReply, Transport};
 
 fn input_variables(input: Json) -> Json {
@@ -29,7 +31,7 @@ pub(crate) async fn initialize<T: Transport>(
         variables: input_variables(input.to_json()),
         keepalive: false,
     };
-    decode_initialize(transport.post(&request).await?)
+    decode_initialize(post_with_retry(transport, &request).await?)
 }
 
 /// Sends `connectorPlaidClose` and decodes the repaired connection.
@@ -43,7 +45,7 @@ pub(crate) async fn close<T: Transport>(
         variables: input_variables(input.to_json()),
         keepalive: true,
     };
-    decode_close(transport.post(&request).await?)
+    decode_close(post_with_retry(transport, &request).await?)
 }
 
 /// Sends `connectionUpdate` and decodes the updated connection.
@@ -57,7 +59,7 @@ pub(crate) async fn update_connection<T: Transport>(
         variables: input_variables(input.to_json()),
         keepalive: false,
     };
-    decode_update(transport.post(&request).await?)
+    decode_update(post_with_retry(transport, &request).await?)
 }
 
 /// Decodes a `connectorPlaidInitialize` reply: the record, or the typed error the reply means.
@@ -68,7 +70,7 @@ pub(crate) async fn update_connection<T: Transport>(
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{decode_initialize, ErrorCode, HttpReply};
-/// let reply = HttpReply { status: 503, body: None };
+/// let reply = HttpReply::new(503, None);
 /// assert_eq!(decode_initialize(reply).unwrap_err().code(), ErrorCode::Http);
 /// ```
 pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
@@ -83,7 +85,7 @@ pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{decode_close, ErrorCode, HttpReply};
-/// let reply = HttpReply { status: 401, body: None };
+/// let reply = HttpReply::new(401, None);
 /// assert_eq!(decode_close(reply).unwrap_err().code(), ErrorCode::Unauthorized);
 /// ```
 pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
@@ -101,7 +103,7 @@ pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{decode_update, ErrorCode, HttpReply, Json};
-/// let reply = HttpReply { status: 200, body: Some(Json::Null) };
+/// let reply = HttpReply::new(200, Some(Json::Null));
 /// assert_eq!(decode_update(reply).unwrap_err().code(), ErrorCode::BadResponse);
 /// ```
 pub fn decode_update(reply: HttpReply) -> Result<Connection, Error> {

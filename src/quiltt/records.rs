@@ -53,6 +53,10 @@ pub enum ConnectorStatus {
     Continue,
     /// The user must go through Plaid Link in update mode.
     ActionRequired,
+    /// Newer schemas: the provider is busy; the bridge waits and initializes again.
+    Wait,
+    /// Newer schemas: the repair can't go on; the bridge rejects `CONNECTOR_ABORTED`.
+    Abort,
 }
 
 impl ConnectorStatus {
@@ -61,6 +65,8 @@ impl ConnectorStatus {
         match value {
             "CONTINUE" => Some(ConnectorStatus::Continue),
             "ACTION_REQUIRED" => Some(ConnectorStatus::ActionRequired),
+            "WAIT" => Some(ConnectorStatus::Wait),
+            "ABORT" => Some(ConnectorStatus::Abort),
             _ => None,
         }
     }
@@ -103,7 +109,7 @@ impl PlaidConnector {
         let connector_status = ConnectorStatus::parse(status).ok_or_else(|| {
             bad(
                 &format!("{PATH}.connectorStatus"),
-                &format!("is {status:?}, which this version does not handle (expected CONTINUE or ACTION_REQUIRED)"),
+                &format!("is {status:?}, which this version does not handle (expected CONTINUE, ACTION_REQUIRED, WAIT or ABORT)"),
             )
         })?;
         Ok(PlaidConnector {
@@ -114,6 +120,89 @@ impl PlaidConnector {
             request_id: optional_str(record, "requestId", PATH)?,
         })
     }
+}
+
+impl PlaidConnector {
+    /// Whether the link token has expired at `now_ms` (Unix milliseconds). An expiration that
+    /// is missing or not ISO-8601 counts as unexpired: Link itself will say if it is not.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::{ConnectorStatus, PlaidConnector};
+    /// let c = PlaidConnector { connector_status: ConnectorStatus::ActionRequired, connector_token: None,
+    ///     expiration: Some("2026-11-25T08:30:00Z".into()), link_token: None, request_id: None };
+    /// assert!(!c.is_expired(1_795_595_399_000.0));
+    /// assert!(c.is_expired(1_795_595_400_000.0));
+    /// ```
+    pub fn is_expired(&self, now_ms: f64) -> bool {
+        self.expiration
+            .as_deref()
+            .and_then(parse_timestamp_ms)
+            .is_some_and(|expires| now_ms >= expires)
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` into Unix milliseconds.
+fn parse_timestamp_ms(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = text.get(range)?;
+        digits
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut millis = 0.0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 {
+            return None;
+        }
+        millis = format!("0.{}", &fraction[..len]).parse::<f64>().ok()? * 1000.0;
+        rest = &fraction[len..];
+    }
+    let offset_minutes = match rest {
+        "Z" | "z" | "" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (h, m) = rest[1..].split_once(':')?;
+            sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?)
+        }
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds as f64 * 1000.0 + millis)
 }
 
 /// An account of a connection.
@@ -227,8 +316,8 @@ mod tests {
             ("{}", "connectorStatus is missing"),
             (r#"{"connectorStatus":5}"#, "connectorStatus is number"),
             (
-                r#"{"connectorStatus":"WAIT"}"#,
-                "is \"WAIT\", which this version does not handle",
+                r#"{"connectorStatus":"LATER"}"#,
+                "is \"LATER\", which this version does not handle",
             ),
             (
                 r#"{"connectorStatus":"CONTINUE","linkToken":3}"#,
@@ -256,6 +345,29 @@ mod tests {
         assert!(!text.contains("secret"), "{text}");
         assert!(!format!("{c:?}").contains("secret"));
         assert!(text.contains("\"connectorStatus\":\"CONTINUE\""));
+    }
+
+    #[test]
+    fn timestamps_parse_to_unix_milliseconds() {
+        assert_eq!(parse_timestamp_ms("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            parse_timestamp_ms("2000-03-01T00:00:00.250Z"),
+            Some(951_868_800_250.0)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2026-11-25T09:30:00+01:00"),
+            parse_timestamp_ms("2026-11-25T08:30:00Z")
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25T08:30:00.Z",
+            "2026-11-25T08:30:00X",
+            "２０２６-11-25T08:30:00Z",
+        ] {
+            assert_eq!(parse_timestamp_ms(bad), None, "{bad}");
+        }
     }
 
     #[test]

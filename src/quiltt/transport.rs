@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorCode, QuilttError};
 use crate::json::Json;
+use crate::quiltt::retry::RetryPolicy;
 
 /// One GraphQL request: a document, its operation name and its variables.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,17 +36,37 @@ impl GraphqlRequest {
     }
 }
 
-/// An HTTP reply: its status and its body when the body was JSON.
+/// An HTTP reply: its status, its body when the body was JSON, and its `Retry-After`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpReply {
     /// The HTTP status code.
     pub status: u16,
     /// The parsed body; `None` when it was not JSON.
     pub body: Option<Json>,
+    /// The `Retry-After` header in milliseconds, when it was a number of seconds.
+    pub retry_after_ms: Option<u32>,
 }
 
-/// Sends GraphQL requests to Quiltt. Network failures and timeouts are errors
-/// (`NETWORK`, `TIMEOUT`); every HTTP answer, whatever its status, is a reply.
+impl HttpReply {
+    /// A reply with a status and a body and no `Retry-After`.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::HttpReply;
+    /// assert_eq!(HttpReply::new(200, None).retry_after_ms, None);
+    /// ```
+    pub fn new(status: u16, body: Option<Json>) -> Self {
+        HttpReply {
+            status,
+            body,
+            retry_after_ms: None,
+        }
+    }
+}
+
+/// Sends GraphQL requests to Quiltt, and keeps the time retries and waits need. Network
+/// failures and timeouts are errors (`NETWORK`, `TIMEOUT`); every HTTP answer, whatever its
+/// status, is a reply.
 ///
 /// The browser is single-threaded, so the futures need not be `Send`.
 #[allow(async_fn_in_trait)]
@@ -55,6 +76,20 @@ pub trait Transport {
     /// # Errors
     /// `NETWORK`, `TIMEOUT`, `ABORTED` or `UNAUTHORIZED` when no usable answer arrived.
     async fn post(&self, request: &GraphqlRequest) -> Result<HttpReply, Error>;
+
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: u32);
+
+    /// The current time in milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+
+    /// A random number in `[0, 1)`, for backoff jitter and generated ids.
+    fn random(&self) -> f64;
+
+    /// How transient failures are retried.
+    fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy::default()
+    }
 }
 
 /// Reads `errors: [{ message, code?, path?, extensions: { code? } }]`, skipping what is not an
@@ -179,10 +214,7 @@ mod tests {
     use super::*;
 
     fn reply(status: u16, text: &str) -> HttpReply {
-        HttpReply {
-            status,
-            body: serde_json::from_str(text).ok(),
-        }
+        HttpReply::new(status, serde_json::from_str(text).ok())
     }
 
     #[test]

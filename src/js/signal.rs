@@ -1,0 +1,42 @@
+//! An `AbortSignal` as a future that finishes when the signal aborts.
+
+use js_sys::{Function, Promise};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, AddEventListenerOptions};
+
+/// Removes the abort listener when the flow ends, so a long-lived signal keeps nothing alive.
+struct Listener {
+    signal: AbortSignal,
+    resolve: Function,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", &self.resolve);
+    }
+}
+
+/// Finishes when `signal` aborts (at once if it already has); never without a signal.
+pub(crate) async fn aborted(signal: Option<AbortSignal>) {
+    let Some(signal) = signal else {
+        return std::future::pending().await;
+    };
+    if signal.aborted() {
+        return;
+    }
+    let mut resolve_slot: Option<Function> = None;
+    let fired = Promise::new(&mut |resolve, _| resolve_slot = Some(resolve));
+    let Some(resolve) = resolve_slot else {
+        return std::future::pending().await;
+    };
+    // The promise's own resolve function is the listener: no Rust closure to own.
+    let options = AddEventListenerOptions::new();
+    options.set_once(true);
+    let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
+        "abort", &resolve, &options,
+    );
+    let _listener = Listener { signal, resolve };
+    let _ = JsFuture::from(fired).await;
+}

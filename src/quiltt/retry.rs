@@ -1,0 +1,96 @@
+//! Retries of transient failures: capped, jittered exponential backoff, bounded in attempts and
+//! in total time, honouring `Retry-After` on 429.
+
+use crate::error::{Error, ErrorCode};
+use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
+
+/// How transient failures (network errors, HTTP 502/503/504 and 429) are retried.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::RetryPolicy;
+/// let policy = RetryPolicy::default();
+/// assert!(policy.attempts >= 2);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The first backoff delay in milliseconds; each next one doubles.
+    pub base_delay_ms: u32,
+    /// The longest single delay in milliseconds (a longer `Retry-After` ends the retries).
+    pub max_delay_ms: u32,
+    /// No retry starts once this many milliseconds have passed since the first attempt.
+    pub budget_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            base_delay_ms: 300,
+            max_delay_ms: 5_000,
+            budget_ms: 20_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before retry number `retry` (1 for the first retry): exponential, capped, with
+    /// "equal jitter" (`jitter` in `[0, 1)` picks a point in the upper half).
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::RetryPolicy;
+    /// let p = RetryPolicy { attempts: 5, base_delay_ms: 100, max_delay_ms: 1000, budget_ms: 10_000 };
+    /// assert_eq!(p.backoff_ms(1, 0.0), 50);
+    /// assert_eq!(p.backoff_ms(1, 0.999), 99);
+    /// assert_eq!(p.backoff_ms(10, 0.0), 500);
+    /// ```
+    pub fn backoff_ms(&self, retry: u32, jitter: f64) -> u32 {
+        let exponential = u64::from(self.base_delay_ms) << retry.saturating_sub(1).min(20);
+        let capped = exponential.min(u64::from(self.max_delay_ms)) as f64;
+        let jitter = jitter.clamp(0.0, 1.0);
+        (capped / 2.0 + capped / 2.0 * jitter) as u32
+    }
+}
+
+/// Whether a result is worth retrying, and the server's `Retry-After` if it gave one.
+fn transient(result: &Result<HttpReply, Error>) -> Option<Option<u32>> {
+    match result {
+        Err(e) if e.code() == ErrorCode::Network => Some(None),
+        Ok(reply) if matches!(reply.status, 502..=504) => Some(reply.retry_after_ms),
+        Ok(reply) if reply.status == 429 => Some(reply.retry_after_ms),
+        _ => None,
+    }
+}
+
+/// Posts `request`, retrying transient failures under the transport's [`RetryPolicy`]; the
+/// request (and so its `clientMutationId`) is the same at every attempt.
+pub(crate) async fn post_with_retry<T: Transport>(
+    transport: &T,
+    request: &GraphqlRequest,
+) -> Result<HttpReply, Error> {
+    let policy = transport.retry_policy();
+    let started = transport.now_ms();
+    let mut attempt = 1;
+    loop {
+        let result = transport.post(request).await;
+        let Some(retry_after) = transient(&result) else {
+            return result;
+        };
+        if attempt >= policy.attempts {
+            return result;
+        }
+        let delay = match retry_after {
+            Some(ms) if ms > policy.max_delay_ms => return result,
+            Some(ms) => ms,
+            None => policy.backoff_ms(attempt, transport.random()),
+        };
+        if transport.now_ms() - started + f64::from(delay) > f64::from(policy.budget_ms) {
+            return result;
+        }
+        transport.sleep(delay).await;
+        attempt += 1;
+    }
+}
