@@ -1,0 +1,160 @@
+//! Helpers shared by the browser test binaries: the sandbox's URL and admin API, JS value
+//! access, and a bridge instance whose events are collected.
+#![allow(dead_code)]
+
+use js_sys::{Array, Function, Promise, Reflect, JSON};
+use quiltt_reconnect::QuilttReconnect;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
+
+pub const SANDBOX: &str = match option_env!("QUILTT_SANDBOX_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8787",
+};
+pub const SESSION_TOKEN: &str = "sandbox-session-token";
+
+pub fn url(path: &str) -> String {
+    format!("{SANDBOX}{path}")
+}
+
+pub fn json(text: &str) -> JsValue {
+    JSON::parse(text).expect("test JSON parses")
+}
+
+pub fn get(value: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(value.clone(), |v, key| {
+        Reflect::get(&v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
+pub fn text(value: &JsValue, path: &str) -> Option<String> {
+    get(value, path).as_string()
+}
+
+pub fn stringify(value: &JsValue) -> String {
+    JSON::stringify(value).map(String::from).unwrap_or_default()
+}
+
+/// Calls an admin endpoint of the sandbox and returns its JSON answer.
+pub async fn admin(method: &str, path: &str, body: Option<&str>) -> JsValue {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let window = web_sys::window().unwrap();
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url(path), &init))
+        .await
+        .expect("the sandbox answers")
+        .unchecked_into();
+    assert!(
+        response.ok(),
+        "{method} {path} answered {}",
+        response.status()
+    );
+    JsFuture::from(response.json().unwrap())
+        .await
+        .unwrap_or(JsValue::NULL)
+}
+
+pub async fn seed(id: &str, status: &str, mode: &str) {
+    let body = format!(r#"{{"id":"{id}","status":"{status}","linkBehavior":{{"mode":"{mode}"}}}}"#);
+    admin("POST", "/__sandbox/seed", Some(&body)).await;
+}
+
+/// The GraphQL requests the sandbox saw for `connection_id`, in order (the sandbox resolves a
+/// close's connection from its connector token).
+pub async fn requests_for(connection_id: &str) -> Vec<JsValue> {
+    let all = admin("GET", "/__sandbox/requests", None).await;
+    Array::from(&all)
+        .iter()
+        .filter(|r| text(r, "connectionId").as_deref() == Some(connection_id))
+        .collect()
+}
+
+pub fn operations(requests: &[JsValue]) -> Vec<String> {
+    requests
+        .iter()
+        .filter_map(|r| text(r, "operation"))
+        .collect()
+}
+
+/// Builds an instance whose events are collected into the returned array.
+pub fn bridge(token: &str) -> (QuilttReconnect, Array) {
+    let events = Array::new();
+    let push: Function = Reflect::get(&events, &"push".into())
+        .unwrap()
+        .unchecked_into();
+    let on_event = push.bind0(&events);
+    let options = json(&format!(
+        r#"{{"token":"{token}","endpoint":"{}","plaidScriptUrl":"{}","timeoutMs":10000}}"#,
+        url("/v1/graphql"),
+        url("/link/v2/stable/link-initialize.js")
+    ));
+    Reflect::set(&options, &"onEvent".into(), &on_event).unwrap();
+    (
+        QuilttReconnect::new(options).expect("valid options"),
+        events,
+    )
+}
+
+pub async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+pub fn stages(events: &Array) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| text(e, "type").as_deref() == Some("progress"))
+        .filter_map(|e| text(&e, "stage"))
+        .collect()
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Builds an instance with extra options (a JSON object text merged over the defaults).
+pub fn bridge_with(options_json: &str) -> (QuilttReconnect, Array) {
+    let events = Array::new();
+    let push: Function = Reflect::get(&events, &"push".into())
+        .unwrap()
+        .unchecked_into();
+    let options = json(&format!(
+        r#"{{"token":"{SESSION_TOKEN}","endpoint":"{}","plaidScriptUrl":"{}","timeoutMs":10000}}"#,
+        url("/v1/graphql"),
+        url("/link/v2/stable/link-initialize.js")
+    ));
+    let extra = json(options_json);
+    js_sys::Object::assign(
+        options.unchecked_ref::<js_sys::Object>(),
+        extra.unchecked_ref::<js_sys::Object>(),
+    );
+    Reflect::set(&options, &"onEvent".into(), &push.bind0(&events)).unwrap();
+    (
+        QuilttReconnect::new(options).expect("valid options"),
+        events,
+    )
+}
+
+/// Sets fault knobs (cleared with [`clear_faults`]).
+pub async fn faults(knobs: &str) {
+    admin("POST", "/__sandbox/faults", Some(knobs)).await;
+}
+
+/// Clears every fault knob.
+pub async fn clear_faults() {
+    admin("DELETE", "/__sandbox/faults", None).await;
+}
+
+/// Seeds a connection with a raw JSON body.
+pub async fn seed_json(body: &str) {
+    admin("POST", "/__sandbox/seed", Some(body)).await;
+}
