@@ -350,6 +350,18 @@ async fn aborting_while_link_is_open_closes_link_and_sends_no_close() {
         operations(&requests_for("f_abort_link").await),
         ["connectorPlaidInitialize"]
     );
+    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
+    let stat = |name: &str| get(&plaid, &format!("stats.{name}")).as_f64();
+    assert_eq!(
+        stat("destroyWhileOpen"),
+        Some(0.0),
+        "Link was exited before destroy()"
+    );
+    assert_eq!(
+        stat("created"),
+        stat("destroyed"),
+        "the handler was destroyed after its exit"
+    );
     assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
 }
 

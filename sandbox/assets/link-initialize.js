@@ -134,10 +134,15 @@
       'The provided credentials were not correct. Please try again.'
   };
 
+  // For tests: handlers created and destroyed, and destroy() calls refused because Link was
+  // open. A page that ends every flow cleanly has created === destroyed.
+  var stats = { created: 0, destroyed: 0, destroyWhileOpen: 0 };
+
   function create(config) {
     if (!config || typeof config !== 'object') {
       throw new Error('Plaid.create() requires a configuration object');
     }
+    stats.created += 1;
     var token = typeof config.token === 'string' ? config.token : '';
     var state = {
       loaded: false,
@@ -559,7 +564,11 @@
       },
       destroy: function () {
         if (state.open) {
+          stats.destroyWhileOpen += 1;
           throw new Error('Do not call destroy() when Link is open');
+        }
+        if (!state.destroyed) {
+          stats.destroyed += 1;
         }
         state.destroyed = true;
         state.queuedOpen = false;
@@ -577,6 +586,7 @@
   window.Plaid = {
     version: SCRIPT_VERSION,
     isSandboxStandIn: true,
+    stats: stats,
     create: create
   };
 })();
