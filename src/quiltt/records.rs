@@ -181,17 +181,21 @@ fn parse_timestamp_ms(text: &str) -> Option<f64> {
         millis = format!("0.{}", &fraction[..len]).parse::<f64>().ok()? * 1000.0;
         rest = &fraction[len..];
     }
-    let offset_minutes = match rest {
-        "Z" | "z" | "" => 0,
-        _ => {
-            let sign = match rest.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (h, m) = rest[1..].split_once(':')?;
-            sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?)
+    let offset_minutes = match rest.as_bytes() {
+        b"Z" | b"z" | b"" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digit = |c: &u8| c.is_ascii_digit().then(|| i64::from(c - b'0'));
+            let (h, m) = (digit(h1)? * 10 + digit(h2)?, digit(m1)? * 10 + digit(m2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if *sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
         }
+        _ => return None,
     };
     // Days from civil (Howard Hinnant's algorithm).
     let y = if month <= 2 { year - 1 } else { year };
@@ -359,6 +363,8 @@ mod tests {
             parse_timestamp_ms("2026-11-25T08:30:00Z")
         );
         for bad in [
+            "2026-11-25T08:30:00+99:00",
+            "2026-11-25T08:30:00+999999999999999999:0",
             "",
             "yesterday",
             "2026-13-01T00:00:00Z",
