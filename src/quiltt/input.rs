@@ -205,7 +205,7 @@ impl ConnectorPlaidInitializeInput {
                 _ if allowed_extra.contains(&name) => {}
                 _ => {
                     return Err(invalid(format!(
-                        "unknown field {name:?}; the fields are {}",
+                        "unknown field \"{name}\"; the fields are {}",
                         INITIALIZE_FIELDS.join(", ")
                     )))
                 }

@@ -109,7 +109,7 @@ impl PlaidConnector {
         let connector_status = ConnectorStatus::parse(status).ok_or_else(|| {
             bad(
                 &format!("{PATH}.connectorStatus"),
-                &format!("is {status:?}, which this version does not handle (expected CONTINUE, ACTION_REQUIRED, WAIT or ABORT)"),
+                &format!("is \"{status}\", which this version does not handle (expected CONTINUE, ACTION_REQUIRED, WAIT or ABORT)"),
             )
         })?;
         Ok(PlaidConnector {
@@ -178,7 +178,13 @@ fn parse_timestamp_ms(text: &str) -> Option<f64> {
         if len == 0 {
             return None;
         }
-        millis = format!("0.{}", &fraction[..len]).parse::<f64>().ok()? * 1000.0;
+        // Milliseconds from the first three digits, without float parsing.
+        millis = fraction
+            .bytes()
+            .take(len.min(3))
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0.0, |ms, digit| ms * 10.0 + f64::from(digit - b'0'));
         rest = &fraction[len..];
     }
     let offset_minutes = match rest.as_bytes() {

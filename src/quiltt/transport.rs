@@ -116,7 +116,8 @@ pub(crate) fn read_errors(value: Option<&Json>) -> Vec<QuilttError> {
                 p.iter()
                     .map(|s| match s {
                         Json::String(s) => s.clone(),
-                        Json::Number(n) => format!("{n}"),
+                        // Path indices are small integers; no float formatting needed.
+                        Json::Number(n) => (*n as i64).to_string(),
                         other => other.type_name().to_owned(),
                     })
                     .collect()
