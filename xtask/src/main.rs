@@ -4,7 +4,9 @@
 //! Every command that needs tools runs [`setup::setup`] first, which installs what is
 //! missing and skips what is present, so a fresh machine needs nothing but these commands.
 
+mod bench;
 mod demo;
+mod fuzz;
 mod pkg;
 mod sandbox;
 mod setup;
@@ -24,8 +26,9 @@ Commands:
   test [--quick]      fmt, clippy, native tests, browser tests, end-to-end tests;
                       --quick leaves out the browser and end-to-end steps
   demo [--port <n>]   build the package and serve the demo (default port 8787)
-  fuzz                (not implemented yet)
-  bench               (not implemented yet)
+  fuzz [--seconds N]  fuzz the reply decoding and input validation (nightly libFuzzer; default 600 s)
+  bench [--quick]     size, latency and memory figures beside the peer libraries;
+                      rewrites docs/BENCHMARKS.md (--quick: a short trial run)
   help                show this text
 ";
 
@@ -45,10 +48,8 @@ fn main() -> ExitCode {
             Ok(port) => demo::demo(port),
             Err(e) => return usage_error(&e),
         },
-        ("fuzz" | "bench", _) => {
-            eprintln!("cargo xtask {command}: not implemented yet");
-            return ExitCode::from(2);
-        }
+        ("fuzz", rest) => fuzz::fuzz(rest),
+        ("bench", rest) => bench::bench(rest),
         ("help" | "-h" | "--help", _) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

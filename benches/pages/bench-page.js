@@ -1,0 +1,44 @@
+// Loads one implementation of the reconnect flow and exposes it as `window.bench`, a promise of
+// { reconnect(connectionId), updateMetadata(id, metadata), wasmBytes(), initMs, importMs }.
+//   /index.html?impl=ours|vanilla|react-apollo&sandbox=http://127.0.0.1:PORT
+// The runner (run.mjs) hooks window.Plaid before anything loads and times the flows.
+const query = new URLSearchParams(location.search);
+const impl = query.get("impl");
+const sandbox = query.get("sandbox");
+const options = {
+  token: "sandbox-session-token",
+  endpoint: `${sandbox}/v1/graphql`,
+  plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
+};
+const input = (connectionId) => ({ connectionId, features: "TRANSACTIONS" });
+
+async function load() {
+  if (impl === "ours") {
+    const t0 = performance.now();
+    const mod = await import("/pkg/index.js");
+    const t1 = performance.now();
+    const exports = await mod.default(); // init(): fetch, compile, instantiate the .wasm
+    const t2 = performance.now();
+    const bridge = new mod.QuilttReconnect(options);
+    return {
+      importMs: t1 - t0,
+      initMs: t2 - t1,
+      reconnect: (id) => bridge.reconnect(input(id)),
+      updateMetadata: (id, metadata) => bridge.updateMetadata(id, metadata),
+      wasmBytes: () => exports?.memory?.buffer?.byteLength ?? null,
+    };
+  }
+  const t0 = performance.now();
+  const mod = await import(`/peers/${impl}/bundle.js`);
+  const api = mod.createReconnect(options);
+  return {
+    importMs: performance.now() - t0,
+    initMs: null,
+    reconnect: (id) => api.reconnect(input(id)),
+    updateMetadata: (id, metadata) => api.updateMetadata(id, metadata),
+    wasmBytes: () => null,
+  };
+}
+
+window.bench = load();
+window.bench.catch((e) => console.error(`bench page: loading ${impl} failed: ${e?.stack ?? e}`));

@@ -1,0 +1,47 @@
+// The floor: Quiltt's reconnect flow for Plaid by hand, no dependencies. Initialize and the Plaid
+// script load in parallel; then Plaid.create + open; onSuccess -> connectorPlaidClose.
+const INIT = "mutation($input:ConnectorPlaidInitializeInput!){connectorPlaidInitialize(input:$input){success record{connectorStatus connectorToken linkToken expiration requestId}errors{code message}}}";
+const CLOSE = "mutation($input:ConnectorPlaidCloseInput!){connectorPlaidClose(input:$input){success record{id status metadata accounts{id name}institution{name logo}}errors{code message}}}";
+const UPDATE = "mutation($input:ConnectionUpdateInput!){connectionUpdate(input:$input){success record{id status metadata}errors{message}}}";
+let script;
+const loadPlaid = (src) => (script ??= new Promise((resolve, reject) => {
+  const s = Object.assign(document.createElement("script"), { src, async: true });
+  s.onload = () => resolve(window.Plaid);
+  s.onerror = () => reject(new Error("PLAID_SCRIPT", (script = null)));
+  document.head.append(s);
+}));
+
+export function createReconnect({ token, endpoint = "https://api.quiltt.io/v1/graphql",
+  plaidScriptUrl = "https://cdn.plaid.com/link/v2/stable/link-initialize.js" }) {
+  const gql = async (query, input, field) => {
+    const res = await fetch(endpoint, { method: "POST", body: JSON.stringify({ query, variables: { input } }),
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: "HTTP" });
+    const { data, errors } = await res.json();
+    const payload = data?.[field];
+    if (!payload?.success) throw Object.assign(new Error("GraphQL error"), { code: "GRAPHQL", errors: payload?.errors ?? errors });
+    return payload.record;
+  };
+  return {
+    preload: () => loadPlaid(plaidScriptUrl),
+    updateMetadata: (id, metadata) => gql(UPDATE, { id, metadata }, "connectionUpdate"),
+    async reconnect(input) {
+      const plaid = loadPlaid(plaidScriptUrl);
+      plaid.catch(() => {});
+      const connector = await gql(INIT, input, "connectorPlaidInitialize");
+      if (connector.connectorStatus === "CONTINUE") return { outcome: "repaired", connector };
+      const Plaid = await plaid;
+      let handler;
+      const done = await new Promise((resolve) => {
+        handler = Plaid.create({ token: connector.linkToken,
+          onSuccess: (publicToken, metadata) => resolve({ publicToken, metadata }),
+          onExit: (error, metadata) => resolve({ exited: true, error, metadata }) });
+        handler.open();
+      });
+      setTimeout(() => handler.destroy());
+      if (done.exited) return { outcome: "exited", error: done.error, metadata: done.metadata };
+      const { connectorToken } = connector, { publicToken, metadata } = done;
+      return { outcome: "reconnected", connection: await gql(CLOSE, { connectorToken, publicToken, metadata }, "connectorPlaidClose") };
+    },
+  };
+}

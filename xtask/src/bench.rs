@@ -1,0 +1,81 @@
+//! `cargo xtask bench`: size, latency, start-up, memory and growth figures of the release
+//! package, side by side with its peers (a hand-written vanilla flow, React + Apollo +
+//! react-plaid-link, `@quiltt/react`).
+//!
+//! This sets up the tools, builds the release package (`pkg/`, as `cargo xtask pkg` does) and
+//! the sandbox, starts the sandbox, and hands over to `benches/run.mjs`, which builds the peers
+//! (`npm ci` + esbuild), measures everything in headless Chromium, prints the tables and
+//! rewrites `docs/BENCHMARKS.md`. Speed is only ever written down here, never asserted by
+//! `cargo xtask test`.
+
+use crate::sandbox::{self, Sandbox};
+use crate::setup::{self, CHROMIUM};
+use crate::util::{cmd, run, Result};
+use crate::{bail, pkg};
+
+/// The benchmark runner (Node, playwright-core).
+const RUNNER: &str = "benches/run.mjs";
+
+/// Flags passed through to the runner: `--quick` (few runs, for trying the bench itself;
+/// leaves `docs/` alone) and `--no-write` (full run, `docs/BENCHMARKS.md` left alone).
+const FLAGS: &[&str] = &["--quick", "--no-write"];
+
+/// Runs the benchmarks; `args` are the flags after `bench`.
+pub fn bench(args: &[String]) -> Result {
+    let flags = parse_flags(args)?;
+    setup::setup()?;
+    pkg::pkg()?;
+    let bin = sandbox::build()?;
+    let sandbox = Sandbox::start(&bin, 0, &[])?;
+    let command = std::iter::once("cargo xtask bench")
+        .chain(flags.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    run(cmd("node")
+        .arg(RUNNER)
+        .args(&flags)
+        .env("QUILTT_SANDBOX_URL", &sandbox.url)
+        // To start a new one if something outside stops this one mid-run.
+        .env("QUILTT_SANDBOX_BIN", &bin)
+        .env("CHROMIUM", CHROMIUM)
+        .env("BENCH_COMMAND", command))?;
+    drop(sandbox);
+    Ok(())
+}
+
+/// Accepts only the known flags, each at most once.
+fn parse_flags(args: &[String]) -> Result<Vec<String>> {
+    let mut flags: Vec<String> = Vec::new();
+    for arg in args {
+        if !FLAGS.contains(&arg.as_str()) {
+            bail!(
+                "unknown bench argument `{arg}` (expected {})",
+                FLAGS.join(" or ")
+            );
+        }
+        if !flags.contains(arg) {
+            flags.push(arg.clone());
+        }
+    }
+    Ok(flags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_flags;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_flags() {
+        assert!(parse_flags(&args(&[])).unwrap().is_empty());
+        assert_eq!(
+            parse_flags(&args(&["--quick", "--quick"])).unwrap(),
+            ["--quick"]
+        );
+        assert_eq!(parse_flags(&args(&["--no-write"])).unwrap(), ["--no-write"]);
+        assert!(parse_flags(&args(&["--runs", "3"])).is_err());
+    }
+}
