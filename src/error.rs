@@ -3,7 +3,7 @@
 use serde::Serialize;
 use tsify::Tsify;
 
-use crate::json::Json;
+use crate::json::{Json, ToJson};
 use crate::quiltt::input::PendingClose;
 
 /// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
@@ -93,6 +93,19 @@ pub struct QuilttError {
     #[tsify(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Vec<String>>,
+}
+
+impl ToJson for QuilttError {
+    fn to_json(&self) -> Json {
+        let mut fields = vec![("message", Json::from(self.message.as_str()))];
+        if let Some(code) = &self.code {
+            fields.insert(0, ("code", Json::from(code.as_str())));
+        }
+        if let Some(path) = &self.path {
+            fields.push(("path", path.to_json()));
+        }
+        Json::object(fields)
+    }
 }
 
 /// A failed flow or request. Carries a stable [`ErrorCode`], a message fit for a developer

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use crate::error::{Error, ErrorCode};
-use crate::json::Json;
+use crate::json::{Json, ToJson};
 use crate::plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::quiltt::input::{
     ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, PendingClose,
@@ -84,6 +84,64 @@ pub enum ReconnectEvent {
         #[tsify(type = "Record<string, unknown>")]
         metadata: Json,
     },
+}
+
+impl Stage {
+    /// The stage as JavaScript sees it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Initializing => "initializing",
+            Stage::LinkLoading => "link_loading",
+            Stage::LinkOpen => "link_open",
+            Stage::Closing => "closing",
+            Stage::Done => "done",
+        }
+    }
+}
+
+impl ToJson for ReconnectResult {
+    fn to_json(&self) -> Json {
+        match self {
+            ReconnectResult::Repaired { connector } => Json::object([
+                ("outcome", Json::from("repaired")),
+                ("connector", connector.to_json()),
+            ]),
+            ReconnectResult::Reconnected { connection } => Json::object([
+                ("outcome", Json::from("reconnected")),
+                ("connection", connection.to_json()),
+            ]),
+            ReconnectResult::Exited { error, metadata } => Json::object([
+                ("outcome", Json::from("exited")),
+                ("error", error.to_json()),
+                ("metadata", metadata.clone()),
+            ]),
+        }
+    }
+}
+
+impl ToJson for ReconnectEvent {
+    fn to_json(&self) -> Json {
+        match self {
+            ReconnectEvent::Progress {
+                connection_id,
+                stage,
+            } => Json::object([
+                ("type", Json::from("progress")),
+                ("connectionId", connection_id.to_json()),
+                ("stage", Json::from(stage.as_str())),
+            ]),
+            ReconnectEvent::Plaid {
+                connection_id,
+                name,
+                metadata,
+            } => Json::object([
+                ("type", Json::from("plaid")),
+                ("connectionId", connection_id.to_json()),
+                ("name", name.to_json()),
+                ("metadata", metadata.clone()),
+            ]),
+        }
+    }
 }
 
 /// Receives the flow's events.
@@ -833,6 +891,60 @@ mod tests {
             ErrorCode::InvalidInput
         );
         assert_eq!(h.transport.sent.borrow().len(), 1);
+    }
+
+    #[test]
+    fn to_json_matches_the_serialize_shape_of_results_and_events() {
+        let samples = [
+            ReconnectResult::Exited {
+                error: PlaidLinkError::from_json(&json(r#"{"error_code":"X","error_type":"Y"}"#)),
+                metadata: json(r#"{"status":"s"}"#),
+            },
+            ReconnectResult::Exited {
+                error: None,
+                metadata: Json::Null,
+            },
+        ];
+        for sample in samples {
+            assert_eq!(
+                serde_json::to_value(&sample).unwrap(),
+                serde_json::to_value(sample.to_json()).unwrap()
+            );
+        }
+        for stage in [
+            Stage::Initializing,
+            Stage::LinkLoading,
+            Stage::LinkOpen,
+            Stage::Closing,
+            Stage::Done,
+        ] {
+            let event = ReconnectEvent::Progress {
+                connection_id: "c".into(),
+                stage,
+            };
+            assert_eq!(
+                serde_json::to_value(&event).unwrap(),
+                serde_json::to_value(event.to_json()).unwrap()
+            );
+        }
+        let plaid = ReconnectEvent::Plaid {
+            connection_id: "c".into(),
+            name: "OPEN".into(),
+            metadata: json(r#"{"a":true}"#),
+        };
+        assert_eq!(
+            serde_json::to_value(&plaid).unwrap(),
+            serde_json::to_value(plaid.to_json()).unwrap()
+        );
+        let error = crate::error::QuilttError {
+            code: Some("C".into()),
+            message: "m".into(),
+            path: Some(vec!["a".into()]),
+        };
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            serde_json::to_value(error.to_json()).unwrap()
+        );
     }
 
     #[test]

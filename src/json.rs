@@ -149,6 +149,45 @@ impl Json {
     }
 }
 
+/// Converts a result type to the JSON JavaScript receives (the same shape as its `Serialize`
+/// output). Hand-written rather than going through serde, to keep serde's machinery out of the
+/// wasm binary; a test per type checks the two shapes agree.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{Json, ReconnectResult, ToJson};
+/// let exited = ReconnectResult::Exited { error: None, metadata: Json::Null };
+/// assert_eq!(exited.to_json().get("outcome").and_then(Json::as_str), Some("exited"));
+/// ```
+pub trait ToJson {
+    /// The value as JSON.
+    fn to_json(&self) -> Json;
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Json {
+        self.as_ref().map_or(Json::Null, ToJson::to_json)
+    }
+}
+
+impl<T: ToJson> ToJson for [T] {
+    fn to_json(&self) -> Json {
+        Json::Array(self.iter().map(ToJson::to_json).collect())
+    }
+}
+
+impl ToJson for String {
+    fn to_json(&self) -> Json {
+        Json::String(self.clone())
+    }
+}
+
+impl ToJson for Json {
+    fn to_json(&self) -> Json {
+        self.clone()
+    }
+}
+
 impl From<&str> for Json {
     fn from(s: &str) -> Self {
         Json::String(s.to_owned())

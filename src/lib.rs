@@ -24,6 +24,8 @@ mod secret;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
+mod interop;
+#[cfg(target_arch = "wasm32")]
 mod js;
 
 #[cfg(target_arch = "wasm32")]
@@ -32,7 +34,7 @@ pub use error::{Error, ErrorCode, QuilttError};
 pub use flow::{EventSink, ReconnectEvent, ReconnectResult, Stage};
 #[cfg(target_arch = "wasm32")]
 pub use js::QuilttReconnect;
-pub use json::Json;
+pub use json::{Json, ToJson};
 pub use plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 pub use quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput, PendingClose};
 pub use quiltt::records::{Account, Connection, ConnectorStatus, Institution, PlaidConnector};

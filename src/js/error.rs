@@ -4,7 +4,8 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
-use crate::quiltt::fetch::to_js;
+use crate::interop::to_js;
+use crate::json::ToJson;
 
 #[wasm_bindgen(typescript_custom_section)]
 const ERROR_TS: &str = r#"
@@ -35,20 +36,12 @@ pub(crate) fn to_js_error(error: Error) -> JsValue {
     js.set_name("QuilttReconnectError");
     let value = JsValue::from(js);
     set(&value, "code", &JsValue::from_str(error.code().as_str()));
-    set(
-        &value,
-        "errors",
-        &to_js(error.errors()).unwrap_or_else(|_| js_sys::Array::new().into()),
-    );
+    set(&value, "errors", &to_js(&error.errors().to_json()));
     if let Some(status) = error.status() {
         set(&value, "status", &JsValue::from(status));
     }
     if let Some(metadata) = error.link_metadata() {
-        set(
-            &value,
-            "metadata",
-            &to_js(metadata).unwrap_or(JsValue::NULL),
-        );
+        set(&value, "metadata", &to_js(metadata));
     }
     value
 }

@@ -19,8 +19,9 @@ use web_sys::AbortSignal;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode};
+use crate::interop::{from_js, to_js};
 use crate::json::Json;
-use crate::quiltt::fetch::{from_js, to_js};
+use crate::json::ToJson;
 use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
 use error::to_js_error;
 
@@ -67,14 +68,13 @@ async fn run_reconnect(client: &Client, input: JsValue) -> Result<JsValue, Error
                 .map_err(|_| invalid("signal must be an AbortSignal"))?,
         )
     };
-    let json = from_js(input)
+    let json = from_js(&input)
         .ok_or_else(|| invalid("reconnect() input must be a plain object of JSON values"))?;
     let input = ConnectorPlaidInitializeInput::from_json(&json, &["signal"])?;
-    to_js(
-        &client
-            .reconnect_until(&input, signal::aborted(signal))
-            .await?,
-    )
+    let result = client
+        .reconnect_until(&input, signal::aborted(signal))
+        .await?;
+    Ok(to_js(&result.to_json()))
 }
 
 /// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
@@ -189,7 +189,7 @@ impl QuilttReconnect {
             match client.retry_close(&kept).await {
                 Ok(connection) => {
                     registry::forget_pending(id);
-                    to_js(&connection).map_err(to_js_error)
+                    Ok(to_js(&connection.to_json()))
                 }
                 Err(e) => Err(failed_close_error(e, Some(id))),
             }
@@ -213,12 +213,11 @@ impl QuilttReconnect {
                 return Err(invalid("metadata must be a plain object"));
             }
             let metadata: Json =
-                from_js(metadata).ok_or_else(|| invalid("metadata must hold only JSON values"))?;
-            to_js(
-                &client
-                    .update_metadata(&ConnectionUpdateInput::new(id, metadata))
-                    .await?,
-            )
+                from_js(&metadata).ok_or_else(|| invalid("metadata must hold only JSON values"))?;
+            let connection = client
+                .update_metadata(&ConnectionUpdateInput::new(id, metadata))
+                .await?;
+            Ok(to_js(&connection.to_json()))
         })
     }
 }

@@ -9,7 +9,8 @@ use wasm_bindgen_futures::JsFuture;
 use crate::client::{ClientOptions, TokenFuture, TokenSource};
 use crate::error::{Error, ErrorCode};
 use crate::flow::EventSink;
-use crate::quiltt::fetch::to_js;
+use crate::interop::to_js;
+use crate::json::ToJson;
 use crate::secret::SessionToken;
 
 fn invalid(message: &str) -> Error {
@@ -59,9 +60,7 @@ fn token_provider(function: Function) -> TokenSource {
 /// Wraps `onEvent`: events become plain objects; a listener that throws can't break a flow.
 fn event_sink(function: Function) -> EventSink {
     Rc::new(move |event| {
-        if let Ok(value) = to_js(&event) {
-            let _ = function.call1(&JsValue::NULL, &value);
-        }
+        let _ = function.call1(&JsValue::NULL, &to_js(&event.to_json()));
     })
 }
 

@@ -11,8 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 use super::bindings::{self, LinkHandler};
 use super::{script, LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::error::{Error, ErrorCode};
+use crate::interop::from_js;
 use crate::json::Json;
-use crate::quiltt::fetch::from_js;
 use crate::secret::{LinkToken, PublicToken};
 
 /// Opens Plaid Link from a script URL.
@@ -49,7 +49,7 @@ impl LinkLauncher for PlaidLink {
 /// `[kind, first argument, second argument]`, as the callbacks settle the session's promise.
 fn decode_outcome(settled: JsValue) -> LinkOutcome {
     let parts = Array::from(&settled);
-    let metadata = from_js(parts.get(2)).unwrap_or_default();
+    let metadata = from_js(&parts.get(2)).unwrap_or_default();
     if parts.get(0).as_string().as_deref() == Some("success") {
         LinkOutcome::Success {
             public_token: parts
@@ -61,7 +61,7 @@ fn decode_outcome(settled: JsValue) -> LinkOutcome {
         }
     } else {
         LinkOutcome::Exit {
-            error: from_js(parts.get(1))
+            error: from_js(&parts.get(1))
                 .as_ref()
                 .and_then(PlaidLinkError::from_json),
             metadata,
@@ -127,7 +127,7 @@ impl LinkSession {
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |name: JsValue, metadata: JsValue| {
                 on_event(PlaidEvent {
                     name: name.as_string().unwrap_or_default(),
-                    metadata: from_js(metadata).unwrap_or(Json::Null),
+                    metadata: from_js(&metadata).unwrap_or(Json::Null),
                 })
             });
 

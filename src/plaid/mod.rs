@@ -15,7 +15,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use crate::error::Error;
-use crate::json::Json;
+use crate::json::{Json, ToJson};
 use crate::secret::{LinkToken, PublicToken};
 
 /// The error Link passes to `onExit`, in Plaid's own snake_case shape.
@@ -53,6 +53,17 @@ impl PlaidLinkError {
             error_message: text("error_message"),
             display_message: text("display_message"),
         })
+    }
+}
+
+impl ToJson for PlaidLinkError {
+    fn to_json(&self) -> Json {
+        Json::object([
+            ("error_type", self.error_type.to_json()),
+            ("error_code", self.error_code.to_json()),
+            ("error_message", self.error_message.to_json()),
+            ("display_message", self.display_message.to_json()),
+        ])
     }
 }
 

@@ -5,14 +5,13 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
 use crate::client::TokenSource;
 use crate::error::{Error, ErrorCode};
-use crate::json::Json;
+use crate::interop::{from_js, to_js};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
 use crate::secret::SessionToken;
 
@@ -25,24 +24,6 @@ extern "C" {
 
 /// Browsers refuse `keepalive` bodies above 64 KiB; larger closes go without it.
 const KEEPALIVE_LIMIT: u32 = 60 * 1024;
-
-/// Converts a value to a plain JS value (objects, not `Map`s; `null`, not `undefined`).
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidInput,
-                format!("could not convert a value for JavaScript: {e}"),
-            )
-        })
-}
-
-/// Converts a JS value to [`Json`]; `None` when it holds something JSON can't (a function, a
-/// symbol, a bigint).
-pub(crate) fn from_js(value: JsValue) -> Option<Json> {
-    serde_wasm_bindgen::from_value(value).ok()
-}
 
 /// Posts GraphQL over `fetch`.
 #[derive(Debug)]
@@ -68,7 +49,7 @@ impl FetchTransport {
         let js_error = |what: &str, e: JsValue| {
             Error::new(ErrorCode::Network, format!("{what}: {}", js_message(&e)))
         };
-        let body = js_sys::JSON::stringify(&to_js(&request.body())?)
+        let body = js_sys::JSON::stringify(&to_js(&request.body()))
             .map_err(|e| js_error("could not encode the request", e))?;
         let headers = Headers::new().map_err(|e| js_error("fetch is unavailable", e))?;
         let bearer = format!("Bearer {}", token.expose_secret());
@@ -142,7 +123,7 @@ impl FetchTransport {
         let body = text
             .as_string()
             .and_then(|t| js_sys::JSON::parse(&t).ok())
-            .and_then(from_js);
+            .and_then(|value| from_js(&value));
         guard.finished();
         Ok(HttpReply {
             status,

@@ -4,7 +4,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use crate::error::{Error, ErrorCode};
-use crate::json::Json;
+use crate::json::{Json, ToJson};
 use crate::secret::{ConnectorToken, LinkToken};
 
 fn bad(path: &str, what: &str) -> Error {
@@ -60,6 +60,16 @@ pub enum ConnectorStatus {
 }
 
 impl ConnectorStatus {
+    /// The enum value as Quiltt spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectorStatus::Continue => "CONTINUE",
+            ConnectorStatus::ActionRequired => "ACTION_REQUIRED",
+            ConnectorStatus::Wait => "WAIT",
+            ConnectorStatus::Abort => "ABORT",
+        }
+    }
+
     /// Parses Quiltt's enum value; `None` for values this version does not know.
     pub fn parse(value: &str) -> Option<Self> {
         match value {
@@ -215,6 +225,43 @@ fn parse_timestamp_ms(text: &str) -> Option<f64> {
     Some(seconds as f64 * 1000.0 + millis)
 }
 
+impl ToJson for PlaidConnector {
+    fn to_json(&self) -> Json {
+        Json::object([
+            (
+                "connectorStatus",
+                Json::from(self.connector_status.as_str()),
+            ),
+            ("expiration", self.expiration.to_json()),
+            ("requestId", self.request_id.to_json()),
+        ])
+    }
+}
+
+impl ToJson for Account {
+    fn to_json(&self) -> Json {
+        Json::object([("id", self.id.to_json()), ("name", self.name.to_json())])
+    }
+}
+
+impl ToJson for Institution {
+    fn to_json(&self) -> Json {
+        Json::object([("name", self.name.to_json()), ("logo", self.logo.to_json())])
+    }
+}
+
+impl ToJson for Connection {
+    fn to_json(&self) -> Json {
+        Json::object([
+            ("id", self.id.to_json()),
+            ("status", self.status.to_json()),
+            ("metadata", self.metadata.clone()),
+            ("accounts", self.accounts.to_json()),
+            ("institution", self.institution.to_json()),
+        ])
+    }
+}
+
 /// An account of a connection.
 #[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct Account {
@@ -355,6 +402,27 @@ mod tests {
         assert!(!text.contains("secret"), "{text}");
         assert!(!format!("{c:?}").contains("secret"));
         assert!(text.contains("\"connectorStatus\":\"CONTINUE\""));
+    }
+
+    #[test]
+    fn to_json_matches_the_serialize_shape() {
+        let connector = PlaidConnector::decode(&json(
+            r#"{"connectorStatus":"ACTION_REQUIRED","connectorToken":"ct","expiration":"2026-11-25T09:00:00Z","linkToken":"lt","requestId":null}"#,
+        ))
+        .unwrap();
+        let connection = Connection::decode(
+            &json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":[1,null]},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":null}}"#),
+            "x",
+        )
+        .unwrap();
+        let bare = Connection::decode(&json(r#"{"id":"c2"}"#), "x").unwrap();
+        for (serialized, by_hand) in [
+            (serde_json::to_value(&connector), connector.to_json()),
+            (serde_json::to_value(&connection), connection.to_json()),
+            (serde_json::to_value(&bare), bare.to_json()),
+        ] {
+            assert_eq!(serialized.unwrap(), serde_json::to_value(&by_hand).unwrap());
+        }
     }
 
     #[test]

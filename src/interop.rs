@@ -1,0 +1,79 @@
+//! [`Json`] to and from JavaScript values, by walking them with `js_sys`. The browser's own
+//! `JSON` does the text work; no serde machinery ships in the wasm.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::json::Json;
+
+/// Deeper values are refused: a cyclic object would otherwise never end.
+const MAX_DEPTH: u32 = 256;
+
+/// A JavaScript value for `json`: plain objects and arrays, `null`, numbers, strings, booleans.
+pub(crate) fn to_js(json: &Json) -> JsValue {
+    match json {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Number(n) => JsValue::from_f64(*n),
+        Json::String(s) => JsValue::from_str(s),
+        Json::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Json::Object(entries) => {
+            let object = Object::new();
+            for (key, value) in entries {
+                let _ = Reflect::set(&object, &JsValue::from_str(key), &to_js(value));
+            }
+            object.into()
+        }
+    }
+}
+
+/// The JSON a JavaScript value holds, as `JSON.stringify` would see it: `undefined` members are
+/// left out (in arrays they become `null`). `None` for what JSON can't hold: functions,
+/// symbols, bigints, and values nested deeper than 256 levels (cycles).
+pub(crate) fn from_js(value: &JsValue) -> Option<Json> {
+    read(value, 0)
+}
+
+fn read(value: &JsValue, depth: u32) -> Option<Json> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    if value.is_null() || value.is_undefined() {
+        return Some(Json::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Some(Json::Bool(b));
+    }
+    if let Some(n) = value.as_f64() {
+        // JSON has no NaN or Infinity; JSON.stringify writes them as null.
+        return Some(if n.is_finite() {
+            Json::Number(n)
+        } else {
+            Json::Null
+        });
+    }
+    if let Some(s) = value.as_string() {
+        return Some(Json::String(s));
+    }
+    if Array::is_array(value) {
+        let array: &Array = value.unchecked_ref();
+        return array
+            .iter()
+            .map(|item| read(&item, depth + 1))
+            .collect::<Option<Vec<_>>>()
+            .map(Json::Array);
+    }
+    if !value.is_object() || value.is_function() {
+        return None;
+    }
+    let object: &Object = value.unchecked_ref();
+    let mut entries = Vec::new();
+    for key in Object::keys(object).iter() {
+        let member = Reflect::get(object, &key).ok()?;
+        if member.is_undefined() {
+            continue;
+        }
+        entries.push((key.as_string()?, read(&member, depth + 1)?));
+    }
+    Some(Json::Object(entries))
+}
