@@ -273,47 +273,6 @@ async fn update_metadata_round_trips_through_the_sandbox() {
 }
 
 #[wasm_bindgen_test]
-async fn close_failure_rejects_close_failed_with_links_metadata_and_no_token() {
-    seed("b_close_fails", "ERROR_REPAIRABLE", "success").await;
-    admin(
-        "POST",
-        "/__sandbox/faults",
-        Some(r#"{"connectorPlaidClose":{"status":500,"times":1}}"#),
-    )
-    .await;
-    let (bridge, events) = bridge(SESSION_TOKEN);
-    let error = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_close_fails","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect_err("rejects");
-    admin("DELETE", "/__sandbox/faults", None).await;
-    assert_eq!(text(&error, "code").as_deref(), Some("CLOSE_FAILED"));
-    assert!(
-        get(&error, "metadata.institution").is_object(),
-        "Link's metadata is kept for the app"
-    );
-    let requests = requests_for("b_close_fails").await;
-    assert_eq!(
-        operations(&requests),
-        ["connectorPlaidInitialize", "connectorPlaidClose"]
-    );
-    let close = get(&requests[1], "variables.input");
-    let seen = format!(
-        "{} {} {}",
-        text(&error, "message").unwrap_or_default(),
-        stringify(&error),
-        stringify(&events)
-    );
-    for secret in [text(&close, "publicToken"), text(&close, "connectorToken")]
-        .into_iter()
-        .flatten()
-    {
-        assert!(!seen.contains(&secret), "a token leaked");
-    }
-}
-
-#[wasm_bindgen_test]
 async fn the_plaid_script_is_loaded_once_for_two_instances() {
     seed("b_twice_a", "ERROR_REPAIRABLE", "success").await;
     seed("b_twice_b", "ERROR_REPAIRABLE", "exit").await;
@@ -361,26 +320,4 @@ async fn the_plaid_script_is_loaded_once_for_two_instances() {
         .query_selector_all("script[src*='link-initialize.js']")
         .unwrap();
     assert_eq!(tags.length(), 1);
-}
-
-#[wasm_bindgen_test]
-async fn a_bad_response_is_an_error_and_the_instance_keeps_working() {
-    seed("b_malformed", "SYNCED", "success").await;
-    admin(
-        "POST",
-        "/__sandbox/faults",
-        Some(r#"{"connectorPlaidInitialize":{"malformed":true,"times":1}}"#),
-    )
-    .await;
-    let (bridge, _) = bridge(SESSION_TOKEN);
-    let input = r#"{"connectionId":"b_malformed","features":"TRANSACTIONS"}"#;
-    let error = settle(bridge.reconnect(json(input)))
-        .await
-        .expect_err("rejects");
-    admin("DELETE", "/__sandbox/faults", None).await;
-    assert_eq!(text(&error, "code").as_deref(), Some("BAD_RESPONSE"));
-    let again = settle(bridge.reconnect(json(input)))
-        .await
-        .expect("the same instance works afterwards");
-    assert_eq!(text(&again, "outcome").as_deref(), Some("repaired"));
 }
