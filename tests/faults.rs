@@ -267,6 +267,31 @@ async fn invalid_link_token_from_link_initializes_again_and_opens_the_new_token(
 }
 
 #[wasm_bindgen_test]
+async fn link_that_never_loads_rejects_plaid_script_in_bounded_time() {
+    seed_json(r#"{"id":"f_never_loads","status":"ERROR_REPAIRABLE","linkBehavior":{"mode":"success","neverLoad":true}}"#).await;
+    let (bridge, events) = bridge_with(r#"{"timeoutMs":800}"#);
+    let started = now();
+    let error = settle(bridge.reconnect(input("f_never_loads")))
+        .await
+        .expect_err("rejects");
+    assert_eq!(code(&error).as_deref(), Some("PLAID_SCRIPT"));
+    assert!(text(&error, "message").is_some_and(|m| m.contains("did not load within 800 ms")));
+    assert!(now() - started < 5_000.0);
+    assert_eq!(
+        operations(&requests_for("f_never_loads").await),
+        ["connectorPlaidInitialize"]
+    );
+    assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
+    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
+    let stat = |name: &str| get(&plaid, &format!("stats.{name}")).as_f64();
+    assert_eq!(
+        stat("created"),
+        stat("destroyed"),
+        "the unloaded handler was destroyed at once"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_null_public_token_is_a_typed_error_and_sends_no_close() {
     seed("f_null_token", "ERROR_REPAIRABLE", "null_public_token").await;
     let (bridge, _) = bridge_with("{}");

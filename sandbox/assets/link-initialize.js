@@ -505,6 +505,11 @@
       if (state.destroyed) {
         return;
       }
+      // linkBehavior.neverLoad: Link never finishes loading (no onLoad, a queued open stays
+      // queued), as when Plaid's iframe can't load.
+      if (session && session.behavior && session.behavior.neverLoad === true) {
+        return;
+      }
       state.session = session;
       state.loaded = true;
       callUser(config.onLoad, []);

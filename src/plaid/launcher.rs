@@ -1,8 +1,11 @@
 //! The browser Link launcher: one [`LinkSession`] per Link run owns the handler and every
 //! closure handed to Plaid, and releases them when the run ends.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -38,11 +41,27 @@ impl LinkLauncher for PlaidLink {
         on_event: Rc<dyn Fn(PlaidEvent)>,
     ) -> Result<LinkOutcome, Error> {
         let session = LinkSession::open(link_token, on_event)?;
-        let outcome = JsFuture::from(session.finished.clone()).await;
+        let mut finished = pin!(JsFuture::from(session.finished.clone()));
+        // Bounded until Link has loaded; once the user is in Link, they take their time.
+        let load_timer = gloo_timers::future::TimeoutFuture::new(self.script_timeout_ms);
+        let outcome = match before(finished.as_mut(), load_timer).await {
+            Some(outcome) => outcome,
+            None if !session.loaded.get() => {
+                // Dropping the session exits and destroys the handler that never loaded.
+                return Err(Error::new(
+                    ErrorCode::PlaidScript,
+                    format!(
+                        "Plaid Link did not load within {} ms",
+                        self.script_timeout_ms
+                    ),
+                ));
+            }
+            None => finished.await,
+        };
         drop(session);
         outcome
             .map(decode_outcome)
-            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link ended unexpectedly"))
+            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))
     }
 }
 
@@ -75,6 +94,7 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 
 /// The closures one Link run hands to Plaid.
 struct Callbacks {
+    _on_load: Closure<dyn FnMut()>,
     _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_event: Closure<dyn FnMut(JsValue, JsValue)>,
@@ -89,6 +109,7 @@ const FORCED_EXIT_GRACE_MS: u32 = 5_000;
 /// once Link has called `onExit` (or after a grace period), keeping the closures alive until then.
 struct LinkSession {
     handler: Option<LinkHandler>,
+    loaded: Rc<Cell<bool>>,
     finished: Promise,
     settled: Rc<Cell<bool>>,
     callbacks: Option<Callbacks>,
@@ -102,10 +123,25 @@ impl std::fmt::Debug for LinkSession {
 
 impl LinkSession {
     fn open(link_token: &LinkToken, on_event: Rc<dyn Fn(PlaidEvent)>) -> Result<Self, Error> {
-        let mut resolve_slot: Option<Function> = None;
-        let finished = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
-        let resolve = resolve_slot
+        let mut slots: Option<(Function, Function)> = None;
+        let finished = Promise::new(&mut |resolve, reject| slots = Some((resolve, reject)));
+        let (resolve, reject) = slots
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
+        // Link opens once it has loaded (`onLoad`), as Plaid recommends. `onLoad` may come
+        // before `Plaid.create` returns the handler; then the handler opens right away.
+        let handler_slot: Rc<RefCell<Option<LinkHandler>>> = Rc::default();
+        let loaded = Rc::new(Cell::new(false));
+        let on_load = {
+            let (slot, flag) = (Rc::clone(&handler_slot), Rc::clone(&loaded));
+            Closure::<dyn FnMut()>::new(move || {
+                flag.set(true);
+                if let Some(handler) = slot.borrow().as_ref() {
+                    if handler.open().is_err() {
+                        let _ = reject.call0(&JsValue::NULL);
+                    }
+                }
+            })
+        };
         let settled = Rc::new(Cell::new(false));
         // The first of onSuccess / onExit settles the promise; any later call is a no-op.
         let flag = Rc::clone(&settled);
@@ -137,14 +173,17 @@ impl LinkSession {
             "token",
             &JsValue::from_str(link_token.expose_secret()),
         );
+        set(&config, "onLoad", on_load.as_ref());
         set(&config, "onSuccess", on_success.as_ref());
         set(&config, "onExit", on_exit.as_ref());
         set(&config, "onEvent", on_plaid_event.as_ref());
         let mut session = LinkSession {
             handler: None,
+            loaded: Rc::clone(&loaded),
             finished,
             settled,
             callbacks: Some(Callbacks {
+                _on_load: on_load,
                 _on_success: on_success,
                 _on_exit: on_exit,
                 _on_event: on_plaid_event,
@@ -153,9 +192,12 @@ impl LinkSession {
         let handler = bindings::create(&config)
             .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid.create threw"))?;
         session.handler = Some(handler.clone());
-        handler
-            .open()
-            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))?;
+        *handler_slot.borrow_mut() = Some(handler.clone());
+        if loaded.get() {
+            handler
+                .open()
+                .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))?;
+        }
         Ok(session)
     }
 }
@@ -165,8 +207,9 @@ impl Drop for LinkSession {
         let Some(handler) = self.handler.take() else {
             return;
         };
-        if self.settled.get() {
-            // Link has closed (onSuccess / onExit came), so destroy() is allowed.
+        if self.settled.get() || !self.loaded.get() {
+            // Link has closed (onSuccess / onExit came), or never loaded and so never opened
+            // (it opens on onLoad): destroy() is allowed.
             let _ = handler.destroy();
             return;
         }
@@ -177,22 +220,21 @@ impl Drop for LinkSession {
         let callbacks = self.callbacks.take();
         wasm_bindgen_futures::spawn_local(async move {
             let grace = gloo_timers::future::TimeoutFuture::new(FORCED_EXIT_GRACE_MS);
-            first_of(finished, grace).await;
+            before(finished, grace).await;
             let _ = handler.destroy();
             drop(callbacks);
         });
     }
 }
 
-/// Waits until either future finishes.
-async fn first_of(a: impl std::future::Future, b: impl std::future::Future) {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    std::future::poll_fn(|cx| {
-        if a.as_mut().poll(cx).is_ready() || b.as_mut().poll(cx).is_ready() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
+/// `work`'s output if it finishes before `deadline`, else `None` (`work` may be awaited again).
+async fn before<T>(work: impl Future<Output = T>, deadline: impl Future) -> Option<T> {
+    let (mut work, mut deadline) = (pin!(work), pin!(deadline));
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
         }
+        deadline.as_mut().poll(cx).map(|_| None)
     })
     .await
 }
