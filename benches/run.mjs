@@ -10,16 +10,15 @@
 // prints the tables and rewrites docs/BENCHMARKS.md (unless --no-write or --quick); the raw
 // figures are also written to target/bench/results.json. See benches/README.md.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { ROOT, launchChromium, npmCiIfNeeded, run, runMain, serveStatic, startSandbox } from "../tests/harness.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "..");
 const PKG = path.join(ROOT, "pkg");
 const OUT = path.join(ROOT, "target", "bench");
 const PEERS_OUT = path.join(OUT, "peers");
@@ -72,23 +71,6 @@ fs.mkdirSync(OUT, { recursive: true });
 const log = (...args) => console.log("[bench]", ...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd, args, { cwd = ROOT } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...process.env, npm_config_update_notifier: "false" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} (in ${path.relative(ROOT, cwd) || "."}) exited with ${code}:\n${out.slice(-4000)}`)),
-    );
-  });
-}
-
 function percentile(xs, p) {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -108,25 +90,12 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b ? a / b :
 let SANDBOX_URL = process.env.QUILTT_SANDBOX_URL?.replace(/\/+$/, "");
 let ownSandbox = null;
 
-async function startSandbox() {
+/** Starts the sandbox binary (QUILTT_SANDBOX_BIN or target/debug/quiltt-sandbox); resolves its URL. */
+function startOwnSandbox() {
   const bin = process.env.QUILTT_SANDBOX_BIN || path.join(ROOT, "target", "debug", "quiltt-sandbox");
-  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo xtask bench\``);
-  ownSandbox = spawn(bin, ["--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error("the sandbox did not print its URL within 10 s")), 10_000);
-    ownSandbox.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        ownSandbox.stdout.removeAllListeners("data");
-        ownSandbox.stdout.resume();
-        resolve(m[1].replace(/\/+$/, ""));
-      }
-    });
-    ownSandbox.on("exit", (code) => reject(new Error(`the sandbox exited early (${code})`)));
-  });
+  const sandbox = startSandbox({ bin, missing: `${bin} is missing: run \`cargo xtask bench\`` });
+  ownSandbox = sandbox.child;
+  return sandbox.url;
 }
 
 const sandboxRestarts = [];
@@ -153,7 +122,7 @@ async function phase(name, fn) {
       if (attempt >= 3 || (await sandboxAlive())) throw e;
       problems.length = before;
       const old = SANDBOX_URL;
-      SANDBOX_URL = await startSandbox();
+      SANDBOX_URL = await startOwnSandbox();
       sandboxRestarts.push({ phase: name, old, new: SANDBOX_URL });
       log(`${name}: the sandbox at ${old} stopped answering (stopped from outside?); started ${SANDBOX_URL}, running ${name} again`);
     }
@@ -202,36 +171,13 @@ async function seed(ids, accounts = 2) {
 // ---------------------------------------------------------------------------------------------
 // Peers: install (npm ci when node_modules does not match the lock) and bundle with esbuild
 
-/** Whether node_modules matches package-lock.json (as tests/e2e/run.mjs checks it). */
-function installedMatchesLock(dir) {
-  const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8")).packages ?? {};
-  const wanted = Object.entries(lock).filter(([k]) => k !== "");
-  const hidden = path.join(dir, "node_modules", ".package-lock.json");
-  if (!fs.existsSync(hidden)) return wanted.length === 0;
-  try {
-    const have = JSON.parse(fs.readFileSync(hidden, "utf8")).packages ?? {};
-    for (const [k, v] of wanted) {
-      if (v.optional && !have[k]) continue;
-      if (!have[k] || have[k].version !== v.version) return false;
-    }
-    return Object.keys(have).every((k) => k === "" || lock[k]);
-  } catch {
-    return false;
-  }
-}
-
 const esbuildCommand = (entry, outfile, extra = []) => [entry, ...ESBUILD_FLAGS.map((f) => f.replace(/'/g, "")), "--jsx=automatic", ...extra, `--outfile=${outfile}`];
 
 async function buildPeers() {
   const built = {};
   for (const peer of PEERS) {
     const dir = path.join(HERE, "peers", peer.name);
-    if (installedMatchesLock(dir)) {
-      log(`${peer.name}: node_modules matches package-lock.json; skipping npm ci`);
-    } else {
-      log(`${peer.name}: npm ci`);
-      await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir });
-    }
+    await npmCiIfNeeded(dir, { name: peer.name, log });
     const out = path.join(PEERS_OUT, peer.name);
     fs.mkdirSync(out, { recursive: true });
     const bundle = path.join(out, "bundle.js");
@@ -294,36 +240,14 @@ function measureSizes(built) {
 // A static server of our own on 127.0.0.1 for the bench pages, pkg/ and the peer bundles. Peer
 // bundles that hard-code Plaid's CDN URL (react-plaid-link) get the sandbox's stand-in instead.
 
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-};
-
-function serveStatic(mounts) {
-  const entries = Object.entries(mounts).sort((a, b) => b[0].length - a[0].length);
-  const server = http.createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
-    const mount = entries.find(([prefix]) => pathname.startsWith(prefix));
-    if (!mount || req.method !== "GET") return res.writeHead(404).end();
-    const [prefix, dir] = mount;
-    let rel = pathname.slice(prefix.length);
-    if (rel === "" || rel.endsWith("/")) rel += "index.html";
-    const file = path.resolve(dir, rel);
-    if (!file.startsWith(path.resolve(dir) + path.sep)) return res.writeHead(403).end();
-    fs.readFile(file, (err, data) => {
-      if (err) return res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-      const ext = path.extname(file).toLowerCase();
-      if (prefix === "/peers/" && ext === ".js") {
-        data = Buffer.from(data.toString("utf8").replaceAll(PLAID_CDN, `${SANDBOX_URL}/link/v2/stable/link-initialize.js`));
-      }
-      res.writeHead(200, { "Content-Type": MIME[ext] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(data);
-    });
+/** Serves `mounts`; peer bundles get the sandbox's Plaid stand-in in place of Plaid's CDN URL. */
+function serveBench(mounts) {
+  return serveStatic(mounts, {
+    transform({ data, ext, prefix }) {
+      if (prefix !== "/peers/" || ext !== ".js") return data;
+      return Buffer.from(data.toString("utf8").replaceAll(PLAID_CDN, `${SANDBOX_URL}/link/v2/stable/link-initialize.js`));
+    },
   });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) })),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,21 +298,7 @@ const INIT_SCRIPT = `
 `;
 
 async function launchBrowser() {
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--enable-precise-memory-info",
-    ],
-  });
+  browser = await launchChromium(CHROMIUM, ["--enable-precise-memory-info"]);
 }
 
 
@@ -928,7 +838,7 @@ async function main() {
     if (!fs.existsSync(path.join(PKG, f))) throw new Error(`pkg/${f} is missing: build the package with \`cargo xtask pkg\``);
   }
   if (!SANDBOX_URL) {
-    SANDBOX_URL = await startSandbox();
+    SANDBOX_URL = await startOwnSandbox();
     log(`started the sandbox at ${SANDBOX_URL}`);
   }
   await admin("/__sandbox/health");
@@ -939,7 +849,7 @@ async function main() {
   const sizes = measureSizes(built);
   log(`size: ours ${bytes(sizes[0].gzip)} B gzip`);
 
-  const site = await serveStatic({ "/": path.join(HERE, "pages"), "/pkg/": PKG, "/peers/": PEERS_OUT });
+  const site = await serveBench({ "/": path.join(HERE, "pages"), "/pkg/": PKG, "/peers/": PEERS_OUT });
   SITE = site.url;
   await launchBrowser();
   const results = { command: process.env.BENCH_COMMAND || "node benches/run.mjs", date: new Date().toISOString(), quick: QUICK, machine: null, runs: N, latencyMs: LATENCY, flat: FLAT, sizes };
@@ -979,14 +889,4 @@ async function main() {
   log(`done in ${results.seconds} s; raw figures in target/bench/results.json`);
 }
 
-let code = 1;
-try {
-  await main();
-  code = 0;
-} catch (e) {
-  console.error(`bench: ${e.stack ?? e}`);
-  if (browser) await browser.close().catch(() => {});
-} finally {
-  if (ownSandbox) ownSandbox.kill("SIGTERM");
-}
-process.exit(code);
+await runMain("bench", main, { browser: () => browser, sandbox: () => ownSandbox });

@@ -9,16 +9,14 @@
 // starts target/debug/quiltt-sandbox itself. `pkg/` must be built (`cargo xtask pkg`).
 // Prints PASS/FAIL per scenario and exits non-zero on any failure. See README.md beside it.
 
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
+import { ROOT, launchChromium, npmCiIfNeeded, run, runMain, serveStatic, startSandbox } from "../harness.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, "../..");
 const OUT = path.join(ROOT, "target", "e2e");
 const PKG = path.join(ROOT, "pkg");
 const FIXTURES = path.join(HERE, "fixtures");
@@ -40,33 +38,6 @@ function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
-function run(cmd, args, { cwd = ROOT, env = {}, allowFail = false, quiet = true } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...process.env, npm_config_update_notifier: "false", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      if (!quiet) process.stdout.write(d);
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-      if (!quiet) process.stderr.write(d);
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0 && !allowFail) {
-        reject(new Error(`${cmd} ${args.join(" ")} (in ${path.relative(ROOT, cwd) || "."}) exited with ${code}:\n${out.slice(-4000)}`));
-      } else {
-        resolve({ code, out });
-      }
-    });
-  });
-}
-
 async function sandboxJson(pathname, init) {
   const response = await fetch(new URL(pathname, SANDBOX_URL), init);
   const body = await response.json().catch(() => null);
@@ -82,51 +53,19 @@ const resetSandbox = () => sandboxJson("/__sandbox/reset", { method: "POST" });
 let SANDBOX_URL = process.env.QUILTT_SANDBOX_URL;
 let ownSandbox = null;
 
-async function startSandbox() {
-  const bin = path.join(ROOT, "target", "debug", "quiltt-sandbox");
-  if (!fs.existsSync(bin)) {
-    throw new Error("QUILTT_SANDBOX_URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`");
-  }
-  const child = spawn(bin, ["--port", "0", "--www", "www", "--pkg", "pkg", "--csp"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
+/** Starts target/debug/quiltt-sandbox serving www/ and pkg/ with the strict CSP; resolves its URL. */
+function startOwnSandbox() {
+  const sandbox = startSandbox({
+    args: ["--www", "www", "--pkg", "pkg", "--csp"],
+    missing: "QUILTT_SANDBOX_URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`",
   });
-  ownSandbox = child;
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error("the sandbox did not print its URL within 10 s")), 10_000);
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout.removeAllListeners("data");
-        child.stdout.resume();
-        resolve(m[1]);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`the sandbox exited early (${code})`)));
-  });
+  ownSandbox = sandbox.child;
+  return sandbox.url;
 }
 
 // ---------------------------------------------------------------------------------------------
 // A static file server of our own for the fixtures (127.0.0.1, random port), with exact MIME
 // types and the same strict CSP the sandbox sends, widened to the sandbox's origin.
-
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-  ".png": "image/png",
-  ".svg": "image/svg+xml",
-  ".ico": "image/x-icon",
-  ".map": "application/json",
-  ".txt": "text/plain; charset=utf-8",
-  ".ts": "text/plain; charset=utf-8",
-};
 
 function csp(sandbox) {
   return [
@@ -140,67 +79,23 @@ function csp(sandbox) {
 }
 
 /** Serves `mounts` ({ "/": dir, "/pkg/": dir }); `%SANDBOX_URL%` in HTML files is replaced. */
-function serveStatic(mounts) {
-  const entries = Object.entries(mounts).sort((a, b) => b[0].length - a[0].length);
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, "http://localhost");
-    let pathname = decodeURIComponent(url.pathname);
-    const mount = entries.find(([prefix]) => pathname.startsWith(prefix));
-    if (!mount || req.method !== "GET") {
-      res.writeHead(mount ? 405 : 404).end();
-      return;
-    }
-    const [prefix, dir] = mount;
-    let rel = pathname.slice(prefix.length);
-    if (rel === "" || rel.endsWith("/")) rel += "index.html";
-    const file = path.resolve(dir, rel);
-    if (!file.startsWith(path.resolve(dir) + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    fs.readFile(file, (err, data) => {
-      if (err) {
-        res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-        return;
-      }
-      const ext = path.extname(file).toLowerCase();
-      const headers = { "Content-Type": MIME[ext] ?? "application/octet-stream", "Cache-Control": "no-store" };
-      if (ext === ".html") {
-        data = Buffer.from(data.toString("utf8").replaceAll("%SANDBOX_URL%", SANDBOX_URL));
-        headers["Content-Security-Policy"] = csp(SANDBOX_URL);
-      }
-      res.writeHead(200, headers).end(data);
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) });
-    });
+function serveFixture(mounts) {
+  return serveStatic(mounts, {
+    transform({ data, ext, headers }) {
+      if (ext !== ".html") return data;
+      headers["Content-Security-Policy"] = csp(SANDBOX_URL);
+      return Buffer.from(data.toString("utf8").replaceAll("%SANDBOX_URL%", SANDBOX_URL));
+    },
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The browser: every page is watched for console errors, uncaught exceptions and CSP violations.
 
-let playwright;
 let browser;
 
 async function launchBrowser() {
-  playwright = await import("playwright-core");
-  browser = await playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium(CHROMIUM);
 }
 
 const WATCH_CSP = `
@@ -266,36 +161,16 @@ function sha256(file) {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
-/** Whether node_modules matches package-lock.json (ignoring the tarball-installed package). */
-function installedMatchesLock(dir) {
-  const hidden = path.join(dir, "node_modules", ".package-lock.json");
-  if (!fs.existsSync(hidden)) return false;
-  try {
-    const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8")).packages ?? {};
-    const have = JSON.parse(fs.readFileSync(hidden, "utf8")).packages ?? {};
-    const skip = (k) => k === "" || k === "node_modules/quiltt-reconnect";
-    for (const [k, v] of Object.entries(lock)) {
-      if (skip(k)) continue;
-      if (v.optional && !have[k]) continue; // optional (platform) packages may be absent
-      if (!have[k] || have[k].version !== v.version) return false;
-    }
-    for (const k of Object.keys(have)) if (!skip(k) && !lock[k]) return false;
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** `npm ci` when needed, then the packed tarball (`npm install --no-save`) when it changed. */
 async function installFixture(name) {
   const dir = path.join(FIXTURES, name);
   const tgz = await packTarball();
-  if (installedMatchesLock(dir)) {
-    log(`${name}: node_modules matches package-lock.json; skipping npm ci`);
-  } else {
-    log(`${name}: npm ci`);
-    await run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: dir });
-  }
+  await npmCiIfNeeded(dir, {
+    name,
+    log,
+    ciArgs: ["--no-audit", "--no-fund", "--prefer-offline"],
+    ignore: ["node_modules/quiltt-reconnect"],
+  });
   const marker = path.join(dir, "node_modules", ".quiltt-reconnect-tarball");
   const hash = sha256(tgz);
   const installed = path.join(dir, "node_modules", "quiltt-reconnect", "package.json");
@@ -417,7 +292,7 @@ async function demoPage(problems) {
 
 async function plainPage(problems) {
   await resetSandbox();
-  const server = await serveStatic({ "/": path.join(FIXTURES, "plain"), "/pkg/": PKG });
+  const server = await serveFixture({ "/": path.join(FIXTURES, "plain"), "/pkg/": PKG });
   const { context, page } = await newPage(problems);
   try {
     await page.goto(`${server.url}/`);
@@ -439,7 +314,7 @@ async function plainPage(problems) {
 
 async function customElement(problems) {
   await resetSandbox();
-  const server = await serveStatic({ "/": path.join(FIXTURES, "element"), "/pkg/": PKG });
+  const server = await serveFixture({ "/": path.join(FIXTURES, "element"), "/pkg/": PKG });
   const { context, page } = await newPage(problems);
   try {
     await page.goto(`${server.url}/`);
@@ -518,7 +393,7 @@ async function bundlerApp(problems, name, build) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ id: connectionId }),
   });
-  const server = await serveStatic({ "/": dist });
+  const server = await serveFixture({ "/": dist });
   const { context, page } = await newPage(problems);
   try {
     await page.goto(`${server.url}/?sandbox=${encodeURIComponent(SANDBOX_URL)}&connection=${connectionId}`);
@@ -596,7 +471,7 @@ async function main() {
   checkPkg();
   const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
   if (!SANDBOX_URL) {
-    SANDBOX_URL = await startSandbox();
+    SANDBOX_URL = await startOwnSandbox();
     console.log(`started the sandbox at ${SANDBOX_URL}`);
   }
   SANDBOX_URL = SANDBOX_URL.replace(/\/+$/, "");
@@ -632,13 +507,4 @@ async function main() {
   return failed.length === 0 && results.length > 0 ? 0 : 1;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  console.error(`e2e: ${e.stack ?? e}`);
-  if (browser) await browser.close().catch(() => {});
-} finally {
-  if (ownSandbox) ownSandbox.kill("SIGTERM");
-}
-process.exit(code);
+await runMain("e2e", main, { browser: () => browser, sandbox: () => ownSandbox });
