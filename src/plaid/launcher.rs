@@ -1,7 +1,7 @@
 //! The browser Link launcher: one [`LinkSession`] per Link run owns the handler and every
 //! closure handed to Plaid, and releases them when the run ends.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::rc::Rc;
@@ -61,7 +61,7 @@ impl LinkLauncher for PlaidLink {
         drop(session);
         outcome
             .map(decode_outcome)
-            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))
+            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link ended unexpectedly"))
     }
 }
 
@@ -123,24 +123,17 @@ impl std::fmt::Debug for LinkSession {
 
 impl LinkSession {
     fn open(link_token: &LinkToken, on_event: Rc<dyn Fn(PlaidEvent)>) -> Result<Self, Error> {
-        let mut slots: Option<(Function, Function)> = None;
-        let finished = Promise::new(&mut |resolve, reject| slots = Some((resolve, reject)));
-        let (resolve, reject) = slots
+        let mut resolve_slot: Option<Function> = None;
+        let finished = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
+        let resolve = resolve_slot
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
-        // Link opens once it has loaded (`onLoad`), as Plaid recommends. `onLoad` may come
-        // before `Plaid.create` returns the handler; then the handler opens right away.
-        let handler_slot: Rc<RefCell<Option<LinkHandler>>> = Rc::default();
+        // `open()` is called right after `create()`: Plaid queues it until Link has loaded, so
+        // the user sees Link as early as possible. `onLoad` tells that Link did load, which
+        // bounds the wait for a Link that never does.
         let loaded = Rc::new(Cell::new(false));
         let on_load = {
-            let (slot, flag) = (Rc::clone(&handler_slot), Rc::clone(&loaded));
-            Closure::<dyn FnMut()>::new(move || {
-                flag.set(true);
-                if let Some(handler) = slot.borrow().as_ref() {
-                    if handler.open().is_err() {
-                        let _ = reject.call0(&JsValue::NULL);
-                    }
-                }
-            })
+            let flag = Rc::clone(&loaded);
+            Closure::<dyn FnMut()>::new(move || flag.set(true))
         };
         let settled = Rc::new(Cell::new(false));
         // The first of onSuccess / onExit settles the promise; any later call is a no-op.
@@ -192,12 +185,9 @@ impl LinkSession {
         let handler = bindings::create(&config)
             .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid.create threw"))?;
         session.handler = Some(handler.clone());
-        *handler_slot.borrow_mut() = Some(handler.clone());
-        if loaded.get() {
-            handler
-                .open()
-                .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))?;
-        }
+        handler
+            .open()
+            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))?;
         Ok(session)
     }
 }
@@ -208,8 +198,8 @@ impl Drop for LinkSession {
             return;
         };
         if self.settled.get() || !self.loaded.get() {
-            // Link has closed (onSuccess / onExit came), or never loaded and so never opened
-            // (it opens on onLoad): destroy() is allowed.
+            // Link has closed (onSuccess / onExit came), or never loaded and so never showed
+            // (its open() is still queued): destroy() is allowed.
             let _ = handler.destroy();
             return;
         }
