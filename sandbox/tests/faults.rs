@@ -143,14 +143,11 @@ async fn hang_never_answers_until_the_client_gives_up() {
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn shutdown_releases_hanging_requests() {
-    let sb = Sb::start().await;
-    sb.admin_post("/__sandbox/faults", json!({ "any": { "hang": true } }))
-        .await;
+/// Sends an initialize for `conn_healthy` on a task of its own; resolves with its status.
+fn send_in_background(sb: &Sb) -> tokio::task::JoinHandle<Result<StatusCode, reqwest::Error>> {
     let client = sb.client.clone();
     let url = sb.url("/v1/graphql");
-    let pending = tokio::spawn(async move {
+    tokio::spawn(async move {
         client
             .post(url)
             .header("Authorization", "Bearer sandbox-session-token")
@@ -158,7 +155,15 @@ async fn shutdown_releases_hanging_requests() {
             .send()
             .await
             .map(|r| r.status())
-    });
+    })
+}
+
+#[tokio::test]
+async fn shutdown_releases_hanging_requests() {
+    let sb = Sb::start().await;
+    sb.admin_post("/__sandbox/faults", json!({ "any": { "hang": true } }))
+        .await;
+    let pending = send_in_background(&sb);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     tokio::time::timeout(Duration::from_secs(5), sb.sandbox.stop())
@@ -261,17 +266,7 @@ async fn clearing_the_knobs_releases_hanging_requests() {
         json!({ "connectorPlaidInitialize": { "hang": true } }),
     )
     .await;
-    let client = sb.client.clone();
-    let url = sb.url("/v1/graphql");
-    let pending = tokio::spawn(async move {
-        client
-            .post(url)
-            .header("Authorization", "Bearer sandbox-session-token")
-            .json(&init_body("conn_healthy"))
-            .send()
-            .await
-            .map(|r| r.status())
-    });
+    let pending = send_in_background(&sb);
     tokio::time::sleep(Duration::from_millis(200)).await;
     sb.admin_delete("/__sandbox/faults").await;
     let status = tokio::time::timeout(Duration::from_secs(5), pending)
