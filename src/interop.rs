@@ -1,7 +1,7 @@
 //! [`Json`] to and from JavaScript values, by walking them with `js_sys`. The browser's own
 //! `JSON` does the text work; no serde machinery ships in the wasm.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::json::Json;
@@ -76,4 +76,13 @@ fn read(value: &JsValue, depth: u32) -> Option<Json> {
         entries.push((key.as_string()?, read(&member, depth + 1)?));
     }
     Some(Json::Object(entries))
+}
+
+/// A promise and its `resolve` function, for JavaScript callbacks to settle: the function itself
+/// can be handed to JS (as a listener, say), so no Rust closure needs an owner.
+/// (`new Promise` runs its executor at once, so this is `None` only if the engine misbehaves.)
+pub(crate) fn deferred() -> Option<(Promise, Function)> {
+    let mut resolve_slot: Option<Function> = None;
+    let promise = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
+    resolve_slot.map(|resolve| (promise, resolve))
 }

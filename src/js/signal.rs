@@ -1,8 +1,10 @@
 //! An `AbortSignal` as a future that finishes when the signal aborts.
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, AddEventListenerOptions};
+
+use crate::interop::deferred;
 
 /// Removes the abort listener when the flow ends, so a long-lived signal keeps nothing alive.
 struct Listener {
@@ -26,9 +28,7 @@ pub(crate) async fn aborted(signal: Option<AbortSignal>) {
     if signal.aborted() {
         return;
     }
-    let mut resolve_slot: Option<Function> = None;
-    let fired = Promise::new(&mut |resolve, _| resolve_slot = Some(resolve));
-    let Some(resolve) = resolve_slot else {
+    let Some((fired, resolve)) = deferred() else {
         return std::future::pending().await;
     };
     // The promise's own resolve function is the listener: no Rust closure to own.

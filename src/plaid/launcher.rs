@@ -7,14 +7,14 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::bindings::{self, LinkHandler};
 use super::{script, LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::error::{Error, ErrorCode};
-use crate::interop::from_js;
+use crate::interop::{deferred, from_js};
 use crate::json::Json;
 use crate::secret::{LinkToken, PublicToken};
 
@@ -123,9 +123,7 @@ impl std::fmt::Debug for LinkSession {
 
 impl LinkSession {
     fn open(link_token: &LinkToken, on_event: Rc<dyn Fn(PlaidEvent)>) -> Result<Self, Error> {
-        let mut resolve_slot: Option<Function> = None;
-        let finished = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
-        let resolve = resolve_slot
+        let (finished, resolve) = deferred()
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
         // `open()` is called right after `create()`: Plaid queues it until Link has loaded, so
         // the user sees Link as early as possible. `onLoad` tells that Link did load, which
