@@ -292,7 +292,11 @@ async function demoPage(problems) {
 
 async function plainPage(problems) {
   await resetSandbox();
-  const server = await serveFixture({ "/": path.join(FIXTURES, "plain"), "/pkg/": PKG });
+  const server = await serveFixture({
+    "/": path.join(FIXTURES, "plain"),
+    "/shared/": path.join(FIXTURES, "shared"), // the app logic all fixture pages share
+    "/pkg/": PKG,
+  });
   const { context, page } = await newPage(problems);
   try {
     await page.goto(`${server.url}/`);
