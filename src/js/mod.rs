@@ -7,7 +7,6 @@ mod options;
 mod registry;
 mod signal;
 
-use std::cell::Cell;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -152,17 +151,15 @@ impl QuilttReconnect {
             return running;
         }
         let client = Rc::clone(&self.client);
-        let key = Rc::new(Cell::new(None::<u32>));
-        let finished_key = Rc::clone(&key);
+        // The flow runs from a later microtask, so it is registered before it can finish.
+        let key = registry::next_key();
         let flow = future_to_promise(async move {
             let result = run_reconnect(&client, input).await;
-            if let Some(key) = finished_key.get() {
-                registry::finish(key);
-            }
+            registry::finish(key);
             result.map_err(|e| failed_close_error(e, None))
         });
         if let Some(id) = connection_id {
-            key.set(Some(registry::start(&id, &flow)));
+            registry::start(key, &id, &flow);
         }
         flow
     }

@@ -17,7 +17,8 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
-fn next_id() -> u32 {
+/// A fresh key for [`start`] or a pending close.
+pub(crate) fn next_key() -> u32 {
     NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id.wrapping_add(1).max(1));
@@ -35,14 +36,12 @@ pub(crate) fn running(connection_id: &str) -> Option<Promise> {
     })
 }
 
-/// Records a running flow; returns the key to [`finish`] it with.
-pub(crate) fn start(connection_id: &str, promise: &Promise) -> u32 {
-    let key = next_id();
+/// Records a running flow under `key` (from [`next_key`]); [`finish`] forgets it.
+pub(crate) fn start(key: u32, connection_id: &str, promise: &Promise) {
     RUNNING.with(|r| {
         r.borrow_mut()
             .push((connection_id.to_owned(), key, promise.clone()))
     });
-    key
 }
 
 /// Forgets a finished flow.
@@ -53,7 +52,7 @@ pub(crate) fn finish(key: u32) {
 /// Keeps a `CLOSE_FAILED` error's pending close; returns its id (`closeRetryId`). Reuses
 /// `id` when a retry failed again.
 pub(crate) fn keep_pending(error: &Error, id: Option<u32>, now_ms: f64) -> u32 {
-    let id = id.unwrap_or_else(next_id);
+    let id = id.unwrap_or_else(next_key);
     PENDING.with(|p| {
         let mut pending = p.borrow_mut();
         pending.retain(|(k, at, _)| *k != id && now_ms - at < PENDING_CLOSE_LIFETIME_MS);
