@@ -17,6 +17,7 @@ use crate::error::{Error, ErrorCode};
 use crate::interop::{deferred, from_js};
 use crate::json::Json;
 use crate::secret::{LinkToken, PublicToken};
+use crate::timer::sleep;
 
 /// Opens Plaid Link from a script URL.
 #[derive(Debug)]
@@ -43,7 +44,7 @@ impl LinkLauncher for PlaidLink {
         let session = LinkSession::open(link_token, on_event)?;
         let mut finished = pin!(JsFuture::from(session.finished.clone()));
         // Bounded until Link has loaded; once the user is in Link, they take their time.
-        let load_timer = gloo_timers::future::TimeoutFuture::new(self.script_timeout_ms);
+        let load_timer = sleep(self.script_timeout_ms);
         let outcome = match before(finished.as_mut(), load_timer).await {
             Some(outcome) => outcome,
             None if !session.loaded.get() => {
@@ -207,7 +208,7 @@ impl Drop for LinkSession {
         let finished = JsFuture::from(self.finished.clone());
         let callbacks = self.callbacks.take();
         wasm_bindgen_futures::spawn_local(async move {
-            let grace = gloo_timers::future::TimeoutFuture::new(FORCED_EXIT_GRACE_MS);
+            let grace = sleep(FORCED_EXIT_GRACE_MS);
             before(finished, grace).await;
             let _ = handler.destroy();
             drop(callbacks);

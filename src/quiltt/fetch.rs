@@ -1,10 +1,7 @@
 //! The browser transport: `fetch` with a timeout that really aborts the request, and the
 //! session token only in the `Authorization` header.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use gloo_timers::callback::Timeout;
+use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, Request, RequestInit, Response};
@@ -14,6 +11,7 @@ use crate::error::{Error, ErrorCode};
 use crate::interop::{from_js, to_js};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
 use crate::secret::SessionToken;
+use crate::timer::{sleep, Timer};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
@@ -84,10 +82,9 @@ impl FetchTransport {
 
         // The guard aborts the request when the timeout fires, or when the request is dropped
         // unfinished (a cancelled flow): one mechanism for both.
-        let timed_out = Rc::new(Cell::new(false));
-        let mut guard = AbortGuard::new(controller, self.timeout_ms, Rc::clone(&timed_out));
+        let mut guard = AbortGuard::new(controller, self.timeout_ms);
         let failed = |e: JsValue| {
-            if timed_out.get() {
+            if guard.controller.signal().aborted() {
                 Error::new(
                     ErrorCode::Timeout,
                     format!(
@@ -133,20 +130,21 @@ impl FetchTransport {
     }
 }
 
-/// Aborts its request on timeout or when dropped before [`AbortGuard::finished`].
+/// Aborts its request on timeout or when dropped before [`AbortGuard::finished`]. While the
+/// guard lives, an aborted signal means the timeout fired.
 struct AbortGuard {
     controller: AbortController,
     done: bool,
-    _timer: Timeout,
+    _timer: Option<Timer>,
 }
 
 impl AbortGuard {
-    fn new(controller: AbortController, timeout_ms: u32, timed_out: Rc<Cell<bool>>) -> Self {
-        let on_timeout = controller.clone();
-        let timer = Timeout::new(timeout_ms, move || {
-            timed_out.set(true);
-            on_timeout.abort();
-        });
+    fn new(controller: AbortController, timeout_ms: u32) -> Self {
+        // The timer calls the controller's own `abort`, bound to it: no Rust closure involved.
+        let timer = Reflect::get(&controller, &JsValue::from_str("abort"))
+            .ok()
+            .and_then(|abort| abort.dyn_into::<Function>().ok())
+            .map(|abort| Timer::new(&abort.bind0(&controller), timeout_ms));
         AbortGuard {
             controller,
             done: false,
@@ -180,7 +178,7 @@ impl Transport for FetchTransport {
     }
 
     async fn sleep(&self, ms: u32) {
-        gloo_timers::future::TimeoutFuture::new(ms).await;
+        sleep(ms).await;
     }
 
     fn now_ms(&self) -> f64 {

@@ -1,0 +1,46 @@
+//! Timers on the global `setTimeout`, in windows and workers alike. The callback is always a
+//! JavaScript function (a promise's `resolve`, a bound `abort`), so no Rust closure needs an
+//! owner, and a timer is cleared when dropped.
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::interop::deferred;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// Calls `callback` once after `ms` milliseconds, unless dropped first.
+pub(crate) struct Timer {
+    id: JsValue,
+}
+
+impl Timer {
+    /// Starts the timer.
+    pub(crate) fn new(callback: &Function, ms: u32) -> Timer {
+        Timer {
+            id: set_timeout(callback, ms),
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+/// Finishes after `ms` milliseconds; dropping it clears the timer.
+pub(crate) async fn sleep(ms: u32) {
+    let Some((elapsed, resolve)) = deferred() else {
+        return;
+    };
+    let _timer = Timer::new(&resolve, ms);
+    let _ = JsFuture::from(elapsed).await;
+}
