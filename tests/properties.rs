@@ -1,4 +1,4 @@
-//! Property tests of the response decoding and the input validation: arbitrary JSON, arbitrary
+//! Property tests of the response decoding, the input validation and the redaction: arbitrary JSON, arbitrary
 //! bytes and "almost valid" GraphQL replies (documented payloads with random mutations) never make
 //! a decoder or a validator panic, and every outcome is the typed one the reply means.
 //!
@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use quiltt_reconnect::{
     decode_close, decode_initialize, decode_update, ConnectionUpdateInput,
-    ConnectorPlaidInitializeInput, ConnectorStatus, Error, ErrorCode, HttpReply, Json,
+    ConnectorPlaidInitializeInput, ConnectorStatus, Error, ErrorCode, HttpReply, Json, LinkToken,
     PlaidConnector,
 };
 
@@ -860,5 +860,18 @@ proptest! {
         } else {
             prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
         }
+    }
+
+    /// A token's `redact` is `str::replace` with `[redacted]`, on any text: overlapping and
+    /// adjacent matches, multi-byte characters, the token at either end.
+    #[test]
+    fn redact_is_replace(
+        parts in proptest::collection::vec(prop_oneof!["[ab]{0,3}", "é|€|😀", "[a-z ]{0,8}"], 0..6),
+        secret in prop_oneof!["[ab]{1,3}", "é|€a|😀", "[a-z]{1,4}"],
+    ) {
+        let text = parts.join(&secret);
+        let mut redacted = text.clone();
+        LinkToken::new(secret.clone()).redact(&mut redacted);
+        prop_assert_eq!(redacted, text.replace(secret.as_str(), "[redacted]"));
     }
 }
