@@ -153,21 +153,22 @@ impl PlaidConnector {
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` into Unix milliseconds.
+///
+/// Works on bytes with checked access only: no `str` slicing or number parsing, whose panic and
+/// parsing paths would add kilobytes to the wasm.
 fn parse_timestamp_ms(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let digits = text.get(range)?;
-        digits
-            .bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| digits.parse().ok())?
+        b.get(range)?.iter().try_fold(0, |n: i64, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
     };
-    if b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
+    let at = |i: usize| b.get(i).copied();
+    if at(4) != Some(b'-')
+        || at(7) != Some(b'-')
+        || !matches!(at(10), Some(b'T' | b't' | b' '))
+        || at(13) != Some(b':')
+        || at(16) != Some(b':')
     {
         return None;
     }
@@ -181,23 +182,23 @@ fn parse_timestamp_ms(text: &str) -> Option<f64> {
     {
         return None;
     }
-    let mut rest = &text[19..];
+    let mut rest = b.get(19..)?;
     let mut millis = 0.0;
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let len = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
         if len == 0 {
             return None;
         }
         // Milliseconds from the first three digits, without float parsing.
         millis = fraction
-            .bytes()
+            .iter()
             .take(len.min(3))
-            .chain(std::iter::repeat(b'0'))
+            .chain(std::iter::repeat(&b'0'))
             .take(3)
             .fold(0.0, |ms, digit| ms * 10.0 + f64::from(digit - b'0'));
-        rest = &fraction[len..];
+        rest = fraction.get(len..)?;
     }
-    let offset_minutes = match rest.as_bytes() {
+    let offset_minutes = match rest {
         b"Z" | b"z" | b"" => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let digit = |c: &u8| c.is_ascii_digit().then(|| i64::from(c - b'0'));
