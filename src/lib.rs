@@ -27,6 +27,8 @@ mod client;
 mod interop;
 #[cfg(target_arch = "wasm32")]
 mod js;
+#[cfg(target_arch = "wasm32")]
+mod timer;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::{Client, ClientOptions, TokenSource};
@@ -50,3 +52,12 @@ pub const DEFAULT_PLAID_SCRIPT_URL: &str =
     "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
 /// The default per-request timeout in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// The npm package's allocator (feature `talc-allocator`): smaller than the default dlmalloc.
+#[cfg(all(
+    feature = "talc-allocator",
+    target_arch = "wasm32",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -1,6 +1,6 @@
 //! `cargo xtask pkg`: builds the npm package into `pkg/` with wasm-pack, copies the
-//! hand-written JS files (`js/`) beside wasm-bindgen's output, then writes
-//! `pkg/package.json` from `pkg.json.template` at the workspace root.
+//! hand-written JS files (`js/`) beside wasm-bindgen's output, minifies the JS with esbuild,
+//! then writes `pkg/package.json` from `pkg.json.template` at the workspace root.
 //!
 //! The template holds the fixed metadata; this module fills in `{{version}}` (the root
 //! crate's version), `{{main}}`, `{{types}}`, `{{exports}}`, `{{files}}` and
@@ -93,6 +93,9 @@ const PKG_FILES: &[PkgFile] = &[
     PkgFile::built("quiltt_reconnect_bg.wasm.d.ts"),
 ];
 
+/// Cargo features of the npm build: the smaller allocator (a Rust app picks its own).
+pub const PKG_FEATURES: &str = "talc-allocator";
+
 /// Builds `pkg/`, copies the hand-written files into it, and writes its `package.json`.
 pub fn pkg() -> Result {
     run(cmd("wasm-pack").args([
@@ -104,10 +107,43 @@ pub fn pkg() -> Result {
         OUT_DIR,
         "--out-name",
         "quiltt_reconnect",
+        "--",
+        "--features",
+        PKG_FEATURES,
     ]))?;
     let dir = root().join(OUT_DIR);
     copy_sources(&dir)?;
+    minify_js(&dir)?;
     write_package_json(&dir)
+}
+
+/// Minifies the package's JavaScript in place with esbuild (from the root `package.json`),
+/// so a page that loads `pkg/` without a bundler downloads what a bundler would have made of
+/// it (about 3 KB less gzipped). Exports keep their names, `new URL("…_bg.wasm",
+/// import.meta.url)` keeps the shape bundlers look for, and the `@ts-self-types` pointer stays.
+fn minify_js(dir: &Path) -> Result {
+    for f in PKG_FILES.iter().filter(|f| f.path.ends_with(".js")) {
+        let file = dir.join(f.path);
+        if !file.is_file() {
+            continue;
+        }
+        let before = fs::metadata(&file)?.len();
+        let mut esbuild = cmd("esbuild");
+        esbuild
+            .arg(&file)
+            .args(["--minify", "--legal-comments=none", "--allow-overwrite"])
+            .arg(format!("--outfile={}", file.display()));
+        if let Some(types) = f.types {
+            esbuild.arg(format!("--banner:js=/* @ts-self-types=\"./{types}\" */"));
+        }
+        run(&mut esbuild)?;
+        let after = fs::metadata(&file)?.len();
+        println!(
+            "[pkg] minified {OUT_DIR}/{} ({before} -> {after} bytes)",
+            f.path
+        );
+    }
+    Ok(())
 }
 
 /// Copies every [`PKG_FILES`] entry with a `source` that exists into `dir`.

@@ -143,6 +143,8 @@ pub fn test(quick: bool) -> Result {
             "--target",
             "wasm32-unknown-unknown",
             "--all-targets",
+            "--features",
+            pkg::PKG_FEATURES,
             "--",
             "-D",
             "warnings",
@@ -222,6 +224,9 @@ fn browser_tests(bin: &Path) -> Result {
             "--chrome",
             "--chromedriver",
             CHROMEDRIVER,
+            "--",
+            "--features",
+            pkg::PKG_FEATURES,
         ])
         .env("QUILTT_SANDBOX_URL", &sandbox.url)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
