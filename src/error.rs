@@ -5,6 +5,7 @@ use tsify::Tsify;
 
 use crate::json::{Json, ToJson};
 use crate::quiltt::input::PendingClose;
+use crate::text::text;
 
 /// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
 ///
@@ -172,7 +173,7 @@ impl Error {
     /// Turns this error into another code with a message prefix, keeping what it carries.
     pub(crate) fn recoded(mut self, code: ErrorCode, prefix: &str) -> Self {
         self.code = code;
-        self.message = format!("{prefix}: {}", self.message);
+        self.message = text!(prefix, ": ", self.message);
         self
     }
 

@@ -19,6 +19,7 @@ use crate::quiltt::records::{Connection, ConnectorStatus, PlaidConnector};
 use crate::quiltt::transport::Transport;
 use crate::quiltt::{close, initialize, update_connection};
 use crate::secret::{ConnectorToken, LinkToken, PublicToken};
+use crate::text::{decimal, text};
 
 /// How a reconnect ended (`result.outcome` in JavaScript).
 #[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
@@ -209,7 +210,11 @@ async fn initialize_until_settled<T: Transport>(
             ConnectorStatus::Wait => {
                 return Err(Error::new(
                     ErrorCode::Timeout,
-                    format!("Quiltt still answered connectorStatus WAIT after {attempt} attempts"),
+                    text!(
+                        "Quiltt still answered connectorStatus WAIT after ",
+                        decimal(i64::from(attempt)),
+                        " attempts"
+                    ),
                 ))
             }
             ConnectorStatus::Abort => {
@@ -302,7 +307,10 @@ async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
         let missing = |field: &str| {
             Error::new(
                 ErrorCode::BadResponse,
-                format!("unexpected response from Quiltt: ACTION_REQUIRED without a {field}"),
+                text!(
+                    "unexpected response from Quiltt: ACTION_REQUIRED without a ",
+                    field
+                ),
             )
         };
         let link_token = connector
@@ -375,11 +383,16 @@ async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
     }
 }
 
+/// `quiltt-reconnect-` and 13 hex digits (52 random bits).
 fn generated_mutation_id(random: f64) -> String {
-    format!(
-        "quiltt-reconnect-{:013x}",
-        (random * 4_503_599_627_370_496.0) as u64
-    )
+    let bits = (random * 4_503_599_627_370_496.0) as u64;
+    let mut id = String::from("quiltt-reconnect-");
+    id.extend(
+        (0..13).rev().map(|nibble| {
+            char::from_digit(((bits >> (nibble * 4)) & 0xf) as u32, 16).unwrap_or('0')
+        }),
+    );
+    id
 }
 
 /// Sends a close again: the one a `CLOSE_FAILED` error carries, while its public token is
@@ -1267,5 +1280,17 @@ mod tests {
         let err = h.run(&ConnectorPlaidInitializeInput::new("c")).unwrap_err();
         let text = format!("{err:?}");
         assert!(!text.contains("lt-1") && !text.contains("ct-1"), "{text}");
+    }
+
+    #[test]
+    fn generated_mutation_ids_are_13_hex_digits_of_the_random_value() {
+        assert_eq!(generated_mutation_id(0.0), "quiltt-reconnect-0000000000000");
+        assert_eq!(generated_mutation_id(0.5), "quiltt-reconnect-8000000000000");
+        let id = generated_mutation_id(0.123_456_789);
+        let expected = format!(
+            "quiltt-reconnect-{:013x}",
+            (0.123_456_789 * 4_503_599_627_370_496.0) as u64
+        );
+        assert_eq!(id, expected);
     }
 }

@@ -20,6 +20,7 @@ mod json;
 mod plaid;
 mod quiltt;
 mod secret;
+mod text;
 
 #[cfg(target_arch = "wasm32")]
 mod client;

@@ -12,6 +12,7 @@ use crate::flow::EventSink;
 use crate::interop::to_js;
 use crate::json::ToJson;
 use crate::secret::SessionToken;
+use crate::text::text;
 
 fn invalid(message: &str) -> Error {
     Error::new(ErrorCode::InvalidInput, message)
@@ -30,7 +31,7 @@ fn optional_string(options: &JsValue, key: &str) -> Result<Option<String>, Error
         .as_string()
         .filter(|s| !s.trim().is_empty())
         .map(Some)
-        .ok_or_else(|| invalid(&format!("{key} must be a non-empty string")))
+        .ok_or_else(|| invalid(&text!(key, " must be a non-empty string")))
 }
 
 /// Wraps a JS token function: it is called, awaited, and must give a non-empty string.

@@ -17,6 +17,7 @@ use crate::error::{Error, ErrorCode};
 use crate::interop::{deferred, from_js};
 use crate::json::Json;
 use crate::secret::{LinkToken, PublicToken};
+use crate::text::{decimal, text};
 use crate::timer::sleep;
 
 /// Opens Plaid Link from a script URL.
@@ -51,9 +52,10 @@ impl LinkLauncher for PlaidLink {
                 // Dropping the session exits and destroys the handler that never loaded.
                 return Err(Error::new(
                     ErrorCode::PlaidScript,
-                    format!(
-                        "Plaid Link did not load within {} ms",
-                        self.script_timeout_ms
+                    text!(
+                        "Plaid Link did not load within ",
+                        decimal(i64::from(self.script_timeout_ms)),
+                        " ms"
                     ),
                 ));
             }

@@ -10,6 +10,7 @@ use web_sys::HtmlScriptElement;
 
 use super::bindings::plaid_defined;
 use crate::error::{Error, ErrorCode};
+use crate::text::{decimal, text};
 
 thread_local! {
     /// One load per script URL: the URL and the promise of its `<script>` tag.
@@ -19,7 +20,7 @@ thread_local! {
 fn script_error(url: &str, what: &str) -> Error {
     Error::new(
         ErrorCode::PlaidScript,
-        format!("Plaid's Link script {what} ({url})"),
+        text!("Plaid's Link script ", what, " (", url, ")"),
     )
 }
 
@@ -94,9 +95,14 @@ pub(super) async fn ready(url: &str, timeout_ms: u32) -> Result<(), Error> {
     forget(url);
     Err(match loaded {
         Ok(_) => script_error(url, "loaded but did not define window.Plaid"),
-        Err(e) if e.is_undefined() => {
-            script_error(url, &format!("did not load within {timeout_ms} ms"))
-        }
+        Err(e) if e.is_undefined() => script_error(
+            url,
+            &text!(
+                "did not load within ",
+                decimal(i64::from(timeout_ms)),
+                " ms"
+            ),
+        ),
         Err(_) => script_error(url, "failed to load"),
     })
 }

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorCode};
 use crate::interop::{from_js, to_js};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
 use crate::secret::SessionToken;
+use crate::text::{decimal, text};
 use crate::timer::{sleep, Timer};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -45,12 +46,12 @@ impl FetchTransport {
         token: &SessionToken,
     ) -> Result<HttpReply, Error> {
         let js_error = |what: &str, e: JsValue| {
-            Error::new(ErrorCode::Network, format!("{what}: {}", js_message(&e)))
+            Error::new(ErrorCode::Network, text!(what, ": ", js_message(&e)))
         };
         let body = js_sys::JSON::stringify(&to_js(&request.body()))
             .map_err(|e| js_error("could not encode the request", e))?;
         let headers = Headers::new().map_err(|e| js_error("fetch is unavailable", e))?;
-        let bearer = format!("Bearer {}", token.expose_secret());
+        let bearer = text!("Bearer ", token.expose_secret());
         headers
             .set("Content-Type", "application/json")
             .and_then(|_| headers.set("Authorization", &bearer))
@@ -76,7 +77,7 @@ impl FetchTransport {
         let http = Request::new_with_str_and_init(&self.endpoint, &init).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidInput,
-                format!("bad endpoint {}: {}", self.endpoint, js_message(&e)),
+                text!("bad endpoint ", self.endpoint, ": ", js_message(&e)),
             )
         })?;
 
@@ -87,17 +88,20 @@ impl FetchTransport {
             if guard.controller.signal().aborted() {
                 Error::new(
                     ErrorCode::Timeout,
-                    format!(
-                        "{} took longer than {} ms and was aborted",
-                        request.operation_name, self.timeout_ms
+                    text!(
+                        request.operation_name,
+                        " took longer than ",
+                        decimal(i64::from(self.timeout_ms)),
+                        " ms and was aborted"
                     ),
                 )
             } else {
                 Error::new(
                     ErrorCode::Network,
-                    format!(
-                        "could not reach Quiltt at {}: {}",
+                    text!(
+                        "could not reach Quiltt at ",
                         self.endpoint,
+                        ": ",
                         js_message(&e)
                     ),
                 )

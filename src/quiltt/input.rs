@@ -7,6 +7,7 @@ use tsify::Tsify;
 use crate::error::{Error, ErrorCode};
 use crate::json::Json;
 use crate::secret::{ConnectorToken, PublicToken};
+use crate::text::{decimal, text};
 
 /// `ConnectorPlaidInitializeInput`: every field of Quiltt's reference page. Only
 /// `connectionId` is required here; what the schema requires besides (`features`) the server
@@ -92,8 +93,9 @@ fn optional_string(value: &Json, name: &str) -> Result<Option<String>, Error> {
     match value {
         Json::Null => Ok(None),
         Json::String(s) => Ok(Some(s.clone())),
-        other => Err(invalid(format!(
-            "{name} must be a string, got {}",
+        other => Err(invalid(text!(
+            name,
+            " must be a string, got ",
             other.type_name()
         ))),
     }
@@ -103,8 +105,9 @@ fn optional_object(value: &Json, name: &str) -> Result<Option<Json>, Error> {
     match value {
         Json::Null => Ok(None),
         Json::Object(_) => Ok(Some(value.clone())),
-        other => Err(invalid(format!(
-            "{name} must be an object, got {}",
+        other => Err(invalid(text!(
+            name,
+            " must be an object, got ",
             other.type_name()
         ))),
     }
@@ -118,15 +121,19 @@ fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Err
             .enumerate()
             .map(|(i, item)| match item {
                 Json::String(s) => Ok(s.clone()),
-                other => Err(invalid(format!(
-                    "{name}[{i}] must be a string, got {}",
+                other => Err(invalid(text!(
+                    name,
+                    "[",
+                    decimal(i as i64),
+                    "] must be a string, got ",
                     other.type_name()
                 ))),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        other => Err(invalid(format!(
-            "{name} must be an array of strings, got {}",
+        other => Err(invalid(text!(
+            name,
+            " must be an array of strings, got ",
             other.type_name()
         ))),
     }
@@ -135,7 +142,7 @@ fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Err
 /// Checks a connection id: a non-empty string without surrounding whitespace.
 pub(crate) fn check_connection_id(id: &str, name: &str) -> Result<(), Error> {
     if id.trim().is_empty() {
-        return Err(invalid(format!("{name} must be a non-empty string")));
+        return Err(invalid(text!(name, " must be a non-empty string")));
     }
     Ok(())
 }
@@ -174,8 +181,8 @@ impl ConnectorPlaidInitializeInput {
     /// ```
     pub fn from_json(value: &Json, allowed_extra: &[&str]) -> Result<Self, Error> {
         let Json::Object(entries) = value else {
-            return Err(invalid(format!(
-                "reconnect() takes an object with a connectionId, got {}",
+            return Err(invalid(text!(
+                "reconnect() takes an object with a connectionId, got ",
                 value.type_name()
             )));
         };
@@ -205,7 +212,7 @@ impl ConnectorPlaidInitializeInput {
                 _ if allowed_extra.contains(&name) => {}
                 _ => {
                     // Pushed one by one: `join` would add its own kilobyte of wasm.
-                    let mut message = format!("unknown field \"{name}\"; the fields are ");
+                    let mut message = text!("unknown field \"", name, "\"; the fields are ");
                     for (i, field) in INITIALIZE_FIELDS.iter().enumerate() {
                         if i > 0 {
                             message.push_str(", ");
@@ -346,8 +353,8 @@ impl ConnectionUpdateInput {
     pub fn validate(&self) -> Result<(), Error> {
         check_connection_id(&self.id, "connectionId")?;
         if !self.metadata.is_object() {
-            return Err(invalid(format!(
-                "metadata must be a plain object, got {}",
+            return Err(invalid(text!(
+                "metadata must be a plain object, got ",
                 self.metadata.type_name()
             )));
         }

@@ -6,11 +6,12 @@ use tsify::Tsify;
 use crate::error::{Error, ErrorCode};
 use crate::json::{Json, ToJson};
 use crate::secret::{ConnectorToken, LinkToken};
+use crate::text::{decimal, text};
 
 fn bad(path: &str, what: &str) -> Error {
     Error::new(
         ErrorCode::BadResponse,
-        format!("unexpected response from Quiltt: {path} {what}"),
+        text!("unexpected response from Quiltt: ", path, " ", what),
     )
 }
 
@@ -19,10 +20,10 @@ pub(crate) fn required_str<'a>(obj: &'a Json, key: &str, path: &str) -> Result<&
     match obj.get(key) {
         Some(Json::String(s)) => Ok(s),
         Some(other) => Err(bad(
-            &format!("{path}.{key}"),
-            &format!("is {}, expected a string", other.type_name()),
+            &text!(path, ".", key),
+            &text!("is ", other.type_name(), ", expected a string"),
         )),
-        None => Err(bad(&format!("{path}.{key}"), "is missing")),
+        None => Err(bad(&text!(path, ".", key), "is missing")),
     }
 }
 
@@ -32,8 +33,8 @@ pub(crate) fn optional_str(obj: &Json, key: &str, path: &str) -> Result<Option<S
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(bad(
-            &format!("{path}.{key}"),
-            &format!("is {}, expected a string", other.type_name()),
+            &text!(path, ".", key),
+            &text!("is ", other.type_name(), ", expected a string"),
         )),
     }
 }
@@ -112,14 +113,14 @@ impl PlaidConnector {
         if !record.is_object() {
             return Err(bad(
                 PATH,
-                &format!("is {}, expected an object", record.type_name()),
+                &text!("is ", record.type_name(), ", expected an object"),
             ));
         }
         let status = required_str(record, "connectorStatus", PATH)?;
         let connector_status = ConnectorStatus::parse(status).ok_or_else(|| {
             bad(
-                &format!("{PATH}.connectorStatus"),
-                &format!("is \"{status}\", which this version does not handle (expected CONTINUE, ACTION_REQUIRED, WAIT or ABORT)"),
+                &text!(PATH, ".connectorStatus"),
+                &text!("is \"", status, "\", which this version does not handle (expected CONTINUE, ACTION_REQUIRED, WAIT or ABORT)"),
             )
         })?;
         Ok(PlaidConnector {
@@ -304,7 +305,7 @@ impl Connection {
         if !record.is_object() {
             return Err(bad(
                 path,
-                &format!("is {}, expected an object", record.type_name()),
+                &text!("is ", record.type_name(), ", expected an object"),
             ));
         }
         let accounts = match record.get("accounts") {
@@ -313,7 +314,7 @@ impl Connection {
                 .iter()
                 .enumerate()
                 .map(|(i, a)| {
-                    let p = format!("{path}.accounts[{i}]");
+                    let p = text!(path, ".accounts[", decimal(i as i64), "]");
                     Ok(Account {
                         id: required_str(a, "id", &p)?.to_owned(),
                         name: required_str(a, "name", &p)?.to_owned(),
@@ -322,15 +323,15 @@ impl Connection {
                 .collect::<Result<_, Error>>()?,
             Some(other) => {
                 return Err(bad(
-                    &format!("{path}.accounts"),
-                    &format!("is {}, expected an array", other.type_name()),
+                    &text!(path, ".accounts"),
+                    &text!("is ", other.type_name(), ", expected an array"),
                 ))
             }
         };
         let institution = match record.get("institution") {
             None | Some(Json::Null) => None,
             Some(inst) => {
-                let p = format!("{path}.institution");
+                let p = text!(path, ".institution");
                 Some(Institution {
                     name: required_str(inst, "name", &p)?.to_owned(),
                     logo: optional_str(inst, "logo", &p)?,

@@ -4,6 +4,7 @@
 use crate::error::{Error, ErrorCode, QuilttError};
 use crate::json::Json;
 use crate::quiltt::retry::RetryPolicy;
+use crate::text::{decimal, text};
 
 /// One GraphQL request: a document, its operation name and its variables.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,7 +118,7 @@ pub(crate) fn read_errors(value: Option<&Json>) -> Vec<QuilttError> {
                     .map(|s| match s {
                         Json::String(s) => s.clone(),
                         // Path indices are small integers; no float formatting needed.
-                        Json::Number(n) => (*n as i64).to_string(),
+                        Json::Number(n) => decimal(*n as i64),
                         other => other.type_name().to_owned(),
                     })
                     .collect()
@@ -149,30 +150,38 @@ pub(crate) fn payload_record(reply: HttpReply, field: &str) -> Result<Json, Erro
         if !top_errors.is_empty() {
             return Err(Error::new(
                 ErrorCode::Graphql,
-                format!(
-                    "{field} failed (HTTP {status}): {}",
+                text!(
+                    field,
+                    " failed (HTTP ",
+                    decimal(i64::from(status)),
+                    "): ",
                     first_message(&top_errors)
                 ),
             )
             .with_errors(top_errors)
             .with_status(status));
         }
-        return Err(
-            Error::new(ErrorCode::Http, format!("{field} failed: HTTP {status}"))
-                .with_status(status),
-        );
+        return Err(Error::new(
+            ErrorCode::Http,
+            text!(field, " failed: HTTP ", decimal(i64::from(status))),
+        )
+        .with_status(status));
     }
     let Some(body) = reply.body else {
         return Err(Error::new(
             ErrorCode::BadResponse,
-            format!("unexpected response from Quiltt: {field} answered a body that is not JSON"),
+            text!(
+                "unexpected response from Quiltt: ",
+                field,
+                " answered a body that is not JSON"
+            ),
         )
         .with_status(status));
     };
     if !top_errors.is_empty() {
         return Err(Error::new(
             ErrorCode::Graphql,
-            format!("{field} failed: {}", first_message(&top_errors)),
+            text!(field, " failed: ", first_message(&top_errors)),
         )
         .with_errors(top_errors)
         .with_status(status));
@@ -180,14 +189,14 @@ pub(crate) fn payload_record(reply: HttpReply, field: &str) -> Result<Json, Erro
     let bad = |what: &str| {
         Error::new(
             ErrorCode::BadResponse,
-            format!("unexpected response from Quiltt: {what}"),
+            text!("unexpected response from Quiltt: ", what),
         )
         .with_status(status)
     };
     let payload = match body.get("data").and_then(|d| d.get(field)) {
         Some(p) if p.is_object() => p,
-        Some(_) => return Err(bad(&format!("data.{field} is not an object"))),
-        None => return Err(bad(&format!("data.{field} is missing"))),
+        Some(_) => return Err(bad(&text!("data.", field, " is not an object"))),
+        None => return Err(bad(&text!("data.", field, " is missing"))),
     };
     match payload.get("success") {
         Some(Json::Bool(true)) => {}
@@ -195,16 +204,18 @@ pub(crate) fn payload_record(reply: HttpReply, field: &str) -> Result<Json, Erro
             let errors = read_errors(payload.get("errors"));
             return Err(Error::new(
                 ErrorCode::MutationFailed,
-                format!("{field} was refused: {}", first_message(&errors)),
+                text!(field, " was refused: ", first_message(&errors)),
             )
             .with_errors(errors)
             .with_status(status));
         }
-        _ => return Err(bad(&format!("data.{field}.success is not a boolean"))),
+        _ => return Err(bad(&text!("data.", field, ".success is not a boolean"))),
     }
     match payload.get("record") {
-        Some(Json::Null) | None => Err(bad(&format!(
-            "data.{field} has success: true but no record"
+        Some(Json::Null) | None => Err(bad(&text!(
+            "data.",
+            field,
+            " has success: true but no record"
         ))),
         Some(record) => Ok(record.clone()),
     }
