@@ -66,6 +66,28 @@ impl Json {
         }
     }
 
+    /// Moves the value under `key` out of this object, leaving `null` in its place; `null` when
+    /// there is none. Decoders take big members (metadata) this way instead of cloning them.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::Json;
+    /// let mut o = Json::object([("a", Json::from("x"))]);
+    /// assert_eq!(o.take("a"), Json::from("x"));
+    /// assert_eq!(o.get("a"), Some(&Json::Null));
+    /// assert_eq!(o.take("b"), Json::Null);
+    /// ```
+    pub fn take(&mut self, key: &str) -> Json {
+        match self {
+            Json::Object(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| std::mem::take(v))
+                .unwrap_or_default(),
+            _ => Json::Null,
+        }
+    }
+
     /// The string, when this is a string.
     ///
     /// # Examples

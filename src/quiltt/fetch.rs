@@ -39,6 +39,20 @@ fn js_message(value: &JsValue) -> String {
         .unwrap_or_else(|| String::from("unknown error"))
 }
 
+/// [`GraphqlRequest::body`] as a JavaScript object, built from the request's own variables
+/// rather than from a copy of them.
+fn request_body(request: &GraphqlRequest) -> JsValue {
+    let body = js_sys::Object::new();
+    for (key, value) in [
+        ("query", JsValue::from_str(request.query)),
+        ("operationName", JsValue::from_str(request.operation_name)),
+        ("variables", to_js(&request.variables)),
+    ] {
+        let _ = Reflect::set(&body, &JsValue::from_str(key), &value);
+    }
+    body.into()
+}
+
 impl FetchTransport {
     async fn send(
         &self,
@@ -48,7 +62,7 @@ impl FetchTransport {
         let js_error = |what: &str, e: JsValue| {
             Error::new(ErrorCode::Network, text!(what, ": ", js_message(&e)))
         };
-        let body = js_sys::JSON::stringify(&to_js(&request.body()))
+        let body = js_sys::JSON::stringify(&request_body(request))
             .map_err(|e| js_error("could not encode the request", e))?;
         let headers = Headers::new().map_err(|e| js_error("fetch is unavailable", e))?;
         let bearer = text!("Bearer ", token.expose_secret());

@@ -90,7 +90,7 @@ pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
 /// ```
 pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
     Connection::decode(
-        &payload_record(reply, "connectorPlaidClose")?,
+        payload_record(reply, "connectorPlaidClose")?,
         "connectorPlaidClose.record",
     )
 }
@@ -108,7 +108,7 @@ pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
 /// ```
 pub fn decode_update(reply: HttpReply) -> Result<Connection, Error> {
     Connection::decode(
-        &payload_record(reply, "connectionUpdate")?,
+        payload_record(reply, "connectionUpdate")?,
         "connectionUpdate.record",
     )
 }

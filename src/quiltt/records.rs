@@ -301,7 +301,7 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn decode(record: &Json, path: &str) -> Result<Self, Error> {
+    pub(crate) fn decode(mut record: Json, path: &str) -> Result<Self, Error> {
         if !record.is_object() {
             return Err(bad(
                 path,
@@ -338,10 +338,12 @@ impl Connection {
                 })
             }
         };
+        let id = required_str(&record, "id", path)?.to_owned();
+        let status = optional_str(&record, "status", path)?;
         Ok(Connection {
-            id: required_str(record, "id", path)?.to_owned(),
-            status: optional_str(record, "status", path)?,
-            metadata: record.get("metadata").cloned().unwrap_or_default(),
+            id,
+            status,
+            metadata: record.take("metadata"),
             accounts,
             institution,
         })
@@ -413,11 +415,11 @@ mod tests {
         ))
         .unwrap();
         let connection = Connection::decode(
-            &json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":[1,null]},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":null}}"#),
+            json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":[1,null]},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":null}}"#),
             "x",
         )
         .unwrap();
-        let bare = Connection::decode(&json(r#"{"id":"c2"}"#), "x").unwrap();
+        let bare = Connection::decode(json(r#"{"id":"c2"}"#), "x").unwrap();
         for (serialized, by_hand) in [
             (serde_json::to_value(&connector), connector.to_json()),
             (serde_json::to_value(&connection), connection.to_json()),
@@ -455,13 +457,13 @@ mod tests {
     #[test]
     fn decodes_connections_and_names_bad_fields() {
         let c = Connection::decode(
-            &json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":1},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":"iVBOR"}}"#),
+            json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":1},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":"iVBOR"}}"#),
             "x.record",
         )
         .unwrap();
         assert_eq!(c.accounts[0].name, "Checking");
         assert_eq!(c.institution.unwrap().logo.as_deref(), Some("iVBOR"));
-        let minimal = Connection::decode(&json(r#"{"id":"c1"}"#), "x").unwrap();
+        let minimal = Connection::decode(json(r#"{"id":"c1"}"#), "x").unwrap();
         assert!(minimal.accounts.is_empty() && minimal.metadata.is_null());
         for (text, expected) in [
             (r#"{"id":"c1","accounts":{}}"#, "x.accounts is object"),
@@ -476,7 +478,7 @@ mod tests {
             (r#"{"accounts":[]}"#, "x.id is missing"),
             ("null", "x is null"),
         ] {
-            let err = Connection::decode(&json(text), "x").unwrap_err();
+            let err = Connection::decode(json(text), "x").unwrap_err();
             assert!(
                 err.message().contains(expected),
                 "{text}: {}",
