@@ -180,6 +180,12 @@ impl Client {
         self.launcher.ready().await
     }
 
+    /// Starts loading Plaid's script without waiting for it (idempotent); [`Client::preload`]
+    /// or the flow reports a failed load.
+    pub(crate) fn start_preload(&self) {
+        self.launcher.preload();
+    }
+
     /// Runs the reconnect flow for `input.connection_id`.
     ///
     /// # Errors

@@ -150,6 +150,11 @@ impl QuilttReconnect {
         if let Some(running) = connection_id.as_deref().and_then(registry::running) {
             return running;
         }
+        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) {
+            // Plaid's script starts loading now, before the flow's first poll compiles and
+            // runs the input parsing (a fresh page compiles wasm lazily, function by function).
+            self.client.start_preload();
+        }
         let client = Rc::clone(&self.client);
         // The flow runs from a later microtask, so it is registered before it can finish.
         let key = registry::next_key();

@@ -198,9 +198,18 @@ impl Drop for LinkSession {
         let Some(handler) = self.handler.take() else {
             return;
         };
-        if self.settled.get() || !self.loaded.get() {
-            // Link has closed (onSuccess / onExit came), or never loaded and so never showed
-            // (its open() is still queued): destroy() is allowed.
+        if self.settled.get() {
+            // Link has closed (onSuccess / onExit came): destroy() is allowed. It runs from the
+            // task queue, once the flow has taken its next step (the close request is out).
+            let callbacks = self.callbacks.take();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = handler.destroy();
+                drop(callbacks);
+            });
+            return;
+        }
+        if !self.loaded.get() {
+            // Link never loaded and so never showed (its open() is still queued).
             let _ = handler.destroy();
             return;
         }

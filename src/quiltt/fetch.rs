@@ -19,6 +19,10 @@ extern "C" {
     /// The global `fetch`, in windows and workers alike.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(request: &Request) -> js_sys::Promise;
+
+    /// `JSON.parse` of a JS string as it is: the body text never crosses into wasm memory.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Browsers refuse `keepalive` bodies above 64 KiB; larger closes go without it.
@@ -135,10 +139,7 @@ impl FetchTransport {
             .map(|secs| secs.saturating_mul(1000));
         let text_promise = response.text().map_err(failed)?;
         let text = JsFuture::from(text_promise).await.map_err(failed)?;
-        let body = text
-            .as_string()
-            .and_then(|t| js_sys::JSON::parse(&t).ok())
-            .and_then(|value| from_js(&value));
+        let body = parse_json(&text).ok().and_then(|value| from_js(&value));
         guard.finished();
         Ok(HttpReply {
             status,
