@@ -86,3 +86,14 @@ pub(crate) fn deferred() -> Option<(Promise, Function)> {
     let promise = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
     resolve_slot.map(|resolve| (promise, resolve))
 }
+
+/// Calls a [`deferred`] promise's `resolve` when dropped. A `JsFuture` frees its callbacks only
+/// once its promise settles, so a wait that is dropped early (a lost race, a flow that ended
+/// before its signal aborted) must settle its promise, or every such wait leaks.
+pub(crate) struct SettleOnDrop(pub(crate) Function);
+
+impl Drop for SettleOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.call0(&JsValue::UNDEFINED);
+    }
+}

@@ -6,7 +6,7 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::interop::deferred;
+use crate::interop::{deferred, SettleOnDrop};
 
 #[wasm_bindgen]
 extern "C" {
@@ -36,11 +36,13 @@ impl Drop for Timer {
     }
 }
 
-/// Finishes after `ms` milliseconds; dropping it clears the timer.
+/// Finishes after `ms` milliseconds; dropping it clears the timer (and frees its promise).
 pub(crate) async fn sleep(ms: u32) {
     let Some((elapsed, resolve)) = deferred() else {
         return;
     };
+    // Dropped in reverse order: the timer is cleared, then the promise settled.
+    let _settle = SettleOnDrop(resolve.clone());
     let _timer = Timer::new(&resolve, ms);
     let _ = JsFuture::from(elapsed).await;
 }

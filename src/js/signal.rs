@@ -4,7 +4,7 @@ use js_sys::Function;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, AddEventListenerOptions};
 
-use crate::interop::deferred;
+use crate::interop::{deferred, SettleOnDrop};
 
 /// Removes the abort listener when the flow ends, so a long-lived signal keeps nothing alive.
 struct Listener {
@@ -37,6 +37,7 @@ pub(crate) async fn aborted(signal: Option<AbortSignal>) {
     let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
         "abort", &resolve, &options,
     );
+    let _settle = SettleOnDrop(resolve.clone());
     let _listener = Listener { signal, resolve };
     let _ = JsFuture::from(fired).await;
 }
