@@ -13,8 +13,8 @@ use crate::error::{Error, ErrorCode};
 use crate::text::{decimal, text};
 
 thread_local! {
-    /// One load per script URL: the URL and the promise of its `<script>` tag.
-    static LOADS: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
+    /// One load per script URL: the URL, the promise of its `<script>` tag, and the tag.
+    static LOADS: RefCell<Vec<(String, Promise, HtmlScriptElement)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn script_error(url: &str, what: &str) -> Error {
@@ -30,8 +30,8 @@ pub(super) fn start(url: &str, timeout_ms: u32) -> Result<Promise, Error> {
     if let Some(existing) = LOADS.with(|l| {
         l.borrow()
             .iter()
-            .find(|(u, _)| u == url)
-            .map(|(_, p)| p.clone())
+            .find(|(u, _, _)| u == url)
+            .map(|(_, p, _)| p.clone())
     }) {
         return Ok(existing);
     }
@@ -62,27 +62,20 @@ pub(super) fn start(url: &str, timeout_ms: u32) -> Result<Promise, Error> {
     };
     let promise = Promise::new(&mut executor);
     parent.append_child(&script).map_err(|_| no_dom())?;
-    LOADS.with(|l| l.borrow_mut().push((url.to_owned(), promise.clone())));
+    LOADS.with(|l| l.borrow_mut().push((url.to_owned(), promise.clone(), script)));
     Ok(promise)
 }
 
 /// Forgets a failed load and removes its tag, so the next call starts afresh.
 fn forget(url: &str) {
-    LOADS.with(|l| l.borrow_mut().retain(|(u, _)| u != url));
-    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-        if let Ok(tags) = document.query_selector_all("script[src]") {
-            for i in 0..tags.length() {
-                if let Some(tag) = tags
-                    .item(i)
-                    .and_then(|n| n.dyn_into::<HtmlScriptElement>().ok())
-                {
-                    if tag.src() == url || tag.get_attribute("src").as_deref() == Some(url) {
-                        tag.remove();
-                    }
-                }
+    LOADS.with(|l| {
+        l.borrow_mut().retain(|(u, _, tag)| {
+            if u == url {
+                tag.remove();
             }
-        }
-    }
+            u != url
+        })
+    });
 }
 
 /// Waits until `url` has loaded and defined `window.Plaid`.
