@@ -10,8 +10,9 @@ use crate::interop::{deferred, SettleOnDrop};
 
 #[wasm_bindgen]
 extern "C" {
+    /// The global `setTimeout`; returns the timer's id.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
+    pub(crate) fn set_timeout(callback: &Function, ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 }

@@ -11,6 +11,7 @@ use web_sys::HtmlScriptElement;
 use super::bindings::plaid_defined;
 use crate::error::{Error, ErrorCode};
 use crate::text::{decimal, text};
+use crate::timer::set_timeout;
 
 thread_local! {
     /// One load per script URL: the URL, the promise of its `<script>` tag, and the tag.
@@ -57,12 +58,14 @@ pub(super) fn start(url: &str, timeout_ms: u32) -> Result<Promise, Error> {
         // The tag's own events and a timer settle the promise; none needs a Rust closure.
         script.set_onload(Some(&resolve));
         script.set_onerror(Some(&reject));
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&reject, timeout_ms as i32);
+        set_timeout(&reject, timeout_ms);
     };
     let promise = Promise::new(&mut executor);
     parent.append_child(&script).map_err(|_| no_dom())?;
-    LOADS.with(|l| l.borrow_mut().push((url.to_owned(), promise.clone(), script)));
+    LOADS.with(|l| {
+        l.borrow_mut()
+            .push((url.to_owned(), promise.clone(), script))
+    });
     Ok(promise)
 }
 
