@@ -4,7 +4,7 @@
 //
 //   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT node benches/run.mjs [--quick] [--no-write]
 //
-// `cargo xtask bench` builds pkg/ (release) and the sandbox, starts the sandbox and runs this.
+// `cargo xtask bench` builds pkg/ and the sandbox (both release), starts the sandbox and runs this.
 // Without QUILTT_SANDBOX_URL this script starts target/debug/quiltt-sandbox itself. It builds
 // the peers (benches/peers/*: `npm ci` when node_modules does not match the lock, then esbuild),
 // prints the tables and rewrites docs/BENCHMARKS.md (unless --no-write or --quick); the raw
@@ -705,8 +705,8 @@ function render(r) {
   const md = `# Benchmarks
 
 Written by \`${r.command}\` on ${r.date}. Do not edit by hand: run the command again.
-The figures are from one run on the machine below; the sandbox runs as a debug build on the same
-machine, so absolute times include its work. Compare the rows with each other.
+The figures are from one run on the machine below; the sandbox runs as a release build on the
+same machine, so absolute times include its work. Compare the rows with each other.
 
 | machine | |
 |---|---|

@@ -3,7 +3,7 @@
 //! react-plaid-link, `@quiltt/react`).
 //!
 //! This sets up the tools, builds the release package (`pkg/`, as `cargo xtask pkg` does) and
-//! the sandbox, starts the sandbox, and hands over to `benches/run.mjs`, which builds the peers
+//! the sandbox (release profile), starts the sandbox, and hands over to `benches/run.mjs`, which builds the peers
 //! (`npm ci` + esbuild), measures everything in headless Chromium, prints the tables and
 //! rewrites `docs/BENCHMARKS.md`. Speed is only ever written down here, never asserted by
 //! `cargo xtask test`.
@@ -25,7 +25,7 @@ pub fn bench(args: &[String]) -> Result {
     let flags = parse_flags(args)?;
     setup::setup()?;
     pkg::pkg()?;
-    let bin = sandbox::build()?;
+    let bin = sandbox::build_release()?;
     let sandbox = Sandbox::start(&bin, 0, &[])?;
     let command = std::iter::once("cargo xtask bench")
         .chain(flags.iter().map(String::as_str))
