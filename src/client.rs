@@ -167,6 +167,7 @@ impl Client {
             launcher: PlaidLink {
                 script_url: options.plaid_script_url,
                 script_timeout_ms: options.timeout_ms,
+                forward_events: options.on_event.is_some(),
             },
             events: options.on_event.unwrap_or_else(|| Rc::new(|_| {})),
         })

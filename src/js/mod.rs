@@ -76,6 +76,14 @@ async fn run_reconnect(client: &Client, input: JsValue) -> Result<JsValue, Error
     Ok(to_js(&result.to_json()))
 }
 
+/// Whether `input.signal` is an `AbortSignal` that has already aborted.
+fn already_aborted(input: &JsValue) -> bool {
+    Reflect::get(input, &JsValue::from_str("signal"))
+        .ok()
+        .and_then(|signal| signal.dyn_into::<AbortSignal>().ok())
+        .is_some_and(|signal| signal.aborted())
+}
+
 /// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
 fn failed_close_error(error: Error, id: Option<u32>) -> JsValue {
     let retry_id = error
@@ -150,7 +158,7 @@ impl QuilttReconnect {
         if let Some(running) = connection_id.as_deref().and_then(registry::running) {
             return running;
         }
-        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) {
+        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) && !already_aborted(&input) {
             // Plaid's script starts loading now, before the flow's first poll compiles and
             // runs the input parsing (a fresh page compiles wasm lazily, function by function).
             self.client.start_preload();

@@ -25,6 +25,9 @@ use crate::timer::sleep;
 pub(crate) struct PlaidLink {
     pub script_url: String,
     pub script_timeout_ms: u32,
+    /// Whether the app listens to events. Without a listener Link gets no `onEvent`, so its
+    /// events (a few before `onSuccess`) are not read into Rust for nothing.
+    pub forward_events: bool,
 }
 
 impl LinkLauncher for PlaidLink {
@@ -42,6 +45,7 @@ impl LinkLauncher for PlaidLink {
         link_token: &LinkToken,
         on_event: Rc<dyn Fn(PlaidEvent)>,
     ) -> Result<LinkOutcome, Error> {
+        let on_event = self.forward_events.then_some(on_event);
         let session = LinkSession::open(link_token, on_event)?;
         let mut finished = pin!(JsFuture::from(session.finished.clone()));
         // Bounded until Link has loaded; once the user is in Link, they take their time.
@@ -100,7 +104,7 @@ struct Callbacks {
     _on_load: Closure<dyn FnMut()>,
     _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
-    _on_event: Closure<dyn FnMut(JsValue, JsValue)>,
+    _on_event: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
 }
 
 /// How long a Link closed by force may take to call `onExit` before it is destroyed anyway.
@@ -125,7 +129,10 @@ impl std::fmt::Debug for LinkSession {
 }
 
 impl LinkSession {
-    fn open(link_token: &LinkToken, on_event: Rc<dyn Fn(PlaidEvent)>) -> Result<Self, Error> {
+    fn open(
+        link_token: &LinkToken,
+        on_event: Option<Rc<dyn Fn(PlaidEvent)>>,
+    ) -> Result<Self, Error> {
         let (finished, resolve) = deferred()
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
         // `open()` is called right after `create()`: Plaid queues it until Link has loaded, so
@@ -153,13 +160,14 @@ impl LinkSession {
         let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error, metadata| {
             settle("exit", error, metadata)
         });
-        let on_plaid_event =
+        let on_plaid_event = on_event.map(|on_event| {
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |name: JsValue, metadata: JsValue| {
                 on_event(PlaidEvent {
                     name: name.as_string().unwrap_or_default(),
                     metadata: from_js(&metadata).unwrap_or(Json::Null),
                 })
-            });
+            })
+        });
 
         let config = Object::new();
         set(
@@ -170,7 +178,9 @@ impl LinkSession {
         set(&config, "onLoad", on_load.as_ref());
         set(&config, "onSuccess", on_success.as_ref());
         set(&config, "onExit", on_exit.as_ref());
-        set(&config, "onEvent", on_plaid_event.as_ref());
+        if let Some(on_plaid_event) = &on_plaid_event {
+            set(&config, "onEvent", on_plaid_event.as_ref());
+        }
         let mut session = LinkSession {
             handler: None,
             loaded: Rc::clone(&loaded),
@@ -198,18 +208,9 @@ impl Drop for LinkSession {
         let Some(handler) = self.handler.take() else {
             return;
         };
-        if self.settled.get() {
-            // Link has closed (onSuccess / onExit came): destroy() is allowed. It runs from the
-            // task queue, once the flow has taken its next step (the close request is out).
-            let callbacks = self.callbacks.take();
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = handler.destroy();
-                drop(callbacks);
-            });
-            return;
-        }
-        if !self.loaded.get() {
-            // Link never loaded and so never showed (its open() is still queued).
+        if self.settled.get() || !self.loaded.get() {
+            // Link has closed (onSuccess / onExit came), or never loaded and so never showed
+            // (its open() is still queued): destroy() is allowed.
             let _ = handler.destroy();
             return;
         }
