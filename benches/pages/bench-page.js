@@ -1,5 +1,5 @@
 // Loads one implementation of the reconnect flow and exposes it as `window.bench`, a promise of
-// { reconnect(connectionId), updateMetadata(id, metadata), wasmBytes(), initMs, importMs }.
+// { reconnect(connectionId), updateMetadata(id, metadata), wasmBytes(), initMs, initFetchMs, importMs }.
 //   /index.html?impl=ours|vanilla|react-apollo&sandbox=http://127.0.0.1:PORT
 // The runner (run.mjs) hooks window.Plaid before anything loads and times the flows.
 const query = new URLSearchParams(location.search);
@@ -20,9 +20,12 @@ async function load() {
     const exports = await mod.default(); // init(): fetch, compile, instantiate the .wasm
     const t2 = performance.now();
     const bridge = new mod.QuilttReconnect(options);
+    // The .wasm's own HTTP time within init(): from the request's start to its last byte.
+    const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
     return {
       importMs: t1 - t0,
       initMs: t2 - t1,
+      initFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null,
       reconnect: (id) => bridge.reconnect(input(id)),
       updateMetadata: (id, metadata) => bridge.updateMetadata(id, metadata),
       wasmBytes: () => exports?.memory?.buffer?.byteLength ?? null,
@@ -34,6 +37,7 @@ async function load() {
   return {
     importMs: performance.now() - t0,
     initMs: null,
+    initFetchMs: null,
     reconnect: (id) => api.reconnect(input(id)),
     updateMetadata: (id, metadata) => api.updateMetadata(id, metadata),
     wasmBytes: () => null,
