@@ -478,7 +478,7 @@ async function memory() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. Growth: updateMetadata with 1 KB / 100 KB / 1 MB, and Link metadata with 1 / 10 / 100 accounts
+// 5. Growth: updateMetadata with 1 KB / 100 KB / 1 MB, and Link metadata with 1 / 10 / 100 / 1,000 accounts
 
 /** A JSON object of about `size` bytes (as JSON text), made of ~100-byte entries. */
 function metadataOf(size) {
@@ -515,7 +515,9 @@ const describe = (l, unit) =>
 
 async function growth() {
   const sizes = [1_000, 100_000, 1_000_000];
-  const accountCounts = [1, 10, 100];
+  // 1, 10 and 100 as issue 6 asks, and 1,000: one account costs hundredths of a millisecond, so
+  // the 1 → 10 step is below timer noise and the slope test uses the three largest counts.
+  const accountCounts = [1, 10, 100, 1_000];
   const out = { metadata: {}, accounts: {} };
   for (const impl of TIMED) {
     // updateMetadata
@@ -567,7 +569,7 @@ async function growth() {
     } finally {
       await ctx.context.close();
     }
-    out.accounts[impl] = { rows: arows, msPerAccount: linearity(accountCounts, arows.map((r) => r.median)) };
+    out.accounts[impl] = { rows: arows, msPerAccount: linearity(accountCounts.slice(-3), arows.slice(-3).map((r) => r.median)) };
     log(`growth: ${impl} done`);
   }
   return out;
@@ -781,9 +783,10 @@ ${memTable}
 
 \`updateMetadata\` with a metadata object of about 1 KB, 100 KB and 1 MB of JSON (median of
 ${N.growthReps} after one warm-up, same page), and the whole flow (no latency) with Link metadata of 1,
-10 and 100 accounts (seeded connections; the stand-in passes them in \`onSuccess\` metadata,
-which goes to \`connectorPlaidClose\`; median of ${N.accountReps} after one warm-up round, the three counts taken in turn). The slope is ms per KB (or per
-account) over the lower and the upper interval; linear growth keeps them about equal (ratio ≈ 1),
+10, 100 and 1,000 accounts (seeded connections; the stand-in passes them in \`onSuccess\` metadata,
+which goes to \`connectorPlaidClose\`; median of ${N.accountReps} after one warm-up round, the counts taken in turn). The slope is ms per KB (or per
+account) over the lower and the upper interval (for accounts: 10 → 100 and 100 → 1,000, since one
+account costs less than the timer's noise over 1 → 10); linear growth keeps them about equal (ratio ≈ 1),
 a quadratic copy would make the upper one about 10× the lower. Times include the sandbox's
 parsing and storing, which the vanilla rows show.
 
