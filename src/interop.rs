@@ -3,6 +3,7 @@
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::json::Json;
 
@@ -79,21 +80,34 @@ fn read(value: &JsValue, depth: u32) -> Option<Json> {
 }
 
 /// A promise and its `resolve` function, for JavaScript callbacks to settle: the function itself
-/// can be handed to JS (as a listener, say), so no Rust closure needs an owner.
-/// (`new Promise` runs its executor at once, so this is `None` only if the engine misbehaves.)
-pub(crate) fn deferred() -> Option<(Promise, Function)> {
-    let mut resolve_slot: Option<Function> = None;
-    let promise = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
-    resolve_slot.map(|resolve| (promise, resolve))
+/// can be handed to JS (as a listener or a timer's callback), so no Rust closure needs an owner.
+///
+/// Dropping it resolves the promise (with `undefined`) if nothing has yet. A `JsFuture` frees
+/// its callbacks only once its promise settles, so without this every wait that ends early (a
+/// lost race, a flow that ended before its signal aborted, a Link that never called `onExit`)
+/// would leak them.
+pub(crate) struct Deferred {
+    pub(crate) promise: Promise,
+    pub(crate) resolve: Function,
 }
 
-/// Calls a [`deferred`] promise's `resolve` when dropped. A `JsFuture` frees its callbacks only
-/// once its promise settles, so a wait that is dropped early (a lost race, a flow that ended
-/// before its signal aborted) must settle its promise, or every such wait leaks.
-pub(crate) struct SettleOnDrop(pub(crate) Function);
+impl Deferred {
+    /// A pending promise. (`new Promise` runs its executor at once, so this is `None` only if
+    /// the engine misbehaves.)
+    pub(crate) fn new() -> Option<Deferred> {
+        let mut resolve_slot: Option<Function> = None;
+        let promise = Promise::new(&mut |resolve, _reject| resolve_slot = Some(resolve));
+        resolve_slot.map(|resolve| Deferred { promise, resolve })
+    }
 
-impl Drop for SettleOnDrop {
+    /// Finishes when the promise settles.
+    pub(crate) fn wait(&self) -> JsFuture {
+        JsFuture::from(self.promise.clone())
+    }
+}
+
+impl Drop for Deferred {
     fn drop(&mut self) {
-        let _ = self.0.call0(&JsValue::UNDEFINED);
+        let _ = self.resolve.call0(&JsValue::UNDEFINED);
     }
 }

@@ -4,9 +4,8 @@
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::interop::{deferred, SettleOnDrop};
+use crate::interop::Deferred;
 
 #[wasm_bindgen]
 extern "C" {
@@ -39,11 +38,10 @@ impl Drop for Timer {
 
 /// Finishes after `ms` milliseconds; dropping it clears the timer (and frees its promise).
 pub(crate) async fn sleep(ms: u32) {
-    let Some((elapsed, resolve)) = deferred() else {
+    let Some(elapsed) = Deferred::new() else {
         return;
     };
     // Dropped in reverse order: the timer is cleared, then the promise settled.
-    let _settle = SettleOnDrop(resolve.clone());
-    let _timer = Timer::new(&resolve, ms);
-    let _ = JsFuture::from(elapsed).await;
+    let _timer = Timer::new(&elapsed.resolve, ms);
+    let _ = elapsed.wait().await;
 }

@@ -1,22 +1,21 @@
 //! An `AbortSignal` as a future that finishes when the signal aborts.
 
-use js_sys::Function;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, AddEventListenerOptions};
 
-use crate::interop::{deferred, SettleOnDrop};
+use crate::interop::Deferred;
 
-/// Removes the abort listener when the flow ends, so a long-lived signal keeps nothing alive.
+/// Removes the abort listener when the flow ends, so a long-lived signal keeps nothing alive
+/// (then `fired` is dropped, which settles its promise).
 struct Listener {
     signal: AbortSignal,
-    resolve: Function,
+    fired: Deferred,
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
         let _ = self
             .signal
-            .remove_event_listener_with_callback("abort", &self.resolve);
+            .remove_event_listener_with_callback("abort", &self.fired.resolve);
     }
 }
 
@@ -28,16 +27,17 @@ pub(crate) async fn aborted(signal: Option<AbortSignal>) {
     if signal.aborted() {
         return;
     }
-    let Some((fired, resolve)) = deferred() else {
+    let Some(fired) = Deferred::new() else {
         return std::future::pending().await;
     };
     // The promise's own resolve function is the listener: no Rust closure to own.
     let options = AddEventListenerOptions::new();
     options.set_once(true);
     let _ = signal.add_event_listener_with_callback_and_add_event_listener_options(
-        "abort", &resolve, &options,
+        "abort",
+        &fired.resolve,
+        &options,
     );
-    let _settle = SettleOnDrop(resolve.clone());
-    let _listener = Listener { signal, resolve };
-    let _ = JsFuture::from(fired).await;
+    let listener = Listener { signal, fired };
+    let _ = listener.fired.wait().await;
 }

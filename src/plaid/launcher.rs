@@ -14,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::bindings::{self, LinkHandler};
 use super::{script, LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::error::{Error, ErrorCode};
-use crate::interop::{deferred, from_js};
+use crate::interop::{from_js, Deferred};
 use crate::json::Json;
 use crate::secret::{LinkToken, PublicToken};
 use crate::text::{decimal, text};
@@ -99,12 +99,14 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// The closures one Link run hands to Plaid.
+/// The closures one Link run hands to Plaid, and the promise they settle (dropped last, it
+/// settles it if Link never did, so no wait on it is left behind).
 struct Callbacks {
     _on_load: Closure<dyn FnMut()>,
     _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_event: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
+    _finished: Deferred,
 }
 
 /// How long a Link closed by force may take to call `onExit` before it is destroyed anyway.
@@ -133,8 +135,9 @@ impl LinkSession {
         link_token: &LinkToken,
         on_event: Option<Rc<dyn Fn(PlaidEvent)>>,
     ) -> Result<Self, Error> {
-        let (finished, resolve) = deferred()
+        let finished = Deferred::new()
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
+        let resolve = finished.resolve.clone();
         // `open()` is called right after `create()`: Plaid queues it until Link has loaded, so
         // the user sees Link as early as possible. `onLoad` tells that Link did load, which
         // bounds the wait for a Link that never does.
@@ -184,13 +187,14 @@ impl LinkSession {
         let mut session = LinkSession {
             handler: None,
             loaded: Rc::clone(&loaded),
-            finished,
+            finished: finished.promise.clone(),
             settled,
             callbacks: Some(Callbacks {
                 _on_load: on_load,
                 _on_success: on_success,
                 _on_exit: on_exit,
                 _on_event: on_plaid_event,
+                _finished: finished,
             }),
         };
         let handler = bindings::create(&config)
