@@ -55,18 +55,25 @@ where
     future_to_promise(async move { work.await.map_err(to_js_error) })
 }
 
+/// Reads `input.signal`: absent, or an `AbortSignal`.
+fn read_signal(input: &JsValue) -> Result<Option<AbortSignal>, Error> {
+    let signal = Reflect::get(input, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
+    if signal.is_undefined() || signal.is_null() {
+        return Ok(None);
+    }
+    signal
+        .dyn_into::<AbortSignal>()
+        .map(Some)
+        .map_err(|_| invalid("signal must be an AbortSignal"))
+}
+
 /// Reads the input and runs the flow until it ends or the input's `signal` aborts.
-async fn run_reconnect(client: &Client, input: JsValue) -> Result<JsValue, Error> {
-    let signal = Reflect::get(&input, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
-    let signal = if signal.is_undefined() || signal.is_null() {
-        None
-    } else {
-        Some(
-            signal
-                .dyn_into::<AbortSignal>()
-                .map_err(|_| invalid("signal must be an AbortSignal"))?,
-        )
-    };
+async fn run_reconnect(
+    client: &Client,
+    input: JsValue,
+    signal: Result<Option<AbortSignal>, Error>,
+) -> Result<JsValue, Error> {
+    let signal = signal?;
     let json = from_js(&input)
         .ok_or_else(|| invalid("reconnect() input must be a plain object of JSON values"))?;
     let input = ConnectorPlaidInitializeInput::from_json(&json, &["signal"])?;
@@ -74,14 +81,6 @@ async fn run_reconnect(client: &Client, input: JsValue) -> Result<JsValue, Error
         .reconnect_until(&input, signal::aborted(signal))
         .await?;
     Ok(to_js(&result.to_json()))
-}
-
-/// Whether `input.signal` is an `AbortSignal` that has already aborted.
-fn already_aborted(input: &JsValue) -> bool {
-    Reflect::get(input, &JsValue::from_str("signal"))
-        .ok()
-        .and_then(|signal| signal.dyn_into::<AbortSignal>().ok())
-        .is_some_and(|signal| signal.aborted())
 }
 
 /// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
@@ -158,7 +157,9 @@ impl QuilttReconnect {
         if let Some(running) = connection_id.as_deref().and_then(registry::running) {
             return running;
         }
-        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) && !already_aborted(&input) {
+        let signal = read_signal(&input);
+        let already_aborted = matches!(&signal, Ok(Some(s)) if s.aborted());
+        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) && !already_aborted {
             // Plaid's script starts loading now, before the flow's first poll compiles and
             // runs the input parsing (a fresh page compiles wasm lazily, function by function).
             self.client.start_preload();
@@ -167,7 +168,7 @@ impl QuilttReconnect {
         // The flow runs from a later microtask, so it is registered before it can finish.
         let key = registry::next_key();
         let flow = future_to_promise(async move {
-            let result = run_reconnect(&client, input).await;
+            let result = run_reconnect(&client, input, signal).await;
             registry::finish(key);
             result.map_err(|e| failed_close_error(e, None))
         });
