@@ -277,7 +277,7 @@ async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
     cancel: &mut Pin<&mut C>,
     secrets: &mut Secrets,
 ) -> Result<ReconnectResult, Error> {
-    let connection_id = input.connection_id.clone();
+    let connection_id = &input.connection_id;
     let progress = |stage| {
         events(ReconnectEvent::Progress {
             connection_id: connection_id.clone(),
@@ -285,13 +285,47 @@ async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
         })
     };
     progress(Stage::Initializing);
+    // Everything up to Link's success is cancelled as one: dropping it closes an open Link.
+    let linked = unless_cancelled(
+        until_linked(transport, launcher, input, events, &progress, secrets),
+        cancel,
+    )
+    .await??;
+    match linked {
+        Linked::Ended(result) => Ok(result),
+        Linked::Succeeded(pending) => {
+            secrets.public = Some(pending.0.public_token.clone());
+            progress(Stage::Closing);
+            retry_close(transport, &pending)
+                .await
+                .map(|connection| ReconnectResult::Reconnected { connection })
+        }
+    }
+}
+
+/// Where the cancellable part of a flow ends.
+enum Linked {
+    /// With a result and nothing more to send.
+    Ended(ReconnectResult),
+    /// Link succeeded: the close to send.
+    Succeeded(PendingClose),
+}
+
+/// Initializes, opens Link when `ACTION_REQUIRED`, and returns the close to send. Initializes
+/// once more when the link token expired before Link opened or Link answered
+/// `INVALID_LINK_TOKEN`.
+async fn until_linked<T: Transport, L: LinkLauncher>(
+    transport: &T,
+    launcher: &L,
+    input: &ConnectorPlaidInitializeInput,
+    events: &EventSink,
+    progress: &dyn Fn(Stage),
+    secrets: &mut Secrets,
+) -> Result<Linked, Error> {
     // Plaid's script loads while initialize is in flight: the critical path is the slower one.
-    unless_cancelled(async { launcher.preload() }, cancel).await?;
-    let mut connector =
-        unless_cancelled(initialize_until_settled(transport, input), cancel).await??;
-    let mut initialized_again = false;
+    launcher.preload();
     let sink = Rc::clone(events);
-    let id = connection_id.clone();
+    let id = input.connection_id.clone();
     let forward: Rc<dyn Fn(PlaidEvent)> = Rc::new(move |event: PlaidEvent| {
         sink(ReconnectEvent::Plaid {
             connection_id: id.clone(),
@@ -299,10 +333,12 @@ async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
             metadata: event.metadata,
         })
     });
+    let mut initialized_again = false;
     loop {
+        let connector = initialize_until_settled(transport, input).await?;
         secrets.remember(&connector);
         if connector.connector_status == ConnectorStatus::Continue {
-            return Ok(ReconnectResult::Repaired { connector });
+            return Ok(Linked::Ended(ReconnectResult::Repaired { connector }));
         }
         let missing = |field: &str| {
             Error::new(
@@ -323,63 +359,47 @@ async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
             .ok_or_else(|| missing("connectorToken"))?;
 
         progress(Stage::LinkLoading);
-        unless_cancelled(launcher.ready(), cancel).await??;
-        let expired = connector.is_expired(transport.now_ms());
-        if expired && !initialized_again {
-            initialized_again = true;
-            progress(Stage::Initializing);
-            connector =
-                unless_cancelled(initialize_until_settled(transport, input), cancel).await??;
-            continue;
-        }
-        progress(Stage::LinkOpen);
-        let outcome =
-            unless_cancelled(launcher.run(&link_token, Rc::clone(&forward)), cancel).await??;
-        match outcome {
-            LinkOutcome::Exit { error, .. }
-                if !initialized_again
-                    && error.as_ref().and_then(|e| e.error_code.as_deref())
-                        == Some("INVALID_LINK_TOKEN") =>
-            {
-                initialized_again = true;
-                progress(Stage::Initializing);
-                connector =
-                    unless_cancelled(initialize_until_settled(transport, input), cancel).await??;
-            }
-            LinkOutcome::Exit { error, metadata } => {
-                return Ok(ReconnectResult::Exited { error, metadata })
-            }
-            LinkOutcome::Success {
-                public_token: None,
-                metadata,
-            } => return Err(Error::new(
-                ErrorCode::NoPublicToken,
-                "Plaid Link reported success without a public token; the connection was not closed",
-            )
-            .with_link_metadata(metadata)),
-            LinkOutcome::Success {
-                public_token: Some(public_token),
-                metadata,
-            } => {
-                secrets.public = Some(public_token.clone());
-                progress(Stage::Closing);
-                // Retries of the close carry the same clientMutationId, so Quiltt can tell them apart
-                // from a second close.
-                let client_mutation_id = input
-                    .client_mutation_id
-                    .clone()
-                    .unwrap_or_else(|| generated_mutation_id(transport.random()));
-                let pending = PendingClose(ConnectorPlaidCloseInput {
-                    client_mutation_id: Some(client_mutation_id),
-                    connector_token,
+        launcher.ready().await?;
+        // An expired link token is replaced once, before Link opens.
+        if initialized_again || !connector.is_expired(transport.now_ms()) {
+            progress(Stage::LinkOpen);
+            match launcher.run(&link_token, Rc::clone(&forward)).await? {
+                LinkOutcome::Exit { error, metadata } => {
+                    let invalid_token = error.as_ref().and_then(|e| e.error_code.as_deref())
+                        == Some("INVALID_LINK_TOKEN");
+                    if !invalid_token || initialized_again {
+                        return Ok(Linked::Ended(ReconnectResult::Exited { error, metadata }));
+                    }
+                }
+                LinkOutcome::Success {
+                    public_token: None,
                     metadata,
-                    public_token,
-                });
-                return retry_close(transport, &pending)
-                    .await
-                    .map(|connection| ReconnectResult::Reconnected { connection });
+                } => return Err(Error::new(
+                    ErrorCode::NoPublicToken,
+                    "Plaid Link reported success without a public token; the connection was not closed",
+                )
+                .with_link_metadata(metadata)),
+                LinkOutcome::Success {
+                    public_token: Some(public_token),
+                    metadata,
+                } => {
+                    // Retries of the close carry the same clientMutationId, so Quiltt can tell
+                    // them apart from a second close.
+                    let client_mutation_id = input
+                        .client_mutation_id
+                        .clone()
+                        .unwrap_or_else(|| generated_mutation_id(transport.random()));
+                    return Ok(Linked::Succeeded(PendingClose(ConnectorPlaidCloseInput {
+                        client_mutation_id: Some(client_mutation_id),
+                        connector_token,
+                        metadata,
+                        public_token,
+                    })));
+                }
             }
         }
+        initialized_again = true;
+        progress(Stage::Initializing);
     }
 }
 
