@@ -12,6 +12,7 @@ mod sandbox;
 mod setup;
 mod test;
 mod util;
+mod wasm_names;
 
 use std::process::ExitCode;
 

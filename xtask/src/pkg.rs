@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::bail;
 use crate::util::{cmd, package_version, root, run, Result};
+use crate::wasm_names;
 
 /// Output directory of `wasm-pack build`, relative to the workspace root.
 pub const OUT_DIR: &str = "pkg";
@@ -112,6 +113,7 @@ pub fn pkg() -> Result {
         PKG_FEATURES,
     ]))?;
     let dir = root().join(OUT_DIR);
+    wasm_names::shorten(&dir)?;
     copy_sources(&dir)?;
     minify_js(&dir)?;
     write_package_json(&dir)
