@@ -105,7 +105,7 @@ impl ToJson for QuilttError {
         if let Some(path) = &self.path {
             fields.push(("path", path.to_json()));
         }
-        Json::object(fields)
+        Json::fields(fields)
     }
 }
 

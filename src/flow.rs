@@ -103,15 +103,15 @@ impl Stage {
 impl ToJson for ReconnectResult {
     fn to_json(&self) -> Json {
         match self {
-            ReconnectResult::Repaired { connector } => Json::object([
+            ReconnectResult::Repaired { connector } => Json::fields(vec![
                 ("outcome", Json::from("repaired")),
                 ("connector", connector.to_json()),
             ]),
-            ReconnectResult::Reconnected { connection } => Json::object([
+            ReconnectResult::Reconnected { connection } => Json::fields(vec![
                 ("outcome", Json::from("reconnected")),
                 ("connection", connection.to_json()),
             ]),
-            ReconnectResult::Exited { error, metadata } => Json::object([
+            ReconnectResult::Exited { error, metadata } => Json::fields(vec![
                 ("outcome", Json::from("exited")),
                 ("error", error.to_json()),
                 ("metadata", metadata.clone()),
@@ -126,7 +126,7 @@ impl ToJson for ReconnectEvent {
             ReconnectEvent::Progress {
                 connection_id,
                 stage,
-            } => Json::object([
+            } => Json::fields(vec![
                 ("type", Json::from("progress")),
                 ("connectionId", connection_id.to_json()),
                 ("stage", Json::from(stage.as_str())),
@@ -135,7 +135,7 @@ impl ToJson for ReconnectEvent {
                 connection_id,
                 name,
                 metadata,
-            } => Json::object([
+            } => Json::fields(vec![
                 ("type", Json::from("plaid")),
                 ("connectionId", connection_id.to_json()),
                 ("name", name.to_json()),

@@ -52,6 +52,17 @@ impl Json {
         Json::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// [`Json::object`] for the crate's own records: one copy of the code for every shape,
+    /// where the generic one is compiled again for each array length.
+    pub(crate) fn fields(entries: Vec<(&str, Json)>) -> Json {
+        Json::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    }
+
     /// The value under `key` when this is an object holding it.
     ///
     /// # Examples

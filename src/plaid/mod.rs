@@ -58,7 +58,7 @@ impl PlaidLinkError {
 
 impl ToJson for PlaidLinkError {
     fn to_json(&self) -> Json {
-        Json::object([
+        Json::fields(vec![
             ("error_type", self.error_type.to_json()),
             ("error_code", self.error_code.to_json()),
             ("error_message", self.error_message.to_json()),

@@ -282,7 +282,12 @@ impl ConnectorPlaidInitializeInput {
             ("products", self.products.as_ref().map(strings)),
             ("update", self.update.clone()),
         ];
-        Json::object(fields.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))))
+        Json::fields(
+            fields
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect(),
+        )
     }
 }
 
@@ -308,7 +313,7 @@ impl ConnectorPlaidCloseInput {
         if let Some(id) = &self.client_mutation_id {
             fields.insert(0, ("clientMutationId", Json::from(id.as_str())));
         }
-        Json::object(fields)
+        Json::fields(fields)
     }
 }
 
@@ -369,7 +374,7 @@ impl ConnectionUpdateInput {
         if let Some(id) = &self.client_mutation_id {
             fields.insert(0, ("clientMutationId", Json::from(id.as_str())));
         }
-        Json::object(fields)
+        Json::fields(fields)
     }
 }
 

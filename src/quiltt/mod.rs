@@ -17,7 +17,7 @@ use retry::post_with_retry;
 use transport::{payload_record, GraphqlRequest, HttpReply, Transport};
 
 fn input_variables(input: Json) -> Json {
-    Json::object([("input", input)])
+    Json::fields(vec![("input", input)])
 }
 
 /// Sends `connectorPlaidInitialize` and decodes its record.

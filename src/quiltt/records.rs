@@ -229,7 +229,7 @@ fn parse_timestamp_ms(text: &str) -> Option<f64> {
 
 impl ToJson for PlaidConnector {
     fn to_json(&self) -> Json {
-        Json::object([
+        Json::fields(vec![
             (
                 "connectorStatus",
                 Json::from(self.connector_status.as_str()),
@@ -242,19 +242,25 @@ impl ToJson for PlaidConnector {
 
 impl ToJson for Account {
     fn to_json(&self) -> Json {
-        Json::object([("id", self.id.to_json()), ("name", self.name.to_json())])
+        Json::fields(vec![
+            ("id", self.id.to_json()),
+            ("name", self.name.to_json()),
+        ])
     }
 }
 
 impl ToJson for Institution {
     fn to_json(&self) -> Json {
-        Json::object([("name", self.name.to_json()), ("logo", self.logo.to_json())])
+        Json::fields(vec![
+            ("name", self.name.to_json()),
+            ("logo", self.logo.to_json()),
+        ])
     }
 }
 
 impl ToJson for Connection {
     fn to_json(&self) -> Json {
-        Json::object([
+        Json::fields(vec![
             ("id", self.id.to_json()),
             ("status", self.status.to_json()),
             ("metadata", self.metadata.clone()),

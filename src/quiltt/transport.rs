@@ -29,7 +29,7 @@ impl GraphqlRequest {
     /// assert_eq!(r.body().get("operationName").and_then(Json::as_str), Some("Op"));
     /// ```
     pub fn body(&self) -> Json {
-        Json::object([
+        Json::fields(vec![
             ("query", Json::from(self.query)),
             ("operationName", Json::from(self.operation_name)),
             ("variables", self.variables.clone()),
