@@ -123,64 +123,68 @@ impl ToJson for QuilttError {
 /// assert_eq!(e.to_string(), "connectionId must not be empty");
 /// ```
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct Error {
+#[error("{}", .0.message)]
+pub struct Error(Box<Fields>);
+
+/// What an [`Error`] holds, boxed so a `Result` stays two words wide as it travels up the flow.
+#[derive(Clone, Debug, PartialEq)]
+struct Fields {
     code: ErrorCode,
     message: String,
     errors: Vec<QuilttError>,
     status: Option<u16>,
     link_metadata: Option<Json>,
-    pending_close: Option<Box<PendingClose>>,
+    pending_close: Option<PendingClose>,
 }
 
 impl Error {
     /// An error with a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Fields {
             code,
             message: message.into(),
             errors: Vec::new(),
             status: None,
             link_metadata: None,
             pending_close: None,
-        }
+        }))
     }
 
     /// Attaches Quiltt's `errors`.
     pub fn with_errors(mut self, errors: Vec<QuilttError>) -> Self {
-        self.errors = errors;
+        self.0.errors = errors;
         self
     }
 
     /// Attaches the HTTP status of the response.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
 
     /// Attaches Plaid Link's success metadata (for `CLOSE_FAILED`, `NO_PUBLIC_TOKEN`).
     pub fn with_link_metadata(mut self, metadata: Json) -> Self {
-        self.link_metadata = Some(metadata);
+        self.0.link_metadata = Some(metadata);
         self
     }
 
     /// Attaches the close that failed, so the app can send it again.
     pub(crate) fn with_pending_close(mut self, close: PendingClose) -> Self {
-        self.pending_close = Some(Box::new(close));
+        self.0.pending_close = Some(close);
         self
     }
 
     /// Turns this error into another code with a message prefix, keeping what it carries.
     pub(crate) fn recoded(mut self, code: ErrorCode, prefix: &str) -> Self {
-        self.code = code;
-        self.message = text!(prefix, ": ", self.message);
+        self.0.code = code;
+        self.0.message = text!(prefix, ": ", self.0.message);
         self
     }
 
     /// Removes `secret`'s value from the message and from every Quiltt error message.
     pub(crate) fn redact(mut self, redact: impl Fn(&mut String)) -> Self {
-        redact(&mut self.message);
-        for e in &mut self.errors {
+        redact(&mut self.0.message);
+        for e in &mut self.0.errors {
             redact(&mut e.message);
         }
         self
@@ -188,34 +192,34 @@ impl Error {
 
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.0.code
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Quiltt's `errors`, empty when the server sent none.
     pub fn errors(&self) -> &[QuilttError] {
-        &self.errors
+        &self.0.errors
     }
 
     /// The HTTP status, when the failure came with one.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// Plaid Link's success metadata, when Link had succeeded before the failure.
     pub fn link_metadata(&self) -> Option<&Json> {
-        self.link_metadata.as_ref()
+        self.0.link_metadata.as_ref()
     }
 
     /// For `CLOSE_FAILED`: the close that failed, to send again with
     /// [`flow::retry_close`](crate::flow::retry_close) while the public token is valid
     /// (30 minutes, single use).
     pub fn pending_close(&self) -> Option<&PendingClose> {
-        self.pending_close.as_deref()
+        self.0.pending_close.as_ref()
     }
 }
 
