@@ -145,14 +145,14 @@ impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
         let invalid = |m: &str| Err(Error::new(ErrorCode::InvalidInput, m));
         if let TokenSource::Static(token) = &options.token {
-            if token.expose_secret().trim().is_empty() {
+            if token.expose_secret().trim_ascii().is_empty() {
                 return invalid("token must be a non-empty Quiltt session token");
             }
         }
-        if options.endpoint.trim().is_empty() {
+        if options.endpoint.trim_ascii().is_empty() {
             return invalid("endpoint must be a non-empty URL");
         }
-        if options.plaid_script_url.trim().is_empty() {
+        if options.plaid_script_url.trim_ascii().is_empty() {
             return invalid("plaidScriptUrl must be a non-empty URL");
         }
         if options.timeout_ms == 0 {

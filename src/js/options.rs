@@ -29,7 +29,7 @@ fn optional_string(options: &JsValue, key: &str) -> Result<Option<String>, Error
     }
     value
         .as_string()
-        .filter(|s| !s.trim().is_empty())
+        .filter(|s| !s.trim_ascii().is_empty())
         .map(Some)
         .ok_or_else(|| invalid(&text!(key, " must be a non-empty string")))
 }
@@ -50,7 +50,7 @@ fn token_provider(function: Function) -> TokenSource {
                 .map_err(|_| refused())?;
             value
                 .as_string()
-                .filter(|t| !t.trim().is_empty())
+                .filter(|t| !t.trim_ascii().is_empty())
                 .map(SessionToken::new)
                 .ok_or_else(refused)
         })
@@ -77,7 +77,7 @@ pub(crate) fn read(options: &JsValue) -> Result<ClientOptions, Error> {
         if let Some(function) = token.dyn_ref::<Function>() {
             token_provider(function.clone())
         } else {
-            match token.as_string().filter(|t| !t.trim().is_empty()) {
+            match token.as_string().filter(|t| !t.trim_ascii().is_empty()) {
                 Some(t) => TokenSource::Static(SessionToken::new(t)),
                 None => return Err(invalid(
                     "token must be a non-empty Quiltt session token, or a function returning one",

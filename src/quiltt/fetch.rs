@@ -135,7 +135,7 @@ impl FetchTransport {
             .get("Retry-After")
             .ok()
             .flatten()
-            .and_then(|v| v.trim().parse::<u32>().ok())
+            .and_then(|v| v.trim_ascii().parse::<u32>().ok())
             .map(|secs| secs.saturating_mul(1000));
         let text_promise = response.text().map_err(failed)?;
         let text = JsFuture::from(text_promise).await.map_err(failed)?;

@@ -141,7 +141,7 @@ fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Err
 
 /// Checks a connection id: a non-empty string without surrounding whitespace.
 pub(crate) fn check_connection_id(id: &str, name: &str) -> Result<(), Error> {
-    if id.trim().is_empty() {
+    if id.trim_ascii().is_empty() {
         return Err(invalid(text!(name, " must be a non-empty string")));
     }
     Ok(())
