@@ -11,7 +11,7 @@ use crate::flow::{self, EventSink, ReconnectResult};
 use crate::plaid::launcher::PlaidLink;
 use crate::plaid::LinkLauncher;
 use crate::quiltt::fetch::FetchTransport;
-use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
+use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput, PendingClose};
 use crate::quiltt::records::Connection;
 use crate::secret::SessionToken;
 use crate::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
@@ -223,6 +223,11 @@ impl Client {
                 "this error has no close to retry (only CLOSE_FAILED errors do)",
             )
         })?;
+        self.retry_pending(pending).await
+    }
+
+    /// Sends again a pending close the JS layer kept from a `CLOSE_FAILED` error.
+    pub(crate) async fn retry_pending(&self, pending: &PendingClose) -> Result<Connection, Error> {
         flow::retry_close(&self.transport, pending).await
     }
 

@@ -221,6 +221,11 @@ impl Error {
     pub fn pending_close(&self) -> Option<&PendingClose> {
         self.0.pending_close.as_ref()
     }
+
+    /// Moves the pending close out, dropping the rest of the error.
+    pub(crate) fn into_pending_close(self) -> Option<PendingClose> {
+        self.0.pending_close
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
 }
 
 /// Builds the `QuilttReconnectError` JavaScript sees.
-pub(crate) fn to_js_error(error: Error) -> JsValue {
+pub(crate) fn to_js_error(error: &Error) -> JsValue {
     let js = js_sys::Error::new(error.message());
     js.set_name("QuilttReconnectError");
     let value = JsValue::from(js);

@@ -52,7 +52,7 @@ fn promise<F>(work: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
-    future_to_promise(async move { work.await.map_err(to_js_error) })
+    future_to_promise(async move { work.await.map_err(|e| to_js_error(&e)) })
 }
 
 /// Reads `input.signal`: absent, or an `AbortSignal`.
@@ -85,12 +85,9 @@ async fn run_reconnect(
 
 /// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
 fn failed_close_error(error: Error, id: Option<u32>) -> JsValue {
-    let retry_id = error
-        .pending_close()
-        .is_some()
-        .then(|| registry::keep_pending(&error, id, js_sys::Date::now()));
-    let js = to_js_error(error);
-    if let Some(retry_id) = retry_id {
+    let js = to_js_error(&error);
+    if let Some(close) = error.into_pending_close() {
+        let retry_id = registry::keep_pending(close, id, js_sys::Date::now());
         let _ = Reflect::set(
             &js,
             &JsValue::from_str("closeRetryId"),
@@ -131,7 +128,7 @@ impl QuilttReconnect {
     ) -> Result<QuilttReconnect, JsValue> {
         let client = options::read(&options)
             .and_then(Client::new)
-            .map_err(to_js_error)?;
+            .map_err(|e| to_js_error(&e))?;
         Ok(QuilttReconnect {
             client: Rc::new(client),
         })
@@ -193,11 +190,11 @@ impl QuilttReconnect {
                 .map(|v| v as u32);
             let kept = id.and_then(|id| registry::pending(id, js_sys::Date::now()));
             let (Some(id), Some(kept)) = (id, kept) else {
-                return Err(to_js_error(invalid(
+                return Err(to_js_error(&invalid(
                     "retryClose() takes a CLOSE_FAILED error of the last 30 minutes",
                 )));
             };
-            match client.retry_close(&kept).await {
+            match client.retry_pending(&kept).await {
                 Ok(connection) => {
                     registry::forget_pending(id);
                     Ok(to_js(&connection.to_json()))

@@ -6,14 +6,14 @@ use std::cell::{Cell, RefCell};
 
 use js_sys::Promise;
 
-use crate::error::Error;
+use crate::quiltt::input::PendingClose;
 
 /// A public token lives 30 minutes; a failed close is kept no longer.
 const PENDING_CLOSE_LIFETIME_MS: f64 = 30.0 * 60.0 * 1000.0;
 
 thread_local! {
     static RUNNING: RefCell<Vec<(String, u32, Promise)>> = const { RefCell::new(Vec::new()) };
-    static PENDING: RefCell<Vec<(u32, f64, Error)>> = const { RefCell::new(Vec::new()) };
+    static PENDING: RefCell<Vec<(u32, f64, PendingClose)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
@@ -51,23 +51,23 @@ pub(crate) fn finish(key: u32) {
 
 /// Keeps a `CLOSE_FAILED` error's pending close; returns its id (`closeRetryId`). Reuses
 /// `id` when a retry failed again.
-pub(crate) fn keep_pending(error: &Error, id: Option<u32>, now_ms: f64) -> u32 {
+pub(crate) fn keep_pending(close: PendingClose, id: Option<u32>, now_ms: f64) -> u32 {
     let id = id.unwrap_or_else(next_key);
     PENDING.with(|p| {
         let mut pending = p.borrow_mut();
         pending.retain(|(k, at, _)| *k != id && now_ms - at < PENDING_CLOSE_LIFETIME_MS);
-        pending.push((id, now_ms, error.clone()));
+        pending.push((id, now_ms, close));
     });
     id
 }
 
-/// The error kept under `id`, while its public token may still be valid.
-pub(crate) fn pending(id: u32, now_ms: f64) -> Option<Error> {
+/// The close kept under `id`, while its public token may still be valid.
+pub(crate) fn pending(id: u32, now_ms: f64) -> Option<PendingClose> {
     PENDING.with(|p| {
         p.borrow()
             .iter()
             .find(|(k, at, _)| *k == id && now_ms - at < PENDING_CLOSE_LIFETIME_MS)
-            .map(|(_, _, e)| e.clone())
+            .map(|(_, _, close)| close.clone())
     })
 }
 
