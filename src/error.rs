@@ -222,8 +222,9 @@ impl Error {
         self.0.pending_close.as_ref()
     }
 
-    /// Moves the pending close out, dropping the rest of the error.
-    pub(crate) fn into_pending_close(self) -> Option<PendingClose> {
+    /// Moves the pending close out of a `CLOSE_FAILED` error, dropping the rest, for an app
+    /// that keeps only what it needs to retry.
+    pub fn into_pending_close(self) -> Option<PendingClose> {
         self.0.pending_close
     }
 }

@@ -1129,10 +1129,8 @@ mod tests {
             .run(&ConnectorPlaidInitializeInput::new("c1"))
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::CloseFailed);
-        let pending = err
-            .pending_close()
-            .expect("the close can be retried")
-            .clone();
+        assert!(err.pending_close().is_some());
+        let pending = err.into_pending_close().expect("the close can be retried");
         assert!(!format!("{pending:?}").contains("pt-1"));
         h.transport.replies.borrow_mut().push_back(ok(CLOSED));
         let connection = block_on(retry_close(&h.transport, &pending)).unwrap();
