@@ -58,11 +58,11 @@ fn read(value: &JsValue, depth: u32) -> Option<Json> {
     }
     if Array::is_array(value) {
         let array: &Array = value.unchecked_ref();
-        return array
-            .iter()
-            .map(|item| read(&item, depth + 1))
-            .collect::<Option<Vec<_>>>()
-            .map(Json::Array);
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(read(&item, depth + 1)?);
+        }
+        return Some(Json::Array(items));
     }
     if !value.is_object() || value.is_function() {
         return None;

@@ -116,21 +116,24 @@ fn optional_object(value: &Json, name: &str) -> Result<Option<Json>, Error> {
 fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Error> {
     match value {
         Json::Null => Ok(None),
-        Json::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Json::String(s) => Ok(s.clone()),
-                other => Err(invalid(text!(
-                    name,
-                    "[",
-                    decimal(i as i64),
-                    "] must be a string, got ",
-                    other.type_name()
-                ))),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
+        Json::Array(items) => {
+            let mut strings = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Json::String(s) => strings.push(s.clone()),
+                    other => {
+                        return Err(invalid(text!(
+                            name,
+                            "[",
+                            decimal(i as i64),
+                            "] must be a string, got ",
+                            other.type_name()
+                        )))
+                    }
+                }
+            }
+            Ok(Some(strings))
+        }
         other => Err(invalid(text!(
             name,
             " must be an array of strings, got ",

@@ -316,17 +316,17 @@ impl Connection {
         }
         let accounts = match record.get("accounts") {
             None | Some(Json::Null) => Vec::new(),
-            Some(Json::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
+            Some(Json::Array(items)) => {
+                let mut accounts = Vec::with_capacity(items.len());
+                for (i, a) in items.iter().enumerate() {
                     let p = text!(path, ".accounts[", decimal(i as i64), "]");
-                    Ok(Account {
+                    accounts.push(Account {
                         id: required_str(a, "id", &p)?.to_owned(),
                         name: required_str(a, "name", &p)?.to_owned(),
-                    })
-                })
-                .collect::<Result<_, Error>>()?,
+                    });
+                }
+                accounts
+            }
             Some(other) => {
                 return Err(bad(
                     &text!(path, ".accounts"),
