@@ -99,10 +99,21 @@ pub(crate) fn read_errors(value: Option<&Json>) -> Vec<QuilttError> {
     let Some(Json::Array(items)) = value else {
         return Vec::new();
     };
-    items
-        .iter()
-        .filter(|e| e.is_object())
-        .map(|e| QuilttError {
+    let mut errors = Vec::new();
+    for e in items.iter().filter(|e| e.is_object()) {
+        let path = e.get("path").and_then(Json::as_array).map(|segments| {
+            let mut path = Vec::with_capacity(segments.len());
+            for segment in segments {
+                path.push(match segment {
+                    Json::String(s) => s.clone(),
+                    // Path indices are small integers; no float formatting needed.
+                    Json::Number(n) => decimal(*n as i64),
+                    other => other.type_name().to_owned(),
+                });
+            }
+            path
+        });
+        errors.push(QuilttError {
             code: e
                 .get("code")
                 .or_else(|| e.get("extensions").and_then(|x| x.get("code")))
@@ -113,18 +124,10 @@ pub(crate) fn read_errors(value: Option<&Json>) -> Vec<QuilttError> {
                 .and_then(Json::as_str)
                 .unwrap_or("(no message)")
                 .to_owned(),
-            path: e.get("path").and_then(Json::as_array).map(|p| {
-                p.iter()
-                    .map(|s| match s {
-                        Json::String(s) => s.clone(),
-                        // Path indices are small integers; no float formatting needed.
-                        Json::Number(n) => decimal(*n as i64),
-                        other => other.type_name().to_owned(),
-                    })
-                    .collect()
-            }),
-        })
-        .collect()
+            path,
+        });
+    }
+    errors
 }
 
 fn first_message(errors: &[QuilttError]) -> String {
