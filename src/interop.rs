@@ -17,7 +17,13 @@ pub(crate) fn to_js(json: &Json) -> JsValue {
         Json::Bool(b) => JsValue::from_bool(*b),
         Json::Number(n) => JsValue::from_f64(*n),
         Json::String(s) => JsValue::from_str(s),
-        Json::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Json::Array(items) => {
+            let array = Array::new();
+            for item in items {
+                array.push(&to_js(item));
+            }
+            array.into()
+        }
         Json::Object(entries) => {
             let object = Object::new();
             for (key, value) in entries {

@@ -55,12 +55,11 @@ impl Json {
     /// [`Json::object`] for the crate's own records: one copy of the code for every shape,
     /// where the generic one is compiled again for each array length.
     pub(crate) fn fields(entries: Vec<(&str, Json)>) -> Json {
-        Json::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        let mut object = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            object.push((key.to_owned(), value));
+        }
+        Json::Object(object)
     }
 
     /// The value under `key` when this is an object holding it.

@@ -285,12 +285,13 @@ impl ConnectorPlaidInitializeInput {
             ("products", self.products.as_ref().map(strings)),
             ("update", self.update.clone()),
         ];
-        Json::fields(
-            fields
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect(),
-        )
+        let mut present = Vec::new();
+        for (key, value) in fields {
+            if let Some(value) = value {
+                present.push((key, value));
+            }
+        }
+        Json::fields(present)
     }
 }
 
