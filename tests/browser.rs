@@ -251,6 +251,34 @@ async fn bad_input_is_refused_before_any_request() {
 }
 
 #[wasm_bindgen_test]
+async fn an_unsendable_token_or_endpoint_is_invalid_input_before_any_request() {
+    seed("b_unsendable", "SYNCED", "success").await;
+    for options in [
+        r#"{"token":"line\nbreak"}"#,
+        r#"{"token":"caf\u00e9-\u20ac"}"#,
+        r#"{"endpoint":"http://[::1"}"#,
+    ] {
+        let (bridge, _) = bridge_with(options);
+        let error = settle(bridge.reconnect(json(
+            r#"{"connectionId":"b_unsendable","features":"TRANSACTIONS"}"#,
+        )))
+        .await
+        .expect_err("rejects");
+        assert_eq!(
+            text(&error, "code").as_deref(),
+            Some("INVALID_INPUT"),
+            "{options}"
+        );
+        let message = text(&error, "message").unwrap_or_default();
+        assert!(
+            !message.contains("break") && !message.contains("caf"),
+            "{message}"
+        );
+    }
+    assert!(requests_for("b_unsendable").await.is_empty());
+}
+
+#[wasm_bindgen_test]
 async fn update_metadata_round_trips_through_the_sandbox() {
     seed("b_metadata", "SYNCED", "success").await;
     let (bridge, _) = bridge(SESSION_TOKEN);

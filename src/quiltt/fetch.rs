@@ -1,10 +1,10 @@
 //! The browser transport: `fetch` with a timeout that really aborts the request, and the
 //! session token only in the `Authorization` header.
 
-use js_sys::{Function, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, Request, RequestInit, Response};
+use web_sys::{AbortController, Request, Response};
 
 use crate::client::TokenSource;
 use crate::error::{Error, ErrorCode};
@@ -43,17 +43,29 @@ fn js_message(value: &JsValue) -> String {
         .unwrap_or_else(|| String::from("unknown error"))
 }
 
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Whether `fetch` takes `value` as a header value: no NUL, CR or LF, and every character a
+/// byte (the `ByteString` the Fetch standard converts it to).
+fn is_header_value(value: &str) -> bool {
+    !value
+        .chars()
+        .any(|c| matches!(c, '\0' | '\n' | '\r') || c > '\u{ff}')
+}
+
 /// [`GraphqlRequest::body`] as a JavaScript object, built from the request's own variables
 /// rather than from a copy of them.
 fn request_body(request: &GraphqlRequest) -> JsValue {
-    let body = js_sys::Object::new();
-    for (key, value) in [
-        ("query", JsValue::from_str(request.query)),
-        ("operationName", JsValue::from_str(request.operation_name)),
-        ("variables", to_js(&request.variables)),
-    ] {
-        let _ = Reflect::set(&body, &JsValue::from_str(key), &value);
-    }
+    let body = Object::new();
+    set(&body, "query", &JsValue::from_str(request.query));
+    set(
+        &body,
+        "operationName",
+        &JsValue::from_str(request.operation_name),
+    );
+    set(&body, "variables", &to_js(&request.variables));
     body.into()
 }
 
@@ -68,36 +80,40 @@ impl FetchTransport {
         };
         let body = js_sys::JSON::stringify(&request_body(request))
             .map_err(|e| js_error("could not encode the request", e))?;
-        let headers = Headers::new().map_err(|e| js_error("fetch is unavailable", e))?;
-        let bearer = text!("Bearer ", token.expose_secret());
-        headers
-            .set("Content-Type", "application/json")
-            .and_then(|_| headers.set("Authorization", &bearer))
-            .map_err(|_| {
+        if !is_header_value(token.expose_secret()) {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "the session token is not a valid HTTP header value",
+            ));
+        }
+        let controller = AbortController::new().map_err(|e| js_error("fetch is unavailable", e))?;
+        // The `RequestInit` dictionary as a plain object: a handful of `Reflect.set`s the
+        // bridge already has, instead of a binding for each setter and for `Headers`.
+        let headers = Object::new();
+        set(
+            &headers,
+            "Content-Type",
+            &JsValue::from_str("application/json"),
+        );
+        set(
+            &headers,
+            "Authorization",
+            &JsValue::from_str(&text!("Bearer ", token.expose_secret())),
+        );
+        let keepalive = request.keepalive && body.length() <= KEEPALIVE_LIMIT;
+        let init = Object::new();
+        set(&init, "method", &JsValue::from_str("POST"));
+        set(&init, "headers", &headers);
+        set(&init, "body", &body);
+        set(&init, "signal", &controller.signal());
+        set(&init, "keepalive", &JsValue::from_bool(keepalive));
+        let http =
+            Request::new_with_str_and_init(&self.endpoint, init.unchecked_ref()).map_err(|e| {
                 Error::new(
                     ErrorCode::InvalidInput,
-                    "the session token is not a valid HTTP header value",
+                    text!("bad endpoint ", self.endpoint, ": ", js_message(&e)),
                 )
             })?;
-        let controller = AbortController::new().map_err(|e| js_error("fetch is unavailable", e))?;
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_headers(&headers);
-        // `keepalive` is not in web-sys's stable `RequestInit` API; it is a plain field in JS.
-        let keepalive = request.keepalive && body.length() <= KEEPALIVE_LIMIT;
-        let _ = js_sys::Reflect::set(
-            &init,
-            &JsValue::from_str("keepalive"),
-            &JsValue::from_bool(keepalive),
-        );
-        init.set_body(&body);
-        init.set_signal(Some(&controller.signal()));
-        let http = Request::new_with_str_and_init(&self.endpoint, &init).map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidInput,
-                text!("bad endpoint ", self.endpoint, ": ", js_message(&e)),
-            )
-        })?;
 
         // The guard aborts the request when the timeout fires, or when the request is dropped
         // unfinished (a cancelled flow): one mechanism for both.
