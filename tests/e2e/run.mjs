@@ -302,6 +302,8 @@ async function plainPage(problems) {
     await page.goto(`${server.url}/`);
     const button = page.locator("#repair");
     await page.locator("#repair:not([disabled])").waitFor();
+    const memory = await button.getAttribute("data-wasm-memory");
+    assert(memory === "true", `init() resolves to exports with a WebAssembly.Memory "memory" (got ${memory})`);
     await button.click();
     await page.locator("#result[data-outcome=reconnected]").waitFor();
     const name = await page.locator("#institution").textContent();
@@ -402,6 +404,8 @@ async function bundlerApp(problems, name, build) {
   try {
     await page.goto(`${server.url}/?sandbox=${encodeURIComponent(SANDBOX_URL)}&connection=${connectionId}`);
     await page.locator("#repair:not([disabled])").waitFor();
+    const memory = await page.locator("#repair").getAttribute("data-wasm-memory");
+    assert(memory === "true", `${name} app: init() resolves to exports with "memory" (got ${memory})`);
     await page.locator("#repair").click();
     await page.locator("#result[data-outcome=reconnected]").waitFor();
     const accounts = await page.locator("#accounts li").allTextContents();

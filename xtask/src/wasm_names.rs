@@ -6,6 +6,8 @@
 //! `--minify-imports-and-exports-and-modules` renames them all to one or two letters and prints
 //! the mapping; this module applies that mapping to the glue and its TypeScript declarations.
 //! Every renamed name must be found where wasm-bindgen writes it, or the build fails.
+//!
+//! The `memory` export keeps its name: apps read `(await init()).memory`.
 
 use std::fs;
 use std::path::Path;
@@ -18,6 +20,9 @@ const WASM: &str = "quiltt_reconnect_bg.wasm";
 const GLUE: &str = "quiltt_reconnect.js";
 const GLUE_TYPES: &str = "quiltt_reconnect.d.ts";
 const WASM_TYPES: &str = "quiltt_reconnect_bg.wasm.d.ts";
+
+/// The export that keeps its name.
+const KEPT_EXPORT: &str = "memory";
 
 /// What Binaryen renamed.
 #[derive(Debug, Default, PartialEq)]
@@ -51,7 +56,16 @@ pub fn shorten(dir: &Path) -> Result {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let mapping = parse_mapping(&String::from_utf8_lossy(&out.stdout))?;
+    let mut mapping = parse_mapping(&String::from_utf8_lossy(&out.stdout))?;
+    if let Some(at) = mapping
+        .exports
+        .iter()
+        .position(|(old, _)| old == KEPT_EXPORT)
+    {
+        let (old, new) = mapping.exports.remove(at);
+        let renamed = rename_export(&fs::read(&wasm)?, &new, &old)?;
+        fs::write(&wasm, renamed)?;
+    }
     let module = new_module(dir)?;
 
     let glue = dir.join(GLUE);
@@ -146,11 +160,104 @@ fn rename_glue(js: &str, mapping: &Mapping, module: &str) -> Result<String> {
     for (old, new) in &mapping.exports {
         js = replace_word(&js, &format!("wasm.{old}"), &format!("wasm[\"{new}\"]")).0;
     }
-    if let Some(at) = js.find("wasm.") {
-        let rest: String = js[at..].chars().take(60).collect();
-        bail!("{GLUE}: an export was not renamed: {rest}");
+    let kept = format!("wasm.{KEPT_EXPORT}");
+    for (at, _) in js.match_indices("wasm.") {
+        let rest = &js[at..];
+        let is_kept = rest.starts_with(&kept)
+            && !rest[kept.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        if !is_kept {
+            let rest: String = rest.chars().take(60).collect();
+            bail!("{GLUE}: an export was not renamed: {rest}");
+        }
     }
     Ok(js)
+}
+
+/// Renames the export `from` to `to` in a wasm binary, leaving every other byte as it was.
+fn rename_export(wasm: &[u8], from: &str, to: &str) -> Result<Vec<u8>> {
+    const EXPORT_SECTION: u8 = 7;
+    let Some(body) = wasm.get(8..).filter(|_| wasm.starts_with(b"\0asm")) else {
+        bail!("not a wasm module");
+    };
+    let mut out = wasm[..8].to_vec();
+    let mut rest = body;
+    let mut renamed = false;
+    while let Some((&id, after_id)) = rest.split_first() {
+        let (size, after_size) = read_leb(after_id)?;
+        let Some(payload) = after_size.get(..size as usize) else {
+            bail!("wasm section {id} runs past the end");
+        };
+        rest = &after_size[size as usize..];
+        if id != EXPORT_SECTION {
+            out.push(id);
+            write_leb(&mut out, size);
+            out.extend_from_slice(payload);
+            continue;
+        }
+        let (count, mut entries) = read_leb(payload)?;
+        let mut section = Vec::new();
+        write_leb(&mut section, count);
+        for _ in 0..count {
+            let (len, after_len) = read_leb(entries)?;
+            let Some(name) = after_len.get(..len as usize) else {
+                bail!("wasm export name runs past its section");
+            };
+            let (kind_and_index, after) = export_tail(&after_len[len as usize..])?;
+            let name = if name == from.as_bytes() {
+                renamed = true;
+                to.as_bytes()
+            } else {
+                name
+            };
+            write_leb(&mut section, name.len() as u32);
+            section.extend_from_slice(name);
+            section.extend_from_slice(kind_and_index);
+            entries = after;
+        }
+        out.push(id);
+        write_leb(&mut out, section.len() as u32);
+        out.extend_from_slice(&section);
+    }
+    if !renamed {
+        bail!("the wasm has no export named {from}");
+    }
+    Ok(out)
+}
+
+/// Splits an export's kind byte and index off what follows them.
+fn export_tail(bytes: &[u8]) -> Result<(&[u8], &[u8])> {
+    let Some((_kind, after_kind)) = bytes.split_first() else {
+        bail!("wasm export entry is cut short");
+    };
+    let (_, after_index) = read_leb(after_kind)?;
+    let used = bytes.len() - after_index.len();
+    Ok((&bytes[..used], after_index))
+}
+
+/// Reads an unsigned LEB128 `u32`, returning it and the bytes after it.
+fn read_leb(bytes: &[u8]) -> Result<(u32, &[u8])> {
+    let mut value: u32 = 0;
+    for (i, &byte) in bytes.iter().enumerate().take(5) {
+        value |= u32::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok((value, &bytes[i + 1..]));
+        }
+    }
+    bail!("bad LEB128 number in the wasm")
+}
+
+/// Appends `value` as unsigned LEB128.
+fn write_leb(out: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }
 
 /// Replaces each `old` that is not part of a longer identifier, and counts them.
@@ -221,6 +328,10 @@ mod tests {
         assert!(out.contains("{ \"a\": import0 }"), "{out}");
         assert!(out.contains("wasm[\"b\"](1); wasm[\"c\"](2);"), "{out}");
         assert!(out.contains("wasm[\"a\"].buffer); let memory;"), "{out}");
+        let mut kept = m;
+        kept.exports.retain(|(old, _)| old != KEPT_EXPORT);
+        let out = rename_glue(js, &kept, "a").unwrap();
+        assert!(out.contains("new DataView(wasm.memory.buffer)"), "{out}");
     }
 
     #[test]
@@ -231,6 +342,39 @@ mod tests {
         let unrenamed =
             "{ __wbg_random_df36: 1, __wbg_head_931a: 2 } { \"./m.js\": x } wasm.other()";
         assert!(rename_glue(unrenamed, &m, "a").is_err());
+    }
+
+    /// A module with one memory exported under `name` and nothing else.
+    fn module_exporting_memory(name: &str) -> Vec<u8> {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend_from_slice(&[5, 3, 1, 0, 1]); // memory section: one memory, min 1 page
+        let mut exports = vec![1, name.len() as u8];
+        exports.extend_from_slice(name.as_bytes());
+        exports.extend_from_slice(&[2, 0]); // kind memory, index 0
+        wasm.push(7);
+        wasm.push(exports.len() as u8);
+        wasm.extend_from_slice(&exports);
+        wasm
+    }
+
+    #[test]
+    fn rename_export_rewrites_only_that_name() {
+        let minified = module_exporting_memory("Ja");
+        let renamed = rename_export(&minified, "Ja", "memory").unwrap();
+        assert_eq!(renamed, module_exporting_memory("memory"));
+        assert!(rename_export(&minified, "Kb", "memory").is_err());
+        assert!(rename_export(b"not wasm", "Ja", "memory").is_err());
+        assert!(rename_export(&minified[..minified.len() - 3], "Ja", "memory").is_err());
+    }
+
+    #[test]
+    fn leb128_round_trips() {
+        for n in [0, 1, 127, 128, 300, 16_384, u32::MAX] {
+            let mut bytes = Vec::new();
+            write_leb(&mut bytes, n);
+            bytes.push(0xaa);
+            assert_eq!(read_leb(&bytes).unwrap(), (n, &[0xaa][..]));
+        }
     }
 
     #[test]
