@@ -202,14 +202,17 @@ impl Drop for AbortGuard {
 
 impl Transport for FetchTransport {
     async fn post(&self, request: &GraphqlRequest) -> Result<HttpReply, Error> {
-        let token = self.token.get().await?;
-        let reply = self.send(request, &token).await?;
-        if reply.status == 401 && self.token.can_refresh() {
-            // A token function is asked once more after a 401, then the request is retried once.
-            let fresh = self.token.get().await?;
-            return self.send(request, &fresh).await;
+        // A token function is asked once more after a 401, then the request is retried once.
+        // (One loop rather than a second `send`: each await site costs wasm.)
+        let mut refreshed = !self.token.can_refresh();
+        loop {
+            let token = self.token.get().await?;
+            let reply = self.send(request, &token).await?;
+            if reply.status != 401 || refreshed {
+                return Ok(reply);
+            }
+            refreshed = true;
         }
-        Ok(reply)
     }
 
     async fn sleep(&self, ms: u32) {
