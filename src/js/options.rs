@@ -27,11 +27,11 @@ fn optional_string(options: &JsValue, key: &str) -> Result<Option<String>, Error
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
+    // An empty string passes here; `Client::new` refuses it with the field's own message.
     value
         .as_string()
-        .filter(|s| !s.trim_ascii().is_empty())
         .map(Some)
-        .ok_or_else(|| invalid(&text!(key, " must be a non-empty string")))
+        .ok_or_else(|| invalid(&text!(key, " must be a string")))
 }
 
 /// Wraps a JS token function: it is called, awaited, and must give a non-empty string.
@@ -77,10 +77,11 @@ pub(crate) fn read(options: &JsValue) -> Result<ClientOptions, Error> {
         if let Some(function) = token.dyn_ref::<Function>() {
             token_provider(function.clone())
         } else {
-            match token.as_string().filter(|t| !t.trim_ascii().is_empty()) {
+            match token.as_string() {
+                // `Client::new` refuses an empty one.
                 Some(t) => TokenSource::Static(SessionToken::new(t)),
                 None => return Err(invalid(
-                    "token must be a non-empty Quiltt session token, or a function returning one",
+                    "token must be a Quiltt session token (a string), or a function returning one",
                 )),
             }
         };
