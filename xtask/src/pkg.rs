@@ -94,6 +94,31 @@ const PKG_FILES: &[PkgFile] = &[
     PkgFile::built("quiltt_reconnect_bg.wasm.d.ts"),
 ];
 
+/// What a page downloads from `dir`: the `.wasm` and the JS files of [`PKG_FILES`], each
+/// compressed on its own with gzip level 9 (Node's zlib, as `cargo xtask bench` measures), summed.
+pub fn shipped_gzip_bytes(dir: &Path) -> Result<u64> {
+    let files: Vec<String> = PKG_FILES
+        .iter()
+        .filter(|f| f.path.ends_with(".js") || f.path.ends_with(".wasm"))
+        .map(|f| dir.join(f.path))
+        .filter(|p| p.is_file())
+        .map(|p| p.display().to_string())
+        .collect();
+    let script = "const fs = require('fs'), zlib = require('zlib'); \
+        let n = 0; for (const f of process.argv.slice(1)) n += zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length; \
+        console.log(n)";
+    let out = cmd("node").arg("-e").arg(script).args(&files).output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    match text.trim().parse() {
+        Ok(bytes) if out.status.success() => Ok(bytes),
+        _ => bail!(
+            "could not measure {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
 /// Cargo features of the npm build: the smaller allocator (a Rust app picks its own).
 pub const PKG_FEATURES: &str = "talc-allocator";
 
@@ -345,6 +370,29 @@ mod tests {
                 .unwrap();
             assert!(parsed.success(), "package.json is not valid JSON:\n{json}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn shipped_size_counts_the_wasm_and_js_only() {
+        if crate::util::which("node").is_none() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("xtask-pkg-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let shipped: Vec<&PkgFile> = PKG_FILES
+            .iter()
+            .filter(|f| f.path.ends_with(".js") || f.path.ends_with(".wasm"))
+            .collect();
+        for f in PKG_FILES {
+            std::fs::write(dir.join(f.path), "").unwrap();
+        }
+        // Declarations are not downloaded by a page: a large one must not count.
+        std::fs::write(dir.join("index.d.ts"), "x".repeat(10_000)).unwrap();
+        // An empty input gzips to 20 bytes (header, empty block, trailer).
+        assert_eq!(shipped_gzip_bytes(&dir).unwrap(), 20 * shipped.len() as u64);
+        std::fs::write(dir.join(shipped[0].path), "y".repeat(10_000)).unwrap();
+        assert!(shipped_gzip_bytes(&dir).unwrap() > 20 * shipped.len() as u64);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -12,6 +12,11 @@ use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 use crate::util::{cmd, root, run, Result};
 use crate::{bail, pkg};
 
+/// The most the package may weigh, gzipped (.wasm + JS, as `cargo xtask bench` counts). It guards
+/// the size work of issue 6 against regressions, with some room for toolchain drift; the target
+/// itself (30,000 B) and the current figure are in docs/BENCHMARKS.md.
+const PKG_GZIP_BUDGET: u64 = 46_000;
+
 /// The end-to-end runner, started when it exists.
 const E2E_RUNNER: &str = "tests/e2e/run.mjs";
 
@@ -196,6 +201,9 @@ pub fn test(quick: bool) -> Result {
     if !set_up {
         s.skip(PKG, "setup failed");
     }
+    if packaged {
+        s.step("package size budget", size_budget);
+    }
     match (&sandbox_bin, blocker) {
         (Some(bin), None) if packaged => {
             s.step(E2E, || e2e_tests(bin));
@@ -203,6 +211,19 @@ pub fn test(quick: bool) -> Result {
         (_, why) => s.skip(E2E, why.unwrap_or("package build failed")),
     }
     finish(&s)
+}
+
+/// Fails when `pkg/` weighs more than [`PKG_GZIP_BUDGET`] gzipped.
+fn size_budget() -> Result {
+    let bytes = pkg::shipped_gzip_bytes(&root().join(pkg::OUT_DIR))?;
+    println!("[test] pkg/ ships {bytes} B gzipped (budget {PKG_GZIP_BUDGET} B)");
+    if bytes > PKG_GZIP_BUDGET {
+        bail!(
+            "pkg/ ships {bytes} B gzipped, over the {PKG_GZIP_BUDGET} B budget: find what grew with \
+             `twiggy top` on a `--keep-debug` build (docs/BENCHMARKS.md has the last figures)"
+        );
+    }
+    Ok(())
 }
 
 fn finish(s: &Suite) -> Result {
