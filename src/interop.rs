@@ -10,6 +10,12 @@ use crate::json::Json;
 /// Deeper values are refused: a cyclic object would otherwise never end.
 const MAX_DEPTH: u32 = 256;
 
+/// `target[key] = value`. The targets are objects the bridge made itself, so a failure (a
+/// frozen object, a throwing setter) can't happen and is ignored.
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
 /// A JavaScript value for `json`: plain objects and arrays, `null`, numbers, strings, booleans.
 pub(crate) fn to_js(json: &Json) -> JsValue {
     match json {

@@ -1,10 +1,9 @@
 //! Rust errors as JavaScript `Error`s with a stable `code`.
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
-use crate::interop::to_js;
+use crate::interop::{set, to_js};
 use crate::json::ToJson;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -25,10 +24,6 @@ export interface QuilttReconnectError extends Error {
   closeRetryId?: number;
 }
 "#;
-
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
 
 /// Builds the `QuilttReconnectError` JavaScript sees.
 pub(crate) fn to_js_error(error: &Error) -> JsValue {

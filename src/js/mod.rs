@@ -18,7 +18,7 @@ use web_sys::AbortSignal;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorCode};
-use crate::interop::{from_js, to_js};
+use crate::interop::{from_js, set, to_js};
 use crate::json::Json;
 use crate::json::ToJson;
 use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
@@ -88,11 +88,7 @@ fn failed_close_error(error: Error, id: Option<u32>) -> JsValue {
     let js = to_js_error(&error);
     if let Some(close) = error.into_pending_close() {
         let retry_id = registry::keep_pending(close, id, js_sys::Date::now());
-        let _ = Reflect::set(
-            &js,
-            &JsValue::from_str("closeRetryId"),
-            &JsValue::from(retry_id),
-        );
+        set(&js, "closeRetryId", &JsValue::from(retry_id));
     }
     js
 }

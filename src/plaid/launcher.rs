@@ -7,14 +7,14 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::bindings::{self, LinkHandler};
 use super::{script, LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::error::{Error, ErrorCode};
-use crate::interop::{from_js, Deferred};
+use crate::interop::{from_js, set, Deferred};
 use crate::json::Json;
 use crate::secret::{LinkToken, PublicToken};
 use crate::text::{decimal, text};
@@ -93,10 +93,6 @@ fn decode_outcome(settled: JsValue) -> LinkOutcome {
             metadata,
         }
     }
-}
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// The closures one Link run hands to Plaid, and the promise they settle (dropped last, it

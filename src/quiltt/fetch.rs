@@ -8,7 +8,7 @@ use web_sys::{AbortController, Request, Response};
 
 use crate::client::TokenSource;
 use crate::error::{Error, ErrorCode};
-use crate::interop::{from_js, to_js};
+use crate::interop::{from_js, set, to_js};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
 use crate::secret::SessionToken;
 use crate::text::{decimal, text};
@@ -41,10 +41,6 @@ fn js_message(value: &JsValue) -> String {
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .unwrap_or_else(|| String::from("unknown error"))
-}
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// Whether `fetch` takes `value` as a header value: no NUL, CR or LF, and every character a
