@@ -163,9 +163,7 @@ fn rename_glue(js: &str, mapping: &Mapping, module: &str) -> Result<String> {
     let kept = format!("wasm.{KEPT_EXPORT}");
     for (at, _) in js.match_indices("wasm.") {
         let rest = &js[at..];
-        let is_kept = rest.starts_with(&kept)
-            && !rest[kept.len()..]
-                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        let is_kept = rest.starts_with(&kept) && !rest[kept.len()..].starts_with(is_ident_char);
         if !is_kept {
             let rest: String = rest.chars().take(60).collect();
             bail!("{GLUE}: an export was not renamed: {rest}");
@@ -260,18 +258,23 @@ fn write_leb(out: &mut Vec<u8>, mut value: u32) {
     }
 }
 
+/// Whether `c` can continue a JavaScript identifier (the names here are ASCII).
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
 /// Replaces each `old` that is not part of a longer identifier, and counts them.
 fn replace_word(text: &str, old: &str, new: &str) -> (String, usize) {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
-    let joins_before = old.starts_with(ident);
-    let joins_after = old.ends_with(ident);
+    let joins_before = old.starts_with(is_ident_char);
+    let joins_after = old.ends_with(is_ident_char);
     let mut out = String::with_capacity(text.len());
     let mut count = 0;
     let mut copied = 0;
     for (at, _) in text.match_indices(old) {
         let before = text[..at].chars().next_back();
         let after = text[at + old.len()..].chars().next();
-        if (joins_before && before.is_some_and(ident)) || (joins_after && after.is_some_and(ident))
+        if (joins_before && before.is_some_and(is_ident_char))
+            || (joins_after && after.is_some_and(is_ident_char))
         {
             continue;
         }
