@@ -122,21 +122,49 @@ pub fn shipped_gzip_bytes(dir: &Path) -> Result<u64> {
 /// Cargo features of the npm build: the smaller allocator (a Rust app picks its own).
 pub const PKG_FEATURES: &str = "talc-allocator";
 
+/// The toolchain of the npm build, pinned so the package is reproducible: a nightly, for the
+/// size flags of [`PKG_RUSTFLAGS`] and [`PKG_CARGO_FLAGS`]. The crate itself builds on stable;
+/// the tests use stable. `cargo xtask setup` installs it. To move on, change the date and
+/// compare `cargo xtask bench` before and after.
+pub const PKG_TOOLCHAIN: &str = "nightly-2026-10-30";
+
+/// rustc flags of the npm build. A panic already ends the module (`panic = "abort"`);
+/// `immediate-abort` ends it without formatting a message no one reads, which drops std's
+/// panic and `fmt` machinery. The package has no `Debug` output and no panic locations to show.
+const PKG_RUSTFLAGS: &str =
+    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none";
+
+/// Cargo flags of the npm build: std rebuilt with the crate's own size profile and LTO,
+/// choosing std's smaller code paths.
+const PKG_CARGO_FLAGS: [&str; 2] = [
+    "-Zbuild-std=std,panic_abort",
+    "-Zbuild-std-features=optimize_for_size",
+];
+
+/// Cargo's target directory for the npm build, apart from the stable builds' `target/`, so
+/// the two don't rebuild each other's dependencies on every switch.
+const PKG_TARGET_DIR: &str = "target/pkg";
+
 /// Builds `pkg/`, copies the hand-written files into it, and writes its `package.json`.
 pub fn pkg() -> Result {
-    run(cmd("wasm-pack").args([
-        "build",
-        "--target",
-        "web",
-        "--release",
-        "--out-dir",
-        OUT_DIR,
-        "--out-name",
-        "quiltt_reconnect",
-        "--",
-        "--features",
-        PKG_FEATURES,
-    ]))?;
+    run(cmd("wasm-pack")
+        .args([
+            "build",
+            "--target",
+            "web",
+            "--release",
+            "--out-dir",
+            OUT_DIR,
+            "--out-name",
+            "quiltt_reconnect",
+            "--",
+            "--features",
+            PKG_FEATURES,
+        ])
+        .args(PKG_CARGO_FLAGS)
+        .env("RUSTUP_TOOLCHAIN", PKG_TOOLCHAIN)
+        .env("RUSTFLAGS", PKG_RUSTFLAGS)
+        .env("CARGO_TARGET_DIR", root().join(PKG_TARGET_DIR)))?;
     let dir = root().join(OUT_DIR);
     wasm_names::shorten(&dir)?;
     copy_sources(&dir)?;

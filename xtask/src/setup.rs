@@ -5,6 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::bail;
+use crate::pkg::PKG_TOOLCHAIN;
 use crate::util::{cmd, probe, root, run, which, Result};
 
 /// Chromium as packaged by Debian (`apt-get install chromium`).
@@ -20,6 +21,7 @@ const NPM_STAMP: &str = "node_modules/.xtask-package-lock.json";
 /// Runs every set-up step in order; stops at the first one that fails.
 pub fn setup() -> Result {
     wasm32_target()?;
+    pkg_toolchain()?;
     wasm_bindgen_cli()?;
     wasm_pack()?;
     chromium()?;
@@ -43,6 +45,40 @@ fn wasm32_target() -> Result {
     }
     say("wasm32 target", "installing");
     run(cmd("rustup").args(["target", "add", TARGET]))
+}
+
+/// The npm build's pinned nightly ([`PKG_TOOLCHAIN`]) with `rust-src` (std is rebuilt from
+/// it) and the wasm32 target, unless all three are installed. About 100 MB, some seconds.
+fn pkg_toolchain() -> Result {
+    let installed = |what: &str| {
+        probe(cmd("rustup").args([what, "list", "--installed", "--toolchain", PKG_TOOLCHAIN]))
+            .unwrap_or_default()
+    };
+    let has_src = installed("component")
+        .lines()
+        .any(|l| l.starts_with("rust-src"));
+    let has_wasm = installed("target")
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown");
+    if has_src && has_wasm {
+        say("npm build toolchain", &format!("{PKG_TOOLCHAIN} present"));
+        return Ok(());
+    }
+    say(
+        "npm build toolchain",
+        &format!("installing {PKG_TOOLCHAIN}"),
+    );
+    run(cmd("rustup").args([
+        "toolchain",
+        "install",
+        PKG_TOOLCHAIN,
+        "--profile",
+        "minimal",
+        "--component",
+        "rust-src",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))
 }
 
 /// `wasm-bindgen-cli` at exactly the `wasm-bindgen` version locked in `Cargo.lock`
