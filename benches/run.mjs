@@ -320,7 +320,10 @@ async function freshPage(impl) {
   return { context, page, ready };
 }
 
-/** One flow in the page: ms from reconnect() to the stand-in's open(), and to the result. */
+/**
+ * One flow in the page: ms from reconnect() to the stand-in's open(), and to the result; and when
+ * the Plaid script's last byte arrived (Resource Timing's responseEnd; null if it didn't load in this flow).
+ */
 const flowInPage = (page, id) =>
   page.evaluate(async (id) => {
     const b = await window.bench;
@@ -328,7 +331,15 @@ const flowInPage = (page, id) =>
     const t0 = performance.now();
     const result = await b.reconnect(id);
     const t1 = performance.now();
-    return { open: window.__bench.openAt === null ? null : window.__bench.openAt - t0, total: t1 - t0, outcome: result.outcome };
+    const script = performance
+      .getEntriesByType("resource")
+      .find((e) => e.name.includes("link-initialize.js") && e.startTime >= t0);
+    return {
+      open: window.__bench.openAt === null ? null : window.__bench.openAt - t0,
+      total: t1 - t0,
+      script: script ? script.responseEnd - t0 : null,
+      outcome: result.outcome,
+    };
   }, id);
 
 async function memoryOf(context, page) {
@@ -352,7 +363,7 @@ async function timeToLink() {
     connectorPlaidClose: { latencyMs: LATENCY.close },
     script: { latencyMs: LATENCY.script },
   });
-  const samples = Object.fromEntries(TIMED.map((i) => [i, { open: [], total: [] }]));
+  const samples = Object.fromEntries(TIMED.map((i) => [i, { open: [], total: [], script: [], afterScript: [] }]));
   const total = N.timeWarmup + N.timeRuns;
   const ids = [];
   for (let r = 0; r < total; r++) for (const impl of TIMED) ids.push(`bench_ttl_${impl}_${r}`);
@@ -368,6 +379,10 @@ async function timeToLink() {
           if (r >= N.timeWarmup) {
             samples[impl].open.push(t.open);
             samples[impl].total.push(t.total);
+            if (t.script !== null) {
+              samples[impl].script.push(t.script);
+              samples[impl].afterScript.push(t.open - t.script);
+            }
           }
         } finally {
           await context.close();
@@ -388,7 +403,10 @@ async function timeToLink() {
           open: { p50: percentile(s.open, 50), p95: percentile(s.open, 95), min: Math.min(...s.open) },
           total: { p50: percentile(s.total, 50), p95: percentile(s.total, 95), min: Math.min(...s.total) },
           overhead: { open: percentile(s.open, 50) - FLOOR_OPEN, total: percentile(s.total, 50) - FLOOR_TOTAL },
-          samples: { open: s.open.map((x) => round(x, 2)), total: s.total.map((x) => round(x, 2)) },
+          // The Plaid script's arrival, and open() after it: the first is the browser's network
+          // stack (the sandbox answers in LATENCY.script + 1 ms), the second is the page's own work.
+          script: { p50: percentile(s.script, 50), afterScriptToOpen: percentile(s.afterScript, 50) },
+          samples: { open: s.open.map((x) => round(x, 2)), total: s.total.map((x) => round(x, 2)), script: s.script.map((x) => round(x, 2)) },
         },
       ];
     }),
@@ -617,10 +635,10 @@ function render(r) {
   const timeRows = TIMED.map((impl) => {
     const x = t[impl];
     const vs = impl === "ours" ? "" : `${ratio(t.ours.open.p50, x.open.p50).toFixed(2)} / ${ratio(t.ours.total.p50, x.total.p50).toFixed(2)}`;
-    return [label(impl), x.runs, ms(x.open.p50), ms(x.open.p95), ms(x.overhead.open), ms(x.total.p50), ms(x.total.p95), ms(x.overhead.total), vs];
+    return [label(impl), x.runs, ms(x.script.p50), ms(x.script.afterScriptToOpen), ms(x.open.p50), ms(x.open.p95), ms(x.overhead.open), ms(x.total.p50), ms(x.total.p95), ms(x.overhead.total), vs];
   });
   const timeTable = table(
-    ["implementation", "runs", "to open() p50", "p95", `overhead p50 (− ${FLOOR_OPEN})`, "to result p50", "p95", `overhead p50 (− ${FLOOR_TOTAL})`, "ours ÷ peer (open / result p50)"],
+    ["implementation", "runs", "script arrived p50", "then open() p50", "to open() p50", "p95", `overhead p50 (− ${FLOOR_OPEN})`, "to result p50", "p95", `overhead p50 (− ${FLOOR_TOTAL})`, "ours ÷ peer (open / result p50)"],
     timeRows,
   );
 
@@ -690,7 +708,7 @@ function render(r) {
     [
       `Time to Link: p50 overhead above the floor < ${TARGETS.overheadMs} ms`,
       `to open(): ${ms(t.ours.overhead.open)} ms above ${FLOOR_OPEN} ms (vanilla ${ms(t.vanilla.overhead.open)} ms, so ${ms(t.ours.open.p50 - t.vanilla.open.p50)} ms above the hand-written floor); to result: ${ms(t.ours.overhead.total)} ms above ${FLOOR_TOTAL} ms (vanilla ${ms(t.vanilla.overhead.total)})`,
-      `${verdict(t.ours.overhead.open < TARGETS.overheadMs)} as defined; ${t.ours.open.p50 - t.vanilla.open.p50 < TARGETS.overheadMs ? "met" : "not met"} against the vanilla flow`,
+      `${verdict(t.ours.overhead.open < TARGETS.overheadMs)} as defined (the script itself arrives ${ms(t.ours.script.p50 - FLOOR_OPEN)} ms after the floor for us, ${ms(t.vanilla.script.p50 - FLOOR_OPEN)} for vanilla; open() follows ${ms(t.ours.script.afterScriptToOpen)} ms later for us, ${ms(t.vanilla.script.afterScriptToOpen)} for vanilla); ${t.ours.open.p50 - t.vanilla.open.p50 < TARGETS.overheadMs ? "met" : "not met"} against the vanilla flow`,
     ],
     [`Start-up: init() p50 < ${TARGETS.initMs} ms with streaming compilation`, `${ms(st.ours.init.p50, 2)} ms p50, ${ms(st.ours.init.p95, 2)} ms p95 (the .wasm's HTTP alone: ${st.ours.initFetch ? ms(st.ours.initFetch.p50, 2) : "–"} ms p50); streaming: ${st.ours.streaming ? "yes" : "no"}`, verdict(st.ours.init.p50 < TARGETS.initMs && st.ours.streaming)],
     [
@@ -754,6 +772,12 @@ overhead = p50 − floor, and includes the sandbox's own round trips (the stand-
 session before succeeding), which the vanilla row shows. Page set-up (our \`init()\`, the peers'
 module evaluation and Apollo client) happens before the clock starts. react-plaid-link
 hard-codes Plaid's CDN URL; the bench server rewrites it to the sandbox's stand-in.
+
+Where the time to \`open()\` goes: "script arrived" is the Plaid script's \`responseEnd\` (Resource
+Timing) after \`reconnect()\`. The sandbox answers it ${LATENCY.script} ms + about 1 ms after the request
+(curl), so what is above that is the browser's network stack in a fresh context, the same for every
+implementation. "then open()" is the page's own work after the last byte: evaluating the script,
+\`Plaid.create\` and \`open()\` (and for us, the flow's poll that calls them).
 
 ${timeTable}
 
