@@ -30,7 +30,7 @@ fn say(what: &str) {
 pub fn fuzz(args: &[String]) -> Result {
     let seconds = parse_seconds(args)?;
     ensure_cargo_fuzz()?;
-    ensure_nightly()?;
+    crate::setup::nightly()?;
 
     let root = root();
     let seeds = root.join("fuzz").join("corpus").join(TARGET);
@@ -44,7 +44,8 @@ pub fn fuzz(args: &[String]) -> Result {
     ));
 
     let mut c = cmd("cargo");
-    c.args(["+nightly", "fuzz", "run", "--fuzz-dir", "fuzz", TARGET])
+    c.arg(format!("+{}", crate::setup::NIGHTLY))
+        .args(["fuzz", "run", "--fuzz-dir", "fuzz", TARGET])
         .arg(&work)
         .arg(&seeds)
         .arg("--")
@@ -134,20 +135,6 @@ fn ensure_cargo_fuzz() -> Result {
     }
     say("`cargo install --locked` failed; trying without --locked");
     run(cmd("cargo").args(["install", "cargo-fuzz"]))
-}
-
-/// Checks that a nightly toolchain is installed (libFuzzer needs `-Z sanitizer`).
-fn ensure_nightly() -> Result {
-    let Some(list) = probe(cmd("rustup").args(["toolchain", "list"])) else {
-        bail!("`rustup toolchain list` failed: cargo fuzz needs rustup and a nightly toolchain");
-    };
-    if !list.lines().any(|l| l.trim_start().starts_with("nightly")) {
-        bail!(
-            "no nightly toolchain (`rustup toolchain list` shows none); install one with \
-             `rustup toolchain install nightly`"
-        );
-    }
-    Ok(())
 }
 
 /// Copies the seed files into the work corpus; returns how many seeds there are.

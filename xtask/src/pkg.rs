@@ -10,6 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::bail;
+use crate::setup::NIGHTLY;
 use crate::util::{cmd, package_version, root, run, Result};
 use crate::wasm_names;
 
@@ -122,13 +123,8 @@ pub fn shipped_gzip_bytes(dir: &Path) -> Result<u64> {
 /// Cargo features of the npm build: the smaller allocator (a Rust app picks its own).
 pub const PKG_FEATURES: &str = "talc-allocator";
 
-/// The toolchain of the npm build, pinned so the package is reproducible: a nightly, for the
-/// size flags of [`PKG_RUSTFLAGS`] and [`PKG_CARGO_FLAGS`]. The crate itself builds on stable;
-/// the tests use stable. `cargo xtask setup` installs it. To move on, change the date and
-/// compare `cargo xtask bench` before and after.
-pub const PKG_TOOLCHAIN: &str = "nightly-2026-10-30";
-
-/// rustc flags of the npm build. A panic already ends the module (`panic = "abort"`);
+/// rustc flags of the npm build, which runs on the pinned [`NIGHTLY`] (the crate itself and
+/// its tests build on stable). A panic already ends the module (`panic = "abort"`);
 /// `immediate-abort` ends it without formatting a message no one reads, which drops std's
 /// panic and `fmt` machinery. The package has no `Debug` output and no panic locations to show.
 const PKG_RUSTFLAGS: &str =
@@ -162,7 +158,7 @@ pub fn pkg() -> Result {
             PKG_FEATURES,
         ])
         .args(PKG_CARGO_FLAGS)
-        .env("RUSTUP_TOOLCHAIN", PKG_TOOLCHAIN)
+        .env("RUSTUP_TOOLCHAIN", NIGHTLY)
         .env("RUSTFLAGS", PKG_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", root().join(PKG_TARGET_DIR)))?;
     let dir = root().join(OUT_DIR);

@@ -5,11 +5,15 @@ use std::fs;
 use std::path::Path;
 
 use crate::bail;
-use crate::pkg::PKG_TOOLCHAIN;
 use crate::util::{cmd, probe, root, run, which, Result};
 
 /// Chromium as packaged by Debian (`apt-get install chromium`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The project's one nightly, pinned so builds are reproducible: the npm build uses it for its
+/// size flags (`xtask/src/pkg.rs`), `cargo xtask fuzz` for libFuzzer. To move on, change the
+/// date and compare `cargo xtask bench` before and after.
+pub const NIGHTLY: &str = "nightly-2026-10-30";
+
 /// The matching WebDriver (`apt-get install chromium-driver`).
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -21,7 +25,7 @@ const NPM_STAMP: &str = "node_modules/.xtask-package-lock.json";
 /// Runs every set-up step in order; stops at the first one that fails.
 pub fn setup() -> Result {
     wasm32_target()?;
-    pkg_toolchain()?;
+    nightly()?;
     wasm_bindgen_cli()?;
     wasm_pack()?;
     chromium()?;
@@ -47,11 +51,11 @@ fn wasm32_target() -> Result {
     run(cmd("rustup").args(["target", "add", TARGET]))
 }
 
-/// The npm build's pinned nightly ([`PKG_TOOLCHAIN`]) with `rust-src` (std is rebuilt from
-/// it) and the wasm32 target, unless all three are installed. About 100 MB, some seconds.
-fn pkg_toolchain() -> Result {
+/// [`NIGHTLY`] with `rust-src` (the npm build rebuilds std from it) and the wasm32 target,
+/// unless all three are installed. About 100 MB, some seconds.
+pub fn nightly() -> Result {
     let installed = |what: &str| {
-        probe(cmd("rustup").args([what, "list", "--installed", "--toolchain", PKG_TOOLCHAIN]))
+        probe(cmd("rustup").args([what, "list", "--installed", "--toolchain", NIGHTLY]))
             .unwrap_or_default()
     };
     let has_src = installed("component")
@@ -61,17 +65,14 @@ fn pkg_toolchain() -> Result {
         .lines()
         .any(|l| l.trim() == "wasm32-unknown-unknown");
     if has_src && has_wasm {
-        say("npm build toolchain", &format!("{PKG_TOOLCHAIN} present"));
+        say("nightly toolchain", &format!("{NIGHTLY} present"));
         return Ok(());
     }
-    say(
-        "npm build toolchain",
-        &format!("installing {PKG_TOOLCHAIN}"),
-    );
+    say("nightly toolchain", &format!("installing {NIGHTLY}"));
     run(cmd("rustup").args([
         "toolchain",
         "install",
-        PKG_TOOLCHAIN,
+        NIGHTLY,
         "--profile",
         "minimal",
         "--component",
