@@ -25,12 +25,3 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub(super) fn destroy(this: &LinkHandler) -> Result<(), JsValue>;
 }
-
-/// Whether `window.Plaid.create` exists.
-pub(super) fn plaid_defined() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Plaid"))
-        .ok()
-        .filter(|plaid| plaid.is_object())
-        .and_then(|plaid| js_sys::Reflect::get(&plaid, &JsValue::from_str("create")).ok())
-        .is_some_and(|create| create.is_function())
-}

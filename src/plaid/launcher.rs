@@ -33,7 +33,7 @@ pub(crate) struct PlaidLink {
 impl LinkLauncher for PlaidLink {
     fn preload(&self) {
         // A failure here is reported by `ready`, which retries the load.
-        let _ = script::start(&self.script_url, self.script_timeout_ms);
+        script::start(&self.script_url, self.script_timeout_ms);
     }
 
     async fn ready(&self) -> Result<(), Error> {

@@ -1,104 +1,49 @@
-//! Loads Plaid's Link script once per page, shared by every instance. A failed load is
-//! forgotten, so a later call tries again.
+//! Loads Plaid's Link script once per page, shared by every instance; a failed load is
+//! forgotten, so a later call tries again. The loading itself is `script.js`: a `<script>` tag,
+//! its events and a timer; this side turns its outcome into a typed error.
 
-use std::cell::RefCell;
-
-use js_sys::{Function, Promise};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::HtmlScriptElement;
 
-use super::bindings::plaid_defined;
 use crate::error::{Error, ErrorCode};
 use crate::text::{decimal, text};
-use crate::timer::set_timeout;
 
-thread_local! {
-    /// One load per script URL: the URL, the promise of its `<script>` tag, and the tag.
-    static LOADS: RefCell<Vec<(String, Promise, HtmlScriptElement)>> = const { RefCell::new(Vec::new()) };
+#[wasm_bindgen(module = "/src/plaid/script.js")]
+extern "C" {
+    /// Starts loading `url` unless it is loading or loaded; the shared promise resolves once
+    /// `window.Plaid` is defined and rejects with `"dom"`, `"error"`, `"timeout"` or `"undefined"`.
+    #[wasm_bindgen(js_name = loadPlaid)]
+    fn load_plaid(url: &str, timeout_ms: u32) -> Promise;
+
+    /// `load_plaid`, forgetting a failed load once it rejects here.
+    #[wasm_bindgen(js_name = plaidReady)]
+    fn plaid_ready(url: &str, timeout_ms: u32) -> Promise;
 }
 
-fn script_error(url: &str, what: &str) -> Error {
-    Error::new(
-        ErrorCode::PlaidScript,
-        text!("Plaid's Link script ", what, " (", url, ")"),
-    )
-}
-
-/// Starts loading `url` unless it is loading or loaded; returns the shared promise.
-/// The promise rejects when the tag fails, or after `timeout_ms` when it never finishes.
-pub(super) fn start(url: &str, timeout_ms: u32) -> Result<Promise, Error> {
-    if let Some(existing) = LOADS.with(|l| {
-        l.borrow()
-            .iter()
-            .find(|(u, _, _)| u == url)
-            .map(|(_, p, _)| p.clone())
-    }) {
-        return Ok(existing);
-    }
-    if plaid_defined() {
-        // The page loaded Plaid itself; don't add a second tag.
-        return Ok(Promise::resolve(&JsValue::UNDEFINED));
-    }
-    let no_dom = || script_error(url, "can't be added: no document");
-    let window = web_sys::window().ok_or_else(no_dom)?;
-    let document = window.document().ok_or_else(no_dom)?;
-    let parent = document
-        .head()
-        .map(web_sys::Element::from)
-        .or_else(|| document.document_element())
-        .ok_or_else(no_dom)?;
-    let script: HtmlScriptElement = document
-        .create_element("script")
-        .map_err(|_| no_dom())?
-        .unchecked_into();
-    script.set_src(url);
-    script.set_async(true);
-    let mut executor = |resolve: Function, reject: Function| {
-        // The tag's own events and a timer settle the promise; none needs a Rust closure.
-        script.set_onload(Some(&resolve));
-        script.set_onerror(Some(&reject));
-        set_timeout(&reject, timeout_ms);
-    };
-    let promise = Promise::new(&mut executor);
-    parent.append_child(&script).map_err(|_| no_dom())?;
-    LOADS.with(|l| {
-        l.borrow_mut()
-            .push((url.to_owned(), promise.clone(), script))
-    });
-    Ok(promise)
-}
-
-/// Forgets a failed load and removes its tag, so the next call starts afresh.
-fn forget(url: &str) {
-    LOADS.with(|l| {
-        l.borrow_mut().retain(|(u, _, tag)| {
-            if u == url {
-                tag.remove();
-            }
-            u != url
-        })
-    });
+/// Starts loading `url` unless it is loading or loaded; a failure is reported to the next
+/// [`ready`], which then forgets it.
+pub(super) fn start(url: &str, timeout_ms: u32) {
+    let _ = load_plaid(url, timeout_ms);
 }
 
 /// Waits until `url` has loaded and defined `window.Plaid`.
 pub(super) async fn ready(url: &str, timeout_ms: u32) -> Result<(), Error> {
-    let promise = start(url, timeout_ms)?;
-    let loaded = JsFuture::from(promise).await;
-    if plaid_defined() {
+    let Err(reason) = JsFuture::from(plaid_ready(url, timeout_ms)).await else {
         return Ok(());
-    }
-    forget(url);
-    Err(match loaded {
-        Ok(_) => script_error(url, "loaded but did not define window.Plaid"),
-        Err(e) if e.is_undefined() => script_error(
-            url,
-            &text!(
-                "did not load within ",
-                decimal(i64::from(timeout_ms)),
-                " ms"
-            ),
+    };
+    let what = match reason.as_string().as_deref() {
+        Some("dom") => "can't be added: no document".into(),
+        Some("undefined") => "loaded but did not define window.Plaid".into(),
+        Some("timeout") => text!(
+            "did not load within ",
+            decimal(i64::from(timeout_ms)),
+            " ms"
         ),
-        Err(_) => script_error(url, "failed to load"),
-    })
+        _ => "failed to load".into(),
+    };
+    Err(Error::new(
+        ErrorCode::PlaidScript,
+        text!("Plaid's Link script ", what, " (", url, ")"),
+    ))
 }

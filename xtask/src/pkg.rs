@@ -172,6 +172,10 @@ pub fn pkg() -> Result {
 /// so a page that loads `pkg/` without a bundler downloads what a bundler would have made of
 /// it (about 3 KB less gzipped). Exports keep their names, `new URL("…_bg.wasm",
 /// import.meta.url)` keeps the shape bundlers look for, and the `@ts-self-types` pointer stays.
+///
+/// wasm-bindgen's glue is also bundled: the crate's own JS modules (`snippets/`, from
+/// `#[wasm_bindgen(module = ...)]`) go inside it, so a page makes no extra request for them,
+/// and `snippets/` is removed.
 fn minify_js(dir: &Path) -> Result {
     for f in PKG_FILES.iter().filter(|f| f.path.ends_with(".js")) {
         let file = dir.join(f.path);
@@ -187,12 +191,19 @@ fn minify_js(dir: &Path) -> Result {
         if let Some(types) = f.types {
             esbuild.arg(format!("--banner:js=/* @ts-self-types=\"./{types}\" */"));
         }
+        if f.source.is_none() {
+            esbuild.args(["--bundle", "--format=esm"]);
+        }
         run(&mut esbuild)?;
         let after = fs::metadata(&file)?.len();
         println!(
             "[pkg] minified {OUT_DIR}/{} ({before} -> {after} bytes)",
             f.path
         );
+    }
+    let snippets = dir.join("snippets");
+    if snippets.is_dir() {
+        fs::remove_dir_all(&snippets)?;
     }
     Ok(())
 }
