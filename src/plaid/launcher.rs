@@ -1,7 +1,6 @@
-//! The browser Link launcher: one [`LinkSession`] per Link run owns the handler and every
-//! closure handed to Plaid, and releases them when the run ends.
+//! The browser Link launcher: one [`LinkSession`] per Link run owns the handler (created and
+//! opened by `link.js`) and what was handed to Plaid, and releases them when the run ends.
 
-use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::rc::Rc;
@@ -11,7 +10,7 @@ use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::bindings::{self, LinkHandler};
+use super::bindings::{self, LinkRun};
 use super::{script, LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::error::{Error, ErrorCode};
 use crate::interop::{from_js, set, Deferred};
@@ -52,7 +51,7 @@ impl LinkLauncher for PlaidLink {
         let load_timer = sleep(self.script_timeout_ms);
         let outcome = match before(finished.as_mut(), load_timer).await {
             Some(outcome) => outcome,
-            None if !session.loaded.get() => {
+            None if !session.loaded() => {
                 // Dropping the session exits and destroys the handler that never loaded.
                 return Err(Error::new(
                     ErrorCode::PlaidScript,
@@ -95,12 +94,9 @@ fn decode_outcome(settled: JsValue) -> LinkOutcome {
     }
 }
 
-/// The closures one Link run hands to Plaid, and the promise they settle (dropped last, it
+/// What a Link run hands to Plaid from Rust, and the promise it settles (dropped last, it
 /// settles it if Link never did, so no wait on it is left behind).
 struct Callbacks {
-    _on_load: Closure<dyn FnMut()>,
-    _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
-    _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
     _on_event: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
     _finished: Deferred,
 }
@@ -108,15 +104,13 @@ struct Callbacks {
 /// How long a Link closed by force may take to call `onExit` before it is destroyed anyway.
 const FORCED_EXIT_GRACE_MS: u32 = 5_000;
 
-/// One Link run. It owns the handler and every closure given to Plaid. Dropped after Link
-/// ended, it destroys the handler and then drops the closures. Dropped while Link is open (a
-/// cancelled flow), it follows Plaid's rule: `exit({ force: true })` first, and destroy only
-/// once Link has called `onExit` (or after a grace period), keeping the closures alive until then.
+/// One Link run. It owns the handler and what was given to Plaid. Dropped after Link ended, it
+/// destroys the handler and then drops the callbacks. Dropped while Link is open (a cancelled
+/// flow), it follows Plaid's rule: `exit({ force: true })` first, and destroy only once Link has
+/// called `onExit` (or after a grace period), keeping the callbacks alive until then.
 struct LinkSession {
-    handler: Option<LinkHandler>,
-    loaded: Rc<Cell<bool>>,
+    run: Option<LinkRun>,
     finished: Promise,
-    settled: Rc<Cell<bool>>,
     callbacks: Option<Callbacks>,
 }
 
@@ -133,32 +127,6 @@ impl LinkSession {
     ) -> Result<Self, Error> {
         let finished = Deferred::new()
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
-        let resolve = finished.resolve.clone();
-        // `open()` is called right after `create()`: Plaid queues it until Link has loaded, so
-        // the user sees Link as early as possible. `onLoad` tells that Link did load, which
-        // bounds the wait for a Link that never does.
-        let loaded = Rc::new(Cell::new(false));
-        let on_load = {
-            let flag = Rc::clone(&loaded);
-            Closure::<dyn FnMut()>::new(move || flag.set(true))
-        };
-        let settled = Rc::new(Cell::new(false));
-        // The first of onSuccess / onExit settles the promise; any later call is a no-op.
-        let flag = Rc::clone(&settled);
-        let settle = Rc::new(move |kind: &str, a: JsValue, b: JsValue| {
-            flag.set(true);
-            let _ = resolve.call1(
-                &JsValue::NULL,
-                &Array::of3(&JsValue::from_str(kind), &a, &b),
-            );
-        });
-        let on_success_settle = Rc::clone(&settle);
-        let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |token, metadata| {
-            on_success_settle("success", token, metadata)
-        });
-        let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error, metadata| {
-            settle("exit", error, metadata)
-        });
         let on_plaid_event = on_event.map(|on_event| {
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |name: JsValue, metadata: JsValue| {
                 on_event(PlaidEvent {
@@ -167,48 +135,44 @@ impl LinkSession {
                 })
             })
         });
-
-        let config = Object::new();
-        set(
-            &config,
-            "token",
-            &JsValue::from_str(link_token.expose_secret()),
-        );
-        set(&config, "onLoad", on_load.as_ref());
-        set(&config, "onSuccess", on_success.as_ref());
-        set(&config, "onExit", on_exit.as_ref());
-        if let Some(on_plaid_event) = &on_plaid_event {
-            set(&config, "onEvent", on_plaid_event.as_ref());
-        }
-        let mut session = LinkSession {
-            handler: None,
-            loaded: Rc::clone(&loaded),
+        let run = bindings::open_link(
+            link_token.expose_secret(),
+            &finished.resolve,
+            on_plaid_event.as_ref().map(|c| c.as_ref().unchecked_ref()),
+        )
+        .map_err(|thrown| {
+            Error::new(
+                ErrorCode::PlaidScript,
+                if thrown.as_string().as_deref() == Some("open") {
+                    "Plaid Link's open() threw"
+                } else {
+                    "Plaid.create threw"
+                },
+            )
+        })?;
+        Ok(LinkSession {
+            run: Some(run),
             finished: finished.promise.clone(),
-            settled,
             callbacks: Some(Callbacks {
-                _on_load: on_load,
-                _on_success: on_success,
-                _on_exit: on_exit,
                 _on_event: on_plaid_event,
                 _finished: finished,
             }),
-        };
-        let handler = bindings::create(&config)
-            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid.create threw"))?;
-        session.handler = Some(handler.clone());
-        handler
-            .open()
-            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link's open() threw"))?;
-        Ok(session)
+        })
+    }
+
+    /// Whether Link called `onLoad`.
+    fn loaded(&self) -> bool {
+        self.run.as_ref().is_some_and(LinkRun::loaded)
     }
 }
 
 impl Drop for LinkSession {
     fn drop(&mut self) {
-        let Some(handler) = self.handler.take() else {
+        let Some(run) = self.run.take() else {
             return;
         };
-        if self.settled.get() || !self.loaded.get() {
+        let handler = run.handler();
+        if run.settled() || !run.loaded() {
             // Link has closed (onSuccess / onExit came), or never loaded and so never showed
             // (its open() is still queued): destroy() is allowed.
             let _ = handler.destroy();
