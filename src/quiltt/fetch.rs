@@ -1,10 +1,9 @@
 //! The browser transport: `fetch` with a timeout that really aborts the request, and the
 //! session token only in the `Authorization` header.
 
-use js_sys::{Function, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Request, Response};
 
 use crate::client::TokenSource;
 use crate::error::{Error, ErrorCode};
@@ -12,21 +11,33 @@ use crate::interop::{from_js, set, to_js};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
 use crate::secret::SessionToken;
 use crate::text::{decimal, text};
-use crate::timer::{sleep, Timer};
+use crate::timer::sleep;
 
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen(module = "/src/quiltt/fetch.js")]
 extern "C" {
-    /// The global `fetch`, in windows and workers alike.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &Request) -> js_sys::Promise;
+    /// One request in flight, as `fetch.js` returns it.
+    type Exchange;
 
-    /// `JSON.parse` of a JS string as it is: the body text never crosses into wasm memory.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+    /// Starts a POST of `JSON.stringify(body)` that aborts itself after `timeout_ms`. Throws
+    /// `[kind, message]` when the request can't be made (`unavailable`, `encode`, `endpoint`).
+    #[wasm_bindgen(catch)]
+    fn post(
+        endpoint: &str,
+        authorization: &str,
+        body: &JsValue,
+        keepalive: bool,
+        timeout_ms: u32,
+    ) -> Result<Exchange, JsValue>;
+
+    /// Resolves to `[status, Retry-After or null, parsed body or undefined]`; rejects with
+    /// `[kind, message]` (`timeout`, `network`).
+    #[wasm_bindgen(method, getter)]
+    fn reply(this: &Exchange) -> Promise;
+
+    /// Aborts the request.
+    #[wasm_bindgen(method)]
+    fn abort(this: &Exchange);
 }
-
-/// Browsers refuse `keepalive` bodies above 64 KiB; larger closes go without it.
-const KEEPALIVE_LIMIT: u32 = 60 * 1024;
 
 /// Posts GraphQL over `fetch`.
 #[derive(Debug)]
@@ -34,13 +45,6 @@ pub(crate) struct FetchTransport {
     pub endpoint: String,
     pub token: TokenSource,
     pub timeout_ms: u32,
-}
-
-fn js_message(value: &JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| String::from("unknown error"))
 }
 
 /// Whether `fetch` takes `value` as a header value: no NUL, CR or LF, and every character a
@@ -66,132 +70,95 @@ fn request_body(request: &GraphqlRequest) -> JsValue {
 }
 
 impl FetchTransport {
+    /// The error `fetch.js` reported as `[kind, message]`.
+    fn failure(&self, request: &GraphqlRequest, thrown: JsValue) -> Error {
+        let parts = Array::from(&thrown);
+        let message = parts
+            .get(1)
+            .as_string()
+            .unwrap_or_else(|| "unknown error".into());
+        match parts.get(0).as_string().as_deref() {
+            Some("timeout") => Error::new(
+                ErrorCode::Timeout,
+                text!(
+                    request.operation_name,
+                    " took longer than ",
+                    decimal(i64::from(self.timeout_ms)),
+                    " ms and was aborted"
+                ),
+            ),
+            Some("endpoint") => Error::new(
+                ErrorCode::InvalidInput,
+                text!("bad endpoint ", self.endpoint, ": ", message),
+            ),
+            Some("encode") => Error::new(
+                ErrorCode::Network,
+                text!("could not encode the request: ", message),
+            ),
+            Some("unavailable") => {
+                Error::new(ErrorCode::Network, text!("fetch is unavailable: ", message))
+            }
+            _ => Error::new(
+                ErrorCode::Network,
+                text!("could not reach Quiltt at ", self.endpoint, ": ", message),
+            ),
+        }
+    }
+
     async fn send(
         &self,
         request: &GraphqlRequest,
         token: &SessionToken,
     ) -> Result<HttpReply, Error> {
-        let js_error = |what: &str, e: JsValue| {
-            Error::new(ErrorCode::Network, text!(what, ": ", js_message(&e)))
-        };
-        let body = js_sys::JSON::stringify(&request_body(request))
-            .map_err(|e| js_error("could not encode the request", e))?;
         if !is_header_value(token.expose_secret()) {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
                 "the session token is not a valid HTTP header value",
             ));
         }
-        let controller = AbortController::new().map_err(|e| js_error("fetch is unavailable", e))?;
-        // The `RequestInit` dictionary as a plain object: a handful of `Reflect.set`s the
-        // bridge already has, instead of a binding for each setter and for `Headers`.
-        let headers = Object::new();
-        set(
-            &headers,
-            "Content-Type",
-            &JsValue::from_str("application/json"),
-        );
-        set(
-            &headers,
-            "Authorization",
-            &JsValue::from_str(&text!("Bearer ", token.expose_secret())),
-        );
-        let keepalive = request.keepalive && body.length() <= KEEPALIVE_LIMIT;
-        let init = Object::new();
-        set(&init, "method", &JsValue::from_str("POST"));
-        set(&init, "headers", &headers);
-        set(&init, "body", &body);
-        set(&init, "signal", &controller.signal());
-        set(&init, "keepalive", &JsValue::from_bool(keepalive));
-        let http =
-            Request::new_with_str_and_init(&self.endpoint, init.unchecked_ref()).map_err(|e| {
-                Error::new(
-                    ErrorCode::InvalidInput,
-                    text!("bad endpoint ", self.endpoint, ": ", js_message(&e)),
-                )
-            })?;
-
-        // The guard aborts the request when the timeout fires, or when the request is dropped
-        // unfinished (a cancelled flow): one mechanism for both.
-        let mut guard = AbortGuard::new(controller, self.timeout_ms);
-        let failed = |e: JsValue| {
-            if guard.controller.signal().aborted() {
-                Error::new(
-                    ErrorCode::Timeout,
-                    text!(
-                        request.operation_name,
-                        " took longer than ",
-                        decimal(i64::from(self.timeout_ms)),
-                        " ms and was aborted"
-                    ),
-                )
-            } else {
-                Error::new(
-                    ErrorCode::Network,
-                    text!(
-                        "could not reach Quiltt at ",
-                        self.endpoint,
-                        ": ",
-                        js_message(&e)
-                    ),
-                )
-            }
+        let exchange = post(
+            &self.endpoint,
+            &text!("Bearer ", token.expose_secret()),
+            &request_body(request),
+            request.keepalive,
+            self.timeout_ms,
+        )
+        .map_err(|thrown| self.failure(request, thrown))?;
+        // The guard aborts the request when it is dropped unfinished (a cancelled flow); the
+        // timeout aborts it from JS.
+        let mut guard = AbortGuard {
+            exchange,
+            done: false,
         };
-        let response: Response = JsFuture::from(global_fetch(&http))
+        let reply = JsFuture::from(guard.exchange.reply())
             .await
-            .map_err(failed)?
-            .unchecked_into();
-        let status = response.status();
-        let retry_after_ms = response
-            .headers()
-            .get("Retry-After")
-            .ok()
-            .flatten()
-            .and_then(|v| v.trim_ascii().parse::<u32>().ok())
-            .map(|secs| secs.saturating_mul(1000));
-        let text_promise = response.text().map_err(failed)?;
-        let text = JsFuture::from(text_promise).await.map_err(failed)?;
-        let body = parse_json(&text).ok().and_then(|value| from_js(&value));
-        guard.finished();
+            .map_err(|thrown| self.failure(request, thrown))?;
+        guard.done = true;
+        let parts = Array::from(&reply);
+        // `undefined` when the body was not JSON (a JSON `null` is `null`).
+        let body = parts.get(2);
         Ok(HttpReply {
-            status,
-            body,
-            retry_after_ms,
+            status: parts.get(0).as_f64().unwrap_or(0.0) as u16,
+            body: (!body.is_undefined()).then(|| from_js(&body)).flatten(),
+            retry_after_ms: parts
+                .get(1)
+                .as_string()
+                .and_then(|v| v.trim_ascii().parse::<u32>().ok())
+                .map(|secs| secs.saturating_mul(1000)),
         })
     }
 }
 
-/// Aborts its request on timeout or when dropped before [`AbortGuard::finished`]. While the
-/// guard lives, an aborted signal means the timeout fired.
+/// Aborts its request when dropped before it finished.
 struct AbortGuard {
-    controller: AbortController,
+    exchange: Exchange,
     done: bool,
-    _timer: Option<Timer>,
-}
-
-impl AbortGuard {
-    fn new(controller: AbortController, timeout_ms: u32) -> Self {
-        // The timer calls the controller's own `abort`, bound to it: no Rust closure involved.
-        let timer = Reflect::get(&controller, &JsValue::from_str("abort"))
-            .ok()
-            .and_then(|abort| abort.dyn_into::<Function>().ok())
-            .map(|abort| Timer::new(&abort.bind0(&controller), timeout_ms));
-        AbortGuard {
-            controller,
-            done: false,
-            _timer: timer,
-        }
-    }
-
-    fn finished(&mut self) {
-        self.done = true;
-    }
 }
 
 impl Drop for AbortGuard {
     fn drop(&mut self) {
         if !self.done {
-            self.controller.abort();
+            self.exchange.abort();
         }
     }
 }

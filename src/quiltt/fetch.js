@@ -1,0 +1,54 @@
+// One GraphQL POST over `fetch`, with a timeout that really aborts the request (bound by
+// src/quiltt/fetch.rs, which keeps the policy: the token check, 401 refresh, errors, cancelling).
+// In JS because a request, its headers, its abort controller and timer are a few lines here and
+// a few KB of wasm when driven from Rust.
+
+// Browsers refuse `keepalive` bodies above 64 KiB; larger ones go without it.
+const KEEPALIVE_LIMIT = 60 * 1024;
+
+// Starts the request: POSTs `JSON.stringify(body)` to `endpoint` with `authorization` and
+// aborts it after `timeoutMs`. Returns `{ reply, abort }`; `reply` resolves to
+// `[status, Retry-After header or null, the body parsed as JSON or undefined]` or rejects with
+// `[kind, message]`: "timeout" or "network". Throws `[kind, message]` when the request can't be
+// made: "unavailable" (no fetch), "encode" or "endpoint".
+export function post(endpoint, authorization, body, keepalive, timeoutMs) {
+  const fail = (kind) => (e) => {
+    throw [kind, e instanceof Error ? e.message : "unknown error"];
+  };
+  let controller, text, request;
+  try {
+    controller = new AbortController();
+  } catch (e) {
+    fail("unavailable")(e);
+  }
+  try {
+    text = JSON.stringify(body);
+  } catch (e) {
+    fail("encode")(e);
+  }
+  try {
+    request = new Request(endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: authorization },
+      body: text,
+      signal: controller.signal,
+      keepalive: keepalive && text.length <= KEEPALIVE_LIMIT,
+    });
+  } catch (e) {
+    fail("endpoint")(e);
+  }
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const reply = fetch(request)
+    .then(async (response) => {
+      const retryAfter = response.headers.get("Retry-After");
+      const text = await response.text();
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return [response.status, retryAfter, parsed];
+    })
+    .catch((e) => fail(controller.signal.aborted ? "timeout" : "network")(e))
+    .finally(() => clearTimeout(timer));
+  return { reply, abort: () => controller.abort() };
+}
