@@ -257,41 +257,57 @@ impl ConnectorPlaidInitializeInput {
     /// assert!(json.get("language").is_none());
     /// ```
     pub fn to_json(&self) -> Json {
-        let strings = |v: &Vec<String>| Json::Array(v.iter().cloned().map(Json::String).collect());
-        let fields: [(&str, Option<Json>); 13] = [
-            ("accountFilters", self.account_filters.clone()),
-            (
-                "androidPackageName",
-                self.android_package_name.clone().map(Json::String),
-            ),
-            ("auth", self.auth.clone()),
-            (
-                "clientMutationId",
-                self.client_mutation_id.clone().map(Json::String),
-            ),
-            ("clientName", self.client_name.clone().map(Json::String)),
-            (
-                "connectionId",
-                Some(Json::String(self.connection_id.clone())),
-            ),
-            ("countryCodes", self.country_codes.as_ref().map(strings)),
-            ("euConfig", self.eu_config.clone()),
-            ("features", self.features.clone().map(Json::String)),
-            ("language", self.language.clone().map(Json::String)),
-            (
-                "linkCustomizationName",
-                self.link_customization_name.clone().map(Json::String),
-            ),
-            ("products", self.products.as_ref().map(strings)),
-            ("update", self.update.clone()),
-        ];
-        let mut present = Vec::new();
-        for (key, value) in fields {
-            if let Some(value) = value {
-                present.push((key, value));
-            }
+        // One small call per field rather than each field's clone and match written out.
+        let mut out = Vec::new();
+        json_field(&mut out, "accountFilters", &self.account_filters);
+        string_field(&mut out, "androidPackageName", &self.android_package_name);
+        json_field(&mut out, "auth", &self.auth);
+        string_field(&mut out, "clientMutationId", &self.client_mutation_id);
+        string_field(&mut out, "clientName", &self.client_name);
+        out.push(("connectionId", Json::String(self.connection_id.clone())));
+        strings_field(&mut out, "countryCodes", &self.country_codes);
+        json_field(&mut out, "euConfig", &self.eu_config);
+        string_field(&mut out, "features", &self.features);
+        string_field(&mut out, "language", &self.language);
+        string_field(
+            &mut out,
+            "linkCustomizationName",
+            &self.link_customization_name,
+        );
+        strings_field(&mut out, "products", &self.products);
+        json_field(&mut out, "update", &self.update);
+        Json::fields(out)
+    }
+}
+
+/// The fields of a JSON object being built, in order.
+type Fields = Vec<(&'static str, Json)>;
+
+/// Adds `key` when `value` is set.
+#[inline(never)]
+fn json_field(out: &mut Fields, key: &'static str, value: &Option<Json>) {
+    if let Some(value) = value {
+        out.push((key, value.clone()));
+    }
+}
+
+/// Adds `key` as a string when `value` is set.
+#[inline(never)]
+fn string_field(out: &mut Fields, key: &'static str, value: &Option<String>) {
+    if let Some(value) = value {
+        out.push((key, Json::String(value.clone())));
+    }
+}
+
+/// Adds `key` as an array of strings when `value` is set.
+#[inline(never)]
+fn strings_field(out: &mut Fields, key: &'static str, value: &Option<Vec<String>>) {
+    if let Some(values) = value {
+        let mut items = Vec::with_capacity(values.len());
+        for v in values {
+            items.push(Json::String(v.clone()));
         }
-        Json::fields(present)
+        out.push((key, Json::Array(items)));
     }
 }
 
