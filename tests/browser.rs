@@ -349,3 +349,34 @@ async fn the_plaid_script_is_loaded_once_for_two_instances() {
         .unwrap();
     assert_eq!(tags.length(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn a_close_over_64_kib_of_utf8_is_sent_without_keepalive_and_succeeds() {
+    // 60 accounts named with 400 "€" each: about 24,000 UTF-16 units but 72 KB of UTF-8, over
+    // the 64 KiB browsers allow a `keepalive` body.
+    let name = "€".repeat(400);
+    let accounts: Vec<String> = (0..60)
+        .map(|i| format!(r#"{{"id":"acct_{i}","name":"{name}"}}"#))
+        .collect();
+    seed_json(&format!(
+        r#"{{"id":"b_big_close","status":"ERROR_REPAIRABLE","accounts":[{}],"linkBehavior":{{"mode":"success"}}}}"#,
+        accounts.join(",")
+    ))
+    .await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let result = settle(bridge.reconnect(json(
+        r#"{"connectionId":"b_big_close","features":"TRANSACTIONS"}"#,
+    )))
+    .await
+    .expect("resolves");
+    assert_eq!(
+        text(&result, "outcome").as_deref(),
+        Some("reconnected"),
+        "{}",
+        stringify(&result)
+    );
+    assert_eq!(
+        Array::from(&get(&result, "connection.accounts")).length(),
+        60
+    );
+}

@@ -3,8 +3,12 @@
 // In JS because a request, its headers, its abort controller and timer are a few lines here and
 // a few KB of wasm when driven from Rust.
 
-// Browsers refuse `keepalive` bodies above 64 KiB; larger ones go without it.
+// Browsers refuse `keepalive` bodies above 64 KiB of bytes; larger ones go without it.
 const KEEPALIVE_LIMIT = 60 * 1024;
+
+// Whether `text` is at most KEEPALIVE_LIMIT bytes in UTF-8. A string has no more UTF-16 units
+// than UTF-8 bytes, so a long one is over without encoding it.
+const fitsKeepalive = (text) => text.length <= KEEPALIVE_LIMIT && new Blob([text]).size <= KEEPALIVE_LIMIT;
 
 // Starts the request: POSTs `JSON.stringify(body)` to `endpoint` with `authorization` and
 // aborts it after `timeoutMs`. Returns `{ reply, abort }`; `reply` resolves to
@@ -32,7 +36,7 @@ export function post(endpoint, authorization, body, keepalive, timeoutMs) {
       headers: { "Content-Type": "application/json", Authorization: authorization },
       body: text,
       signal: controller.signal,
-      keepalive: keepalive && text.length <= KEEPALIVE_LIMIT,
+      keepalive: keepalive && fitsKeepalive(text),
     });
   } catch (e) {
     fail("endpoint")(e);
