@@ -13,22 +13,22 @@ const fitsKeepalive = (text) => text.length <= KEEPALIVE_LIMIT && new Blob([text
 // Starts the request: POSTs `JSON.stringify(body)` to `endpoint` with `authorization` and
 // aborts it after `timeoutMs`. Returns `{ reply, abort }`; `reply` resolves to
 // `[status, Retry-After header or null, the body parsed as JSON or undefined]` or rejects with
-// `[kind, message]`: "timeout" or "network". Throws `[kind, message]` when the request can't be
-// made: "unavailable" (no fetch), "encode" or "endpoint".
+// `[kind, message]`, kind "timeout" or "network". Throws `[kind, message]` when the request can't
+// be made: kind "endpoint" (a bad URL) or "network" (no fetch, or a body JSON can't encode).
 export function post(endpoint, authorization, body, keepalive, timeoutMs) {
-  const fail = (kind) => (e) => {
-    throw [kind, e instanceof Error ? e.message : "unknown error"];
+  const fail = (kind, what) => (e) => {
+    throw [kind, `${what}: ${e instanceof Error ? e.message : "unknown error"}`];
   };
   let controller, text, request;
   try {
     controller = new AbortController();
   } catch (e) {
-    fail("unavailable")(e);
+    fail("network", "fetch is unavailable")(e);
   }
   try {
     text = JSON.stringify(body);
   } catch (e) {
-    fail("encode")(e);
+    fail("network", "could not encode the request")(e);
   }
   try {
     request = new Request(endpoint, {
@@ -39,7 +39,7 @@ export function post(endpoint, authorization, body, keepalive, timeoutMs) {
       keepalive: keepalive && fitsKeepalive(text),
     });
   } catch (e) {
-    fail("endpoint")(e);
+    fail("endpoint", `bad endpoint ${endpoint}`)(e);
   }
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const reply = fetch(request)
@@ -52,7 +52,10 @@ export function post(endpoint, authorization, body, keepalive, timeoutMs) {
       } catch {}
       return [response.status, retryAfter, parsed];
     })
-    .catch((e) => fail(controller.signal.aborted ? "timeout" : "network")(e))
+    .catch((e) => {
+      if (!controller.signal.aborted) fail("network", `could not reach Quiltt at ${endpoint}`)(e);
+      throw ["timeout", `${body.operationName} took longer than ${timeoutMs} ms and was aborted`];
+    })
     .finally(() => clearTimeout(timer));
   return { reply, abort: () => controller.abort() };
 }

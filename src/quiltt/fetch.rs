@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorCode};
 use crate::interop::{from_js, set, to_js};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
 use crate::secret::SessionToken;
-use crate::text::{decimal, text};
+use crate::text::text;
 use crate::timer::sleep;
 
 #[wasm_bindgen(module = "/src/quiltt/fetch.js")]
@@ -71,38 +71,20 @@ fn request_body(request: &GraphqlRequest) -> JsValue {
 
 impl FetchTransport {
     /// The error `fetch.js` reported as `[kind, message]`.
-    fn failure(&self, request: &GraphqlRequest, thrown: JsValue) -> Error {
+    fn failure(thrown: JsValue) -> Error {
         let parts = Array::from(&thrown);
-        let message = parts
-            .get(1)
-            .as_string()
-            .unwrap_or_else(|| "unknown error".into());
-        match parts.get(0).as_string().as_deref() {
-            Some("timeout") => Error::new(
-                ErrorCode::Timeout,
-                text!(
-                    request.operation_name,
-                    " took longer than ",
-                    decimal(i64::from(self.timeout_ms)),
-                    " ms and was aborted"
-                ),
-            ),
-            Some("endpoint") => Error::new(
-                ErrorCode::InvalidInput,
-                text!("bad endpoint ", self.endpoint, ": ", message),
-            ),
-            Some("encode") => Error::new(
-                ErrorCode::Network,
-                text!("could not encode the request: ", message),
-            ),
-            Some("unavailable") => {
-                Error::new(ErrorCode::Network, text!("fetch is unavailable: ", message))
-            }
-            _ => Error::new(
-                ErrorCode::Network,
-                text!("could not reach Quiltt at ", self.endpoint, ": ", message),
-            ),
-        }
+        let code = match parts.get(0).as_string().as_deref() {
+            Some("timeout") => ErrorCode::Timeout,
+            Some("endpoint") => ErrorCode::InvalidInput,
+            _ => ErrorCode::Network,
+        };
+        Error::new(
+            code,
+            parts
+                .get(1)
+                .as_string()
+                .unwrap_or_else(|| "fetch failed".into()),
+        )
     }
 
     async fn send(
@@ -123,7 +105,7 @@ impl FetchTransport {
             request.keepalive,
             self.timeout_ms,
         )
-        .map_err(|thrown| self.failure(request, thrown))?;
+        .map_err(Self::failure)?;
         // The guard aborts the request when it is dropped unfinished (a cancelled flow); the
         // timeout aborts it from JS.
         let mut guard = AbortGuard {
@@ -132,7 +114,7 @@ impl FetchTransport {
         };
         let reply = JsFuture::from(guard.exchange.reply())
             .await
-            .map_err(|thrown| self.failure(request, thrown))?;
+            .map_err(Self::failure)?;
         guard.done = true;
         let parts = Array::from(&reply);
         // `undefined` when the body was not JSON (a JSON `null` is `null`).
