@@ -8,6 +8,7 @@ mod registry;
 mod signal;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
@@ -48,11 +49,18 @@ export interface QuilttReconnectOptions {
 export type ReconnectInput = ConnectorPlaidInitializeInput & { signal?: AbortSignal };
 "#;
 
+/// A promise of `work`, as one boxed future type: `future_to_promise` and its task machinery
+/// are then compiled once for every method rather than once per method.
+fn spawn(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
+    future_to_promise(work)
+}
+
 fn promise<F>(work: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Error>> + 'static,
 {
-    future_to_promise(async move { work.await.map_err(|e| to_js_error(&e)) })
+    spawn(async move { work.await.map_err(|e| to_js_error(&e)) })
 }
 
 /// Reads `input.signal`: absent, or an `AbortSignal`.
@@ -160,7 +168,7 @@ impl QuilttReconnect {
         let client = Rc::clone(&self.client);
         // The flow runs from a later microtask, so it is registered before it can finish.
         let key = registry::next_key();
-        let flow = future_to_promise(async move {
+        let flow = spawn(async move {
             let result = run_reconnect(&client, input, signal).await;
             registry::finish(key);
             result.map_err(|e| failed_close_error(e, None))
@@ -179,7 +187,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectError")] error: JsValue,
     ) -> Promise {
         let client = Rc::clone(&self.client);
-        future_to_promise(async move {
+        spawn(async move {
             let id = Reflect::get(&error, &JsValue::from_str("closeRetryId"))
                 .ok()
                 .and_then(|v| v.as_f64())
