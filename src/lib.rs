@@ -11,6 +11,12 @@
 //!   [`LinkLauncher`], unit-tested natively;
 //! - `quiltt` (GraphQL documents, inputs, records) and `plaid` (script, Link handler).
 //!
+//! Where the browser is driven, a few lines of JavaScript beside the Rust module do it
+//! (`plaid/script.js`, `plaid/link.js`, `quiltt/fetch.js`, bound with `#[wasm_bindgen(module)]`;
+//! wasm-bindgen ships them as snippets): a `<script>` tag, Plaid's callbacks and a `fetch` cost
+//! a few KB of wasm each when driven from Rust. The Rust side keeps the policy: typed errors,
+//! retries, timeouts, cancelling, and who owns what.
+//!
 //! No error, event or `Debug` output ever holds a session, link, connector or public token.
 #![deny(missing_docs, missing_debug_implementations)]
 
