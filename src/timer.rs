@@ -1,6 +1,6 @@
-//! Timers on the global `setTimeout`, in windows and workers alike. The callback is always a
-//! JavaScript function (a promise's `resolve`, a bound `abort`), so no Rust closure needs an
-//! owner, and a timer is cleared when dropped.
+//! `sleep` on the global `setTimeout`, in windows and workers alike. The callback is the
+//! sleep's promise's own `resolve`, so no Rust closure needs an owner, and the timer is cleared
+//! when the sleep is dropped.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -11,19 +11,19 @@ use crate::interop::Deferred;
 extern "C" {
     /// The global `setTimeout`; returns the timer's id.
     #[wasm_bindgen(js_name = setTimeout)]
-    pub(crate) fn set_timeout(callback: &Function, ms: u32) -> JsValue;
+    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 }
 
 /// Calls `callback` once after `ms` milliseconds, unless dropped first.
-pub(crate) struct Timer {
+struct Timer {
     id: JsValue,
 }
 
 impl Timer {
     /// Starts the timer.
-    pub(crate) fn new(callback: &Function, ms: u32) -> Timer {
+    fn new(callback: &Function, ms: u32) -> Timer {
         Timer {
             id: set_timeout(callback, ms),
         }

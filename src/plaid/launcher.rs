@@ -51,7 +51,7 @@ impl LinkLauncher for PlaidLink {
         let load_timer = sleep(self.script_timeout_ms);
         let outcome = match before(finished.as_mut(), load_timer).await {
             Some(outcome) => outcome,
-            None if !session.loaded() => {
+            None if !session.run.loaded() => {
                 // Dropping the session exits and destroys the handler that never loaded.
                 return Err(Error::new(
                     ErrorCode::PlaidScript,
@@ -109,7 +109,7 @@ const FORCED_EXIT_GRACE_MS: u32 = 5_000;
 /// flow), it follows Plaid's rule: `exit({ force: true })` first, and destroy only once Link has
 /// called `onExit` (or after a grace period), keeping the callbacks alive until then.
 struct LinkSession {
-    run: Option<LinkRun>,
+    run: LinkRun,
     finished: Promise,
     callbacks: Option<Callbacks>,
 }
@@ -151,7 +151,7 @@ impl LinkSession {
             )
         })?;
         Ok(LinkSession {
-            run: Some(run),
+            run,
             finished: finished.promise.clone(),
             callbacks: Some(Callbacks {
                 _on_event: on_plaid_event,
@@ -159,20 +159,12 @@ impl LinkSession {
             }),
         })
     }
-
-    /// Whether Link called `onLoad`.
-    fn loaded(&self) -> bool {
-        self.run.as_ref().is_some_and(LinkRun::loaded)
-    }
 }
 
 impl Drop for LinkSession {
     fn drop(&mut self) {
-        let Some(run) = self.run.take() else {
-            return;
-        };
-        let handler = run.handler();
-        if run.settled() || !run.loaded() {
+        let handler = self.run.handler();
+        if self.run.settled() || !self.run.loaded() {
             // Link has closed (onSuccess / onExit came), or never loaded and so never showed
             // (its open() is still queued): destroy() is allowed.
             let _ = handler.destroy();
