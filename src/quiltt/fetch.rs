@@ -19,7 +19,7 @@ extern "C" {
     type Exchange;
 
     /// Starts a POST of `JSON.stringify(body)` that aborts itself after `timeout_ms`. Throws
-    /// `[kind, message]` when the request can't be made (`unavailable`, `encode`, `endpoint`).
+    /// `[kind, message]` when the request can't be made (`endpoint`, `network`).
     #[wasm_bindgen(catch)]
     fn post(
         endpoint: &str,

@@ -3,10 +3,10 @@
 //! react-plaid-link, `@quiltt/react`).
 //!
 //! This sets up the tools, builds the release package (`pkg/`, as `cargo xtask pkg` does) and
-//! the sandbox (release profile), starts the sandbox, and hands over to `benches/run.mjs`, which builds the peers
-//! (`npm ci` + esbuild), measures everything in headless Chromium, prints the tables and
-//! rewrites `docs/BENCHMARKS.md`. Speed is only ever written down here, never asserted by
-//! `cargo xtask test`.
+//! the sandbox (release profile), starts the sandbox, and hands over to `benches/run.mjs`,
+//! which builds the peers (`npm ci` + esbuild), measures everything in headless Chromium,
+//! prints the tables and rewrites `docs/BENCHMARKS.md`. Speed is only ever written down here,
+//! never asserted by `cargo xtask test`.
 
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMIUM};
