@@ -5,7 +5,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use crate::error::{Error, ErrorCode};
-use crate::json::Json;
+use crate::json::{Json, ToJson};
 use crate::secret::{ConnectorToken, PublicToken};
 use crate::text::{decimal, text};
 
@@ -259,55 +259,44 @@ impl ConnectorPlaidInitializeInput {
     pub fn to_json(&self) -> Json {
         // One small call per field rather than each field's clone and match written out.
         let mut out = Vec::new();
-        json_field(&mut out, "accountFilters", &self.account_filters);
-        string_field(&mut out, "androidPackageName", &self.android_package_name);
-        json_field(&mut out, "auth", &self.auth);
-        string_field(&mut out, "clientMutationId", &self.client_mutation_id);
-        string_field(&mut out, "clientName", &self.client_name);
-        out.push(("connectionId", Json::String(self.connection_id.clone())));
-        strings_field(&mut out, "countryCodes", &self.country_codes);
-        json_field(&mut out, "euConfig", &self.eu_config);
-        string_field(&mut out, "features", &self.features);
-        string_field(&mut out, "language", &self.language);
-        string_field(
+        field(&mut out, "accountFilters", self.account_filters.as_ref());
+        field(
+            &mut out,
+            "androidPackageName",
+            self.android_package_name.as_ref(),
+        );
+        field(&mut out, "auth", self.auth.as_ref());
+        field(
+            &mut out,
+            "clientMutationId",
+            self.client_mutation_id.as_ref(),
+        );
+        field(&mut out, "clientName", self.client_name.as_ref());
+        out.push(("connectionId", self.connection_id.to_json()));
+        field(&mut out, "countryCodes", self.country_codes.as_deref());
+        field(&mut out, "euConfig", self.eu_config.as_ref());
+        field(&mut out, "features", self.features.as_ref());
+        field(&mut out, "language", self.language.as_ref());
+        field(
             &mut out,
             "linkCustomizationName",
-            &self.link_customization_name,
+            self.link_customization_name.as_ref(),
         );
-        strings_field(&mut out, "products", &self.products);
-        json_field(&mut out, "update", &self.update);
+        field(&mut out, "products", self.products.as_deref());
+        field(&mut out, "update", self.update.as_ref());
         Json::fields(out)
     }
 }
 
-/// The fields of a JSON object being built, in order.
-type Fields = Vec<(&'static str, Json)>;
-
-/// Adds `key` when `value` is set.
+/// Adds `key` to the fields of an object being built when `value` is set.
 #[inline(never)]
-fn json_field(out: &mut Fields, key: &'static str, value: &Option<Json>) {
+fn field<T: ToJson + ?Sized>(
+    out: &mut Vec<(&'static str, Json)>,
+    key: &'static str,
+    value: Option<&T>,
+) {
     if let Some(value) = value {
-        out.push((key, value.clone()));
-    }
-}
-
-/// Adds `key` as a string when `value` is set.
-#[inline(never)]
-fn string_field(out: &mut Fields, key: &'static str, value: &Option<String>) {
-    if let Some(value) = value {
-        out.push((key, Json::String(value.clone())));
-    }
-}
-
-/// Adds `key` as an array of strings when `value` is set.
-#[inline(never)]
-fn strings_field(out: &mut Fields, key: &'static str, value: &Option<Vec<String>>) {
-    if let Some(values) = value {
-        let mut items = Vec::with_capacity(values.len());
-        for v in values {
-            items.push(Json::String(v.clone()));
-        }
-        out.push((key, Json::Array(items)));
+        out.push((key, value.to_json()));
     }
 }
 
