@@ -212,16 +212,20 @@ fn parse_timestamp_ms(text: &str) -> Option<f64> {
         }
         _ => return None,
     };
-    // Days from civil (Howard Hinnant's algorithm).
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some((seconds * 1000 + millis) as f64)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    Some((seconds * 1000 + millis) as f64)
+    era * 146_097 + doe - 719_468
 }
 
 /// The decimal number in `b[start..start + len]`, all ASCII digits; `None` otherwise.
@@ -553,14 +557,8 @@ mod tests {
             }
             _ => return None,
         };
-        // Days from civil (Howard Hinnant's algorithm).
-        let y = if month <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (month + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
+        // The calendar arithmetic is shared; the parsing above is what was rewritten.
+        let days = days_from_civil(year, month, day);
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
         Some(seconds as f64 * 1000.0 + millis)
     }
