@@ -23,7 +23,7 @@ async fn continue_resolves_repaired_and_never_opens_link() {
     )))
     .await
     .expect("resolves");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&result, "repaired");
     assert_eq!(
         text(&result, "connector.connectorStatus").as_deref(),
         Some("CONTINUE")
@@ -48,12 +48,7 @@ async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair(
     )))
     .await
     .expect("resolves");
-    assert_eq!(
-        text(&result, "outcome").as_deref(),
-        Some("reconnected"),
-        "{}",
-        stringify(&result)
-    );
+    assert_outcome(&result, "reconnected");
     assert_eq!(text(&result, "connection.id").as_deref(), Some("b_success"));
     assert_eq!(
         text(&result, "connection.status").as_deref(),
@@ -118,7 +113,7 @@ async fn every_initialize_field_reaches_the_server_named_as_documented() {
     let result = settle(bridge.reconnect(json(input)))
         .await
         .expect("resolves");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&result, "repaired");
     let sent = get(&requests_for("b_fields").await[0], "variables.input");
     let expected = json(input);
     for key in js_sys::Object::keys(expected.unchecked_ref::<js_sys::Object>()).iter() {
@@ -140,7 +135,7 @@ async fn exit_without_error_resolves_exited_and_sends_no_close() {
     )))
     .await
     .expect("resolves");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("exited"));
+    assert_outcome(&result, "exited");
     assert!(get(&result, "error").is_null());
     assert!(get(&result, "metadata").is_object());
     assert_eq!(
@@ -161,7 +156,7 @@ async fn exit_with_error_carries_plaids_error() {
     )))
     .await
     .expect("resolves");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("exited"));
+    assert_outcome(&result, "exited");
     assert_eq!(
         text(&result, "error.error_code").as_deref(),
         Some("ITEM_LOGIN_REQUIRED")
@@ -324,14 +319,8 @@ async fn the_plaid_script_is_loaded_once_for_two_instances() {
         )),
         second.preload(),
     );
-    assert_eq!(
-        text(&settle(a).await.expect("first resolves"), "outcome").as_deref(),
-        Some("reconnected")
-    );
-    assert_eq!(
-        text(&settle(b).await.expect("second resolves"), "outcome").as_deref(),
-        Some("exited")
-    );
+    assert_outcome(&settle(a).await.expect("first resolves"), "reconnected");
+    assert_outcome(&settle(b).await.expect("second resolves"), "exited");
     settle(p).await.expect("preload resolves");
     let loads = get(
         &admin("GET", "/__sandbox/script-loads", None).await,
@@ -369,12 +358,7 @@ async fn a_close_over_64_kib_of_utf8_is_sent_without_keepalive_and_succeeds() {
     )))
     .await
     .expect("resolves");
-    assert_eq!(
-        text(&result, "outcome").as_deref(),
-        Some("reconnected"),
-        "{}",
-        stringify(&result)
-    );
+    assert_outcome(&result, "reconnected");
     assert_eq!(
         Array::from(&get(&result, "connection.accounts")).length(),
         60

@@ -81,7 +81,7 @@ async fn transient_failures_are_retried_until_success() {
         .await
         .expect("resolves after retries");
     clear_faults().await;
-    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&result, "repaired");
     let statuses: Vec<f64> = requests_for("f_retry")
         .await
         .iter()
@@ -100,7 +100,7 @@ async fn rate_limits_wait_for_retry_after() {
         .await
         .expect("resolves");
     clear_faults().await;
-    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&result, "repaired");
     assert!(
         now() - started >= 1_000.0,
         "the retry waited for Retry-After"
@@ -159,7 +159,7 @@ async fn a_token_function_is_asked_again_after_a_401_and_the_request_retried_onc
     let result = settle(bridge.reconnect(input("f_token_fn")))
         .await
         .expect("resolves with the fresh token");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&result, "repaired");
     assert_eq!(calls.get(), 2);
     let auth: Vec<String> = requests_for("f_token_fn")
         .await
@@ -178,7 +178,7 @@ async fn a_transient_close_failure_is_retried_with_the_same_client_mutation_id()
         .await
         .expect("resolves");
     clear_faults().await;
-    assert_eq!(text(&result, "outcome").as_deref(), Some("reconnected"));
+    assert_outcome(&result, "reconnected");
     let closes: Vec<JsValue> = requests_for("f_close_retry")
         .await
         .into_iter()
@@ -243,12 +243,7 @@ async fn invalid_link_token_from_link_initializes_again_and_opens_the_new_token(
     let result = settle(bridge.reconnect(input("f_invalid_link_token")))
         .await
         .expect("resolves");
-    assert_eq!(
-        text(&result, "outcome").as_deref(),
-        Some("reconnected"),
-        "{}",
-        stringify(&result)
-    );
+    assert_outcome(&result, "reconnected");
     assert_eq!(
         operations(&requests_for("f_invalid_link_token").await),
         [
@@ -313,7 +308,7 @@ async fn a_second_on_success_is_ignored() {
     let result = settle(bridge.reconnect(input("f_success_twice")))
         .await
         .expect("resolves");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("reconnected"));
+    assert_outcome(&result, "reconnected");
     sleep(300).await;
     assert_eq!(
         operations(&requests_for("f_success_twice").await),
@@ -413,7 +408,7 @@ async fn a_second_reconnect_for_a_running_connection_joins_the_first() {
         settle(a).await.expect("first resolves"),
         settle(b).await.expect("second resolves"),
     );
-    assert_eq!(text(&a, "outcome").as_deref(), Some("reconnected"));
+    assert_outcome(&a, "reconnected");
     assert!(
         js_sys::Object::is(&a, &b),
         "both callers get the same result"
@@ -425,7 +420,7 @@ async fn a_second_reconnect_for_a_running_connection_joins_the_first() {
     let later = settle(first.reconnect(input("f_join")))
         .await
         .expect("a finished flow is not joined");
-    assert_eq!(text(&later, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&later, "repaired");
 }
 
 #[wasm_bindgen_test]
@@ -479,7 +474,7 @@ async fn bad_responses_are_typed_errors_and_the_instance_keeps_working() {
         let fine = settle(bridge.reconnect(input("f_bad")))
             .await
             .expect("the instance keeps working");
-        assert_eq!(text(&fine, "outcome").as_deref(), Some("repaired"));
+        assert_outcome(&fine, "repaired");
     }
     clear_faults().await;
 }
@@ -493,7 +488,7 @@ async fn wait_is_waited_out_then_the_flow_goes_on() {
         .await
         .expect("resolves after waiting");
     clear_faults().await;
-    assert_eq!(text(&result, "outcome").as_deref(), Some("repaired"));
+    assert_outcome(&result, "repaired");
     assert_eq!(requests_for("f_wait").await.len(), 2);
 }
 

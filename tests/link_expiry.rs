@@ -33,12 +33,7 @@ async fn an_expired_link_token_is_replaced_before_link_opens() {
     )
     .await;
     let result = result.expect("resolves");
-    assert_eq!(
-        text(&result, "outcome").as_deref(),
-        Some("reconnected"),
-        "{}",
-        stringify(&result)
-    );
+    assert_outcome(&result, "reconnected");
     // The sandbox only accepts a close whose public token came from the connector token's
     // own link token, so this success shows the close used the second initialize's tokens.
     assert_eq!(

@@ -36,7 +36,7 @@ async fn one_flow(bridge: &quiltt_reconnect::QuilttReconnect) {
     let controller = web_sys::AbortController::new().unwrap();
     Reflect::set(&input, &"signal".into(), &controller.signal()).unwrap();
     let result = settle(bridge.reconnect(input)).await.expect("resolves");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("reconnected"));
+    assert_outcome(&result, "reconnected");
 }
 
 #[wasm_bindgen_test]

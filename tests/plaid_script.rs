@@ -74,7 +74,7 @@ async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() 
     let result = settle(bridge.reconnect(input()))
         .await
         .expect("a later call loads the script");
-    assert_eq!(text(&result, "outcome").as_deref(), Some("exited"));
+    assert_outcome(&result, "exited");
     assert!(plaid_defined());
     assert_eq!(script_tags(), 1);
 }

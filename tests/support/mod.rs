@@ -36,6 +36,17 @@ pub fn stringify(value: &JsValue) -> String {
     JSON::stringify(value).map(String::from).unwrap_or_default()
 }
 
+/// Asserts a flow result's `outcome`, showing the whole result when it is another.
+#[track_caller]
+pub fn assert_outcome(result: &JsValue, outcome: &str) {
+    assert_eq!(
+        text(result, "outcome").as_deref(),
+        Some(outcome),
+        "{}",
+        stringify(result)
+    );
+}
+
 /// Calls an admin endpoint of the sandbox and returns its JSON answer.
 pub async fn admin(method: &str, path: &str, body: Option<&str>) -> JsValue {
     let init = RequestInit::new();
