@@ -142,7 +142,8 @@ fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Err
     }
 }
 
-/// Checks a connection id: a non-empty string without surrounding whitespace.
+/// Checks a connection id is not blank: empty or only ASCII whitespace. Quiltt's ids are ASCII;
+/// any other text is left for Quiltt to judge (it answers "not found").
 pub(crate) fn check_connection_id(id: &str, name: &str) -> Result<(), Error> {
     if id.trim_ascii().is_empty() {
         return Err(invalid(text!(name, " must be a non-empty string")));
