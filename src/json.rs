@@ -1,10 +1,10 @@
 //! A small JSON value: the pass-through type for Plaid metadata, nested Quiltt inputs and
 //! connection metadata.
 //!
-//! The bridge never parses JSON text itself: in the browser, values cross from JavaScript with
-//! `serde-wasm-bindgen` (the browser's own `JSON` does the text work), which keeps `serde_json`
-//! out of the wasm binary. [`Json`] implements `Serialize` and `Deserialize`, so Rust users can
-//! build it from any serde data format they already have.
+//! The bridge never parses JSON text itself: in the browser, values cross from JavaScript by a
+//! walk over them with `js_sys` (`src/interop.rs`) and the browser's own `JSON` does the text
+//! work, which keeps `serde_json` out of the wasm binary. [`Json`] implements `Serialize` and
+//! `Deserialize`, so Rust users can build it from any serde data format they already have.
 
 use std::fmt;
 
