@@ -242,7 +242,7 @@ async fn initialize_until_settled<T: Transport>(
 /// `INVALID_INPUT` before any request; transport and response errors from initialize;
 /// `CONNECTOR_ABORTED` for `connectorStatus: ABORT`; `PLAID_SCRIPT` when Link can't start;
 /// `ABORTED` when cancelled; `NO_PUBLIC_TOKEN` or `CLOSE_FAILED` (with Link's metadata, and
-/// for `CLOSE_FAILED` the [`PendingClose`](crate::PendingClose) to retry) after Link succeeded.
+/// for `CLOSE_FAILED` the [`PendingClose`] to retry) after Link succeeded.
 pub async fn reconnect<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
     transport: &T,
     launcher: &L,

@@ -6,7 +6,7 @@
 //!
 //! Layers, top to bottom:
 //! - `js`: the `QuilttReconnect` class JavaScript sees (wasm only);
-//! - [`Client`]: the same flow as an async Rust API for Leptos, Yew or Dioxus apps (wasm only);
+//! - `Client`: the same flow as an async Rust API for Leptos, Yew or Dioxus apps (wasm only);
 //! - [`flow`]: the flow itself, plain async Rust over two seams, [`Transport`] and
 //!   [`LinkLauncher`], unit-tested natively;
 //! - `quiltt` (GraphQL documents, inputs, records) and `plaid` (script, Link handler).

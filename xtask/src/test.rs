@@ -155,6 +155,20 @@ pub fn test(quick: bool) -> Result {
             "warnings",
         ]))
     });
+    s.step("cargo doc (wasm32, warnings denied)", || {
+        // The docs as a Rust user of the crate reads them (Client exists on wasm32 only): a
+        // broken intra-doc link fails here instead of rendering as plain text.
+        run(cmd("cargo")
+            .args([
+                "doc",
+                "-p",
+                "quiltt-reconnect",
+                "--no-deps",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env("RUSTDOCFLAGS", "-D warnings"))
+    });
     s.step("cargo test (native)", || {
         run(cmd("cargo").args(["test", "--workspace"]))
     });
