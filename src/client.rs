@@ -231,14 +231,12 @@ impl Client {
         flow::retry_close(&self.transport, pending).await
     }
 
-    /// Stores `input.metadata` on the connection.
+    /// Stores `input.metadata` on the connection (taken by value: it goes into the request
+    /// without a copy).
     ///
     /// # Errors
     /// See [`flow::update_metadata`].
-    pub async fn update_metadata(
-        &self,
-        input: &ConnectionUpdateInput,
-    ) -> Result<Connection, Error> {
+    pub async fn update_metadata(&self, input: ConnectionUpdateInput) -> Result<Connection, Error> {
         flow::update_metadata(&self.transport, input).await
     }
 }

@@ -102,6 +102,10 @@ impl Stage {
 
 impl ToJson for ReconnectResult {
     fn to_json(&self) -> Json {
+        self.clone().into_json()
+    }
+
+    fn into_json(self) -> Json {
         match self {
             ReconnectResult::Repaired { connector } => Json::fields(vec![
                 ("outcome", Json::from("repaired")),
@@ -109,12 +113,12 @@ impl ToJson for ReconnectResult {
             ]),
             ReconnectResult::Reconnected { connection } => Json::fields(vec![
                 ("outcome", Json::from("reconnected")),
-                ("connection", connection.to_json()),
+                ("connection", connection.into_json()),
             ]),
             ReconnectResult::Exited { error, metadata } => Json::fields(vec![
                 ("outcome", Json::from("exited")),
                 ("error", error.to_json()),
-                ("metadata", metadata.clone()),
+                ("metadata", metadata),
             ]),
         }
     }
@@ -439,14 +443,15 @@ pub async fn retry_close<T: Transport>(
     })
 }
 
-/// Stores `input.metadata` on the connection with `connectionUpdate`.
+/// Stores `input.metadata` on the connection with `connectionUpdate`. The input is taken by
+/// value: its metadata goes into the request as it is, never copied.
 ///
 /// # Errors
 /// `INVALID_INPUT` before any request when the id is empty or the metadata is not an object;
 /// transport and response errors otherwise.
 pub async fn update_metadata<T: Transport>(
     transport: &T,
-    input: &ConnectionUpdateInput,
+    input: ConnectionUpdateInput,
 ) -> Result<Connection, Error> {
     input.validate()?;
     update_connection(transport, input).await
@@ -910,7 +915,7 @@ mod tests {
             None,
         );
         let input = ConnectionUpdateInput::new("c1", json(r#"{"tier":"gold"}"#));
-        let connection = block_on(update_metadata(&h.transport, &input)).unwrap();
+        let connection = block_on(update_metadata(&h.transport, input)).unwrap();
         assert_eq!(connection.metadata, json(r#"{"tier":"gold"}"#));
         assert_eq!(
             h.transport.sent.borrow()[0].variables,
@@ -918,7 +923,7 @@ mod tests {
         );
         let bad = ConnectionUpdateInput::new("c1", json("[1]"));
         assert_eq!(
-            block_on(update_metadata(&h.transport, &bad))
+            block_on(update_metadata(&h.transport, bad))
                 .unwrap_err()
                 .code(),
             ErrorCode::InvalidInput
@@ -1087,7 +1092,7 @@ mod tests {
             None,
         );
         let input = ConnectionUpdateInput::new("c1", json("{}"));
-        assert!(block_on(update_metadata(&h.transport, &input)).is_ok());
+        assert!(block_on(update_metadata(&h.transport, input)).is_ok());
         assert_eq!(h.posts().len(), 2);
     }
 

@@ -194,6 +194,15 @@ impl Json {
 pub trait ToJson {
     /// The value as JSON.
     fn to_json(&self) -> Json;
+
+    /// The value as JSON, moving its members instead of copying them: what a result handed on
+    /// to JavaScript uses, so a large `metadata` is never held twice.
+    fn into_json(self) -> Json
+    where
+        Self: Sized,
+    {
+        self.to_json()
+    }
 }
 
 impl<T: ToJson> ToJson for Option<T> {

@@ -88,7 +88,7 @@ async fn run_reconnect(
     let result = client
         .reconnect_until(&input, signal::aborted(signal))
         .await?;
-    Ok(to_js(&result.to_json()))
+    Ok(to_js(&result.into_json()))
 }
 
 /// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
@@ -201,7 +201,7 @@ impl QuilttReconnect {
             match client.retry_pending(&kept).await {
                 Ok(connection) => {
                     registry::forget_pending(id);
-                    Ok(to_js(&connection.to_json()))
+                    Ok(to_js(&connection.into_json()))
                 }
                 Err(e) => Err(failed_close_error(e, Some(id))),
             }
@@ -227,9 +227,9 @@ impl QuilttReconnect {
             let metadata: Json =
                 from_js(&metadata).ok_or_else(|| invalid("metadata must hold only JSON values"))?;
             let connection = client
-                .update_metadata(&ConnectionUpdateInput::new(id, metadata))
+                .update_metadata(ConnectionUpdateInput::new(id, metadata))
                 .await?;
-            Ok(to_js(&connection.to_json()))
+            Ok(to_js(&connection.into_json()))
         })
     }
 }

@@ -376,13 +376,11 @@ impl ConnectionUpdateInput {
         Ok(())
     }
 
-    pub(crate) fn to_json(&self) -> Json {
-        let mut fields = vec![
-            ("id", Json::from(self.id.as_str())),
-            ("metadata", self.metadata.clone()),
-        ];
-        if let Some(id) = &self.client_mutation_id {
-            fields.insert(0, ("clientMutationId", Json::from(id.as_str())));
+    /// The input as the mutation's variables take it, moving the metadata.
+    pub(crate) fn into_json(self) -> Json {
+        let mut fields = vec![("id", Json::String(self.id)), ("metadata", self.metadata)];
+        if let Some(id) = self.client_mutation_id {
+            fields.insert(0, ("clientMutationId", Json::String(id)));
         }
         Json::fields(fields)
     }
@@ -484,7 +482,10 @@ mod tests {
             )
         );
         let update = ConnectionUpdateInput::new("c", json(r#"{"k":[1]}"#));
-        assert_eq!(update.to_json(), json(r#"{"id":"c","metadata":{"k":[1]}}"#));
+        assert_eq!(
+            update.into_json(),
+            json(r#"{"id":"c","metadata":{"k":[1]}}"#)
+        );
         assert!(ConnectionUpdateInput::new("", json("{}"))
             .validate()
             .is_err());

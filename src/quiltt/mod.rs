@@ -48,15 +48,16 @@ pub(crate) async fn close<T: Transport>(
     decode_close(post_with_retry(transport, &request).await?)
 }
 
-/// Sends `connectionUpdate` and decodes the updated connection.
+/// Sends `connectionUpdate` and decodes the updated connection. The input is moved into the
+/// request, so a large metadata is held once on the way out (and once more as Quiltt's echo).
 pub(crate) async fn update_connection<T: Transport>(
     transport: &T,
-    input: &ConnectionUpdateInput,
+    input: ConnectionUpdateInput,
 ) -> Result<Connection, Error> {
     let request = GraphqlRequest {
         operation_name: "ConnectionUpdate",
         query: documents::CONNECTION_UPDATE,
-        variables: input_variables(input.to_json()),
+        variables: input_variables(input.into_json()),
         keepalive: false,
     };
     decode_update(post_with_retry(transport, &request).await?)

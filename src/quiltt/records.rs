@@ -275,10 +275,14 @@ impl ToJson for Institution {
 
 impl ToJson for Connection {
     fn to_json(&self) -> Json {
+        self.clone().into_json()
+    }
+
+    fn into_json(self) -> Json {
         Json::fields(vec![
-            ("id", self.id.to_json()),
+            ("id", Json::String(self.id)),
             ("status", self.status.to_json()),
-            ("metadata", self.metadata.clone()),
+            ("metadata", self.metadata),
             ("accounts", self.accounts.to_json()),
             ("institution", self.institution.to_json()),
         ])
