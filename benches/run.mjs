@@ -280,6 +280,13 @@ const INIT_SCRIPT = `
       if (value && typeof value.create === "function") {
         const create = value.create;
         value.create = function (config) {
+          const onSuccess = config && config.onSuccess;
+          if (typeof onSuccess === "function") {
+            config.onSuccess = function (...args) {
+              if (probe.successAt === null) probe.successAt = performance.now();
+              return onSuccess.apply(this, args);
+            };
+          }
           const handler = create.call(this, config);
           const open = handler.open;
           handler.open = function (...args) {
@@ -294,6 +301,17 @@ const INIT_SCRIPT = `
     },
   });
   window.PlaidSandbox = { behavior: { mode: "success" } };
+  // The first request after Link's onSuccess is the close: when it is sent, and when its
+  // response headers arrive.
+  Object.assign(probe, { successAt: null, closeSentAt: null, closeHeadersAt: null });
+  const fetch = window.fetch;
+  window.fetch = function (...args) {
+    const close = probe.successAt !== null && probe.closeSentAt === null;
+    if (close) probe.closeSentAt = performance.now();
+    const reply = fetch.apply(this, args);
+    if (close) reply.then(() => (probe.closeHeadersAt = performance.now()), () => {});
+    return reply;
+  };
 })();
 `;
 
@@ -327,14 +345,17 @@ async function freshPage(impl) {
 const flowInPage = (page, id) =>
   page.evaluate(async (id) => {
     const b = await window.bench;
-    window.__bench.openAt = null;
+    Object.assign(window.__bench, { openAt: null, successAt: null, closeSentAt: null, closeHeadersAt: null });
     const t0 = performance.now();
     const result = await b.reconnect(id);
     const t1 = performance.now();
     const script = performance
       .getEntriesByType("resource")
       .find((e) => e.name.includes("link-initialize.js") && e.startTime >= t0);
+    const p = window.__bench;
     return {
+      // The close leg: onSuccess → close sent → its headers → the result.
+      close: p.successAt === null || p.closeSentAt === null || p.closeHeadersAt === null ? null : { sent: p.closeSentAt - p.successAt, request: p.closeHeadersAt - p.closeSentAt, result: t1 - p.closeHeadersAt },
       open: window.__bench.openAt === null ? null : window.__bench.openAt - t0,
       total: t1 - t0,
       script: script ? script.responseEnd - t0 : null,
@@ -363,7 +384,7 @@ async function timeToLink() {
     connectorPlaidClose: { latencyMs: LATENCY.close },
     script: { latencyMs: LATENCY.script },
   });
-  const samples = Object.fromEntries(TIMED.map((i) => [i, { open: [], total: [], script: [], afterScript: [] }]));
+  const samples = Object.fromEntries(TIMED.map((i) => [i, { open: [], total: [], script: [], afterScript: [], closeSent: [], closeRequest: [], closeResult: [] }]));
   const total = N.timeWarmup + N.timeRuns;
   const ids = [];
   for (let r = 0; r < total; r++) for (const impl of TIMED) ids.push(`bench_ttl_${impl}_${r}`);
@@ -382,6 +403,11 @@ async function timeToLink() {
             if (t.script !== null) {
               samples[impl].script.push(t.script);
               samples[impl].afterScript.push(t.open - t.script);
+            }
+            if (t.close !== null) {
+              samples[impl].closeSent.push(t.close.sent);
+              samples[impl].closeRequest.push(t.close.request);
+              samples[impl].closeResult.push(t.close.result);
             }
           }
         } finally {
@@ -406,6 +432,9 @@ async function timeToLink() {
           // The Plaid script's arrival, and open() after it: the first is the browser's network
           // stack (the sandbox answers in LATENCY.script + 1 ms), the second is the page's own work.
           script: { p50: percentile(s.script, 50), afterScriptToOpen: percentile(s.afterScript, 50) },
+          // After Link's onSuccess: the page's work until the close is sent, the close request
+          // (the sandbox answers in LATENCY.close ms), and the page's work from its headers on.
+          close: { runs: s.closeSent.length, sent: percentile(s.closeSent, 50), request: percentile(s.closeRequest, 50), result: percentile(s.closeResult, 50) },
           samples: { open: s.open.map((x) => round(x, 2)), total: s.total.map((x) => round(x, 2)), script: s.script.map((x) => round(x, 2)) },
         },
       ];
@@ -641,6 +670,13 @@ function render(r) {
     ["implementation", "runs", "script arrived p50", "then open() p50", "to open() p50", "p95", `overhead p50 (− ${FLOOR_OPEN})`, "to result p50", "p95", `overhead p50 (− ${FLOOR_TOTAL})`, "ours ÷ peer (open / result p50)"],
     timeRows,
   );
+  const closeTable = table(
+    ["implementation", "runs", "onSuccess → close sent p50", "close request p50", "its headers → result p50"],
+    TIMED.map((impl) => {
+      const c = t[impl].close;
+      return [label(impl), c.runs, ms(c.sent), ms(c.request), ms(c.result)];
+    }),
+  );
 
   const st = r.startup;
   const startRows = TIMED.map((impl) => {
@@ -780,6 +816,13 @@ implementation. "then open()" is the page's own work after the last byte: evalua
 \`Plaid.create\` and \`open()\` (and for us, the flow's poll that calls them).
 
 ${timeTable}
+
+Where the time after Link's \`onSuccess\` goes (the first \`fetch\` after it is the close; the
+times are from a wrapper around \`window.fetch\`): the page's work until the close is sent, the
+close request up to its response headers (the sandbox holds it ${LATENCY.close} ms), and the
+page's work from the headers to the result (reading and decoding the body).
+
+${closeTable}
 
 ## 3. Start-up
 
