@@ -18,11 +18,7 @@ use support::*;
 async fn continue_resolves_repaired_and_never_opens_link() {
     seed("b_continue", "SYNCED", "success").await;
     let (bridge, events) = bridge(SESSION_TOKEN);
-    let result = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_continue","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect("resolves");
+    let result = reconnect(&bridge, "b_continue").await.expect("resolves");
     assert_outcome(&result, "repaired");
     assert_eq!(
         text(&result, "connector.connectorStatus").as_deref(),
@@ -130,11 +126,7 @@ async fn every_initialize_field_reaches_the_server_named_as_documented() {
 async fn exit_without_error_resolves_exited_and_sends_no_close() {
     seed("b_exit", "ERROR_REPAIRABLE", "exit").await;
     let (bridge, events) = bridge(SESSION_TOKEN);
-    let result = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_exit","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect("resolves");
+    let result = reconnect(&bridge, "b_exit").await.expect("resolves");
     assert_outcome(&result, "exited");
     assert!(get(&result, "error").is_null());
     assert!(get(&result, "metadata").is_object());
@@ -151,11 +143,7 @@ async fn exit_without_error_resolves_exited_and_sends_no_close() {
 async fn exit_with_error_carries_plaids_error() {
     seed("b_exit_error", "ERROR_REPAIRABLE", "exit_error").await;
     let (bridge, _) = bridge(SESSION_TOKEN);
-    let result = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_exit_error","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect("resolves");
+    let result = reconnect(&bridge, "b_exit_error").await.expect("resolves");
     assert_outcome(&result, "exited");
     assert_eq!(
         text(&result, "error.error_code").as_deref(),
@@ -174,11 +162,9 @@ async fn exit_with_error_carries_plaids_error() {
 #[wasm_bindgen_test]
 async fn unknown_connection_rejects_with_quiltts_errors() {
     let (bridge, _) = bridge(SESSION_TOKEN);
-    let error = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_does_not_exist","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect_err("rejects");
+    let error = reconnect(&bridge, "b_does_not_exist")
+        .await
+        .expect_err("rejects");
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(text(&error, "code").as_deref(), Some("MUTATION_FAILED"));
     assert_eq!(text(&error, "errors.0.code").as_deref(), Some("NOT_FOUND"));
@@ -188,11 +174,9 @@ async fn unknown_connection_rejects_with_quiltts_errors() {
 #[wasm_bindgen_test]
 async fn bad_session_token_rejects_unauthorized_and_keeps_the_token_out() {
     let (bridge, _) = bridge("wrong-session-token-123");
-    let error = settle(bridge.reconnect(json(
-        r#"{"connectionId":"conn_healthy","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect_err("rejects");
+    let error = reconnect(&bridge, "conn_healthy")
+        .await
+        .expect_err("rejects");
     assert_eq!(text(&error, "code").as_deref(), Some("UNAUTHORIZED"));
     assert_eq!(get(&error, "status").as_f64(), Some(401.0));
     let seen = format!(
@@ -254,11 +238,9 @@ async fn an_unsendable_token_or_endpoint_is_invalid_input_before_any_request() {
         r#"{"endpoint":"http://[::1"}"#,
     ] {
         let (bridge, _) = bridge_with(options);
-        let error = settle(bridge.reconnect(json(
-            r#"{"connectionId":"b_unsendable","features":"TRANSACTIONS"}"#,
-        )))
-        .await
-        .expect_err("rejects");
+        let error = reconnect(&bridge, "b_unsendable")
+            .await
+            .expect_err("rejects");
         assert_eq!(
             text(&error, "code").as_deref(),
             Some("INVALID_INPUT"),
@@ -353,11 +335,7 @@ async fn a_close_over_64_kib_of_utf8_is_sent_without_keepalive_and_succeeds() {
     ))
     .await;
     let (bridge, _) = bridge(SESSION_TOKEN);
-    let result = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_big_close","features":"TRANSACTIONS"}"#,
-    )))
-    .await
-    .expect("resolves");
+    let result = reconnect(&bridge, "b_big_close").await.expect("resolves");
     assert_outcome(&result, "reconnected");
     assert_eq!(
         Array::from(&get(&result, "connection.accounts")).length(),

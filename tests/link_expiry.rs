@@ -21,10 +21,7 @@ async fn an_expired_link_token_is_replaced_before_link_opens() {
     .await;
     faults(r#"{"script":{"latencyMs":1500,"times":1}}"#).await;
     let (bridge, events) = bridge_with("{}");
-    let result = settle(bridge.reconnect(json(
-        r#"{"connectionId":"e_expiry","features":"TRANSACTIONS"}"#,
-    )))
-    .await;
+    let result = reconnect(&bridge, "e_expiry").await;
     clear_faults().await;
     admin(
         "POST",

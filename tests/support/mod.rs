@@ -114,6 +114,15 @@ pub async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }
 
+/// `bridge.reconnect({ connectionId, features: "TRANSACTIONS" })`, settled: the input most tests
+/// send.
+pub async fn reconnect(bridge: &QuilttReconnect, connection_id: &str) -> Result<JsValue, JsValue> {
+    let input = json(&format!(
+        r#"{{"connectionId":"{connection_id}","features":"TRANSACTIONS"}}"#
+    ));
+    settle(bridge.reconnect(input)).await
+}
+
 pub fn stages(events: &Array) -> Vec<String> {
     events
         .iter()
