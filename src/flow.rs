@@ -1,5 +1,10 @@
 //! The reconnect flow as plain async Rust over two seams (a GraphQL [`Transport`] and a
 //! [`LinkLauncher`]), with no web API in it, so every branch is unit-tested natively.
+//! The decisions are a synchronous state machine ([`machine`]); [`reconnect`] drives it.
+
+mod machine;
+
+use machine::{close_failed, Machine, Step};
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
@@ -11,15 +16,12 @@ use tsify::Tsify;
 
 use crate::error::{Error, ErrorCode};
 use crate::json::{Json, ToJson};
-use crate::plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
-use crate::quiltt::input::{
-    ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, PendingClose,
-};
-use crate::quiltt::records::{Connection, ConnectorStatus, PlaidConnector};
-use crate::quiltt::transport::Transport;
-use crate::quiltt::{close, initialize, update_connection};
+use crate::plaid::{LinkLauncher, LinkOutcome, PlaidLinkError};
+use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput, PendingClose};
+use crate::quiltt::records::{Connection, PlaidConnector};
+use crate::quiltt::transport::{HttpReply, Transport};
+use crate::quiltt::{close, update_connection};
 use crate::secret::{ConnectorToken, LinkToken, PublicToken};
-use crate::text::{decimal, text};
 
 /// How a reconnect ended (`result.outcome` in JavaScript).
 #[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
@@ -195,43 +197,6 @@ async fn unless_cancelled<T, C: Future<Output = ()>>(
     .await
 }
 
-/// Initializes, waiting and asking again while Quiltt answers `WAIT`; `ABORT` is an error.
-async fn initialize_until_settled<T: Transport>(
-    transport: &T,
-    input: &ConnectorPlaidInitializeInput,
-) -> Result<PlaidConnector, Error> {
-    let policy = transport.retry_policy();
-    let mut attempt = 1;
-    loop {
-        let connector = initialize(transport, input).await?;
-        match connector.connector_status {
-            ConnectorStatus::Wait if attempt < policy.attempts => {
-                transport
-                    .sleep(policy.backoff_ms(attempt, transport.random()))
-                    .await;
-                attempt += 1;
-            }
-            ConnectorStatus::Wait => {
-                return Err(Error::new(
-                    ErrorCode::Timeout,
-                    text!(
-                        "Quiltt still answered connectorStatus WAIT after ",
-                        decimal(i64::from(attempt)),
-                        " attempts"
-                    ),
-                ))
-            }
-            ConnectorStatus::Abort => {
-                return Err(Error::new(
-                    ErrorCode::ConnectorAborted,
-                    "Quiltt answered connectorStatus ABORT: this connection can't be repaired now",
-                ))
-            }
-            ConnectorStatus::Continue | ConnectorStatus::ActionRequired => return Ok(connector),
-        }
-    }
-}
-
 /// Runs one reconnect: initialize, then (for `ACTION_REQUIRED`) Link, then close.
 /// Emits `done` when it ends, however it ends.
 ///
@@ -241,6 +206,9 @@ async fn initialize_until_settled<T: Transport>(
 ///
 /// When the link token has expired before Link opens, or Link exits with
 /// `INVALID_LINK_TOKEN`, the flow initializes once more and opens Link with the new token.
+///
+/// This is the driver of the flow's [`Machine`]: it carries out each [`Step`] over the two seams
+/// and hands back what it saw; every decision is the machine's.
 ///
 /// # Errors
 /// `INVALID_INPUT` before any request; transport and response errors from initialize;
@@ -254,157 +222,60 @@ pub async fn reconnect<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
     events: &EventSink,
     cancel: C,
 ) -> Result<ReconnectResult, Error> {
-    input.validate()?;
-    let mut secrets = Secrets::default();
+    let mut machine = Machine::start(input, events, transport.retry_policy())?;
     let mut cancel = pin!(cancel);
-    let result = run(
-        transport,
-        launcher,
-        input,
-        events,
-        &mut cancel,
-        &mut secrets,
-    )
-    .await;
-    events(ReconnectEvent::Progress {
-        connection_id: input.connection_id.clone(),
-        stage: Stage::Done,
-    });
-    result.map_err(|e| secrets.scrub(e))
-}
-
-async fn run<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
-    transport: &T,
-    launcher: &L,
-    input: &ConnectorPlaidInitializeInput,
-    events: &EventSink,
-    cancel: &mut Pin<&mut C>,
-    secrets: &mut Secrets,
-) -> Result<ReconnectResult, Error> {
-    let connection_id = &input.connection_id;
-    let progress = |stage| {
-        events(ReconnectEvent::Progress {
-            connection_id: connection_id.clone(),
-            stage,
-        })
-    };
-    progress(Stage::Initializing);
-    // Everything up to Link's success is cancelled as one: dropping it closes an open Link.
-    let linked = unless_cancelled(
-        until_linked(transport, launcher, input, events, &progress, secrets),
-        cancel,
-    )
-    .await??;
-    match linked {
-        Linked::Ended(result) => Ok(result),
-        Linked::Succeeded(pending) => {
-            secrets.public = Some(pending.0.public_token.clone());
-            progress(Stage::Closing);
-            retry_close(transport, &pending)
-                .await
-                .map(|connection| ReconnectResult::Reconnected { connection })
-        }
-    }
-}
-
-/// Where the cancellable part of a flow ends.
-enum Linked {
-    /// With a result and nothing more to send.
-    Ended(ReconnectResult),
-    /// Link succeeded: the close to send.
-    Succeeded(PendingClose),
-}
-
-/// Initializes, opens Link when `ACTION_REQUIRED`, and returns the close to send. Initializes
-/// once more when the link token expired before Link opened or Link answered
-/// `INVALID_LINK_TOKEN`.
-async fn until_linked<T: Transport, L: LinkLauncher>(
-    transport: &T,
-    launcher: &L,
-    input: &ConnectorPlaidInitializeInput,
-    events: &EventSink,
-    progress: &dyn Fn(Stage),
-    secrets: &mut Secrets,
-) -> Result<Linked, Error> {
-    // Plaid's script loads while initialize is in flight: the critical path is the slower one.
-    launcher.preload();
-    let sink = Rc::clone(events);
-    let id = input.connection_id.clone();
-    let forward: Rc<dyn Fn(PlaidEvent)> = Rc::new(move |event: PlaidEvent| {
-        sink(ReconnectEvent::Plaid {
-            connection_id: id.clone(),
-            name: event.name,
-            metadata: event.metadata,
-        })
-    });
-    let mut initialized_again = false;
-    loop {
-        let connector = initialize_until_settled(transport, input).await?;
-        secrets.remember(&connector);
-        if connector.connector_status == ConnectorStatus::Continue {
-            return Ok(Linked::Ended(ReconnectResult::Repaired { connector }));
-        }
-        let missing = |field: &str| {
-            Error::new(
-                ErrorCode::BadResponse,
-                text!(
-                    "unexpected response from Quiltt: ACTION_REQUIRED without a ",
-                    field
-                ),
-            )
-        };
-        let link_token = connector
-            .link_token
-            .clone()
-            .ok_or_else(|| missing("linkToken"))?;
-        let connector_token = connector
-            .connector_token
-            .clone()
-            .ok_or_else(|| missing("connectorToken"))?;
-
-        progress(Stage::LinkLoading);
-        launcher.ready().await?;
-        // An expired link token is replaced once, before Link opens.
-        if initialized_again || !connector.is_expired(transport.now_ms()) {
-            progress(Stage::LinkOpen);
-            match launcher.run(&link_token, Rc::clone(&forward)).await? {
-                LinkOutcome::Exit { error, metadata } => {
-                    let invalid_token = error.as_ref().and_then(|e| e.error_code.as_deref())
-                        == Some("INVALID_LINK_TOKEN");
-                    if !invalid_token || initialized_again {
-                        return Ok(Linked::Ended(ReconnectResult::Exited { error, metadata }));
-                    }
-                }
-                LinkOutcome::Success {
-                    public_token: None,
-                    metadata,
-                } => return Err(Error::new(
-                    ErrorCode::NoPublicToken,
-                    "Plaid Link reported success without a public token; the connection was not closed",
-                )
-                .with_link_metadata(metadata)),
-                LinkOutcome::Success {
-                    public_token: Some(public_token),
-                    metadata,
-                } => {
-                    // Retries of the close carry the same clientMutationId, so Quiltt can tell
-                    // them apart from a second close.
-                    let client_mutation_id = input
-                        .client_mutation_id
-                        .clone()
-                        .unwrap_or_else(|| generated_mutation_id(transport.random()));
-                    return Ok(Linked::Succeeded(PendingClose(ConnectorPlaidCloseInput {
-                        client_mutation_id: Some(client_mutation_id),
-                        connector_token,
-                        metadata,
-                        public_token,
-                    })));
-                }
+    let mut step = Step::Preload;
+    let result = loop {
+        // One boxed future per step and one await site: the driver's state machine stays
+        // small, whatever the step. Its borrow of the machine ends with the await.
+        let work: Pin<Box<dyn Future<Output = Seen> + '_>> = match step {
+            Step::Done(result) => break result,
+            Step::Preload => Box::pin(async { Seen::Preloaded }),
+            Step::Post => {
+                Box::pin(async { Seen::Replied(transport.post(machine.request()).await) })
             }
-        }
-        initialized_again = true;
-        progress(Stage::Initializing);
-    }
+            Step::Sleep(ms) => Box::pin(async move {
+                transport.sleep(ms).await;
+                Seen::Woke
+            }),
+            Step::AwaitScript => Box::pin(async { Seen::ScriptLoaded(launcher.ready().await) }),
+            Step::OpenLink(token) => {
+                let on_event = machine.plaid_events();
+                Box::pin(async move { Seen::Linked(launcher.run(&token, on_event).await) })
+            }
+        };
+        // Everything up to Link's success is cancelled as one: dropping a step's future ends
+        // its request, its sleep or the open Link.
+        let seen = if machine.cancellable() {
+            match unless_cancelled(work, &mut cancel).await {
+                Ok(seen) => seen,
+                Err(aborted) => break Err(aborted),
+            }
+        } else {
+            work.await
+        };
+        let now_ms = transport.now_ms();
+        step = match seen {
+            Seen::Preloaded => {
+                launcher.preload();
+                machine.preloaded(now_ms)
+            }
+            Seen::Replied(reply) => machine.replied(reply, now_ms, transport.random()),
+            Seen::Woke => machine.woke(now_ms),
+            Seen::ScriptLoaded(ready) => machine.script_loaded(ready, now_ms),
+            Seen::Linked(outcome) => machine.linked(outcome, now_ms, transport.random()),
+        };
+    };
+    machine.end(result)
+}
+
+/// What the driver saw when a step's future finished.
+enum Seen {
+    Preloaded,
+    Replied(Result<HttpReply, Error>),
+    Woke,
+    ScriptLoaded(Result<(), Error>),
+    Linked(Result<LinkOutcome, Error>),
 }
 
 /// `quiltt-reconnect-` and 13 hex digits (52 random bits).
@@ -428,19 +299,9 @@ pub async fn retry_close<T: Transport>(
     transport: &T,
     pending: &PendingClose,
 ) -> Result<Connection, Error> {
-    close(transport, &pending.0).await.map_err(|e| {
-        let PendingClose(input) = pending;
-        e.recoded(
-            ErrorCode::CloseFailed,
-            "Plaid Link succeeded but connectorPlaidClose failed",
-        )
-        .with_link_metadata(input.metadata.clone())
-        .with_pending_close(pending.clone())
-        .redact(|text| {
-            input.public_token.redact(text);
-            input.connector_token.redact(text);
-        })
-    })
+    close(transport, &pending.0)
+        .await
+        .map_err(|e| close_failed(e, pending))
 }
 
 /// Stores `input.metadata` on the connection with `connectionUpdate`. The input is taken by
@@ -465,6 +326,8 @@ mod tests {
     use futures_executor::block_on;
 
     use super::*;
+    use crate::plaid::PlaidEvent;
+    use crate::quiltt::records::ConnectorStatus;
     use crate::quiltt::retry::RetryPolicy;
     use crate::quiltt::transport::{GraphqlRequest, HttpReply};
 

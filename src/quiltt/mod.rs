@@ -20,18 +20,25 @@ fn input_variables(input: Json) -> Json {
     Json::fields(vec![("input", input)])
 }
 
-/// Sends `connectorPlaidInitialize` and decodes its record.
-pub(crate) async fn initialize<T: Transport>(
-    transport: &T,
-    input: &ConnectorPlaidInitializeInput,
-) -> Result<PlaidConnector, Error> {
-    let request = GraphqlRequest {
+/// The `connectorPlaidInitialize` request for `input`.
+pub(crate) fn initialize_request(input: &ConnectorPlaidInitializeInput) -> GraphqlRequest {
+    GraphqlRequest {
         operation_name: "ConnectorPlaidInitialize",
         query: documents::CONNECTOR_PLAID_INITIALIZE,
         variables: input_variables(input.to_json()),
         keepalive: false,
-    };
-    decode_initialize(post_with_retry(transport, &request).await?)
+    }
+}
+
+/// The `connectorPlaidClose` request for `input`. It asks the browser to finish it even if the
+/// page is being left: Link has succeeded, and the close is the user's work.
+pub(crate) fn close_request(input: &ConnectorPlaidCloseInput) -> GraphqlRequest {
+    GraphqlRequest {
+        operation_name: "ConnectorPlaidClose",
+        query: documents::CONNECTOR_PLAID_CLOSE,
+        variables: input_variables(input.to_json()),
+        keepalive: true,
+    }
 }
 
 /// Sends `connectorPlaidClose` and decodes the repaired connection.
@@ -39,13 +46,7 @@ pub(crate) async fn close<T: Transport>(
     transport: &T,
     input: &ConnectorPlaidCloseInput,
 ) -> Result<Connection, Error> {
-    let request = GraphqlRequest {
-        operation_name: "ConnectorPlaidClose",
-        query: documents::CONNECTOR_PLAID_CLOSE,
-        variables: input_variables(input.to_json()),
-        keepalive: true,
-    };
-    decode_close(post_with_retry(transport, &request).await?)
+    decode_close(post_with_retry(transport, &close_request(input)).await?)
 }
 
 /// Sends `connectionUpdate` and decodes the updated connection. The input is moved into the

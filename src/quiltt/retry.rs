@@ -65,6 +65,30 @@ fn transient(result: &Result<HttpReply, Error>) -> Option<Option<u32>> {
     }
 }
 
+/// The delay before attempt `attempt + 1` of a request first sent at `started_ms`, or `None`
+/// when `result` is final: it is not transient, the attempts are spent, the server's
+/// `Retry-After` is longer than a single delay may be, or the delay would end past the
+/// policy's time budget. `random` in `[0, 1)` is the backoff's jitter.
+pub(crate) fn retry_delay(
+    policy: &RetryPolicy,
+    attempt: u32,
+    started_ms: f64,
+    now_ms: f64,
+    result: &Result<HttpReply, Error>,
+    random: f64,
+) -> Option<u32> {
+    let retry_after = transient(result)?;
+    if attempt >= policy.attempts {
+        return None;
+    }
+    let delay = match retry_after {
+        Some(ms) if ms > policy.max_delay_ms => return None,
+        Some(ms) => ms,
+        None => policy.backoff_ms(attempt, random),
+    };
+    (now_ms - started_ms + f64::from(delay) <= f64::from(policy.budget_ms)).then_some(delay)
+}
+
 /// Posts `request`, retrying transient failures under the transport's [`RetryPolicy`]; the
 /// request (and so its `clientMutationId`) is the same at every attempt.
 pub(crate) async fn post_with_retry<T: Transport>(
@@ -76,20 +100,17 @@ pub(crate) async fn post_with_retry<T: Transport>(
     let mut attempt = 1;
     loop {
         let result = transport.post(request).await;
-        let Some(retry_after) = transient(&result) else {
+        let delay = retry_delay(
+            &policy,
+            attempt,
+            started,
+            transport.now_ms(),
+            &result,
+            transport.random(),
+        );
+        let Some(delay) = delay else {
             return result;
         };
-        if attempt >= policy.attempts {
-            return result;
-        }
-        let delay = match retry_after {
-            Some(ms) if ms > policy.max_delay_ms => return result,
-            Some(ms) => ms,
-            None => policy.backoff_ms(attempt, transport.random()),
-        };
-        if transport.now_ms() - started + f64::from(delay) > f64::from(policy.budget_ms) {
-            return result;
-        }
         transport.sleep(delay).await;
         attempt += 1;
     }
