@@ -1,6 +1,7 @@
 //! The reconnect flow as plain async Rust over two seams (a GraphQL [`Transport`] and a
 //! [`LinkLauncher`]), with no web API in it, so every branch is unit-tested natively.
-//! The decisions are a synchronous state machine ([`machine`]); [`reconnect`] drives it.
+//! The decisions are a synchronous state machine (`flow::machine`, private); [`reconnect`]
+//! drives it.
 
 mod machine;
 
@@ -207,7 +208,7 @@ async fn unless_cancelled<T, C: Future<Output = ()>>(
 /// When the link token has expired before Link opens, or Link exits with
 /// `INVALID_LINK_TOKEN`, the flow initializes once more and opens Link with the new token.
 ///
-/// This is the driver of the flow's [`Machine`]: it carries out each [`Step`] over the two seams
+/// This is the driver of the flow's state machine: it carries out each step over the two seams
 /// and hands back what it saw; every decision is the machine's.
 ///
 /// # Errors
