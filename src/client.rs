@@ -103,6 +103,30 @@ impl ClientOptions {
     }
 }
 
+/// Refuses a blank static token, an empty endpoint or script URL, and a zero timeout, each
+/// with a message naming the option. The JS class's options are checked here too.
+pub(crate) fn check_options(
+    static_token: Option<&str>,
+    endpoint: &str,
+    plaid_script_url: &str,
+    timeout_ms: u32,
+) -> Result<(), Error> {
+    let invalid = |m: &str| Err(Error::new(ErrorCode::InvalidInput, m));
+    if static_token.is_some_and(|t| t.trim_ascii().is_empty()) {
+        return invalid("token must be a non-empty Quiltt session token");
+    }
+    if endpoint.trim_ascii().is_empty() {
+        return invalid("endpoint must be a non-empty URL");
+    }
+    if plaid_script_url.trim_ascii().is_empty() {
+        return invalid("plaidScriptUrl must be a non-empty URL");
+    }
+    if timeout_ms == 0 {
+        return invalid("timeoutMs must be a positive number of milliseconds");
+    }
+    Ok(())
+}
+
 /// Repairs Quiltt connections from a Rust web app.
 ///
 /// # Examples
@@ -143,21 +167,16 @@ impl Client {
     /// `INVALID_INPUT` when the endpoint or script URL is empty, the timeout is zero, or a
     /// static token is empty.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
-        let invalid = |m: &str| Err(Error::new(ErrorCode::InvalidInput, m));
-        if let TokenSource::Static(token) = &options.token {
-            if token.expose_secret().trim_ascii().is_empty() {
-                return invalid("token must be a non-empty Quiltt session token");
-            }
-        }
-        if options.endpoint.trim_ascii().is_empty() {
-            return invalid("endpoint must be a non-empty URL");
-        }
-        if options.plaid_script_url.trim_ascii().is_empty() {
-            return invalid("plaidScriptUrl must be a non-empty URL");
-        }
-        if options.timeout_ms == 0 {
-            return invalid("timeoutMs must be a positive number of milliseconds");
-        }
+        let static_token = match &options.token {
+            TokenSource::Static(token) => Some(token.expose_secret()),
+            TokenSource::Provider(_) => None,
+        };
+        check_options(
+            static_token,
+            &options.endpoint,
+            &options.plaid_script_url,
+            options.timeout_ms,
+        )?;
         Ok(Client {
             transport: FetchTransport {
                 endpoint: options.endpoint,
@@ -179,12 +198,6 @@ impl Client {
     /// `PLAID_SCRIPT` when the script fails to load or defines no `window.Plaid`.
     pub async fn preload(&self) -> Result<(), Error> {
         self.launcher.ready().await
-    }
-
-    /// Starts loading Plaid's script without waiting for it (idempotent); [`Client::preload`]
-    /// or the flow reports a failed load.
-    pub(crate) fn start_preload(&self) {
-        self.launcher.preload();
     }
 
     /// Runs the reconnect flow for `input.connection_id`.

@@ -3,7 +3,7 @@
 //! The decisions are a synchronous state machine (`flow::machine`, private); [`reconnect`]
 //! drives it.
 
-mod machine;
+pub(crate) mod machine;
 
 use machine::{close_failed, Machine, Step};
 
@@ -225,7 +225,7 @@ pub async fn reconnect<T: Transport, L: LinkLauncher, C: Future<Output = ()>>(
 ) -> Result<ReconnectResult, Error> {
     let mut machine = Machine::start(input, events, transport.retry_policy())?;
     let mut cancel = pin!(cancel);
-    let mut step = Step::Preload;
+    let mut step = machine.begin();
     let result = loop {
         // One boxed future per step and one await site: the driver's state machine stays
         // small, whatever the step. Its borrow of the machine ends with the await.

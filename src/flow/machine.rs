@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorCode};
 use crate::plaid::{LinkOutcome, PlaidEvent};
 use crate::quiltt::input::{ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, PendingClose};
 use crate::quiltt::records::{ConnectorStatus, PlaidConnector};
-use crate::quiltt::retry::{retry_delay, RetryPolicy};
+use crate::quiltt::retry::{Attempts, RetryPolicy};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply};
 use crate::quiltt::{close_request, decode_close, decode_initialize, initialize_request};
 use crate::secret::{ConnectorToken, LinkToken};
@@ -55,12 +55,10 @@ pub(crate) struct Machine {
     forward: Rc<dyn Fn(PlaidEvent)>,
     policy: RetryPolicy,
     secrets: Secrets,
-    /// The request to send at the next [`Step::Post`], the same one at every retry.
-    request: GraphqlRequest,
+    /// The request to send at the next [`Step::Post`] (the same one at every retry), and its
+    /// attempts.
+    exchange: Attempts,
     purpose: Purpose,
-    /// Which attempt of `request` this is, and when its first one started.
-    attempt: u32,
-    started_ms: f64,
     /// Whether the sleep under way is a retry of `request` (else it waits out `WAIT`).
     retrying: bool,
     /// Which initialize of the current `WAIT` series this is (1 for the first).
@@ -78,14 +76,12 @@ impl std::fmt::Debug for Machine {
         f.debug_struct("Machine")
             .field("connection_id", &self.connection_id)
             .field("purpose", &self.purpose)
-            .field("attempt", &self.attempt)
             .finish_non_exhaustive()
     }
 }
 
 impl Machine {
-    /// Validates `input` and starts a flow (its first event is `initializing`); the driver's
-    /// first step is [`Step::Preload`].
+    /// Validates `input` for a flow; [`Machine::begin`] starts it.
     ///
     /// # Errors
     /// `INVALID_INPUT`, before any event or request.
@@ -104,8 +100,8 @@ impl Machine {
                 metadata: event.metadata,
             })
         });
-        let machine = Machine {
-            request: initialize_request(input),
+        Ok(Machine {
+            exchange: Attempts::first(initialize_request(input), 0.0),
             connection_id: input.connection_id.clone(),
             client_mutation_id: input.client_mutation_id.clone(),
             events: Rc::clone(events),
@@ -113,16 +109,18 @@ impl Machine {
             policy,
             secrets: Secrets::default(),
             purpose: Purpose::Initialize,
-            attempt: 1,
-            started_ms: 0.0,
             retrying: false,
             wait_attempt: 1,
             initialized_again: false,
             linking: None,
             pending: None,
-        };
-        machine.progress(Stage::Initializing);
-        Ok(machine)
+        })
+    }
+
+    /// Starts the flow: its first event, `initializing`, and its first step, [`Step::Preload`].
+    pub(crate) fn begin(&self) -> Step {
+        self.progress(Stage::Initializing);
+        Step::Preload
     }
 
     /// Whether a cancel ends the flow now: until Link has succeeded. After that the close is
@@ -133,7 +131,7 @@ impl Machine {
 
     /// The request of the current [`Step::Post`].
     pub(crate) fn request(&self) -> &GraphqlRequest {
-        &self.request
+        &self.exchange.request
     }
 
     /// Where Link's own events go: the app's sink, as `plaid` events of this connection.
@@ -150,7 +148,6 @@ impl Machine {
     pub(crate) fn woke(&mut self, now_ms: f64) -> Step {
         if self.retrying {
             self.retrying = false;
-            self.attempt += 1;
             return Step::Post;
         }
         self.wait_attempt += 1;
@@ -164,15 +161,7 @@ impl Machine {
         now_ms: f64,
         random: f64,
     ) -> Step {
-        let retry = retry_delay(
-            &self.policy,
-            self.attempt,
-            self.started_ms,
-            now_ms,
-            &result,
-            random,
-        );
-        if let Some(delay) = retry {
+        if let Some(delay) = self.exchange.retry(&self.policy, &result, now_ms, random) {
             self.retrying = true;
             return Step::Sleep(delay);
         }
@@ -306,7 +295,7 @@ impl Machine {
             metadata,
             public_token,
         };
-        self.request = close_request(&close);
+        self.exchange.request = close_request(&close);
         self.pending = Some(PendingClose(close));
         self.progress(Stage::Closing);
         self.first_attempt(Purpose::Close, now_ms)
@@ -331,11 +320,10 @@ impl Machine {
         self.first_attempt(Purpose::Initialize, now_ms)
     }
 
-    /// Sends `request` (the initialize, until Link succeeds) as its first attempt.
+    /// Sends the exchange's request (the initialize, until Link succeeds) as its first attempt.
     fn first_attempt(&mut self, purpose: Purpose, now_ms: f64) -> Step {
         self.purpose = purpose;
-        self.attempt = 1;
-        self.started_ms = now_ms;
+        self.exchange.restart(now_ms);
         self.retrying = false;
         Step::Post
     }
@@ -365,11 +353,12 @@ pub(crate) fn close_failed(error: Error, pending: &PendingClose) -> Error {
         })
 }
 
-/// A driver called the machine out of turn; a bug in the driver, reported rather than a panic.
-fn out_of_order() -> Error {
+/// A driver called the machine (or a JS job) out of turn: a bug in the driver, reported
+/// rather than a panic.
+pub(crate) fn out_of_order() -> Error {
     Error::new(
         ErrorCode::BadResponse,
-        "the reconnect flow was driven out of order",
+        "the operation was driven out of order",
     )
 }
 
@@ -417,6 +406,7 @@ mod tests {
     #[test]
     fn cancellable_until_link_succeeds_and_not_after() {
         let mut m = machine();
+        assert!(matches!(m.begin(), Step::Preload));
         assert!(matches!(m.preloaded(0.0), Step::Post));
         assert!(matches!(
             m.replied(action_required(), 1.0, 0.5),

@@ -1,29 +1,39 @@
 //! The JavaScript contract: the `QuilttReconnect` class and its TypeScript types.
-//! Methods return promises built from an `Rc` of the client, so no borrow of the class is held
-//! across an `await` and `free()` during a flow is safe.
+//!
+//! Each method returns the promise of a [`job::Job`] that `driver.js` runs: the job decides
+//! every step and the driver does the I/O, so no Rust future (and no async executor) ships in
+//! the npm package. A job holds what it needs, so `free()` during a flow is safe.
 
 mod error;
+mod job;
 mod options;
 mod registry;
-mod signal;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-use crate::client::Client;
 use crate::error::{Error, ErrorCode};
-use crate::interop::{from_js, set, to_js};
+use crate::flow::machine::Machine;
+use crate::interop::{from_js, set};
 use crate::json::Json;
-use crate::json::ToJson;
 use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
+use crate::quiltt::retry::RetryPolicy;
+use crate::quiltt::update_request;
 use error::to_js_error;
+use job::Job;
+use options::Options;
+
+#[wasm_bindgen(module = "/src/js/driver.js")]
+extern "C" {
+    /// Runs `job` to its end with `options.driver`'s endpoint, token, script and timeout; the
+    /// promise settles with what `job.end()` returns or throws. `signal` may end a job while it
+    /// is cancellable.
+    fn drive(job: Job, options: &JsValue, signal: Option<AbortSignal>) -> Promise;
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const OPTIONS_TS: &str = r#"
@@ -49,20 +59,6 @@ export interface QuilttReconnectOptions {
 export type ReconnectInput = ConnectorPlaidInitializeInput & { signal?: AbortSignal };
 "#;
 
-/// A promise of `work`, as one boxed future type: `future_to_promise` and its task machinery
-/// are then compiled once for every method rather than once per method.
-fn spawn(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
-    future_to_promise(work)
-}
-
-fn promise<F>(work: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, Error>> + 'static,
-{
-    spawn(async move { work.await.map_err(|e| to_js_error(&e)) })
-}
-
 /// Reads `input.signal`: absent, or an `AbortSignal`.
 fn read_signal(input: &JsValue) -> Result<Option<AbortSignal>, Error> {
     let signal = Reflect::get(input, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
@@ -75,20 +71,16 @@ fn read_signal(input: &JsValue) -> Result<Option<AbortSignal>, Error> {
         .map_err(|_| invalid("signal must be an AbortSignal"))
 }
 
-/// Reads the input and runs the flow until it ends or the input's `signal` aborts.
-async fn run_reconnect(
-    client: &Client,
-    input: JsValue,
-    signal: Result<Option<AbortSignal>, Error>,
-) -> Result<JsValue, Error> {
-    let signal = signal?;
-    let json = from_js(&input)
+/// Reads a `reconnect()` input (`signal` aside).
+fn read_input(input: &JsValue) -> Result<ConnectorPlaidInitializeInput, Error> {
+    let json = from_js(input)
         .ok_or_else(|| invalid("reconnect() input must be a plain object of JSON values"))?;
-    let input = ConnectorPlaidInitializeInput::from_json(&json, &["signal"])?;
-    let result = client
-        .reconnect_until(&input, signal::aborted(signal))
-        .await?;
-    Ok(to_js(&result.into_json()))
+    ConnectorPlaidInitializeInput::from_json(&json, &["signal"])
+}
+
+/// A promise rejected with `error`, for failures found before any request.
+fn rejected(error: &Error) -> Promise {
+    Promise::reject(&to_js_error(error))
 }
 
 /// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
@@ -116,11 +108,11 @@ fn is_plain_object(value: &JsValue) -> bool {
 }
 
 /// Repairs Quiltt connections: runs the update flow for Plaid and stores metadata.
-/// This is the JavaScript class; Rust apps use [`Client`].
+/// This is the JavaScript class; Rust apps use [`Client`](crate::Client).
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct QuilttReconnect {
-    client: Rc<Client>,
+    options: Rc<Options>,
 }
 
 #[wasm_bindgen]
@@ -130,19 +122,16 @@ impl QuilttReconnect {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectOptions")] options: JsValue,
     ) -> Result<QuilttReconnect, JsValue> {
-        let client = options::read(&options)
-            .and_then(Client::new)
-            .map_err(|e| to_js_error(&e))?;
+        let options = options::read(&options).map_err(|e| to_js_error(&e))?;
         Ok(QuilttReconnect {
-            client: Rc::new(client),
+            options: Rc::new(options),
         })
     }
 
     /// Loads Plaid's script ahead of time; idempotent and shared by every instance on the page.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn preload(&self) -> Promise {
-        let client = Rc::clone(&self.client);
-        promise(async move { client.preload().await.map(|_| JsValue::UNDEFINED) })
+        self.run(Job::preload(self.options.timeout_ms), None)
     }
 
     /// Runs the reconnect flow: initialize, then Plaid Link when `ACTION_REQUIRED`, then close.
@@ -158,24 +147,21 @@ impl QuilttReconnect {
         if let Some(running) = connection_id.as_deref().and_then(registry::running) {
             return running;
         }
-        let signal = read_signal(&input);
-        let already_aborted = matches!(&signal, Ok(Some(s)) if s.aborted());
-        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) && !already_aborted {
-            // Plaid's script starts loading now, before the flow's first poll compiles and
-            // runs the input parsing (a fresh page compiles wasm lazily, function by function).
-            self.client.start_preload();
-        }
-        let client = Rc::clone(&self.client);
-        // The flow runs from a later microtask, so it is registered before it can finish.
-        let key = registry::next_key();
-        let flow = spawn(async move {
-            let result = run_reconnect(&client, input, signal).await;
-            registry::finish(key);
-            result.map_err(|e| failed_close_error(e, None))
+        let started = read_signal(&input).and_then(|signal| {
+            let input = read_input(&input)?;
+            let machine = Machine::start(&input, &self.options.events, RetryPolicy::default())?;
+            Ok((input, machine, signal))
         });
-        if let Some(id) = connection_id {
-            registry::start(key, &id, &flow);
-        }
+        let (input, machine, signal) = match started {
+            Ok(started) => started,
+            Err(e) => return rejected(&e),
+        };
+        let key = registry::next_key();
+        let flow = self.run(
+            Job::reconnect(machine, key, self.options.timeout_ms),
+            signal,
+        );
+        registry::start(key, &input.connection_id, &flow);
         flow
     }
 
@@ -186,26 +172,17 @@ impl QuilttReconnect {
         &self,
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectError")] error: JsValue,
     ) -> Promise {
-        let client = Rc::clone(&self.client);
-        spawn(async move {
-            let id = Reflect::get(&error, &JsValue::from_str("closeRetryId"))
-                .ok()
-                .and_then(|v| v.as_f64())
-                .map(|v| v as u32);
-            let kept = id.and_then(|id| registry::pending(id, js_sys::Date::now()));
-            let (Some(id), Some(kept)) = (id, kept) else {
-                return Err(to_js_error(&invalid(
-                    "retryClose() takes a CLOSE_FAILED error of the last 30 minutes",
-                )));
-            };
-            match client.retry_pending(&kept).await {
-                Ok(connection) => {
-                    registry::forget_pending(id);
-                    Ok(to_js(&connection.into_json()))
-                }
-                Err(e) => Err(failed_close_error(e, Some(id))),
-            }
-        })
+        let id = Reflect::get(&error, &JsValue::from_str("closeRetryId"))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .map(|v| v as u32);
+        let kept = id.and_then(|id| Some((id, registry::pending(id, js_sys::Date::now())?)));
+        let Some((id, pending)) = kept else {
+            return rejected(&invalid(
+                "retryClose() takes a CLOSE_FAILED error of the last 30 minutes",
+            ));
+        };
+        self.run(Job::retry_close(pending, id, self.options.timeout_ms), None)
     }
 
     /// Stores `metadata` (a plain object) on the connection with `connectionUpdate`.
@@ -216,8 +193,7 @@ impl QuilttReconnect {
         connection_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] metadata: JsValue,
     ) -> Promise {
-        let client = Rc::clone(&self.client);
-        promise(async move {
+        let request = (|| {
             let id = connection_id
                 .as_string()
                 .ok_or_else(|| invalid("connectionId must be a non-empty string"))?;
@@ -226,10 +202,20 @@ impl QuilttReconnect {
             }
             let metadata: Json =
                 from_js(&metadata).ok_or_else(|| invalid("metadata must hold only JSON values"))?;
-            let connection = client
-                .update_metadata(ConnectionUpdateInput::new(id, metadata))
-                .await?;
-            Ok(to_js(&connection.into_json()))
-        })
+            let input = ConnectionUpdateInput::new(id, metadata);
+            input.validate()?;
+            Ok(update_request(input))
+        })();
+        match request {
+            Ok(request) => self.run(Job::update(request, self.options.timeout_ms), None),
+            Err(e) => rejected(&e),
+        }
+    }
+}
+
+impl QuilttReconnect {
+    /// The promise of `job`, run by `driver.js` with this instance's options.
+    fn run(&self, job: Job, signal: Option<AbortSignal>) -> Promise {
+        drive(job, &self.options.driver, signal)
     }
 }

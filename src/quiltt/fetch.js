@@ -14,11 +14,14 @@ const fitsKeepalive = (text) => text.length <= KEEPALIVE_LIMIT && new Blob([text
 // aborts it after `timeoutMs`. Returns `{ reply, abort }`; `reply` resolves to
 // `[status, Retry-After header or null, the body parsed as JSON or undefined]` or rejects with
 // `[kind, message]`, kind "timeout" or "network". Throws `[kind, message]` when the request can't
-// be made: kind "endpoint" (a bad URL) or "network" (no fetch, or a body JSON can't encode).
+// be made: kind "header" (the authorization is not a header value), "endpoint" (a bad URL) or
+// "network" (no fetch, or a body JSON can't encode).
 export function post(endpoint, authorization, body, keepalive, timeoutMs) {
   const fail = (kind, what) => (e) => {
     throw [kind, `${what}: ${e instanceof Error ? e.message : "unknown error"}`];
   };
+  // A header value is bytes without NUL, CR or LF (the Fetch standard's ByteString).
+  if (/[\0\r\n]|[^\0-\xff]/.test(authorization)) throw ["header", "the session token is not a valid HTTP header value"];
   let controller, text, request;
   try {
     controller = new AbortController();

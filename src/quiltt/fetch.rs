@@ -19,7 +19,7 @@ extern "C" {
     type Exchange;
 
     /// Starts a POST of `JSON.stringify(body)` that aborts itself after `timeout_ms`. Throws
-    /// `[kind, message]` when the request can't be made (`endpoint`, `network`).
+    /// `[kind, message]` when the request can't be made (`header`, `endpoint`, `network`).
     #[wasm_bindgen(catch)]
     fn post(
         endpoint: &str,
@@ -47,17 +47,9 @@ pub(crate) struct FetchTransport {
     pub timeout_ms: u32,
 }
 
-/// Whether `fetch` takes `value` as a header value: no NUL, CR or LF, and every character a
-/// byte (the `ByteString` the Fetch standard converts it to).
-fn is_header_value(value: &str) -> bool {
-    !value
-        .chars()
-        .any(|c| matches!(c, '\0' | '\n' | '\r') || c > '\u{ff}')
-}
-
 /// [`GraphqlRequest::body`] as a JavaScript object, built from the request's own variables
 /// rather than from a copy of them.
-fn request_body(request: &GraphqlRequest) -> JsValue {
+pub(crate) fn request_body(request: &GraphqlRequest) -> JsValue {
     let body = Object::new();
     set(&body, "query", &JsValue::from_str(request.query));
     set(
@@ -69,35 +61,48 @@ fn request_body(request: &GraphqlRequest) -> JsValue {
     body.into()
 }
 
-impl FetchTransport {
-    /// The error `fetch.js` reported as `[kind, message]`.
-    fn failure(thrown: JsValue) -> Error {
-        let parts = Array::from(&thrown);
-        let code = match parts.get(0).as_string().as_deref() {
-            Some("timeout") => ErrorCode::Timeout,
-            Some("endpoint") => ErrorCode::InvalidInput,
-            _ => ErrorCode::Network,
-        };
-        Error::new(
-            code,
-            parts
-                .get(1)
-                .as_string()
-                .unwrap_or_else(|| "fetch failed".into()),
-        )
-    }
+/// The error `fetch.js` (or the JS driver) reported as `[kind, message]`: kind `timeout`,
+/// `header` or `endpoint` (refused before sending), `token` (a token function failed), or a
+/// network failure.
+pub(crate) fn failure(thrown: &JsValue) -> Error {
+    let parts = Array::from(thrown);
+    let code = match parts.get(0).as_string().as_deref() {
+        Some("timeout") => ErrorCode::Timeout,
+        Some("endpoint" | "header") => ErrorCode::InvalidInput,
+        Some("token") => ErrorCode::Unauthorized,
+        _ => ErrorCode::Network,
+    };
+    Error::new(
+        code,
+        parts
+            .get(1)
+            .as_string()
+            .unwrap_or_else(|| "fetch failed".into()),
+    )
+}
 
+/// The reply `fetch.js` resolved to: `[status, Retry-After or null, parsed body or undefined]`.
+pub(crate) fn reply(parts: &JsValue) -> HttpReply {
+    let parts = Array::from(parts);
+    // `undefined` when the body was not JSON (a JSON `null` is `null`).
+    let body = parts.get(2);
+    HttpReply {
+        status: parts.get(0).as_f64().unwrap_or(0.0) as u16,
+        body: (!body.is_undefined()).then(|| from_js(&body)).flatten(),
+        retry_after_ms: parts
+            .get(1)
+            .as_string()
+            .and_then(|v| v.trim_ascii().parse::<u32>().ok())
+            .map(|secs| secs.saturating_mul(1000)),
+    }
+}
+
+impl FetchTransport {
     async fn send(
         &self,
         request: &GraphqlRequest,
         token: &SessionToken,
     ) -> Result<HttpReply, Error> {
-        if !is_header_value(token.expose_secret()) {
-            return Err(Error::new(
-                ErrorCode::InvalidInput,
-                "the session token is not a valid HTTP header value",
-            ));
-        }
         let exchange = post(
             &self.endpoint,
             &text!("Bearer ", token.expose_secret()),
@@ -105,29 +110,18 @@ impl FetchTransport {
             request.keepalive,
             self.timeout_ms,
         )
-        .map_err(Self::failure)?;
+        .map_err(|thrown| failure(&thrown))?;
         // The guard aborts the request when it is dropped unfinished (a cancelled flow); the
         // timeout aborts it from JS.
         let mut guard = AbortGuard {
             exchange,
             done: false,
         };
-        let reply = JsFuture::from(guard.exchange.reply())
+        let parts = JsFuture::from(guard.exchange.reply())
             .await
-            .map_err(Self::failure)?;
+            .map_err(|thrown| failure(&thrown))?;
         guard.done = true;
-        let parts = Array::from(&reply);
-        // `undefined` when the body was not JSON (a JSON `null` is `null`).
-        let body = parts.get(2);
-        Ok(HttpReply {
-            status: parts.get(0).as_f64().unwrap_or(0.0) as u16,
-            body: (!body.is_undefined()).then(|| from_js(&body)).flatten(),
-            retry_after_ms: parts
-                .get(1)
-                .as_string()
-                .and_then(|v| v.trim_ascii().parse::<u32>().ok())
-                .map(|secs| secs.saturating_mul(1000)),
-        })
+        Ok(reply(&parts))
     }
 }
 

@@ -49,19 +49,23 @@ pub(crate) async fn close<T: Transport>(
     decode_close(post_with_retry(transport, &close_request(input)).await?)
 }
 
-/// Sends `connectionUpdate` and decodes the updated connection. The input is moved into the
-/// request, so a large metadata is held once on the way out (and once more as Quiltt's echo).
-pub(crate) async fn update_connection<T: Transport>(
-    transport: &T,
-    input: ConnectionUpdateInput,
-) -> Result<Connection, Error> {
-    let request = GraphqlRequest {
+/// The `connectionUpdate` request for `input`. The input is moved into the request, so a
+/// large metadata is held once on the way out (and once more as Quiltt's echo).
+pub(crate) fn update_request(input: ConnectionUpdateInput) -> GraphqlRequest {
+    GraphqlRequest {
         operation_name: "ConnectionUpdate",
         query: documents::CONNECTION_UPDATE,
         variables: input_variables(input.into_json()),
         keepalive: false,
-    };
-    decode_update(post_with_retry(transport, &request).await?)
+    }
+}
+
+/// Sends `connectionUpdate` and decodes the updated connection.
+pub(crate) async fn update_connection<T: Transport>(
+    transport: &T,
+    input: ConnectionUpdateInput,
+) -> Result<Connection, Error> {
+    decode_update(post_with_retry(transport, &update_request(input)).await?)
 }
 
 /// Decodes a `connectorPlaidInitialize` reply: the record, or the typed error the reply means.

@@ -89,6 +89,53 @@ pub(crate) fn retry_delay(
     (now_ms - started_ms + f64::from(delay) <= f64::from(policy.budget_ms)).then_some(delay)
 }
 
+/// A request and its attempts: what a sans-I/O driver keeps to retry it under a policy.
+#[derive(Debug)]
+pub(crate) struct Attempts {
+    /// The request, the same at every attempt (and so its `clientMutationId`).
+    pub request: GraphqlRequest,
+    attempt: u32,
+    started_ms: f64,
+}
+
+impl Attempts {
+    /// `request`, about to be sent for the first time at `now_ms`.
+    pub(crate) fn first(request: GraphqlRequest, now_ms: f64) -> Self {
+        Attempts {
+            request,
+            attempt: 1,
+            started_ms: now_ms,
+        }
+    }
+
+    /// Starts over: the next send is the first attempt again, at `now_ms`.
+    pub(crate) fn restart(&mut self, now_ms: f64) {
+        self.attempt = 1;
+        self.started_ms = now_ms;
+    }
+
+    /// The delay before the next attempt, counting it, or `None` when `result` is final
+    /// (see [`retry_delay`]).
+    pub(crate) fn retry(
+        &mut self,
+        policy: &RetryPolicy,
+        result: &Result<HttpReply, Error>,
+        now_ms: f64,
+        random: f64,
+    ) -> Option<u32> {
+        let delay = retry_delay(
+            policy,
+            self.attempt,
+            self.started_ms,
+            now_ms,
+            result,
+            random,
+        )?;
+        self.attempt += 1;
+        Some(delay)
+    }
+}
+
 /// Posts `request`, retrying transient failures under the transport's [`RetryPolicy`]; the
 /// request (and so its `clientMutationId`) is the same at every attempt.
 pub(crate) async fn post_with_retry<T: Transport>(

@@ -1,0 +1,353 @@
+//! One operation of the JS class as `driver.js` runs it: a reconnect flow, a metadata update, a
+//! close sent again, or a wait for Plaid's script.
+//!
+//! A [`Job`] decides and `driver.js` does: each call hands in what the driver saw (a reply, a
+//! failure, a script load, how Link ended) and returns the next step as `[kind, argument]`.
+//! The job builds every result and every error the app sees; no Rust future runs, so the npm
+//! package ships no async executor.
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use super::error::to_js_error;
+use super::registry;
+use crate::error::{Error, ErrorCode};
+use crate::flow::machine::{close_failed, out_of_order, Machine, Step};
+use crate::interop::{from_js, to_js};
+use crate::json::{Json, ToJson};
+use crate::plaid::{LinkOutcome, PlaidEvent, PlaidLinkError};
+use crate::quiltt::fetch::{failure, reply, request_body};
+use crate::quiltt::input::PendingClose;
+use crate::quiltt::records::Connection;
+use crate::quiltt::retry::{Attempts, RetryPolicy};
+use crate::quiltt::transport::{GraphqlRequest, HttpReply};
+use crate::quiltt::{decode_close, decode_update};
+use crate::secret::PublicToken;
+use crate::text::{decimal, text};
+
+/// The kinds of step `driver.js` knows (the first element of a step).
+const PRELOAD: u32 = 0;
+const POST: u32 = 1;
+const SLEEP: u32 = 2;
+const AWAIT_SCRIPT: u32 = 3;
+const OPEN_LINK: u32 = 4;
+const DONE: u32 = 5;
+
+/// What the job is.
+enum Kind {
+    /// `reconnect()`: the flow's machine, and the flow's key in the registry.
+    Reconnect { machine: Machine, key: u32 },
+    /// `updateMetadata()`.
+    Update { exchange: Attempts },
+    /// `retryClose()`: the kept close, under its `closeRetryId`.
+    RetryClose {
+        exchange: Attempts,
+        pending: PendingClose,
+        id: u32,
+    },
+    /// `preload()`.
+    Preload,
+}
+
+/// How a job ended, before it becomes the JavaScript value.
+enum Ended {
+    Reconnect(Result<crate::flow::ReconnectResult, Error>),
+    Connection(Result<Connection, Error>),
+    Preload(Result<(), Error>),
+}
+
+/// One operation of the JS class, driven by `driver.js` (internal; not part of the API).
+#[doc(hidden)]
+#[wasm_bindgen(skip_typescript)]
+pub struct Job {
+    kind: Option<Kind>,
+    ended: Option<Ended>,
+    policy: RetryPolicy,
+    /// The bound on Plaid's script and Link's loading, for the message of a Link that never loads.
+    timeout_ms: u32,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+fn step(kind: u32, argument: JsValue) -> JsValue {
+    Array::of2(&JsValue::from(kind), &argument).into()
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Job {
+    fn new(kind: Kind, timeout_ms: u32) -> Job {
+        Job {
+            kind: Some(kind),
+            ended: None,
+            policy: RetryPolicy::default(),
+            timeout_ms,
+        }
+    }
+
+    /// A reconnect flow, registered under `key` until it ends.
+    pub(crate) fn reconnect(machine: Machine, key: u32, timeout_ms: u32) -> Job {
+        Job::new(Kind::Reconnect { machine, key }, timeout_ms)
+    }
+
+    /// A `connectionUpdate` with retries.
+    pub(crate) fn update(request: GraphqlRequest, timeout_ms: u32) -> Job {
+        let exchange = Attempts::first(request, now_ms());
+        Job::new(Kind::Update { exchange }, timeout_ms)
+    }
+
+    /// A failed close sent again, kept as `id`.
+    pub(crate) fn retry_close(pending: PendingClose, id: u32, timeout_ms: u32) -> Job {
+        let exchange = Attempts::first(crate::quiltt::close_request(&pending.0), now_ms());
+        Job::new(
+            Kind::RetryClose {
+                exchange,
+                pending,
+                id,
+            },
+            timeout_ms,
+        )
+    }
+
+    /// A wait for Plaid's script.
+    pub(crate) fn preload(timeout_ms: u32) -> Job {
+        Job::new(Kind::Preload, timeout_ms)
+    }
+
+    /// The machine's step as the driver's `[kind, argument]`.
+    fn flow_step(&mut self, next: Step) -> JsValue {
+        match next {
+            Step::Preload => step(PRELOAD, JsValue::UNDEFINED),
+            Step::Post => step(POST, JsValue::UNDEFINED),
+            Step::Sleep(ms) => step(SLEEP, JsValue::from(ms)),
+            Step::AwaitScript => step(AWAIT_SCRIPT, JsValue::UNDEFINED),
+            Step::OpenLink(token) => step(OPEN_LINK, JsValue::from_str(token.expose_secret())),
+            Step::Done(result) => self.end_with(Ended::Reconnect(result)),
+        }
+    }
+
+    fn end_with(&mut self, ended: Ended) -> JsValue {
+        self.ended = Some(ended);
+        step(DONE, JsValue::UNDEFINED)
+    }
+
+    /// A reply (or a failure) of an update or a close sent again: a retry, or the end.
+    fn exchanged(&mut self, result: Result<HttpReply, Error>) -> JsValue {
+        let (policy, random) = (self.policy, js_sys::Math::random());
+        let ended = match &mut self.kind {
+            Some(Kind::Reconnect { machine, .. }) => {
+                let next = machine.replied(result, now_ms(), random);
+                return self.flow_step(next);
+            }
+            Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
+                if let Some(delay) = exchange.retry(&policy, &result, now_ms(), random) {
+                    return step(SLEEP, JsValue::from(delay));
+                }
+                match &self.kind {
+                    Some(Kind::RetryClose { pending, .. }) => Ended::Connection(
+                        result
+                            .and_then(decode_close)
+                            .map_err(|e| close_failed(e, pending)),
+                    ),
+                    _ => Ended::Connection(result.and_then(decode_update)),
+                }
+            }
+            Some(Kind::Preload) | None => Ended::Preload(Err(out_of_order())),
+        };
+        self.end_with(ended)
+    }
+
+    fn request(&self) -> Option<&GraphqlRequest> {
+        match &self.kind {
+            Some(Kind::Reconnect { machine, .. }) => Some(machine.request()),
+            Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
+                Some(&exchange.request)
+            }
+            Some(Kind::Preload) | None => None,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Job {
+    /// The first step.
+    pub fn start(&mut self) -> JsValue {
+        match &self.kind {
+            Some(Kind::Reconnect { machine, .. }) => {
+                let first = machine.begin();
+                self.flow_step(first)
+            }
+            Some(Kind::Update { .. } | Kind::RetryClose { .. }) => step(POST, JsValue::UNDEFINED),
+            Some(Kind::Preload) => step(AWAIT_SCRIPT, JsValue::UNDEFINED),
+            None => self.end_with(Ended::Preload(Err(out_of_order()))),
+        }
+    }
+
+    /// Whether the app's `signal` may end the job now (a reconnect, until Link has succeeded).
+    pub fn cancellable(&self) -> bool {
+        matches!(&self.kind, Some(Kind::Reconnect { machine, .. }) if machine.cancellable())
+    }
+
+    /// The body of the request to post, `{ query, operationName, variables }`.
+    pub fn body(&self) -> JsValue {
+        self.request().map_or(JsValue::NULL, request_body)
+    }
+
+    /// Whether the request to post should outlive the page (a close).
+    pub fn keepalive(&self) -> bool {
+        self.request().is_some_and(|r| r.keepalive)
+    }
+
+    /// Plaid's script is loading (after a [`PRELOAD`] step).
+    pub fn preloaded(&mut self) -> JsValue {
+        match &mut self.kind {
+            Some(Kind::Reconnect { machine, .. }) => {
+                let next = machine.preloaded(now_ms());
+                self.flow_step(next)
+            }
+            _ => self.end_with(Ended::Preload(Err(out_of_order()))),
+        }
+    }
+
+    /// `fetch.js`'s reply `[status, Retry-After, body]` to a [`POST`] step.
+    pub fn replied(&mut self, parts: JsValue) -> JsValue {
+        self.exchanged(Ok(reply(&parts)))
+    }
+
+    /// `[kind, message]`: a [`POST`] step that got no reply (see `fetch.js`; `token` when the
+    /// app's token function failed).
+    pub fn failed(&mut self, thrown: JsValue) -> JsValue {
+        self.exchanged(Err(failure(&thrown)))
+    }
+
+    /// A [`SLEEP`] step is over.
+    pub fn woke(&mut self) -> JsValue {
+        match &mut self.kind {
+            Some(Kind::Reconnect { machine, .. }) => {
+                let next = machine.woke(now_ms());
+                self.flow_step(next)
+            }
+            // An update or a close sent again: the retry.
+            _ => step(POST, JsValue::UNDEFINED),
+        }
+    }
+
+    /// An [`AWAIT_SCRIPT`] step ended: `reason` is why the script failed, or `undefined`.
+    #[wasm_bindgen(js_name = scriptLoaded)]
+    pub fn script_loaded(&mut self, reason: JsValue) -> JsValue {
+        let result = if reason.is_undefined() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::PlaidScript,
+                reason
+                    .as_string()
+                    .unwrap_or_else(|| "Plaid's Link script failed to load".into()),
+            ))
+        };
+        match &mut self.kind {
+            Some(Kind::Reconnect { machine, .. }) => {
+                let next = machine.script_loaded(result, now_ms());
+                self.flow_step(next)
+            }
+            _ => self.end_with(Ended::Preload(result)),
+        }
+    }
+
+    /// An [`OPEN_LINK`] step ended: `kind` is `success` or `exit` (with Link's two arguments),
+    /// or why Link did not run: `create` or `open` threw, or it did not `load` in time.
+    pub fn linked(&mut self, kind: &str, first: JsValue, second: JsValue) -> JsValue {
+        let metadata = from_js(&second).unwrap_or_default();
+        let outcome = match kind {
+            "success" => Ok(LinkOutcome::Success {
+                public_token: first
+                    .as_string()
+                    .filter(|t| !t.is_empty())
+                    .map(PublicToken::new),
+                metadata,
+            }),
+            "exit" => Ok(LinkOutcome::Exit {
+                error: from_js(&first).as_ref().and_then(PlaidLinkError::from_json),
+                metadata,
+            }),
+            "create" => Err(link_error("Plaid.create threw")),
+            "open" => Err(link_error("Plaid Link's open() threw")),
+            _ => Err(link_error(&text!(
+                "Plaid Link did not load within ",
+                decimal(i64::from(self.timeout_ms)),
+                " ms"
+            ))),
+        };
+        match &mut self.kind {
+            Some(Kind::Reconnect { machine, .. }) => {
+                let next = machine.linked(outcome, now_ms(), js_sys::Math::random());
+                self.flow_step(next)
+            }
+            _ => self.end_with(Ended::Preload(Err(out_of_order()))),
+        }
+    }
+
+    /// One of Link's `onEvent(eventName, metadata)`, passed on as a `plaid` event.
+    #[wasm_bindgen(js_name = plaidEvent)]
+    pub fn plaid_event(&self, name: JsValue, metadata: JsValue) {
+        if let Some(Kind::Reconnect { machine, .. }) = &self.kind {
+            machine.plaid_events()(PlaidEvent {
+                name: name.as_string().unwrap_or_default(),
+                metadata: from_js(&metadata).unwrap_or(Json::Null),
+            });
+        }
+    }
+
+    /// Ends the job: its result, or the `QuilttReconnectError` it throws. `aborted` when the
+    /// app's signal ended it first (only while [`Job::cancellable`]).
+    pub fn end(&mut self, aborted: bool) -> Result<JsValue, JsValue> {
+        let ended = if aborted {
+            Some(Ended::Reconnect(Err(Error::new(
+                ErrorCode::Aborted,
+                "reconnect() was aborted by its signal",
+            ))))
+        } else {
+            self.ended.take()
+        };
+        match (self.kind.take(), ended) {
+            (Some(Kind::Reconnect { machine, key }), Some(Ended::Reconnect(result))) => {
+                registry::finish(key);
+                match machine.end(result) {
+                    Ok(result) => Ok(to_js(&result.into_json())),
+                    Err(e) => Err(super::failed_close_error(e, None)),
+                }
+            }
+            (Some(Kind::Update { .. }), Some(Ended::Connection(result))) => result
+                .map(|c| to_js(&c.into_json()))
+                .map_err(|e| to_js_error(&e)),
+            (Some(Kind::RetryClose { id, .. }), Some(Ended::Connection(result))) => match result {
+                Ok(connection) => {
+                    registry::forget_pending(id);
+                    Ok(to_js(&connection.into_json()))
+                }
+                Err(e) => Err(super::failed_close_error(e, Some(id))),
+            },
+            (Some(Kind::Preload), Some(Ended::Preload(result))) => result
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|e| to_js_error(&e)),
+            (kind, _) => {
+                // Driven out of turn: still end a reconnect as a flow, so its joiners settle.
+                if let Some(Kind::Reconnect { machine, key }) = kind {
+                    registry::finish(key);
+                    let _ = machine.end(Err(out_of_order()));
+                }
+                Err(to_js_error(&out_of_order()))
+            }
+        }
+    }
+}
+
+fn link_error(message: &str) -> Error {
+    Error::new(ErrorCode::PlaidScript, message)
+}
