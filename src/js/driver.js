@@ -7,8 +7,10 @@ import { post } from "../quiltt/fetch.js";
 import { loadPlaid, plaidReady } from "../plaid/script.js";
 import { openLink } from "../plaid/link.js";
 
-// The step kinds of job.rs: a step is `[kind, argument]`.
+// The step kinds of job.rs: a step is `[kind, argument]`, `[POST, body, keepalive]` for a request.
 const PRELOAD = 0, POST = 1, SLEEP = 2, AWAIT_SCRIPT = 3, OPEN_LINK = 4, DONE = 5;
+// What this module saw of a step, as it tells `job.next(seen, ...)`.
+const STARTED = 0, PRELOADED = 1, REPLIED = 2, FAILED = 3, WOKE = 4, SCRIPT_LOADED = 5, LINKED = 6;
 
 // How long a Link closed by force may take to call `onExit` before it is destroyed anyway.
 const FORCED_EXIT_GRACE_MS = 5000;
@@ -35,9 +37,9 @@ async function sessionToken(token) {
 // A step under way: `done` resolves to a function that hands what was seen to the job and
 // returns the next step; `stop()` ends what is in flight when the app's signal aborts first.
 
-// POSTs the job's request. A token function is asked once more after a 401, then the request is
-// sent once more.
-function postStep(job, env) {
+// POSTs `body`. A token function is asked once more after a 401, then the request is sent once
+// more.
+function postStep(job, env, body, keepalive) {
   let exchange, stopped = false;
   const done = (async () => {
     let refreshed = typeof env.token !== "function";
@@ -45,12 +47,12 @@ function postStep(job, env) {
       try {
         const token = await sessionToken(env.token);
         if (stopped) return null;
-        exchange = post(env.endpoint, `Bearer ${token}`, job.body(), job.keepalive(), env.timeoutMs);
+        exchange = post(env.endpoint, `Bearer ${token}`, body, keepalive, env.timeoutMs);
         const reply = await exchange.reply;
-        if (reply[0] !== 401 || refreshed) return () => job.replied(reply);
+        if (reply[0] !== 401 || refreshed) return () => job.next(REPLIED, reply);
         refreshed = true;
       } catch (thrown) {
-        return () => job.failed(thrown);
+        return () => job.next(FAILED, thrown);
       }
     }
   })();
@@ -66,7 +68,7 @@ function linkStep(job, env, token, onEvent) {
   try {
     run = openLink(token, settle, onEvent);
   } catch (thrown) {
-    return { done: Promise.resolve(() => job.linked(thrown)), stop() {} };
+    return { done: Promise.resolve(() => job.next(LINKED, thrown)), stop() {} };
   }
   const destroy = () => {
     try {
@@ -78,13 +80,13 @@ function linkStep(job, env, token, onEvent) {
     let outcome = await Promise.race([settled, load.elapsed]);
     if (!outcome && !run.loaded) {
       destroy();
-      return () => job.linked("load");
+      return () => job.next(LINKED, "load");
     }
     outcome ??= await settled;
     load.clear();
     if (stopped) return null;
     destroy();
-    return () => job.linked(...outcome);
+    return () => job.next(LINKED, ...outcome);
   })();
   const stop = () => {
     stopped = true;
@@ -99,19 +101,22 @@ function linkStep(job, env, token, onEvent) {
   return { done, stop };
 }
 
-// The step for `[kind, argument]`.
-function begin(job, env, [kind, argument], onEvent) {
+// The step for `[kind, argument, extra]`.
+function begin(job, env, [kind, argument, extra], onEvent) {
   switch (kind) {
     case POST:
-      return postStep(job, env);
+      return postStep(job, env, argument, extra);
     case SLEEP: {
       const wait = timer(argument);
-      return { done: wait.elapsed.then(() => () => job.woke()), stop: wait.clear };
+      return { done: wait.elapsed.then(() => () => job.next(WOKE)), stop: wait.clear };
     }
     case AWAIT_SCRIPT: {
       const loaded = plaidReady(env.scriptUrl, env.timeoutMs);
       return {
-        done: loaded.then(() => () => job.scriptLoaded(), (reason) => () => job.scriptLoaded(reason ?? null)),
+        done: loaded.then(
+          () => () => job.next(SCRIPT_LOADED),
+          (reason) => () => job.next(SCRIPT_LOADED, reason ?? null),
+        ),
         stop() {},
       };
     }
@@ -137,7 +142,7 @@ export async function drive(job, env, signal) {
   let live = true;
   const onEvent = env.forwardEvents ? (name, metadata) => live && job.plaidEvent(name, metadata) : undefined;
   try {
-    let step = job.start();
+    let step = job.next(STARTED);
     for (;;) {
       if (step[0] === DONE) return job.end(false);
       const cancellable = signal != null && job.cancellable();
@@ -145,7 +150,7 @@ export async function drive(job, env, signal) {
       if (step[0] === PRELOAD) {
         // Plaid's script loads while initialize is in flight; a failure is the next wait's.
         loadPlaid(env.scriptUrl, env.timeoutMs);
-        step = job.preloaded();
+        step = job.next(PRELOADED);
         continue;
       }
       const work = begin(job, env, step, onEvent);

@@ -1,8 +1,9 @@
 //! One operation of the JS class as `driver.js` runs it: a reconnect flow, a metadata update, a
 //! close sent again, or a wait for Plaid's script.
 //!
-//! A [`Job`] decides and `driver.js` does: each call hands in what the driver saw (a reply, a
-//! failure, a script load, how Link ended) and returns the next step as `[kind, argument]`.
+//! A [`Job`] decides and `driver.js` does: [`Job::next`] takes what the driver saw of the last
+//! step (a reply, a failure, a script load, how Link ended) and returns the next step as
+//! `[kind, argument]` (`[POST, body, keepalive]` for a request).
 //! The job builds every result and every error the app sees; no Rust future runs, so the npm
 //! package ships no async executor.
 
@@ -32,6 +33,15 @@ const SLEEP: u32 = 2;
 const AWAIT_SCRIPT: u32 = 3;
 const OPEN_LINK: u32 = 4;
 const DONE: u32 = 5;
+
+/// What `driver.js` saw of the last step, as it hands it to [`Job::next`].
+const STARTED: u32 = 0;
+const PRELOADED: u32 = 1;
+const REPLIED: u32 = 2;
+const FAILED: u32 = 3;
+const WOKE: u32 = 4;
+const SCRIPT_LOADED: u32 = 5;
+const LINKED: u32 = 6;
 
 /// What the job is.
 enum Kind {
@@ -75,6 +85,17 @@ impl std::fmt::Debug for Job {
 
 fn step(kind: u32, argument: JsValue) -> JsValue {
     Array::of2(&JsValue::from(kind), &argument).into()
+}
+
+/// `[POST, body, keepalive]`: the request's body `{ query, operationName, variables }`, and
+/// whether it should outlive the page (a close).
+fn post_step(request: &GraphqlRequest) -> JsValue {
+    Array::of3(
+        &JsValue::from(POST),
+        &request_body(request),
+        &JsValue::from_bool(request.keepalive),
+    )
+    .into()
 }
 
 fn now_ms() -> f64 {
@@ -124,7 +145,7 @@ impl Job {
     fn flow_step(&mut self, next: Step) -> JsValue {
         match next {
             Step::Preload => step(PRELOAD, JsValue::UNDEFINED),
-            Step::Post => step(POST, JsValue::UNDEFINED),
+            Step::Post => self.request().map_or(JsValue::UNDEFINED, post_step),
             Step::Sleep(ms) => step(SLEEP, JsValue::from(ms)),
             Step::AwaitScript => step(AWAIT_SCRIPT, JsValue::UNDEFINED),
             Step::OpenLink(token) => step(OPEN_LINK, JsValue::from_str(token.expose_secret())),
@@ -137,15 +158,26 @@ impl Job {
         step(DONE, JsValue::UNDEFINED)
     }
 
+    fn request(&self) -> Option<&GraphqlRequest> {
+        match &self.kind {
+            Some(Kind::Reconnect { machine, .. }) => Some(machine.request()),
+            Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
+                Some(&exchange.request)
+            }
+            Some(Kind::Preload) | None => None,
+        }
+    }
+
     /// A reply (or a failure) of an update or a close sent again: a retry, or the end.
     fn exchanged(&mut self, result: Result<HttpReply, Error>) -> JsValue {
-        let (policy, random) = (self.policy, js_sys::Math::random());
+        let policy = self.policy;
         let ended = match &mut self.kind {
             Some(Kind::Reconnect { machine, .. }) => {
-                let next = machine.replied(result, now_ms(), random);
+                let next = machine.replied(result, now_ms(), js_sys::Math::random());
                 return self.flow_step(next);
             }
             Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
+                let random = js_sys::Math::random();
                 if let Some(delay) = exchange.retry(&policy, &result, now_ms(), random) {
                     return step(SLEEP, JsValue::from(delay));
                 }
@@ -163,134 +195,99 @@ impl Job {
         self.end_with(ended)
     }
 
-    fn request(&self) -> Option<&GraphqlRequest> {
-        match &self.kind {
-            Some(Kind::Reconnect { machine, .. }) => Some(machine.request()),
-            Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
-                Some(&exchange.request)
-            }
-            Some(Kind::Preload) | None => None,
-        }
-    }
-}
-
-#[wasm_bindgen]
-impl Job {
-    /// The first step.
-    pub fn start(&mut self) -> JsValue {
-        match &self.kind {
-            Some(Kind::Reconnect { machine, .. }) => {
-                let first = machine.begin();
-                self.flow_step(first)
-            }
-            Some(Kind::Update { .. } | Kind::RetryClose { .. }) => step(POST, JsValue::UNDEFINED),
-            Some(Kind::Preload) => step(AWAIT_SCRIPT, JsValue::UNDEFINED),
-            None => self.end_with(Ended::Preload(Err(out_of_order()))),
-        }
-    }
-
-    /// Whether the app's `signal` may end the job now (a reconnect, until Link has succeeded).
-    pub fn cancellable(&self) -> bool {
-        matches!(&self.kind, Some(Kind::Reconnect { machine, .. }) if machine.cancellable())
-    }
-
-    /// The body of the request to post, `{ query, operationName, variables }`.
-    pub fn body(&self) -> JsValue {
-        self.request().map_or(JsValue::NULL, request_body)
-    }
-
-    /// Whether the request to post should outlive the page (a close).
-    pub fn keepalive(&self) -> bool {
-        self.request().is_some_and(|r| r.keepalive)
-    }
-
-    /// Plaid's script is loading (after a [`PRELOAD`] step).
-    pub fn preloaded(&mut self) -> JsValue {
-        match &mut self.kind {
-            Some(Kind::Reconnect { machine, .. }) => {
-                let next = machine.preloaded(now_ms());
-                self.flow_step(next)
-            }
-            _ => self.end_with(Ended::Preload(Err(out_of_order()))),
-        }
-    }
-
-    /// `fetch.js`'s reply `[status, Retry-After, body]` to a [`POST`] step.
-    pub fn replied(&mut self, parts: JsValue) -> JsValue {
-        self.exchanged(Ok(reply(&parts)))
-    }
-
-    /// `[kind, message]`: a [`POST`] step that got no reply (see `fetch.js`; `token` when the
-    /// app's token function failed).
-    pub fn failed(&mut self, thrown: JsValue) -> JsValue {
-        self.exchanged(Err(failure(&thrown)))
-    }
-
-    /// A [`SLEEP`] step is over.
-    pub fn woke(&mut self) -> JsValue {
-        match &mut self.kind {
-            Some(Kind::Reconnect { machine, .. }) => {
-                let next = machine.woke(now_ms());
-                self.flow_step(next)
-            }
-            // An update or a close sent again: the retry.
-            _ => step(POST, JsValue::UNDEFINED),
-        }
-    }
-
-    /// An [`AWAIT_SCRIPT`] step ended: `reason` is why the script failed, or `undefined`.
-    #[wasm_bindgen(js_name = scriptLoaded)]
-    pub fn script_loaded(&mut self, reason: JsValue) -> JsValue {
-        let result = if reason.is_undefined() {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorCode::PlaidScript,
-                reason
-                    .as_string()
-                    .unwrap_or_else(|| "Plaid's Link script failed to load".into()),
-            ))
-        };
-        match &mut self.kind {
-            Some(Kind::Reconnect { machine, .. }) => {
-                let next = machine.script_loaded(result, now_ms());
-                self.flow_step(next)
-            }
-            _ => self.end_with(Ended::Preload(result)),
-        }
-    }
-
-    /// An [`OPEN_LINK`] step ended: `kind` is `success` or `exit` (with Link's two arguments),
-    /// or why Link did not run: `create` or `open` threw, or it did not `load` in time.
-    pub fn linked(&mut self, kind: &str, first: JsValue, second: JsValue) -> JsValue {
-        let metadata = from_js(&second).unwrap_or_default();
-        let outcome = match kind {
-            "success" => Ok(LinkOutcome::Success {
+    /// How Link ended, or why it did not run (see [`Job::next`]'s `LINKED`).
+    fn link_outcome(
+        &self,
+        kind: &JsValue,
+        first: &JsValue,
+        second: &JsValue,
+    ) -> Result<LinkOutcome, Error> {
+        let metadata = from_js(second).unwrap_or_default();
+        match kind.as_string().as_deref() {
+            Some("success") => Ok(LinkOutcome::Success {
                 public_token: first
                     .as_string()
                     .filter(|t| !t.is_empty())
                     .map(PublicToken::new),
                 metadata,
             }),
-            "exit" => Ok(LinkOutcome::Exit {
-                error: from_js(&first).as_ref().and_then(PlaidLinkError::from_json),
+            Some("exit") => Ok(LinkOutcome::Exit {
+                error: from_js(first).as_ref().and_then(PlaidLinkError::from_json),
                 metadata,
             }),
-            "create" => Err(link_error("Plaid.create threw")),
-            "open" => Err(link_error("Plaid Link's open() threw")),
+            Some("create") => Err(link_error("Plaid.create threw")),
+            Some("open") => Err(link_error("Plaid Link's open() threw")),
             _ => Err(link_error(&text!(
                 "Plaid Link did not load within ",
                 decimal(i64::from(self.timeout_ms)),
                 " ms"
             ))),
-        };
-        match &mut self.kind {
-            Some(Kind::Reconnect { machine, .. }) => {
-                let next = machine.linked(outcome, now_ms(), js_sys::Math::random());
-                self.flow_step(next)
-            }
-            _ => self.end_with(Ended::Preload(Err(out_of_order()))),
         }
+    }
+}
+
+#[wasm_bindgen]
+impl Job {
+    /// Hands the job what the driver saw of the last step and returns the next one:
+    /// - `STARTED`: nothing yet, the first step;
+    /// - `PRELOADED`: Plaid's script is loading (after `PRELOAD`);
+    /// - `REPLIED`, `first` = `fetch.js`'s `[status, Retry-After, body]` (after `POST`);
+    /// - `FAILED`, `first` = `[kind, message]`: no reply (see `fetch.js`; `token` when the
+    ///   app's token function failed);
+    /// - `WOKE`: a `SLEEP` is over;
+    /// - `SCRIPT_LOADED`, `first` = why the script failed, or `undefined` (after `AWAIT_SCRIPT`);
+    /// - `LINKED` (after `OPEN_LINK`), `first` = `success` or `exit` with Link's two arguments in
+    ///   `second` and `third`, or why Link did not run: `create` or `open` threw, or it did not
+    ///   `load` in time.
+    pub fn next(&mut self, seen: u32, first: JsValue, second: JsValue, third: JsValue) -> JsValue {
+        let now = now_ms();
+        match seen {
+            REPLIED => return self.exchanged(Ok(reply(&first))),
+            FAILED => return self.exchanged(Err(failure(&first))),
+            _ => {}
+        }
+        let script = || {
+            if first.is_undefined() {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    ErrorCode::PlaidScript,
+                    first
+                        .as_string()
+                        .unwrap_or_else(|| "Plaid's Link script failed to load".into()),
+                ))
+            }
+        };
+        let outcome = (seen == LINKED).then(|| self.link_outcome(&first, &second, &third));
+        let next = match (&mut self.kind, seen) {
+            (Some(Kind::Reconnect { machine, .. }), STARTED) => machine.begin(),
+            (Some(Kind::Reconnect { machine, .. }), PRELOADED) => machine.preloaded(now),
+            (Some(Kind::Reconnect { machine, .. }), WOKE) => machine.woke(now),
+            (Some(Kind::Reconnect { machine, .. }), SCRIPT_LOADED) => {
+                machine.script_loaded(script(), now)
+            }
+            (Some(Kind::Reconnect { machine, .. }), LINKED) => match outcome {
+                Some(outcome) => machine.linked(outcome, now, js_sys::Math::random()),
+                None => Step::Done(Err(out_of_order())),
+            },
+            // An update or a close sent again: the first attempt, or a retry.
+            (
+                Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }),
+                STARTED | WOKE,
+            ) => return post_step(&exchange.request),
+            (Some(Kind::Preload), STARTED) => return step(AWAIT_SCRIPT, JsValue::UNDEFINED),
+            (Some(Kind::Preload), SCRIPT_LOADED) => {
+                let loaded = script();
+                return self.end_with(Ended::Preload(loaded));
+            }
+            _ => return self.end_with(Ended::Preload(Err(out_of_order()))),
+        };
+        self.flow_step(next)
+    }
+
+    /// Whether the app's `signal` may end the job now (a reconnect, until Link has succeeded).
+    pub fn cancellable(&self) -> bool {
+        matches!(&self.kind, Some(Kind::Reconnect { machine, .. }) if machine.cancellable())
     }
 
     /// One of Link's `onEvent(eventName, metadata)`, passed on as a `plaid` event.
