@@ -7,15 +7,22 @@
 //! Layers, top to bottom:
 //! - `js`: the `QuilttReconnect` class JavaScript sees (wasm only);
 //! - `Client`: the same flow as an async Rust API for Leptos, Yew or Dioxus apps (wasm only);
-//! - [`flow`]: the flow itself, plain async Rust over two seams, [`Transport`] and
-//!   [`LinkLauncher`], unit-tested natively;
+//! - [`flow`]: the flow itself, a synchronous state machine that decides every step, and
+//!   [`flow::reconnect`], its async driver over two seams, [`Transport`] and [`LinkLauncher`];
+//!   unit-tested natively;
 //! - `quiltt` (GraphQL documents, inputs, records) and `plaid` (script, Link handler).
 //!
+//! The flow has two drivers. Rust apps get the async one, with `fetch` and Plaid's script
+//! behind the seams. The JS class runs each operation as a synchronous job (`js/job.rs`) that
+//! `js/driver.js` drives: the job decides and builds every result and error, the driver does
+//! the I/O. So no Rust future, and no async executor, ships in the npm package (about 6 KB
+//! gzipped less).
+//!
 //! Where the browser is driven, a few lines of JavaScript beside the Rust module do it
-//! (`plaid/script.js`, `plaid/link.js`, `quiltt/fetch.js`, bound with `#[wasm_bindgen(module)]`;
-//! wasm-bindgen ships them as snippets): a `<script>` tag, Plaid's callbacks and a `fetch` cost
-//! a few KB of wasm each when driven from Rust. The Rust side keeps the policy: typed errors,
-//! retries, timeouts, cancelling, and who owns what.
+//! (`plaid/script.js`, `plaid/link.js`, `quiltt/fetch.js`, `js/driver.js`, bound with
+//! `#[wasm_bindgen(module)]`; wasm-bindgen ships them as snippets): a `<script>` tag, Plaid's
+//! callbacks, a `fetch` and a timer cost a few KB of wasm each when driven from Rust. The Rust
+//! side keeps the policy: typed errors, retries, timeouts, cancelling, and who owns what.
 //!
 //! No error, event or `Debug` output ever holds a session, link, connector or public token.
 #![deny(missing_docs, missing_debug_implementations)]
