@@ -82,7 +82,7 @@ function linkStep(job, env, token, onEvent) {
       destroy();
       return () => job.next(LINKED, "load");
     }
-    outcome ??= await settled;
+    if (!outcome) outcome = await settled;
     load.clear();
     if (stopped) return null;
     destroy();

@@ -59,19 +59,14 @@ enum Kind {
     Preload,
 }
 
-/// How a job ended, before it becomes the JavaScript value.
-enum Ended {
-    Reconnect(Result<crate::flow::ReconnectResult, Error>),
-    Connection(Result<Connection, Error>),
-    Preload(Result<(), Error>),
-}
-
 /// One operation of the JS class, driven by `driver.js` (internal; not part of the API).
 #[doc(hidden)]
 #[wasm_bindgen(skip_typescript)]
 pub struct Job {
+    /// What the job is; `None` once it has ended.
     kind: Option<Kind>,
-    ended: Option<Ended>,
+    /// What [`Job::end`] returns or throws, once the job has ended.
+    settled: Option<Result<JsValue, JsValue>>,
     policy: RetryPolicy,
     /// The bound on Plaid's script and Link's loading, for the message of a Link that never loads.
     timeout_ms: u32,
@@ -106,7 +101,7 @@ impl Job {
     fn new(kind: Kind, timeout_ms: u32) -> Job {
         Job {
             kind: Some(kind),
-            ended: None,
+            settled: None,
             policy: RetryPolicy::default(),
             timeout_ms,
         }
@@ -145,17 +140,64 @@ impl Job {
     fn flow_step(&mut self, next: Step) -> JsValue {
         match next {
             Step::Preload => step(PRELOAD, JsValue::UNDEFINED),
-            Step::Post => self.request().map_or(JsValue::UNDEFINED, post_step),
+            Step::Post => match self.request().map(post_step) {
+                Some(post) => post,
+                None => self.refuse(),
+            },
             Step::Sleep(ms) => step(SLEEP, JsValue::from(ms)),
             Step::AwaitScript => step(AWAIT_SCRIPT, JsValue::UNDEFINED),
             Step::OpenLink(token) => step(OPEN_LINK, JsValue::from_str(token.expose_secret())),
-            Step::Done(result) => self.end_with(Ended::Reconnect(result)),
+            Step::Done(result) => self.finish_flow(result),
         }
     }
 
-    fn end_with(&mut self, ended: Ended) -> JsValue {
-        self.ended = Some(ended);
+    /// Ends the job with what [`Job::end`] will return or throw; the driver's step is `[DONE]`.
+    fn settle(&mut self, settled: Result<JsValue, JsValue>) -> JsValue {
+        self.kind = None;
+        self.settled = Some(settled);
         step(DONE, JsValue::UNDEFINED)
+    }
+
+    /// Ends a reconnect: the flow's `done` event, its registry entry, and its result or error
+    /// (a `CLOSE_FAILED` one with its `closeRetryId`).
+    fn finish_flow(&mut self, result: Result<crate::flow::ReconnectResult, Error>) -> JsValue {
+        let Some(Kind::Reconnect { machine, key }) = self.kind.take() else {
+            return self.refuse();
+        };
+        registry::finish(key);
+        let settled = match machine.end(result) {
+            Ok(result) => Ok(to_js(&result.into_json())),
+            Err(e) => Err(super::failed_close_error(e, None)),
+        };
+        self.settle(settled)
+    }
+
+    /// Ends an update or a close sent again with its connection or its error; a close that
+    /// went through is forgotten, one that failed again keeps its `closeRetryId`.
+    fn finish_exchange(&mut self, result: Result<Connection, Error>) -> JsValue {
+        let settled = match (self.kind.take(), result) {
+            (Some(Kind::RetryClose { id, .. }), Err(e)) => {
+                Err(super::failed_close_error(e, Some(id)))
+            }
+            (kind, result) => {
+                if let Some(Kind::RetryClose { id, .. }) = kind {
+                    registry::forget_pending(id);
+                }
+                result
+                    .map(|c| to_js(&c.into_json()))
+                    .map_err(|e| to_js_error(&e))
+            }
+        };
+        self.settle(settled)
+    }
+
+    /// The driver called the job out of turn: the job ends with `out_of_order()` (a reconnect
+    /// as a flow, so its joiners settle).
+    fn refuse(&mut self) -> JsValue {
+        if matches!(self.kind, Some(Kind::Reconnect { .. })) {
+            return self.finish_flow(Err(out_of_order()));
+        }
+        self.settle(Err(to_js_error(&out_of_order())))
     }
 
     fn request(&self) -> Option<&GraphqlRequest> {
@@ -168,31 +210,34 @@ impl Job {
         }
     }
 
-    /// A reply (or a failure) of an update or a close sent again: a retry, or the end.
+    /// A reply (or a failure) to a `POST`: the flow's next step, or for an update or a close
+    /// sent again, a retry or the end.
     fn exchanged(&mut self, result: Result<HttpReply, Error>) -> JsValue {
-        let policy = self.policy;
-        let ended = match &mut self.kind {
+        let (policy, random) = (self.policy, js_sys::Math::random());
+        let decoded = match &mut self.kind {
             Some(Kind::Reconnect { machine, .. }) => {
-                let next = machine.replied(result, now_ms(), js_sys::Math::random());
+                let next = machine.replied(result, now_ms(), random);
                 return self.flow_step(next);
             }
-            Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
-                let random = js_sys::Math::random();
+            Some(Kind::Update { exchange }) => {
                 if let Some(delay) = exchange.retry(&policy, &result, now_ms(), random) {
                     return step(SLEEP, JsValue::from(delay));
                 }
-                match &self.kind {
-                    Some(Kind::RetryClose { pending, .. }) => Ended::Connection(
-                        result
-                            .and_then(decode_close)
-                            .map_err(|e| close_failed(e, pending)),
-                    ),
-                    _ => Ended::Connection(result.and_then(decode_update)),
-                }
+                result.and_then(decode_update)
             }
-            Some(Kind::Preload) | None => Ended::Preload(Err(out_of_order())),
+            Some(Kind::RetryClose {
+                exchange, pending, ..
+            }) => {
+                if let Some(delay) = exchange.retry(&policy, &result, now_ms(), random) {
+                    return step(SLEEP, JsValue::from(delay));
+                }
+                result
+                    .and_then(decode_close)
+                    .map_err(|e| close_failed(e, pending))
+            }
+            Some(Kind::Preload) | None => return self.refuse(),
         };
-        self.end_with(ended)
+        self.finish_exchange(decoded)
     }
 
     /// How Link ended, or why it did not run (see [`Job::next`]'s `LINKED`).
@@ -277,10 +322,12 @@ impl Job {
             ) => return post_step(&exchange.request),
             (Some(Kind::Preload), STARTED) => return step(AWAIT_SCRIPT, JsValue::UNDEFINED),
             (Some(Kind::Preload), SCRIPT_LOADED) => {
-                let loaded = script();
-                return self.end_with(Ended::Preload(loaded));
+                let loaded = script()
+                    .map(|()| JsValue::UNDEFINED)
+                    .map_err(|e| to_js_error(&e));
+                return self.settle(loaded);
             }
-            _ => return self.end_with(Ended::Preload(Err(out_of_order()))),
+            _ => return self.refuse(),
         };
         self.flow_step(next)
     }
@@ -304,44 +351,18 @@ impl Job {
     /// Ends the job: its result, or the `QuilttReconnectError` it throws. `aborted` when the
     /// app's signal ended it first (only while [`Job::cancellable`]).
     pub fn end(&mut self, aborted: bool) -> Result<JsValue, JsValue> {
-        let ended = if aborted {
-            Some(Ended::Reconnect(Err(Error::new(
+        if aborted && self.cancellable() {
+            self.finish_flow(Err(Error::new(
                 ErrorCode::Aborted,
                 "reconnect() was aborted by its signal",
-            ))))
-        } else {
-            self.ended.take()
-        };
-        match (self.kind.take(), ended) {
-            (Some(Kind::Reconnect { machine, key }), Some(Ended::Reconnect(result))) => {
-                registry::finish(key);
-                match machine.end(result) {
-                    Ok(result) => Ok(to_js(&result.into_json())),
-                    Err(e) => Err(super::failed_close_error(e, None)),
-                }
-            }
-            (Some(Kind::Update { .. }), Some(Ended::Connection(result))) => result
-                .map(|c| to_js(&c.into_json()))
-                .map_err(|e| to_js_error(&e)),
-            (Some(Kind::RetryClose { id, .. }), Some(Ended::Connection(result))) => match result {
-                Ok(connection) => {
-                    registry::forget_pending(id);
-                    Ok(to_js(&connection.into_json()))
-                }
-                Err(e) => Err(super::failed_close_error(e, Some(id))),
-            },
-            (Some(Kind::Preload), Some(Ended::Preload(result))) => result
-                .map(|()| JsValue::UNDEFINED)
-                .map_err(|e| to_js_error(&e)),
-            (kind, _) => {
-                // Driven out of turn: still end a reconnect as a flow, so its joiners settle.
-                if let Some(Kind::Reconnect { machine, key }) = kind {
-                    registry::finish(key);
-                    let _ = machine.end(Err(out_of_order()));
-                }
-                Err(to_js_error(&out_of_order()))
-            }
+            )));
         }
+        if self.settled.is_none() {
+            self.refuse();
+        }
+        self.settled
+            .take()
+            .unwrap_or_else(|| Err(to_js_error(&out_of_order())))
     }
 }
 

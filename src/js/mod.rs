@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorCode};
 use crate::flow::machine::Machine;
 use crate::interop::{from_js, set};
 use crate::json::Json;
+use crate::plaid::script;
 use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
 use crate::quiltt::retry::RetryPolicy;
 use crate::quiltt::update_request;
@@ -147,7 +148,15 @@ impl QuilttReconnect {
         if let Some(running) = connection_id.as_deref().and_then(registry::running) {
             return running;
         }
-        let started = read_signal(&input).and_then(|signal| {
+        let signal = read_signal(&input);
+        let already_aborted = matches!(&signal, Ok(Some(s)) if s.aborted());
+        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) && !already_aborted {
+            // Plaid's script starts loading now, before the input is read: a fresh page
+            // compiles wasm lazily, function by function, and the script is half the critical
+            // path. The flow's own preload then finds it loading.
+            script::start(&self.options.plaid_script_url, self.options.timeout_ms);
+        }
+        let started = signal.and_then(|signal| {
             let input = read_input(&input)?;
             let machine = Machine::start(&input, &self.options.events, RetryPolicy::default())?;
             Ok((input, machine, signal))

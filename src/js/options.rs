@@ -20,6 +20,8 @@ pub(crate) struct Options {
     pub driver: JsValue,
     /// Receives every flow's events (a no-op without `onEvent`).
     pub events: EventSink,
+    /// Plaid's Link script.
+    pub plaid_script_url: String,
     /// Per request, and the bound on loading Plaid's script and Link.
     pub timeout_ms: u32,
 }
@@ -107,6 +109,7 @@ pub(crate) fn read(options: &JsValue) -> Result<Options, Error> {
     Ok(Options {
         driver,
         events: listener.map_or_else(|| -> EventSink { Rc::new(|_| {}) }, event_sink),
+        plaid_script_url: script_url,
         timeout_ms,
     })
 }

@@ -7,7 +7,7 @@ mod bindings;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod launcher;
 #[cfg(target_arch = "wasm32")]
-mod script;
+pub(crate) mod script;
 
 use std::rc::Rc;
 

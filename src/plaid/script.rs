@@ -22,7 +22,7 @@ extern "C" {
 
 /// Starts loading `url` unless it is loading or loaded; a failure is reported to the next
 /// [`ready`], which then forgets it.
-pub(super) fn start(url: &str, timeout_ms: u32) {
+pub(crate) fn start(url: &str, timeout_ms: u32) {
     let _ = load_plaid(url, timeout_ms);
 }
 
