@@ -78,8 +78,9 @@ impl std::fmt::Debug for Job {
     }
 }
 
+/// `[kind, argument, undefined]`: one shape (and one `Array.of` import) for every step.
 fn step(kind: u32, argument: JsValue) -> JsValue {
-    Array::of2(&JsValue::from(kind), &argument).into()
+    Array::of3(&JsValue::from(kind), &argument, &JsValue::UNDEFINED).into()
 }
 
 /// `[POST, body, keepalive]`: the request's body `{ query, operationName, variables }`, and
