@@ -385,6 +385,61 @@ async fn aborting_while_link_is_open_closes_link_and_sends_no_close() {
     assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
 }
 
+/// Link closed by force may call `onExit`, and flush its events, only later (real Link talks to
+/// its iframe). The flow still rejects `ABORTED` at once; the handler is destroyed only after
+/// that late `onExit`; the late events reach no ended flow (no page error); `done` stays the
+/// flow's last event.
+#[wasm_bindgen_test]
+async fn a_late_on_exit_after_an_abort_is_waited_for_before_destroy_and_reaches_no_ended_flow() {
+    seed_json(
+        r#"{"id":"f_abort_late_exit","status":"ERROR_REPAIRABLE","linkBehavior":{"mode":"modal","forcedExitDelayMs":300}}"#,
+    )
+    .await;
+    let errors = Array::new();
+    let record_error =
+        Function::from(Reflect::get(&errors, &"push".into()).unwrap()).bind0(&errors);
+    let window = web_sys::window().unwrap();
+    window
+        .add_event_listener_with_callback("error", &record_error)
+        .unwrap();
+    let (bridge, events) = bridge_with("{}");
+    let controller = AbortController::new().unwrap();
+    let flow = bridge.reconnect(input_with_signal("f_abort_late_exit", &controller.signal()));
+    wait_for_plaid_event(&events, "OPEN").await;
+    controller.abort();
+    let error = settle(flow).await.expect_err("rejects");
+    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
+
+    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
+    let stat = |name: &str| get(&plaid, &format!("stats.{name}")).as_f64();
+    assert_ne!(
+        stat("created"),
+        stat("destroyed"),
+        "the handler waits for Link's onExit"
+    );
+    sleep(700).await;
+    window
+        .remove_event_listener_with_callback("error", &record_error)
+        .unwrap();
+    assert_eq!(
+        stat("destroyWhileOpen"),
+        Some(0.0),
+        "never destroyed while open"
+    );
+    assert_eq!(
+        stat("created"),
+        stat("destroyed"),
+        "destroyed once the late onExit came"
+    );
+    assert_eq!(errors.length(), 0, "the late events raised no page error");
+    let last = events.get(events.length() - 1);
+    assert_eq!(
+        (text(&last, "type"), text(&last, "stage")),
+        (Some("progress".into()), Some("done".into())),
+        "no event after done"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn an_already_aborted_signal_sends_nothing() {
     let (bridge, _) = bridge_with("{}");

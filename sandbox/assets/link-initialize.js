@@ -12,6 +12,8 @@
  *   mode: "modal" (default) | "success" | "exit" | "exit_error" | "success_twice"
  *         | "null_public_token"
  *   delayMs: N   (wait before the automatic action)
+ *   forcedExitDelayMs: N   (exit({ force: true }) calls onExit N ms later, as Link across its
+ *                           iframe may; Link stays open, and destroy() refused, until then)
  */
 (function () {
   'use strict';
@@ -557,7 +559,14 @@
           callUser(callback, []);
           return;
         }
-        finishExit(null, options.force ? null : 'requires_credentials');
+        var exitDelay = options.force ? Number(behavior().forcedExitDelayMs) || 0 : 0;
+        if (exitDelay > 0) {
+          setTimeout(function () {
+            finishExit(null, null);
+          }, exitDelay);
+        } else {
+          finishExit(null, options.force ? null : 'requires_credentials');
+        }
         callUser(callback, []);
       },
       submit: function (data) {
