@@ -9,8 +9,6 @@ mod job;
 mod options;
 mod registry;
 
-use std::rc::Rc;
-
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -113,7 +111,7 @@ fn is_plain_object(value: &JsValue) -> bool {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct QuilttReconnect {
-    options: Rc<Options>,
+    options: Options,
 }
 
 #[wasm_bindgen]
@@ -124,9 +122,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectOptions")] options: JsValue,
     ) -> Result<QuilttReconnect, JsValue> {
         let options = options::read(&options).map_err(|e| to_js_error(&e))?;
-        Ok(QuilttReconnect {
-            options: Rc::new(options),
-        })
+        Ok(QuilttReconnect { options })
     }
 
     /// Loads Plaid's script ahead of time; idempotent and shared by every instance on the page.
