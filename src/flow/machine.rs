@@ -52,7 +52,6 @@ pub(crate) struct Machine {
     /// The app's `clientMutationId`, which the close reuses.
     client_mutation_id: Option<String>,
     events: EventSink,
-    forward: Rc<dyn Fn(PlaidEvent)>,
     policy: RetryPolicy,
     secrets: Secrets,
     /// The request to send at the next [`Step::Post`] (the same one at every retry), and its
@@ -91,21 +90,11 @@ impl Machine {
         policy: RetryPolicy,
     ) -> Result<Machine, Error> {
         input.validate()?;
-        let sink = Rc::clone(events);
-        let id = input.connection_id.clone();
-        let forward: Rc<dyn Fn(PlaidEvent)> = Rc::new(move |event: PlaidEvent| {
-            sink(ReconnectEvent::Plaid {
-                connection_id: id.clone(),
-                name: event.name,
-                metadata: event.metadata,
-            })
-        });
         Ok(Machine {
             exchange: Attempts::first(initialize_request(input), 0.0),
             connection_id: input.connection_id.clone(),
             client_mutation_id: input.client_mutation_id.clone(),
             events: Rc::clone(events),
-            forward,
             policy,
             secrets: Secrets::default(),
             purpose: Purpose::Initialize,
@@ -134,9 +123,17 @@ impl Machine {
         &self.exchange.request
     }
 
-    /// Where Link's own events go: the app's sink, as `plaid` events of this connection.
+    /// Passes one of Link's own events to the app's sink, as a `plaid` event of this connection
+    /// (for the JS class's jobs, whose Link runs in `driver.js`).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn plaid_event(&self, event: PlaidEvent) {
+        (self.events)(plaid_event(&self.connection_id, event));
+    }
+
+    /// [`Machine::plaid_event`] as a function a Link launcher can keep while Link is open.
     pub(crate) fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
-        Rc::clone(&self.forward)
+        let (events, id) = (Rc::clone(&self.events), self.connection_id.clone());
+        Rc::new(move |event| events(plaid_event(&id, event)))
     }
 
     /// Plaid's script is loading: initialize now, so the critical path is the slower of the two.
@@ -333,6 +330,15 @@ impl Machine {
             connection_id: self.connection_id.clone(),
             stage,
         });
+    }
+}
+
+/// Link's `event` as the `plaid` event of `connection_id`.
+fn plaid_event(connection_id: &str, event: PlaidEvent) -> ReconnectEvent {
+    ReconnectEvent::Plaid {
+        connection_id: connection_id.to_owned(),
+        name: event.name,
+        metadata: event.metadata,
     }
 }
 

@@ -342,7 +342,7 @@ impl Job {
     #[wasm_bindgen(js_name = plaidEvent)]
     pub fn plaid_event(&self, name: JsValue, metadata: JsValue) {
         if let Some(Kind::Reconnect { machine, .. }) = &self.kind {
-            machine.plaid_events()(PlaidEvent {
+            machine.plaid_event(PlaidEvent {
                 name: name.as_string().unwrap_or_default(),
                 metadata: from_js(&metadata).unwrap_or(Json::Null),
             });
