@@ -1,0 +1,213 @@
+//! The Rust API, [`Client`], against the real sandbox in headless Chromium. The JS class runs on
+//! `driver.js`; the `Client` has its own browser parts (its `fetch` transport, Plaid launcher,
+//! timers and cancelling, driving the flow's async driver), and these tests cover them.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use quiltt_reconnect::{
+    Client, ClientOptions, ConnectionUpdateInput, ConnectorPlaidInitializeInput, Error, ErrorCode,
+    Json, ReconnectEvent, ReconnectResult, SessionToken, Stage, TokenSource,
+};
+use support::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Events = Rc<RefCell<Vec<ReconnectEvent>>>;
+
+/// A client of the sandbox whose events are collected.
+fn client_with(token: TokenSource, timeout_ms: u32) -> (Client, Events) {
+    let events: Events = Rc::default();
+    let mut options = ClientOptions::new(token);
+    options.endpoint = url("/v1/graphql");
+    options.plaid_script_url = url("/link/v2/stable/link-initialize.js");
+    options.timeout_ms = timeout_ms;
+    let sink = Rc::clone(&events);
+    options.on_event = Some(Rc::new(move |event| sink.borrow_mut().push(event)));
+    (Client::new(options).expect("valid options"), events)
+}
+
+fn client() -> (Client, Events) {
+    client_with(SessionToken::new(SESSION_TOKEN).into(), 10_000)
+}
+
+fn input(connection_id: &str) -> ConnectorPlaidInitializeInput {
+    let mut input = ConnectorPlaidInitializeInput::new(connection_id);
+    input.features = Some("TRANSACTIONS".into());
+    input
+}
+
+fn stages(events: &Events) -> Vec<Stage> {
+    events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            ReconnectEvent::Progress { stage, .. } => Some(*stage),
+            ReconnectEvent::Plaid { .. } => None,
+        })
+        .collect()
+}
+
+fn saw_plaid_event(events: &Events, wanted: &str) -> bool {
+    events
+        .borrow()
+        .iter()
+        .any(|e| matches!(e, ReconnectEvent::Plaid { name, .. } if name == wanted))
+}
+
+/// `window.Plaid.stats.<name>` of the stand-in.
+fn plaid_stat(name: &str) -> Option<f64> {
+    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap_or(JsValue::UNDEFINED);
+    get(&plaid, &format!("stats.{name}")).as_f64()
+}
+
+#[wasm_bindgen_test]
+async fn the_client_repairs_through_link_and_close() {
+    seed("c_success", "ERROR_REPAIRABLE", "success").await;
+    let (client, events) = client();
+    let result = client
+        .reconnect(&input("c_success"))
+        .await
+        .expect("resolves");
+    let ReconnectResult::Reconnected { connection } = result else {
+        panic!("reconnected, got {result:?}");
+    };
+    assert_eq!(connection.id, "c_success");
+    assert!(!connection.accounts.is_empty());
+    assert_eq!(
+        stages(&events),
+        [
+            Stage::Initializing,
+            Stage::LinkLoading,
+            Stage::LinkOpen,
+            Stage::Closing,
+            Stage::Done
+        ]
+    );
+    assert!(
+        saw_plaid_event(&events, "OPEN"),
+        "Link's events are passed on"
+    );
+    assert_eq!(
+        operations(&requests_for("c_success").await),
+        ["connectorPlaidInitialize", "connectorPlaidClose"]
+    );
+    assert_eq!(
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
+        "the handler was destroyed"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_client_times_out_a_hanging_request_and_really_aborts_it() {
+    seed("c_hang", "SYNCED", "success").await;
+    faults(r#"{"connectorPlaidInitialize":{"hang":true,"times":1}}"#).await;
+    let (client, _) = client_with(SessionToken::new(SESSION_TOKEN).into(), 400);
+    let error = client
+        .reconnect(&input("c_hang"))
+        .await
+        .expect_err("rejects");
+    assert_eq!(error.code(), ErrorCode::Timeout);
+    sleep(300).await;
+    let requests = requests_for("c_hang").await;
+    clear_faults().await;
+    assert_eq!(requests.len(), 1, "a timeout is not retried");
+    assert_eq!(
+        get(&requests[0], "abandoned").as_bool(),
+        Some(true),
+        "the sandbox saw the request go away"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn cancelling_the_client_while_link_is_open_closes_link_and_sends_no_close() {
+    seed("c_cancel", "ERROR_REPAIRABLE", "modal").await;
+    let (client, events) = client();
+    let open = Rc::clone(&events);
+    let cancel = async move {
+        while !saw_plaid_event(&open, "OPEN") {
+            sleep(20).await;
+        }
+    };
+    let error = client
+        .reconnect_until(&input("c_cancel"), cancel)
+        .await
+        .expect_err("rejects");
+    assert_eq!(error.code(), ErrorCode::Aborted);
+    sleep(300).await;
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert!(
+        document
+            .query_selector("[data-testid=plaid-sandbox-continue]")
+            .unwrap()
+            .is_none(),
+        "Link was closed"
+    );
+    assert_eq!(
+        plaid_stat("destroyWhileOpen"),
+        Some(0.0),
+        "exited before destroy()"
+    );
+    assert_eq!(plaid_stat("created"), plaid_stat("destroyed"));
+    assert_eq!(
+        operations(&requests_for("c_cancel").await),
+        ["connectorPlaidInitialize"]
+    );
+    assert_eq!(stages(&events).last(), Some(&Stage::Done));
+}
+
+#[wasm_bindgen_test]
+async fn the_client_asks_its_token_provider_again_after_a_401() {
+    seed("c_token_fn", "SYNCED", "success").await;
+    let calls = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&calls);
+    let provider = move || -> Pin<Box<dyn Future<Output = Result<SessionToken, Error>>>> {
+        counter.set(counter.get() + 1);
+        // The first token has "expired"; the second is fresh.
+        let token = if counter.get() == 1 {
+            "expired-session-token"
+        } else {
+            SESSION_TOKEN
+        };
+        Box::pin(async move { Ok(SessionToken::new(token)) })
+    };
+    let (client, _) = client_with(TokenSource::Provider(Rc::new(provider)), 10_000);
+    let result = client
+        .reconnect(&input("c_token_fn"))
+        .await
+        .expect("resolves");
+    assert!(
+        matches!(result, ReconnectResult::Repaired { .. }),
+        "{result:?}"
+    );
+    assert_eq!(calls.get(), 2);
+    let auth: Vec<String> = requests_for("c_token_fn")
+        .await
+        .iter()
+        .filter_map(|r| text(r, "authorization"))
+        .collect();
+    assert_eq!(auth, ["wrong", "present"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_client_stores_metadata() {
+    seed("c_metadata", "SYNCED", "success").await;
+    let (client, _) = client();
+    let metadata = Json::object([("tier", Json::from("gold"))]);
+    let connection = client
+        .update_metadata(ConnectionUpdateInput::new("c_metadata", metadata.clone()))
+        .await
+        .expect("resolves");
+    assert_eq!(connection.metadata, metadata);
+    let stored = admin("GET", "/__sandbox/connections/c_metadata", None).await;
+    assert_eq!(text(&stored, "metadata.tier").as_deref(), Some("gold"));
+}
