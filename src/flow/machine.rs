@@ -5,8 +5,10 @@
 //! [`Step`] for the driver to carry out. Every policy of the flow lives here: which request to
 //! send, which failure to retry and after how long, `WAIT` and `ABORT`, an expired or invalid
 //! link token, the close after Link's success and its error, the events, and the secrets to
-//! scrub. `flow::reconnect` drives it over the [`Transport`](crate::Transport) and
-//! [`LinkLauncher`](crate::LinkLauncher) seams; a driver needs nothing else.
+//! scrub. It has two drivers: `flow::reconnect`, over the [`Transport`](crate::Transport) and
+//! [`LinkLauncher`](crate::LinkLauncher) seams, for Rust apps; and the JS class's jobs
+//! (`js/job.rs`, run by `js/driver.js`), so the npm package ships no Rust future. A driver needs
+//! nothing else.
 
 use std::rc::Rc;
 
