@@ -165,6 +165,55 @@ async fn cancelling_the_client_while_link_is_open_closes_link_and_sends_no_close
     assert_eq!(stages(&events).last(), Some(&Stage::Done));
 }
 
+/// Link closed by force may call `onExit`, and flush its events, only later: the handler is
+/// destroyed after that late `onExit`, and its events don't follow the flow's `done`.
+#[wasm_bindgen_test]
+async fn a_late_on_exit_after_a_cancel_is_waited_for_and_done_stays_the_last_event() {
+    seed_json(
+        r#"{"id":"c_late_exit","status":"ERROR_REPAIRABLE","linkBehavior":{"mode":"modal","forcedExitDelayMs":300}}"#,
+    )
+    .await;
+    let (client, events) = client();
+    let open = Rc::clone(&events);
+    let cancel = async move {
+        while !saw_plaid_event(&open, "OPEN") {
+            sleep(20).await;
+        }
+    };
+    let error = client
+        .reconnect_until(&input("c_late_exit"), cancel)
+        .await
+        .expect_err("rejects");
+    assert_eq!(error.code(), ErrorCode::Aborted);
+    assert_ne!(
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
+        "the handler waits for Link's onExit"
+    );
+    sleep(700).await;
+    assert_eq!(
+        plaid_stat("destroyWhileOpen"),
+        Some(0.0),
+        "never destroyed while open"
+    );
+    assert_eq!(
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
+        "destroyed once the late onExit came"
+    );
+    assert!(
+        matches!(
+            events.borrow().last(),
+            Some(ReconnectEvent::Progress {
+                stage: Stage::Done,
+                ..
+            })
+        ),
+        "no event after done: {:?}",
+        events.borrow().last()
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_client_asks_its_token_provider_again_after_a_401() {
     seed("c_token_fn", "SYNCED", "success").await;

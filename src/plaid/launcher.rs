@@ -1,6 +1,7 @@
 //! The browser Link launcher: one [`LinkSession`] per Link run owns the handler (created and
 //! opened by `link.js`) and what was handed to Plaid, and releases them when the run ends.
 
+use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::rc::Rc;
@@ -107,11 +108,14 @@ const FORCED_EXIT_GRACE_MS: u32 = 5_000;
 /// One Link run. It owns the handler and what was given to Plaid. Dropped after Link ended, it
 /// destroys the handler and then drops the callbacks. Dropped while Link is open (a cancelled
 /// flow), it follows Plaid's rule: `exit({ force: true })` first, and destroy only once Link has
-/// called `onExit` (or after a grace period), keeping the callbacks alive until then.
+/// called `onExit` (or after a grace period), keeping the callbacks alive until then; Link's
+/// events from then on are not passed on, so the flow's `done` stays its last event.
 struct LinkSession {
     run: LinkRun,
     finished: Promise,
     callbacks: Option<Callbacks>,
+    /// Whether Link's events still reach the flow; cleared once the session is dropped.
+    forwarding: Rc<Cell<bool>>,
 }
 
 impl std::fmt::Debug for LinkSession {
@@ -127,12 +131,16 @@ impl LinkSession {
     ) -> Result<Self, Error> {
         let finished = Deferred::new()
             .ok_or_else(|| Error::new(ErrorCode::PlaidScript, "could not create a promise"))?;
+        let forwarding = Rc::new(Cell::new(true));
+        let live = Rc::clone(&forwarding);
         let on_plaid_event = on_event.map(|on_event| {
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |name: JsValue, metadata: JsValue| {
-                on_event(PlaidEvent {
-                    name: name.as_string().unwrap_or_default(),
-                    metadata: from_js(&metadata).unwrap_or(Json::Null),
-                })
+                if live.get() {
+                    on_event(PlaidEvent {
+                        name: name.as_string().unwrap_or_default(),
+                        metadata: from_js(&metadata).unwrap_or(Json::Null),
+                    })
+                }
             })
         });
         let run = bindings::open_link(
@@ -157,6 +165,7 @@ impl LinkSession {
                 _on_event: on_plaid_event,
                 _finished: finished,
             }),
+            forwarding,
         })
     }
 }
@@ -172,7 +181,9 @@ impl Drop for LinkSession {
         }
         let force = Object::new();
         set(&force, "force", &JsValue::TRUE);
+        // What Link emits while it exits comes before the flow's `done`; later events don't.
         let _ = handler.exit(&force);
+        self.forwarding.set(false);
         let finished = JsFuture::from(self.finished.clone());
         let callbacks = self.callbacks.take();
         wasm_bindgen_futures::spawn_local(async move {
