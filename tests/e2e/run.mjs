@@ -304,6 +304,14 @@ async function plainPage(problems) {
     await page.locator("#repair:not([disabled])").waitFor();
     const memory = await button.getAttribute("data-wasm-memory");
     assert(memory === "true", `init() resolves to exports with a WebAssembly.Memory "memory" (got ${memory})`);
+    // The package's JS surface is what the README documents; internals (the JS class's jobs,
+    // which wasm-bindgen would export) stay inside.
+    const exported = await page.evaluate(async () => Object.keys(await import("/pkg/index.js")).sort());
+    const documented = ["QuilttReconnect", "QuilttReconnectElement", "TAG_NAME", "default", "initSync"];
+    assert(
+      JSON.stringify(exported) === JSON.stringify(documented),
+      `index.js exports ${JSON.stringify(exported)}, documented ${JSON.stringify(documented)}`,
+    );
     await button.click();
     await page.locator("#result[data-outcome=reconnected]").waitFor();
     const name = await page.locator("#institution").textContent();

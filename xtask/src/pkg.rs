@@ -163,9 +163,31 @@ pub fn pkg() -> Result {
         .env("CARGO_TARGET_DIR", root().join(PKG_TARGET_DIR)))?;
     let dir = root().join(OUT_DIR);
     wasm_names::shorten(&dir)?;
+    unexport_internal_classes(&dir)?;
     copy_sources(&dir)?;
     minify_js(&dir)?;
     write_package_json(&dir)
+}
+
+/// Classes the glue exports only because wasm-bindgen exports every struct: the JS class's jobs
+/// are handed to `driver.js`, never to apps, so the package doesn't export them (they have no
+/// TypeScript declarations either).
+const INTERNAL_CLASSES: &[&str] = &["Job"];
+
+/// Drops `export` from each internal class's declaration in the glue; the build fails when
+/// wasm-bindgen no longer writes it as `export class Name {` once.
+fn unexport_internal_classes(dir: &Path) -> Result {
+    let glue = dir.join(wasm_names::GLUE);
+    let mut js = fs::read_to_string(&glue)?;
+    for class in INTERNAL_CLASSES {
+        let exported = format!("export class {class} {{");
+        if js.matches(&exported).count() != 1 {
+            bail!("expected `{exported}` once in {}", glue.display());
+        }
+        js = js.replacen(&exported, &format!("class {class} {{"), 1);
+    }
+    fs::write(&glue, js)?;
+    Ok(())
 }
 
 /// Minifies the package's JavaScript in place with esbuild (from the root `package.json`),

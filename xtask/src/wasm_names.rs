@@ -17,7 +17,7 @@ use crate::util::{cmd, display, Result};
 
 /// The `.wasm`, its glue and the declarations that name its exports, inside `pkg/`.
 const WASM: &str = "quiltt_reconnect_bg.wasm";
-const GLUE: &str = "quiltt_reconnect.js";
+pub(crate) const GLUE: &str = "quiltt_reconnect.js";
 const GLUE_TYPES: &str = "quiltt_reconnect.d.ts";
 const WASM_TYPES: &str = "quiltt_reconnect_bg.wasm.d.ts";
 
