@@ -103,6 +103,23 @@ impl Stage {
     }
 }
 
+impl ReconnectEvent {
+    /// The stage a `progress` event reports; `None` for Plaid's own events.
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::{ReconnectEvent, Stage};
+    /// let done = ReconnectEvent::Progress { connection_id: "c1".into(), stage: Stage::Done };
+    /// assert_eq!(done.stage(), Some(Stage::Done));
+    /// ```
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            ReconnectEvent::Progress { stage, .. } => Some(*stage),
+            ReconnectEvent::Plaid { .. } => None,
+        }
+    }
+}
+
 impl ToJson for ReconnectResult {
     fn to_json(&self) -> Json {
         self.clone().into_json()
@@ -503,10 +520,7 @@ mod tests {
             self.events
                 .borrow()
                 .iter()
-                .filter_map(|e| match e {
-                    ReconnectEvent::Progress { stage, .. } => Some(*stage),
-                    ReconnectEvent::Plaid { .. } => None,
-                })
+                .filter_map(ReconnectEvent::stage)
                 .collect()
         }
         fn log(&self) -> Vec<String> {

@@ -49,10 +49,7 @@ fn stages(events: &Events) -> Vec<Stage> {
     events
         .borrow()
         .iter()
-        .filter_map(|e| match e {
-            ReconnectEvent::Progress { stage, .. } => Some(*stage),
-            ReconnectEvent::Plaid { .. } => None,
-        })
+        .filter_map(ReconnectEvent::stage)
         .collect()
 }
 
@@ -61,6 +58,24 @@ fn saw_plaid_event(events: &Events, wanted: &str) -> bool {
         .borrow()
         .iter()
         .any(|e| matches!(e, ReconnectEvent::Plaid { name, .. } if name == wanted))
+}
+
+/// Reconnects `connection_id`, cancelling the flow once Link has opened; the flow's error.
+async fn reconnect_cancelled_once_link_opens(
+    client: &Client,
+    events: &Events,
+    connection_id: &str,
+) -> Error {
+    let open = Rc::clone(events);
+    let cancel = async move {
+        while !saw_plaid_event(&open, "OPEN") {
+            sleep(20).await;
+        }
+    };
+    client
+        .reconnect_until(&input(connection_id), cancel)
+        .await
+        .expect_err("rejects")
 }
 
 /// `window.Plaid.stats.<name>` of the stand-in.
@@ -132,16 +147,7 @@ async fn the_client_times_out_a_hanging_request_and_really_aborts_it() {
 async fn cancelling_the_client_while_link_is_open_closes_link_and_sends_no_close() {
     seed("c_cancel", "ERROR_REPAIRABLE", "modal").await;
     let (client, events) = client();
-    let open = Rc::clone(&events);
-    let cancel = async move {
-        while !saw_plaid_event(&open, "OPEN") {
-            sleep(20).await;
-        }
-    };
-    let error = client
-        .reconnect_until(&input("c_cancel"), cancel)
-        .await
-        .expect_err("rejects");
+    let error = reconnect_cancelled_once_link_opens(&client, &events, "c_cancel").await;
     assert_eq!(error.code(), ErrorCode::Aborted);
     sleep(300).await;
     let document = web_sys::window().unwrap().document().unwrap();
@@ -174,16 +180,7 @@ async fn a_late_on_exit_after_a_cancel_is_waited_for_and_done_stays_the_last_eve
     )
     .await;
     let (client, events) = client();
-    let open = Rc::clone(&events);
-    let cancel = async move {
-        while !saw_plaid_event(&open, "OPEN") {
-            sleep(20).await;
-        }
-    };
-    let error = client
-        .reconnect_until(&input("c_late_exit"), cancel)
-        .await
-        .expect_err("rejects");
+    let error = reconnect_cancelled_once_link_opens(&client, &events, "c_late_exit").await;
     assert_eq!(error.code(), ErrorCode::Aborted);
     assert_ne!(
         plaid_stat("created"),
