@@ -60,7 +60,8 @@ pub(crate) struct Machine {
     /// attempts.
     exchange: Attempts,
     purpose: Purpose,
-    /// Whether the sleep under way is a retry of `request` (else it waits out `WAIT`).
+    /// Whether the sleep under way is a retry of the exchange's request (else it waits out
+    /// `WAIT`).
     retrying: bool,
     /// Which initialize of the current `WAIT` series this is (1 for the first).
     wait_attempt: u32,

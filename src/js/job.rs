@@ -16,15 +16,14 @@ use crate::error::{Error, ErrorCode};
 use crate::flow::machine::{close_failed, out_of_order, Machine, Step};
 use crate::interop::{from_js, to_js};
 use crate::json::{Json, ToJson};
-use crate::plaid::{LinkOutcome, PlaidEvent, PlaidLinkError};
+use crate::plaid::launcher::{not_loaded, outcome_of};
+use crate::plaid::{script, PlaidEvent};
 use crate::quiltt::fetch::{failure, reply, request_body};
 use crate::quiltt::input::PendingClose;
 use crate::quiltt::records::Connection;
 use crate::quiltt::retry::{Attempts, RetryPolicy};
 use crate::quiltt::transport::{GraphqlRequest, HttpReply};
 use crate::quiltt::{decode_close, decode_update};
-use crate::secret::PublicToken;
-use crate::text::{decimal, text};
 
 /// The kinds of step `driver.js` knows (the first element of a step).
 const PRELOAD: u32 = 0;
@@ -240,36 +239,6 @@ impl Job {
         };
         self.finish_exchange(decoded)
     }
-
-    /// How Link ended, or why it did not run (see [`Job::next`]'s `LINKED`).
-    fn link_outcome(
-        &self,
-        kind: &JsValue,
-        first: &JsValue,
-        second: &JsValue,
-    ) -> Result<LinkOutcome, Error> {
-        let metadata = from_js(second).unwrap_or_default();
-        match kind.as_string().as_deref() {
-            Some("success") => Ok(LinkOutcome::Success {
-                public_token: first
-                    .as_string()
-                    .filter(|t| !t.is_empty())
-                    .map(PublicToken::new),
-                metadata,
-            }),
-            Some("exit") => Ok(LinkOutcome::Exit {
-                error: from_js(first).as_ref().and_then(PlaidLinkError::from_json),
-                metadata,
-            }),
-            Some("create") => Err(link_error("Plaid.create threw")),
-            Some("open") => Err(link_error("Plaid Link's open() threw")),
-            _ => Err(link_error(&text!(
-                "Plaid Link did not load within ",
-                decimal(i64::from(self.timeout_ms)),
-                " ms"
-            ))),
-        }
-    }
 }
 
 #[wasm_bindgen]
@@ -296,15 +265,16 @@ impl Job {
             if first.is_undefined() {
                 Ok(())
             } else {
-                Err(Error::new(
-                    ErrorCode::PlaidScript,
-                    first
-                        .as_string()
-                        .unwrap_or_else(|| "Plaid's Link script failed to load".into()),
-                ))
+                Err(script::failure(&first))
             }
         };
-        let outcome = (seen == LINKED).then(|| self.link_outcome(&first, &second, &third));
+        let outcome = (seen == LINKED).then(|| {
+            if first.as_string().as_deref() == Some("load") {
+                Err(not_loaded(self.timeout_ms))
+            } else {
+                outcome_of(&first, &second, &third)
+            }
+        });
         let next = match (&mut self.kind, seen) {
             (Some(Kind::Reconnect { machine, .. }), STARTED) => machine.begin(),
             (Some(Kind::Reconnect { machine, .. }), PRELOADED) => machine.preloaded(now),
@@ -365,8 +335,4 @@ impl Job {
             .take()
             .unwrap_or_else(|| Err(to_js_error(&out_of_order())))
     }
-}
-
-fn link_error(message: &str) -> Error {
-    Error::new(ErrorCode::PlaidScript, message)
 }

@@ -54,45 +54,65 @@ impl LinkLauncher for PlaidLink {
             Some(outcome) => outcome,
             None if !session.run.loaded() => {
                 // Dropping the session exits and destroys the handler that never loaded.
-                return Err(Error::new(
-                    ErrorCode::PlaidScript,
-                    text!(
-                        "Plaid Link did not load within ",
-                        decimal(i64::from(self.script_timeout_ms)),
-                        " ms"
-                    ),
-                ));
+                return Err(not_loaded(self.script_timeout_ms));
             }
             None => finished.await,
         };
         drop(session);
-        outcome
-            .map(decode_outcome)
-            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link ended unexpectedly"))
+        let settled = outcome
+            .map_err(|_| Error::new(ErrorCode::PlaidScript, "Plaid Link ended unexpectedly"))?;
+        let parts = Array::from(&settled);
+        outcome_of(&parts.get(0), &parts.get(1), &parts.get(2))
     }
 }
 
-/// `[kind, first argument, second argument]`, as the callbacks settle the session's promise.
-fn decode_outcome(settled: JsValue) -> LinkOutcome {
-    let parts = Array::from(&settled);
-    let metadata = from_js(&parts.get(2)).unwrap_or_default();
-    if parts.get(0).as_string().as_deref() == Some("success") {
-        LinkOutcome::Success {
-            public_token: parts
-                .get(1)
+/// How a Link run ended, from what `link.js` reports, `[kind, first argument, second argument]`
+/// (both drivers read it so): `success` or `exit` with Link's two arguments, or why Link did not
+/// run, `create` or `open` (that call threw).
+pub(crate) fn outcome_of(
+    kind: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+) -> Result<LinkOutcome, Error> {
+    let metadata = from_js(second).unwrap_or_default();
+    match kind.as_string().as_deref() {
+        Some("success") => Ok(LinkOutcome::Success {
+            public_token: first
                 .as_string()
                 .filter(|t| !t.is_empty())
                 .map(PublicToken::new),
             metadata,
-        }
-    } else {
-        LinkOutcome::Exit {
-            error: from_js(&parts.get(1))
-                .as_ref()
-                .and_then(PlaidLinkError::from_json),
+        }),
+        Some("exit") => Ok(LinkOutcome::Exit {
+            error: from_js(first).as_ref().and_then(PlaidLinkError::from_json),
             metadata,
-        }
+        }),
+        _ => Err(not_run(kind)),
     }
+}
+
+/// `PLAID_SCRIPT` for a Link run that did not start: `link.js` threw `create` or `open`.
+pub(crate) fn not_run(thrown: &JsValue) -> Error {
+    Error::new(
+        ErrorCode::PlaidScript,
+        if thrown.as_string().as_deref() == Some("open") {
+            "Plaid Link's open() threw"
+        } else {
+            "Plaid.create threw"
+        },
+    )
+}
+
+/// `PLAID_SCRIPT` for a Link that did not call `onLoad` within `timeout_ms`.
+pub(crate) fn not_loaded(timeout_ms: u32) -> Error {
+    Error::new(
+        ErrorCode::PlaidScript,
+        text!(
+            "Plaid Link did not load within ",
+            decimal(i64::from(timeout_ms)),
+            " ms"
+        ),
+    )
 }
 
 /// What a Link run hands to Plaid from Rust, and the promise it settles (dropped last, it
@@ -148,16 +168,7 @@ impl LinkSession {
             &finished.resolve,
             on_plaid_event.as_ref().map(|c| c.as_ref().unchecked_ref()),
         )
-        .map_err(|thrown| {
-            Error::new(
-                ErrorCode::PlaidScript,
-                if thrown.as_string().as_deref() == Some("open") {
-                    "Plaid Link's open() threw"
-                } else {
-                    "Plaid.create threw"
-                },
-            )
-        })?;
+        .map_err(|thrown| not_run(&thrown))?;
         Ok(LinkSession {
             run,
             finished: finished.promise.clone(),

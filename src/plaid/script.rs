@@ -31,12 +31,15 @@ pub(super) async fn ready(url: &str, timeout_ms: u32) -> Result<(), Error> {
     JsFuture::from(plaid_ready(url, timeout_ms))
         .await
         .map(drop)
-        .map_err(|reason| {
-            Error::new(
-                ErrorCode::PlaidScript,
-                reason
-                    .as_string()
-                    .unwrap_or_else(|| "Plaid's Link script failed to load".into()),
-            )
-        })
+        .map_err(|reason| failure(&reason))
+}
+
+/// `PLAID_SCRIPT` with the reason `script.js` rejected with (both drivers report it so).
+pub(crate) fn failure(reason: &JsValue) -> Error {
+    Error::new(
+        ErrorCode::PlaidScript,
+        reason
+            .as_string()
+            .unwrap_or_else(|| "Plaid's Link script failed to load".into()),
+    )
 }
