@@ -10,13 +10,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::Reflect;
 use quiltt_reconnect::{
     Client, ClientOptions, ConnectionUpdateInput, ConnectorPlaidInitializeInput, Error, ErrorCode,
     Json, ReconnectEvent, ReconnectResult, SessionToken, Stage, TokenSource,
 };
 use support::*;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -76,12 +74,6 @@ async fn reconnect_cancelled_once_link_opens(
         .reconnect_until(&input(connection_id), cancel)
         .await
         .expect_err("rejects")
-}
-
-/// `window.Plaid.stats.<name>` of the stand-in.
-fn plaid_stat(name: &str) -> Option<f64> {
-    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap_or(JsValue::UNDEFINED);
-    get(&plaid, &format!("stats.{name}")).as_f64()
 }
 
 #[wasm_bindgen_test]

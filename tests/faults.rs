@@ -277,11 +277,9 @@ async fn link_that_never_loads_rejects_plaid_script_in_bounded_time() {
         ["connectorPlaidInitialize"]
     );
     assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
-    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
-    let stat = |name: &str| get(&plaid, &format!("stats.{name}")).as_f64();
     assert_eq!(
-        stat("created"),
-        stat("destroyed"),
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
         "the unloaded handler was destroyed at once"
     );
 }
@@ -370,16 +368,14 @@ async fn aborting_while_link_is_open_closes_link_and_sends_no_close() {
         operations(&requests_for("f_abort_link").await),
         ["connectorPlaidInitialize"]
     );
-    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
-    let stat = |name: &str| get(&plaid, &format!("stats.{name}")).as_f64();
     assert_eq!(
-        stat("destroyWhileOpen"),
+        plaid_stat("destroyWhileOpen"),
         Some(0.0),
         "Link was exited before destroy()"
     );
     assert_eq!(
-        stat("created"),
-        stat("destroyed"),
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
         "the handler was destroyed after its exit"
     );
     assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
@@ -410,11 +406,9 @@ async fn a_late_on_exit_after_an_abort_is_waited_for_before_destroy_and_reaches_
     let error = settle(flow).await.expect_err("rejects");
     assert_eq!(code(&error).as_deref(), Some("ABORTED"));
 
-    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
-    let stat = |name: &str| get(&plaid, &format!("stats.{name}")).as_f64();
     assert_ne!(
-        stat("created"),
-        stat("destroyed"),
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
         "the handler waits for Link's onExit"
     );
     sleep(700).await;
@@ -422,13 +416,13 @@ async fn a_late_on_exit_after_an_abort_is_waited_for_before_destroy_and_reaches_
         .remove_event_listener_with_callback("error", &record_error)
         .unwrap();
     assert_eq!(
-        stat("destroyWhileOpen"),
+        plaid_stat("destroyWhileOpen"),
         Some(0.0),
         "never destroyed while open"
     );
     assert_eq!(
-        stat("created"),
-        stat("destroyed"),
+        plaid_stat("created"),
+        plaid_stat("destroyed"),
         "destroyed once the late onExit came"
     );
     assert_eq!(errors.length(), 0, "the late events raised no page error");

@@ -22,13 +22,6 @@ fn wasm_memory_bytes() -> f64 {
     f64::from(buffer.byte_length())
 }
 
-fn plaid_stat(name: &str) -> f64 {
-    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap();
-    get(&plaid, &format!("stats.{name}"))
-        .as_f64()
-        .unwrap_or(-1.0)
-}
-
 async fn one_flow(bridge: &quiltt_reconnect::QuilttReconnect) {
     seed("m_flow", "ERROR_REPAIRABLE", "success").await;
     // A signal that never aborts: the flow's wait on it must be freed when the flow ends.
@@ -65,6 +58,6 @@ async fn a_thousand_flows_leave_wasm_memory_flat_and_no_handler_alive() {
         plaid_stat("destroyed"),
         "every Link handler was destroyed"
     );
-    assert_eq!(plaid_stat("created"), (FLOWS + 20) as f64);
-    assert_eq!(plaid_stat("destroyWhileOpen"), 0.0);
+    assert_eq!(plaid_stat("created"), Some((FLOWS + 20) as f64));
+    assert_eq!(plaid_stat("destroyWhileOpen"), Some(0.0));
 }

@@ -164,6 +164,13 @@ pub fn bridge_with(options_json: &str) -> (QuilttReconnect, Array) {
     )
 }
 
+/// `window.Plaid.stats.<name>` of the Link stand-in (`created`, `destroyed`, `destroyWhileOpen`);
+/// `None` before the stand-in has loaded.
+pub fn plaid_stat(name: &str) -> Option<f64> {
+    let plaid = Reflect::get(&js_sys::global(), &"Plaid".into()).unwrap_or(JsValue::UNDEFINED);
+    get(&plaid, &format!("stats.{name}")).as_f64()
+}
+
 /// Sets fault knobs (cleared with [`clear_faults`]).
 pub async fn faults(knobs: &str) {
     admin("POST", "/__sandbox/faults", Some(knobs)).await;
