@@ -56,12 +56,11 @@ pub(crate) struct Machine {
     events: EventSink,
     policy: RetryPolicy,
     secrets: Secrets,
-    /// The request to send at the next [`Step::Post`] (the same one at every retry), and its
-    /// attempts.
-    exchange: Attempts,
+    /// The request to send at the next [`Step::Post`], the same one at every retry.
+    request: GraphqlRequest,
+    attempts: Attempts,
     purpose: Purpose,
-    /// Whether the sleep under way is a retry of the exchange's request (else it waits out
-    /// `WAIT`).
+    /// Whether the sleep under way is a retry of `request` (else it waits out `WAIT`).
     retrying: bool,
     /// Which initialize of the current `WAIT` series this is (1 for the first).
     wait_attempt: u32,
@@ -94,7 +93,8 @@ impl Machine {
     ) -> Result<Machine, Error> {
         input.validate()?;
         Ok(Machine {
-            exchange: Attempts::first(initialize_request(input), 0.0),
+            request: initialize_request(input),
+            attempts: Attempts::first(0.0),
             connection_id: input.connection_id.clone(),
             client_mutation_id: input.client_mutation_id.clone(),
             events: Rc::clone(events),
@@ -123,7 +123,7 @@ impl Machine {
 
     /// The request of the current [`Step::Post`].
     pub(crate) fn request(&self) -> &GraphqlRequest {
-        &self.exchange.request
+        &self.request
     }
 
     /// Passes one of Link's own events to the app's sink, as a `plaid` event of this connection
@@ -161,7 +161,7 @@ impl Machine {
         now_ms: f64,
         random: f64,
     ) -> Step {
-        if let Some(delay) = self.exchange.retry(&self.policy, &result, now_ms, random) {
+        if let Some(delay) = self.attempts.retry(&self.policy, &result, now_ms, random) {
             self.retrying = true;
             return Step::Sleep(delay);
         }
@@ -295,7 +295,7 @@ impl Machine {
             metadata,
             public_token,
         };
-        self.exchange.request = close_request(&close);
+        self.request = close_request(&close);
         self.pending = Some(PendingClose(close));
         self.progress(Stage::Closing);
         self.first_attempt(Purpose::Close, now_ms)
@@ -320,10 +320,10 @@ impl Machine {
         self.first_attempt(Purpose::Initialize, now_ms)
     }
 
-    /// Sends the exchange's request (the initialize, until Link succeeds) as its first attempt.
+    /// Sends `request` (the initialize, until Link succeeds) as its first attempt.
     fn first_attempt(&mut self, purpose: Purpose, now_ms: f64) -> Step {
         self.purpose = purpose;
-        self.exchange.restart(now_ms);
+        self.attempts = Attempts::first(now_ms);
         self.retrying = false;
         Step::Post
     }

@@ -47,10 +47,14 @@ enum Kind {
     /// `reconnect()`: the flow's machine, and the flow's key in the registry.
     Reconnect { machine: Machine, key: u32 },
     /// `updateMetadata()`.
-    Update { exchange: Attempts },
+    Update {
+        request: GraphqlRequest,
+        attempts: Attempts,
+    },
     /// `retryClose()`: the kept close, under its `closeRetryId`.
     RetryClose {
-        exchange: Attempts,
+        request: GraphqlRequest,
+        attempts: Attempts,
         pending: PendingClose,
         id: u32,
     },
@@ -114,16 +118,18 @@ impl Job {
 
     /// A `connectionUpdate` with retries.
     pub(crate) fn update(request: GraphqlRequest, timeout_ms: u32) -> Job {
-        let exchange = Attempts::first(request, now_ms());
-        Job::new(Kind::Update { exchange }, timeout_ms)
+        let attempts = Attempts::first(now_ms());
+        Job::new(Kind::Update { request, attempts }, timeout_ms)
     }
 
     /// A failed close sent again, kept as `id`.
     pub(crate) fn retry_close(pending: PendingClose, id: u32, timeout_ms: u32) -> Job {
-        let exchange = Attempts::first(crate::quiltt::close_request(&pending.0), now_ms());
+        let request = crate::quiltt::close_request(&pending.0);
+        let attempts = Attempts::first(now_ms());
         Job::new(
             Kind::RetryClose {
-                exchange,
+                request,
+                attempts,
                 pending,
                 id,
             },
@@ -203,9 +209,7 @@ impl Job {
     fn request(&self) -> Option<&GraphqlRequest> {
         match &self.kind {
             Some(Kind::Reconnect { machine, .. }) => Some(machine.request()),
-            Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }) => {
-                Some(&exchange.request)
-            }
+            Some(Kind::Update { request, .. } | Kind::RetryClose { request, .. }) => Some(request),
             Some(Kind::Preload) | None => None,
         }
     }
@@ -219,16 +223,16 @@ impl Job {
                 let next = machine.replied(result, now_ms(), random);
                 return self.flow_step(next);
             }
-            Some(Kind::Update { exchange }) => {
-                if let Some(delay) = exchange.retry(&policy, &result, now_ms(), random) {
+            Some(Kind::Update { attempts, .. }) => {
+                if let Some(delay) = attempts.retry(&policy, &result, now_ms(), random) {
                     return step(SLEEP, JsValue::from(delay));
                 }
                 result.and_then(decode_update)
             }
             Some(Kind::RetryClose {
-                exchange, pending, ..
+                attempts, pending, ..
             }) => {
-                if let Some(delay) = exchange.retry(&policy, &result, now_ms(), random) {
+                if let Some(delay) = attempts.retry(&policy, &result, now_ms(), random) {
                     return step(SLEEP, JsValue::from(delay));
                 }
                 result
@@ -288,9 +292,9 @@ impl Job {
             },
             // An update or a close sent again: the first attempt, or a retry.
             (
-                Some(Kind::Update { exchange } | Kind::RetryClose { exchange, .. }),
+                Some(Kind::Update { request, .. } | Kind::RetryClose { request, .. }),
                 STARTED | WOKE,
-            ) => return post_step(&exchange.request),
+            ) => return post_step(request),
             (Some(Kind::Preload), STARTED) => return step(AWAIT_SCRIPT, JsValue::UNDEFINED),
             (Some(Kind::Preload), SCRIPT_LOADED) => {
                 let loaded = script()

@@ -69,7 +69,7 @@ fn transient(result: &Result<HttpReply, Error>) -> Option<Option<u32>> {
 /// when `result` is final: it is not transient, the attempts are spent, the server's
 /// `Retry-After` is longer than a single delay may be, or the delay would end past the
 /// policy's time budget. `random` in `[0, 1)` is the backoff's jitter.
-pub(crate) fn retry_delay(
+fn retry_delay(
     policy: &RetryPolicy,
     attempt: u32,
     started_ms: f64,
@@ -89,29 +89,21 @@ pub(crate) fn retry_delay(
     (now_ms - started_ms + f64::from(delay) <= f64::from(policy.budget_ms)).then_some(delay)
 }
 
-/// A request and its attempts: what a sans-I/O driver keeps to retry it under a policy.
+/// A request's attempts so far: what any driver keeps to retry it under a policy. The request
+/// itself is the same at every attempt (and so its `clientMutationId`).
 #[derive(Debug)]
 pub(crate) struct Attempts {
-    /// The request, the same at every attempt (and so its `clientMutationId`).
-    pub request: GraphqlRequest,
     attempt: u32,
     started_ms: f64,
 }
 
 impl Attempts {
-    /// `request`, about to be sent for the first time at `now_ms`.
-    pub(crate) fn first(request: GraphqlRequest, now_ms: f64) -> Self {
+    /// A request about to be sent for the first time at `now_ms`.
+    pub(crate) fn first(now_ms: f64) -> Self {
         Attempts {
-            request,
             attempt: 1,
             started_ms: now_ms,
         }
-    }
-
-    /// Starts over: the next send is the first attempt again, at `now_ms`.
-    pub(crate) fn restart(&mut self, now_ms: f64) {
-        self.attempt = 1;
-        self.started_ms = now_ms;
     }
 
     /// The delay before the next attempt, counting it, or `None` when `result` is final
@@ -143,22 +135,13 @@ pub(crate) async fn post_with_retry<T: Transport>(
     request: &GraphqlRequest,
 ) -> Result<HttpReply, Error> {
     let policy = transport.retry_policy();
-    let started = transport.now_ms();
-    let mut attempt = 1;
+    let mut attempts = Attempts::first(transport.now_ms());
     loop {
         let result = transport.post(request).await;
-        let delay = retry_delay(
-            &policy,
-            attempt,
-            started,
-            transport.now_ms(),
-            &result,
-            transport.random(),
-        );
-        let Some(delay) = delay else {
-            return result;
-        };
-        transport.sleep(delay).await;
-        attempt += 1;
+        let now_ms = transport.now_ms();
+        match attempts.retry(&policy, &result, now_ms, transport.random()) {
+            Some(delay) => transport.sleep(delay).await,
+            None => return result,
+        }
     }
 }
