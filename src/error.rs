@@ -1,11 +1,9 @@
 //! The one error type of the bridge, with a stable code for every way a flow can fail.
 
 use serde::Serialize;
-use tsify::Tsify;
 
-use crate::json::{Json, ToJson};
-use crate::quiltt::input::PendingClose;
-use crate::text::text;
+use crate::quiltt::PendingClose;
+use crate::value::Json;
 
 /// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
 ///
@@ -14,17 +12,17 @@ use crate::text::text;
 /// use quiltt_reconnect::ErrorCode;
 /// assert_eq!(ErrorCode::Unauthorized.as_str(), "UNAUTHORIZED");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ErrorCode {
-    /// The input was refused before any request was sent.
+    /// The input or options were refused before any request was sent.
     InvalidInput,
     /// The request never got an HTTP answer (offline, DNS, CORS, connection reset).
     Network,
-    /// A request took longer than the configured timeout and was aborted.
+    /// A request (or the session token function) took longer than the timeout.
     Timeout,
-    /// Quiltt answered HTTP 401: the session token is missing, wrong or expired.
+    /// Quiltt answered HTTP 401, or the token function gave no usable token.
     Unauthorized,
     /// Quiltt answered an HTTP status other than 2xx and 401.
     Http,
@@ -34,13 +32,13 @@ pub enum ErrorCode {
     MutationFailed,
     /// The response was not what the documented API returns (not JSON, missing fields).
     BadResponse,
-    /// Plaid's Link script could not be loaded, or did not define `window.Plaid`.
+    /// Plaid's Link script could not be loaded, or Link could not start.
     PlaidScript,
     /// Plaid Link reported success without a public token; Link's metadata is on the error.
     NoPublicToken,
     /// Initialize answered `connectorStatus: ABORT`: the provider refused the repair.
     ConnectorAborted,
-    /// The flow was cancelled by its `AbortSignal`.
+    /// The operation was cancelled by its `AbortSignal`.
     Aborted,
     /// Link succeeded but `connectorPlaidClose` failed; Link's metadata is on the error.
     CloseFailed,
@@ -73,47 +71,68 @@ impl ErrorCode {
     }
 }
 
-/// One error reported by Quiltt: a `PlaidAPIError` (`code`, `message`), a generic `Error`
-/// (`message`, `path`), or a top-level GraphQL error (`message`, `extensions.code`).
+/// One error reported by Quiltt: a `PlaidMutationError` (`code`, `message`, `type`,
+/// `displayMessage`, `requestId`), a generic `Error` (`message`, `path`), or a top-level GraphQL
+/// error (`message`, `extensions.code`).
 ///
 /// # Examples
 /// ```
 /// use quiltt_reconnect::QuilttError;
-/// let e = QuilttError { code: Some("NOT_FOUND".into()), message: "gone".into(), path: None };
-/// assert_eq!(e.code.as_deref(), Some("NOT_FOUND"));
+/// let e = QuilttError::new("gone");
+/// assert_eq!(e.message, "gone");
+/// assert!(e.code.is_none());
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct QuilttError {
     /// Quiltt's or Plaid's error code, where the error type has one.
-    #[tsify(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// The human-readable message.
+    /// The developer-facing message.
     pub message: String,
+    /// Plaid's error type (`ITEM_ERROR`, `INVALID_INPUT`, ...), where given.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    /// The message Plaid writes for the end user, where given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_message: Option<String>,
+    /// The request id of the failed call, where given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// The input path the error is about, where given.
-    #[tsify(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<Vec<String>>,
 }
 
-impl ToJson for QuilttError {
-    fn to_json(&self) -> Json {
-        let mut fields = vec![("message", Json::from(self.message.as_str()))];
-        if let Some(code) = &self.code {
-            fields.insert(0, ("code", Json::from(code.as_str())));
+impl QuilttError {
+    /// An error with only a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        QuilttError {
+            message: message.into(),
+            ..QuilttError::default()
         }
-        if let Some(path) = &self.path {
-            fields.push(("path", path.to_json()));
-        }
-        Json::fields(fields)
+    }
+
+    /// Every text the error carries, for redaction.
+    fn texts_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        let optional = [
+            &mut self.code,
+            &mut self.error_type,
+            &mut self.display_message,
+            &mut self.request_id,
+        ];
+        std::iter::once(&mut self.message)
+            .chain(optional.into_iter().flatten())
+            .chain(self.path.iter_mut().flatten())
     }
 }
 
-/// A failed flow or request. Carries a stable [`ErrorCode`], a message fit for a developer
-/// console, Quiltt's own `errors` when the server sent some, and, for failures after Link
-/// succeeded, Link's metadata so the app can tell the user what happened.
+/// A failed operation. Carries a stable [`ErrorCode`], a message fit for a developer console,
+/// Quiltt's own `errors` when the server sent some, and, for failures after Link succeeded,
+/// Link's metadata so the app can tell the user what happened.
 ///
-/// No message or field ever holds a token.
+/// No message or field ever holds a token or a credential.
 ///
 /// # Examples
 /// ```
@@ -122,12 +141,12 @@ impl ToJson for QuilttError {
 /// assert_eq!(e.code(), ErrorCode::InvalidInput);
 /// assert_eq!(e.to_string(), "connectionId must not be empty");
 /// ```
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{}", .0.message)]
 pub struct Error(Box<Fields>);
 
-/// What an [`Error`] holds, boxed so a `Result` stays two words wide as it travels up the flow.
-#[derive(Clone, Debug, PartialEq)]
+/// What an [`Error`] holds, boxed so a `Result` stays small as it travels up the flow.
+#[derive(Clone, Debug)]
 struct Fields {
     code: ErrorCode,
     message: String,
@@ -150,20 +169,25 @@ impl Error {
         }))
     }
 
+    /// `INVALID_INPUT` with `message`.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidInput, message)
+    }
+
     /// Attaches Quiltt's `errors`.
-    pub fn with_errors(mut self, errors: Vec<QuilttError>) -> Self {
+    pub(crate) fn with_errors(mut self, errors: Vec<QuilttError>) -> Self {
         self.0.errors = errors;
         self
     }
 
     /// Attaches the HTTP status of the response.
-    pub fn with_status(mut self, status: u16) -> Self {
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.0.status = Some(status);
         self
     }
 
     /// Attaches Plaid Link's success metadata (for `CLOSE_FAILED`, `NO_PUBLIC_TOKEN`).
-    pub fn with_link_metadata(mut self, metadata: Json) -> Self {
+    pub(crate) fn with_link_metadata(mut self, metadata: Json) -> Self {
         self.0.link_metadata = Some(metadata);
         self
     }
@@ -177,16 +201,18 @@ impl Error {
     /// Turns this error into another code with a message prefix, keeping what it carries.
     pub(crate) fn recoded(mut self, code: ErrorCode, prefix: &str) -> Self {
         self.0.code = code;
-        self.0.message = text!(prefix, ": ", self.0.message);
+        self.0.message = format!("{prefix}: {}", self.0.message);
         self
     }
 
-    /// Removes `secret`'s value from the message and from every Quiltt error message.
+    /// Applies `redact` to the message and to every text of every Quiltt error.
     pub(crate) fn redact(mut self, redact: impl Fn(&mut String)) -> Self {
         redact(&mut self.0.message);
-        for e in &mut self.0.errors {
-            redact(&mut e.message);
-        }
+        self.0
+            .errors
+            .iter_mut()
+            .flat_map(QuilttError::texts_mut)
+            .for_each(redact);
         self
     }
 
@@ -205,6 +231,21 @@ impl Error {
         &self.0.errors
     }
 
+    /// The message Plaid wrote for the end user, where Quiltt sent one: the first
+    /// `displayMessage` of [`Error::errors`].
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::{Error, ErrorCode};
+    /// assert_eq!(Error::new(ErrorCode::Http, "HTTP 500").display_message(), None);
+    /// ```
+    pub fn display_message(&self) -> Option<&str> {
+        self.0
+            .errors
+            .iter()
+            .find_map(|e| e.display_message.as_deref())
+    }
+
     /// The HTTP status, when the failure came with one.
     pub fn status(&self) -> Option<u16> {
         self.0.status
@@ -216,14 +257,13 @@ impl Error {
     }
 
     /// For `CLOSE_FAILED`: the close that failed, to send again with
-    /// [`flow::retry_close`](crate::flow::retry_close) while the public token is valid
+    /// [`Client::retry_close`](crate::Client::retry_close) while the public token is valid
     /// (30 minutes, single use).
     pub fn pending_close(&self) -> Option<&PendingClose> {
         self.0.pending_close.as_ref()
     }
 
-    /// Moves the pending close out of a `CLOSE_FAILED` error, dropping the rest, for an app
-    /// that keeps only what it needs to retry.
+    /// Moves the pending close out of a `CLOSE_FAILED` error, dropping the rest.
     pub fn into_pending_close(self) -> Option<PendingClose> {
         self.0.pending_close
     }
@@ -234,20 +274,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builder_keeps_everything_and_redaction_reaches_nested_messages() {
+    fn redaction_reaches_every_text_of_every_quiltt_error() {
         let e = Error::new(ErrorCode::CloseFailed, "close with tok-1 failed")
             .with_errors(vec![QuilttError {
-                code: Some("X".into()),
+                code: Some("tok-1".into()),
                 message: "bad tok-1".into(),
-                path: None,
+                error_type: Some("x tok-1".into()),
+                display_message: Some("tok-1!".into()),
+                request_id: Some("tok-1".into()),
+                path: Some(vec!["input".into(), "tok-1".into()]),
             }])
             .with_status(500)
-            .with_link_metadata(Json::object([("a", Json::Null)]))
             .redact(|s| crate::PublicToken::new("tok-1").redact(s));
         assert_eq!(e.message(), "close with [redacted] failed");
+        let text = format!("{:?}", e.errors());
+        assert!(!text.contains("tok-1"), "{text}");
         assert_eq!(e.errors()[0].message, "bad [redacted]");
         assert_eq!(e.status(), Some(500));
-        assert!(e.link_metadata().is_some());
     }
 
     #[test]
@@ -258,5 +301,17 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::CloseFailed);
         assert_eq!(e.message(), "connectorPlaidClose failed: HTTP 500");
         assert_eq!(e.status(), Some(500));
+    }
+
+    #[test]
+    fn the_display_message_is_the_first_one_quiltt_sent() {
+        let e = Error::new(ErrorCode::MutationFailed, "refused").with_errors(vec![
+            QuilttError::new("a"),
+            QuilttError {
+                display_message: Some("Please sign in again".into()),
+                ..QuilttError::new("b")
+            },
+        ]);
+        assert_eq!(e.display_message(), Some("Please sign in again"));
     }
 }

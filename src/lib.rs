@@ -2,62 +2,58 @@
 //!
 //! Repairs broken Quiltt bank connections from the browser. It runs Quiltt's update flow for
 //! Plaid (`connectorPlaidInitialize` → `CONTINUE` or `ACTION_REQUIRED` → Plaid Link in update
-//! mode → `connectorPlaidClose`) and stores custom JSON on a connection (`connectionUpdate`).
+//! mode → `connectorPlaidClose`), lists and reads connections, and stores custom JSON on a
+//! connection (`connectionUpdate`).
 //!
-//! Layers, top to bottom:
-//! - `js`: the `QuilttReconnect` class JavaScript sees (wasm only);
-//! - `Client`: the same flow as an async Rust API for Leptos, Yew or Dioxus apps (wasm only);
-//! - [`flow`]: the flow itself, a synchronous state machine that decides every step, and
-//!   [`flow::reconnect`], its async driver over two seams, [`Transport`] and [`LinkLauncher`];
-//!   unit-tested natively;
-//! - `quiltt` (GraphQL documents, inputs, records) and `plaid` (script, Link handler).
+//! Layers, top to bottom, one folder (or file) each; data flows down, then back up:
+//! - `js` (cargo feature `js`, which the npm package turns on): the `QuilttReconnect` class
+//!   JavaScript sees, its options, errors and TypeScript types;
+//! - [`Client`]: the async Rust API for Leptos, Yew or Dioxus apps (wasm32 only);
+//! - [`driver`]: the one async loop that carries out what a machine asks for, over an
+//!   [`driver::Io`]; `web` is the browser's `Io` (gloo-net requests with an `AbortSignal` and a
+//!   timeout, timers, Plaid's script, Link through `#[wasm_bindgen]` bindings, `sessionStorage`);
+//! - [`machine`]: every operation as a synchronous, sans-IO state machine holding all the
+//!   policy (tokens, retries, `WAIT`/`ABORT`, link tokens, Link's load bound, the close, the
+//!   OAuth state, scrubbing); unit-tested natively;
+//! - `quiltt` (GraphQL documents, inputs, records, replies) and `plaid` (what Link takes and
+//!   gives), plain data.
 //!
-//! The flow has two drivers. Rust apps get the async one, with `fetch` and Plaid's script
-//! behind the seams. The JS class runs each operation as a synchronous job (`js/job.rs`) that
-//! `js/driver.js` drives: the job decides and builds every result and error, the driver does
-//! the I/O. So no Rust future, and no async executor, ships in the npm package (about 6 KB
-//! gzipped less).
-//!
-//! Where the browser is driven, a few lines of JavaScript beside the Rust module do it
-//! (`plaid/script.js`, `plaid/link.js`, `quiltt/fetch.js`, `js/driver.js`, bound with
-//! `#[wasm_bindgen(module)]`; wasm-bindgen ships them as snippets): a `<script>` tag, Plaid's
-//! callbacks, a `fetch` and a timer cost a few KB of wasm each when driven from Rust. The Rust
-//! side keeps the policy: typed errors, retries, timeouts, cancelling, and who owns what.
+//! JSON text is the browser's job: replies are parsed by `JSON.parse` and requests written by
+//! `JSON.stringify`, and app or Plaid metadata crosses as the JavaScript value it is ([`Json`]).
 //!
 //! No error, event or `Debug` output ever holds a session, link, connector or public token.
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod driver;
 mod error;
-pub mod flow;
-mod json;
+pub mod machine;
 mod plaid;
 mod quiltt;
 mod secret;
-mod text;
+mod value;
 
 #[cfg(target_arch = "wasm32")]
 mod client;
-#[cfg(target_arch = "wasm32")]
-mod interop;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod js;
 #[cfg(target_arch = "wasm32")]
-mod timer;
+mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::{Client, ClientOptions, TokenSource};
+pub use client::{Client, ClientOptions, TokenFuture, TokenSource};
 pub use error::{Error, ErrorCode, QuilttError};
-pub use flow::{EventSink, ReconnectEvent, ReconnectResult, Stage};
-#[cfg(target_arch = "wasm32")]
-pub use js::QuilttReconnect;
-pub use json::{Json, ToJson};
-pub use plaid::{LinkLauncher, LinkOutcome, PlaidEvent, PlaidLinkError};
-pub use quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput, PendingClose};
-pub use quiltt::records::{Account, Connection, ConnectorStatus, Institution, PlaidConnector};
-pub use quiltt::retry::RetryPolicy;
-pub use quiltt::transport::{GraphqlRequest, HttpReply, Transport};
-pub use quiltt::{decode_close, decode_initialize, decode_update};
+pub use machine::{
+    EventSink, OAuthState, ReconnectEvent, ReconnectOptions, ReconnectResult, RetryPolicy, Stage,
+};
+pub use plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent, PlaidLinkError};
+pub use quiltt::{
+    decode_close, decode_connection, decode_connections, decode_initialize, decode_update, Account,
+    Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
+    ConnectorStatus, Features, GraphqlRequest, HttpReply, Institution, PendingClose,
+    PlaidConnector,
+};
 pub use secret::{ConnectorToken, LinkToken, PublicToken, SessionToken};
+pub use value::Json;
 
 /// Quiltt's production GraphQL endpoint, the default.
 pub const DEFAULT_ENDPOINT: &str = "https://api.quiltt.io/v1/graphql";

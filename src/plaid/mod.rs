@@ -1,26 +1,22 @@
-//! Plaid Link: the launcher seam the flow uses, and the types Link hands back.
-//! The browser implementation (script loading, raw bindings, handler lifetime) sits in the
-//! wasm-only submodules.
-
-#[cfg(target_arch = "wasm32")]
-mod bindings;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod launcher;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod script;
-
-use std::rc::Rc;
+//! Plaid Link's side of the flow: how a Link run is asked for, and what Link hands back.
+//! Plain data; the browser bindings are in `web::link`.
 
 use serde::Serialize;
-use tsify::Tsify;
 
-use crate::error::Error;
-use crate::json::{Json, ToJson};
 use crate::secret::{LinkToken, PublicToken};
+use crate::value::Json;
 
 /// The error Link passes to `onExit`, in Plaid's own snake_case shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
-#[tsify(missing_as_null)]
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{Json, PlaidLinkError};
+/// assert!(PlaidLinkError::from_json(&Json::null()).is_none());
+/// let e = PlaidLinkError::from_json(&Json::parse(r#"{"error_code":"X"}"#).unwrap()).unwrap();
+/// assert_eq!(e.error_code.as_deref(), Some("X"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct PlaidLinkError {
     /// A broad category, e.g. `ITEM_ERROR` or `INVALID_INPUT`.
     pub error_type: Option<String>,
@@ -34,19 +30,11 @@ pub struct PlaidLinkError {
 
 impl PlaidLinkError {
     /// Reads Link's `onExit` error; `null` (the user just left) is `None`.
-    ///
-    /// # Examples
-    /// ```
-    /// use quiltt_reconnect::{Json, PlaidLinkError};
-    /// assert!(PlaidLinkError::from_json(&Json::Null).is_none());
-    /// let e = PlaidLinkError::from_json(&Json::object([("error_code", Json::from("X"))])).unwrap();
-    /// assert_eq!(e.error_code.as_deref(), Some("X"));
-    /// ```
     pub fn from_json(value: &Json) -> Option<Self> {
         if !value.is_object() {
             return None;
         }
-        let text = |key: &str| value.get(key).and_then(Json::as_str).map(str::to_owned);
+        let text = |key: &str| value.get(key).and_then(|v| v.as_string());
         Some(PlaidLinkError {
             error_type: text("error_type"),
             error_code: text("error_code"),
@@ -54,36 +42,41 @@ impl PlaidLinkError {
             display_message: text("display_message"),
         })
     }
-}
 
-impl ToJson for PlaidLinkError {
-    fn to_json(&self) -> Json {
-        Json::fields(vec![
-            ("error_type", self.error_type.to_json()),
-            ("error_code", self.error_code.to_json()),
-            ("error_message", self.error_message.to_json()),
-            ("display_message", self.display_message.to_json()),
-        ])
+    /// Whether Link refused the link token (`INVALID_LINK_TOKEN`: expired or already used).
+    pub(crate) fn is_invalid_link_token(&self) -> bool {
+        self.error_code.as_deref() == Some("INVALID_LINK_TOKEN")
     }
 }
 
-/// How a Link session ended.
+/// How a Link run ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkOutcome {
     /// `onSuccess(publicToken, metadata)`; the token may be missing if Link misbehaves.
     Success {
         /// The single-use public token.
         public_token: Option<PublicToken>,
-        /// Link's success metadata (institution, accounts, link_session_id).
+        /// Link's success metadata (institution, accounts, link_session_id), as plain data.
         metadata: Json,
     },
     /// `onExit(error, metadata)`.
     Exit {
         /// Link's error, `None` when the user simply left.
         error: Option<PlaidLinkError>,
-        /// Link's exit metadata.
+        /// Link's exit metadata, as plain data.
         metadata: Json,
     },
+}
+
+/// Why a Link run could not start or finish loading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkFailure {
+    /// `Plaid.create` threw (or Plaid's script defines no `Plaid.create`).
+    CreateThrew,
+    /// The handler's `open()` threw.
+    OpenThrew,
+    /// Link did not call `onLoad` within the load bound.
+    NotLoaded,
 }
 
 /// One of Plaid's own `onEvent` events.
@@ -91,31 +84,19 @@ pub enum LinkOutcome {
 pub struct PlaidEvent {
     /// Plaid's event name, e.g. `OPEN`, `TRANSITION_VIEW`, `HANDOFF`.
     pub name: String,
-    /// Plaid's event metadata.
+    /// Plaid's event metadata, as Plaid gave it.
     pub metadata: Json,
 }
 
-/// Opens Plaid Link. The flow calls `preload` first (so the script loads while initialize is
-/// in flight), then `ready`, then `run`.
-#[allow(async_fn_in_trait)]
-pub trait LinkLauncher {
-    /// Starts loading Plaid's script, if not already; returns at once.
-    fn preload(&self);
-
-    /// Waits until Plaid's script is loaded.
-    ///
-    /// # Errors
-    /// `PLAID_SCRIPT` when it fails to load or defines no `window.Plaid`.
-    async fn ready(&self) -> Result<(), Error>;
-
-    /// Opens Link with `link_token`, forwards Link's events to `on_event`, and resolves when
-    /// Link calls `onSuccess` or `onExit`. The Link handler is destroyed before this returns.
-    ///
-    /// # Errors
-    /// `PLAID_SCRIPT` when `Plaid.create` or `open` throws.
-    async fn run(
-        &self,
-        link_token: &LinkToken,
-        on_event: Rc<dyn Fn(PlaidEvent)>,
-    ) -> Result<LinkOutcome, Error>;
+/// A Link run as the flow asks for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkConfig {
+    /// The link token to open Link with.
+    pub token: LinkToken,
+    /// After an OAuth bank's redirect: the URL the page came back to (Plaid's
+    /// `receivedRedirectUri`), so Link resumes where it left off.
+    pub received_redirect_uri: Option<String>,
+    /// How long Link may take to call `onLoad` before the run fails with
+    /// [`LinkFailure::NotLoaded`]. Once Link has loaded, the user takes their time.
+    pub load_timeout_ms: u32,
 }

@@ -1,11 +1,19 @@
-//! The GraphQL documents, as on Quiltt's reference page, plus `clientMutationId` and the
-//! connection's `status` and `metadata`.
+//! The GraphQL documents the bridge sends, one `.graphql` file each in `documents/`: valid on
+//! both published generations of Quiltt's live schema (`$input: …Input!`, `logo { url }`,
+//! `PlaidMutationError`'s fields), which `tests/schema/validate.mjs` checks in the test suite.
 
 /// Initializes Plaid Link in update mode for a connection.
-pub(crate) const CONNECTOR_PLAID_INITIALIZE: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success clientMutationId record { connectorStatus connectorToken expiration linkToken requestId } errors { code message } } }";
+pub(crate) const CONNECTOR_PLAID_INITIALIZE: &str =
+    include_str!("documents/connector_plaid_initialize.graphql");
 
 /// Hands Link's public token and metadata to Quiltt, which repairs the connection.
-pub(crate) const CONNECTOR_PLAID_CLOSE: &str = "mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput) { connectorPlaidClose(input: $input) { success clientMutationId record { id status metadata accounts { id name } institution { name logo } } errors { code message } } }";
+pub(crate) const CONNECTOR_PLAID_CLOSE: &str = include_str!("documents/connector_plaid_close.graphql");
 
-/// Stores custom metadata on a connection. Its `Error` type has no `code`.
-pub(crate) const CONNECTION_UPDATE: &str = "mutation ConnectionUpdate($input: ConnectionUpdateInput!) { connectionUpdate(input: $input) { success clientMutationId record { id status metadata accounts { id name } institution { name logo } } errors { message path } } }";
+/// Stores custom metadata on a connection.
+pub(crate) const CONNECTION_UPDATE: &str = include_str!("documents/connection_update.graphql");
+
+/// Reads one connection.
+pub(crate) const CONNECTION: &str = include_str!("documents/connection.graphql");
+
+/// Lists connections, by status.
+pub(crate) const CONNECTIONS: &str = include_str!("documents/connections.graphql");

@@ -1,152 +1,200 @@
-//! The inputs of the three mutations, named as on Quiltt's reference page, with their
-//! validation (run before any request is sent) and their GraphQL `variables`.
+//! The inputs of Quiltt's mutations and queries, named as Quiltt names them, with the checks the
+//! client can make before any request is sent.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tsify::Tsify;
 
-use crate::error::{Error, ErrorCode};
-use crate::json::{Json, ToJson};
+use crate::error::Error;
 use crate::secret::{ConnectorToken, PublicToken};
-use crate::text::{decimal, text};
+use crate::value::Json;
 
-/// `ConnectorPlaidInitializeInput`: every field of Quiltt's reference page. Only
-/// `connectionId` is required here; what the schema requires besides (`features`) the server
-/// checks, and its message reaches the caller as a `GRAPHQL` error.
+/// `features` of the initialize input: one value (the reference page's `ConnectionFeature!`) or
+/// a list (the 2023 schema's `[ConnectionFeature!]`, which also takes a single value).
 ///
-/// Nested Plaid objects (`accountFilters`, `auth`, `euConfig`, `update`) are passed through as
-/// given.
+/// # Examples
+/// ```
+/// use quiltt_reconnect::Features;
+/// assert_eq!(Features::from("TRANSACTIONS"), Features::One("TRANSACTIONS".into()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Features {
+    /// One feature.
+    One(String),
+    /// Several features.
+    List(Vec<String>),
+}
+
+impl From<&str> for Features {
+    fn from(feature: &str) -> Self {
+        Features::One(feature.to_owned())
+    }
+}
+
+impl From<Vec<String>> for Features {
+    fn from(features: Vec<String>) -> Self {
+        Features::List(features)
+    }
+}
+
+/// `ConnectorPlaidInitializeInput`: the fields of both published schema generations, typed, and
+/// any other field passed through to Quiltt unchanged (the server checks what it accepts; its
+/// message reaches the caller as a `GRAPHQL` error).
+///
+/// The 2023 schema (and the reference page) take `features`, `euConfig` and
+/// `additionalConsentedProducts`; the 2024 schema takes `featuresRequired` (required there),
+/// `featuresOptional`, `optionalProducts` and `institutionData`. Nested Plaid objects are
+/// passed through as given.
 ///
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{ConnectorPlaidInitializeInput, Json};
 ///
 /// let mut input = ConnectorPlaidInitializeInput::new("conn_123");
-/// input.features = Some("TRANSACTIONS".into());
-/// input.update = Some(Json::object([("accountSelectionEnabled", Json::Bool(true))]));
+/// input.features_required = Some(vec!["TRANSACTIONS".into()]);
+/// input.update = Some(Json::parse(r#"{"accountSelectionEnabled":true}"#).unwrap());
 /// assert!(input.validate().is_ok());
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ConnectorPlaidInitializeInput {
     /// Plaid account subtype filters (`PlaidLinkTokenAccountFilters`).
-    #[tsify(optional, type = "Record<string, unknown>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_filters: Option<Json>,
-    /// Android package name (leave empty on the web).
-    #[tsify(optional)]
+    /// 2023 schema: Plaid products the user consents to beyond `products`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_consented_products: Option<Vec<String>>,
+    /// Android package name (leave it unset on the web).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub android_package_name: Option<String>,
     /// Auth product options (`PlaidLinkTokenCreateRequestAuth`).
-    #[tsify(optional, type = "Record<string, unknown>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<Json>,
-    /// A unique identifier for the client performing the mutation.
-    #[tsify(optional)]
+    /// A unique identifier for the client performing the mutation; the close reuses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_mutation_id: Option<String>,
     /// The application name Link displays (30 characters at most).
-    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
     /// The Quiltt connection to repair.
     pub connection_id: String,
     /// ISO-3166-1 alpha-2 country codes.
-    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<Vec<String>>,
-    /// EU flow options (`PlaidLinkTokenEUConfig`).
-    #[tsify(optional, type = "Record<string, unknown>")]
+    /// 2023 schema: EU flow options (`PlaidLinkTokenEUConfig`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eu_config: Option<Json>,
-    /// The connection feature (`ConnectionFeature!`), e.g. `"TRANSACTIONS"`.
-    #[tsify(optional, type = "ConnectionFeature")]
-    pub features: Option<String>,
+    /// 2023 schema and the reference page: the connection's features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features: Option<Features>,
+    /// 2024 schema: features to enable where the institution supports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features_optional: Option<Vec<String>>,
+    /// 2024 schema (required there): the connection's features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features_required: Option<Vec<String>>,
+    /// 2024 schema: institution data for Link (`PlaidLinkTokenInstitutionData`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub institution_data: Option<Json>,
     /// Link's display language (`en`, `fr`, `es`, `nl`, `de`).
-    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The Link customization name from the Plaid Dashboard.
-    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link_customization_name: Option<String>,
+    /// 2024 schema: Plaid products to add where the institution supports them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optional_products: Option<Vec<String>>,
     /// Plaid products to use with Link.
-    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
-    /// Update-mode options (`PlaidLinkTokenCreateRequestUpdate`).
-    #[tsify(optional, type = "Record<string, unknown>")]
+    /// Where an OAuth bank sends the user back (a page of the app that calls `resume()`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// Update-mode options (`PlaidLinkTokenCreateRequestUpdate`), e.g.
+    /// `{ accountSelectionEnabled: true }` to let the user add accounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<Json>,
+    /// Fields this version does not know, sent as given.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Json>,
 }
 
-/// The names of every `ConnectorPlaidInitializeInput` field, as sent.
-const INITIALIZE_FIELDS: [&str; 13] = [
-    "accountFilters",
+/// Names of the typed fields, for reading an input given as JSON.
+const STRING_FIELDS: [&str; 6] = [
     "androidPackageName",
-    "auth",
     "clientMutationId",
     "clientName",
-    "connectionId",
-    "countryCodes",
-    "euConfig",
-    "features",
     "language",
     "linkCustomizationName",
+    "redirectUri",
+];
+const LIST_FIELDS: [&str; 6] = [
+    "additionalConsentedProducts",
+    "countryCodes",
+    "featuresOptional",
+    "featuresRequired",
+    "optionalProducts",
     "products",
+];
+const OBJECT_FIELDS: [&str; 5] = [
+    "accountFilters",
+    "auth",
+    "euConfig",
+    "institutionData",
     "update",
 ];
 
-fn invalid(message: String) -> Error {
-    Error::new(ErrorCode::InvalidInput, message)
+fn text(value: &Json, name: &str) -> Result<Option<String>, Error> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_well_formed_text() {
+        return Err(Error::invalid(format!(
+            "{name} must be a string of well-formed Unicode, got {}",
+            value.kind()
+        )));
+    }
+    Ok(value.as_string())
 }
 
-fn optional_string(value: &Json, name: &str) -> Result<Option<String>, Error> {
-    match value {
-        Json::Null => Ok(None),
-        Json::String(s) => Ok(Some(s.clone())),
-        other => Err(invalid(text!(
-            name,
-            " must be a string, got ",
-            other.type_name()
+fn object(value: &Json, name: &str) -> Result<Option<Json>, Error> {
+    match value.kind() {
+        "null" => Ok(None),
+        "object" => Ok(Some(value.clone())),
+        other => Err(Error::invalid(format!(
+            "{name} must be an object, got {other}"
         ))),
     }
 }
 
-fn optional_object(value: &Json, name: &str) -> Result<Option<Json>, Error> {
-    match value {
-        Json::Null => Ok(None),
-        Json::Object(_) => Ok(Some(value.clone())),
-        other => Err(invalid(text!(
-            name,
-            " must be an object, got ",
-            other.type_name()
-        ))),
+fn texts(value: &Json, name: &str) -> Result<Option<Vec<String>>, Error> {
+    if value.is_null() {
+        return Ok(None);
     }
-}
-
-fn optional_strings(value: &Json, name: &str) -> Result<Option<Vec<String>>, Error> {
-    match value {
-        Json::Null => Ok(None),
-        Json::Array(items) => {
-            let mut strings = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                match item {
-                    Json::String(s) => strings.push(s.clone()),
-                    other => {
-                        return Err(invalid(text!(
-                            name,
-                            "[",
-                            decimal(i as i64),
-                            "] must be a string, got ",
-                            other.type_name()
-                        )))
-                    }
-                }
-            }
-            Ok(Some(strings))
+    let items = value.items().ok_or_else(|| {
+        Error::invalid(format!(
+            "{name} must be an array of strings, got {}",
+            value.kind()
+        ))
+    })?;
+    let mut strings = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match text(item, &format!("{name}[{i}]"))? {
+            Some(s) => strings.push(s),
+            None => return Err(Error::invalid(format!("{name}[{i}] must be a string, got null"))),
         }
-        other => Err(invalid(text!(
-            name,
-            " must be an array of strings, got ",
-            other.type_name()
-        ))),
     }
+    Ok(Some(strings))
 }
 
 /// Checks a connection id is not blank: empty or only ASCII whitespace. Quiltt's ids are ASCII;
 /// any other text is left for Quiltt to judge (it answers "not found").
 pub(crate) fn check_connection_id(id: &str, name: &str) -> Result<(), Error> {
     if id.trim_ascii().is_empty() {
-        return Err(invalid(text!(name, " must be a non-empty string")));
+        return Err(Error::invalid(format!("{name} must be a non-empty string")));
     }
     Ok(())
 }
@@ -167,74 +215,99 @@ impl ConnectorPlaidInitializeInput {
     }
 
     /// Reads and checks an input given as JSON (what JavaScript passes), naming the first bad
-    /// field. Unknown fields are refused, so a typo such as `conectionId` is caught; the names in
-    /// `allowed_extra` (such as `signal`) are skipped.
+    /// field. Typed fields must have their type (`null` leaves them unset); other fields are
+    /// kept in [`extra`](Self::extra); the names in `skip` (such as `signal`) are left out.
     ///
     /// # Errors
-    /// `INVALID_INPUT` when the value is not an object, a field has the wrong JSON type, a field
-    /// is unknown, or `connectionId` is missing or empty.
+    /// `INVALID_INPUT` when the value is not an object, a typed field has the wrong type, a
+    /// field name starts with `__` (GraphQL reserves those), or `connectionId` is missing or
+    /// blank.
     ///
     /// # Examples
     /// ```
     /// use quiltt_reconnect::{ConnectorPlaidInitializeInput, Json};
-    /// let json = Json::object([("connectionId", Json::from("c1")), ("language", Json::from("fr"))]);
+    /// let json = Json::parse(r#"{"connectionId":"c1","language":"fr","newField":1}"#).unwrap();
     /// let input = ConnectorPlaidInitializeInput::from_json(&json, &[]).unwrap();
     /// assert_eq!(input.language.as_deref(), Some("fr"));
-    /// let bad = Json::object([("connectionId", Json::from(3.0))]);
+    /// assert!(input.extra.contains_key("newField"));
+    /// let bad = Json::parse(r#"{"connectionId":3}"#).unwrap();
     /// assert!(ConnectorPlaidInitializeInput::from_json(&bad, &[]).is_err());
     /// ```
-    pub fn from_json(value: &Json, allowed_extra: &[&str]) -> Result<Self, Error> {
-        let Json::Object(entries) = value else {
-            return Err(invalid(text!(
-                "reconnect() takes an object with a connectionId, got ",
-                value.type_name()
-            )));
-        };
+    pub fn from_json(value: &Json, skip: &[&str]) -> Result<Self, Error> {
+        let entries = value.entries().ok_or_else(|| {
+            Error::invalid(format!(
+                "reconnect() takes an object with a connectionId, got {}",
+                value.kind()
+            ))
+        })?;
         let mut input = ConnectorPlaidInitializeInput::default();
         let mut has_id = false;
         for (key, value) in entries {
             let name = key.as_str();
-            match name {
-                "accountFilters" => input.account_filters = optional_object(value, name)?,
-                "androidPackageName" => input.android_package_name = optional_string(value, name)?,
-                "auth" => input.auth = optional_object(value, name)?,
-                "clientMutationId" => input.client_mutation_id = optional_string(value, name)?,
-                "clientName" => input.client_name = optional_string(value, name)?,
-                "connectionId" => {
-                    input.connection_id = optional_string(value, name)?.unwrap_or_default();
-                    has_id = true;
-                }
-                "countryCodes" => input.country_codes = optional_strings(value, name)?,
-                "euConfig" => input.eu_config = optional_object(value, name)?,
-                "features" => input.features = optional_string(value, name)?,
-                "language" => input.language = optional_string(value, name)?,
-                "linkCustomizationName" => {
-                    input.link_customization_name = optional_string(value, name)?
-                }
-                "products" => input.products = optional_strings(value, name)?,
-                "update" => input.update = optional_object(value, name)?,
-                _ if allowed_extra.contains(&name) => {}
-                _ => {
-                    // Pushed one by one: `join` would add its own kilobyte of wasm.
-                    let mut message = text!("unknown field \"", name, "\"; the fields are ");
-                    for (i, field) in INITIALIZE_FIELDS.iter().enumerate() {
-                        if i > 0 {
-                            message.push_str(", ");
-                        }
-                        message.push_str(field);
+            if skip.contains(&name) {
+                continue;
+            }
+            if name.starts_with("__") {
+                return Err(Error::invalid(format!(
+                    "{name} is not a field name (GraphQL reserves names starting with __)"
+                )));
+            }
+            if STRING_FIELDS.contains(&name) || name == "connectionId" {
+                let value = text(&value, name)?;
+                match name {
+                    "androidPackageName" => input.android_package_name = value,
+                    "clientMutationId" => input.client_mutation_id = value,
+                    "clientName" => input.client_name = value,
+                    "language" => input.language = value,
+                    "linkCustomizationName" => input.link_customization_name = value,
+                    "redirectUri" => input.redirect_uri = value,
+                    _ => {
+                        input.connection_id = value.unwrap_or_default();
+                        has_id = true;
                     }
-                    return Err(invalid(message));
                 }
+            } else if LIST_FIELDS.contains(&name) {
+                let value = texts(&value, name)?;
+                match name {
+                    "additionalConsentedProducts" => input.additional_consented_products = value,
+                    "countryCodes" => input.country_codes = value,
+                    "featuresOptional" => input.features_optional = value,
+                    "featuresRequired" => input.features_required = value,
+                    "optionalProducts" => input.optional_products = value,
+                    _ => input.products = value,
+                }
+            } else if OBJECT_FIELDS.contains(&name) {
+                let value = object(&value, name)?;
+                match name {
+                    "accountFilters" => input.account_filters = value,
+                    "auth" => input.auth = value,
+                    "euConfig" => input.eu_config = value,
+                    "institutionData" => input.institution_data = value,
+                    _ => input.update = value,
+                }
+            } else if name == "features" {
+                input.features = match value.kind() {
+                    "string" => text(&value, name)?.map(Features::One),
+                    "array" => texts(&value, name)?.map(Features::List),
+                    "null" => None,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "features must be a string or an array of strings, got {other}"
+                        )))
+                    }
+                };
+            } else {
+                input.extra.insert(key, value);
             }
         }
         if !has_id {
-            return Err(invalid("connectionId is required".into()));
+            return Err(Error::invalid("connectionId is required"));
         }
         input.validate()?;
         Ok(input)
     }
 
-    /// Checks what the client can check before sending: a non-empty `connectionId`.
+    /// Checks what the client can check before sending: a non-blank `connectionId`.
     ///
     /// # Errors
     /// `INVALID_INPUT` naming the field.
@@ -247,58 +320,6 @@ impl ConnectorPlaidInitializeInput {
     pub fn validate(&self) -> Result<(), Error> {
         check_connection_id(&self.connection_id, "connectionId")
     }
-
-    /// The GraphQL `input` object: every field the caller set, named as on the reference page.
-    ///
-    /// # Examples
-    /// ```
-    /// use quiltt_reconnect::ConnectorPlaidInitializeInput;
-    /// let json = ConnectorPlaidInitializeInput::new("c1").to_json();
-    /// assert_eq!(json.get("connectionId").and_then(|v| v.as_str()), Some("c1"));
-    /// assert!(json.get("language").is_none());
-    /// ```
-    pub fn to_json(&self) -> Json {
-        // One small call per field rather than each field's clone and match written out.
-        let mut out = Vec::new();
-        field(&mut out, "accountFilters", self.account_filters.as_ref());
-        field(
-            &mut out,
-            "androidPackageName",
-            self.android_package_name.as_ref(),
-        );
-        field(&mut out, "auth", self.auth.as_ref());
-        field(
-            &mut out,
-            "clientMutationId",
-            self.client_mutation_id.as_ref(),
-        );
-        field(&mut out, "clientName", self.client_name.as_ref());
-        out.push(("connectionId", self.connection_id.to_json()));
-        field(&mut out, "countryCodes", self.country_codes.as_deref());
-        field(&mut out, "euConfig", self.eu_config.as_ref());
-        field(&mut out, "features", self.features.as_ref());
-        field(&mut out, "language", self.language.as_ref());
-        field(
-            &mut out,
-            "linkCustomizationName",
-            self.link_customization_name.as_ref(),
-        );
-        field(&mut out, "products", self.products.as_deref());
-        field(&mut out, "update", self.update.as_ref());
-        Json::fields(out)
-    }
-}
-
-/// Adds `key` to the fields of an object being built when `value` is set.
-#[inline(never)]
-fn field<T: ToJson + ?Sized>(
-    out: &mut Vec<(&'static str, Json)>,
-    key: &'static str,
-    value: Option<&T>,
-) {
-    if let Some(value) = value {
-        out.push((key, value.to_json()));
-    }
 }
 
 /// `ConnectorPlaidCloseInput`: what `connectorPlaidClose` takes after Link's `onSuccess`.
@@ -306,48 +327,52 @@ fn field<T: ToJson + ?Sized>(
 pub(crate) struct ConnectorPlaidCloseInput {
     pub client_mutation_id: Option<String>,
     pub connector_token: ConnectorToken,
+    /// Link's success metadata, as plain data.
     pub metadata: Json,
     pub public_token: PublicToken,
 }
 
-impl ConnectorPlaidCloseInput {
-    pub(crate) fn to_json(&self) -> Json {
-        let mut fields = vec![
-            (
-                "connectorToken",
-                Json::from(self.connector_token.expose_secret()),
-            ),
-            ("metadata", self.metadata.clone()),
-            ("publicToken", Json::from(self.public_token.expose_secret())),
-        ];
-        if let Some(id) = &self.client_mutation_id {
-            fields.insert(0, ("clientMutationId", Json::from(id.as_str())));
+impl Serialize for ConnectorPlaidCloseInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Sent<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            client_mutation_id: Option<&'a str>,
+            connector_token: &'a str,
+            metadata: &'a Json,
+            public_token: &'a str,
         }
-        Json::fields(fields)
+        Sent {
+            client_mutation_id: self.client_mutation_id.as_deref(),
+            connector_token: self.connector_token.expose_secret(),
+            metadata: &self.metadata,
+            public_token: self.public_token.expose_secret(),
+        }
+        .serialize(serializer)
     }
 }
-
-/// A `connectorPlaidClose` that failed after Link succeeded, kept so the app can send it again
-/// (with the same `clientMutationId`). Its tokens stay private; `Debug` redacts them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PendingClose(pub(crate) ConnectorPlaidCloseInput);
 
 /// `ConnectionUpdateInput`: stores custom JSON on a connection.
 ///
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{ConnectionUpdateInput, Json};
-/// let input = ConnectionUpdateInput::new("conn_1", Json::object([("tier", Json::from("gold"))]));
+/// let input = ConnectionUpdateInput::new("conn_1", Json::parse(r#"{"tier":"gold"}"#).unwrap());
 /// assert!(input.validate().is_ok());
 /// assert!(ConnectionUpdateInput::new("conn_1", Json::from("x")).validate().is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ConnectionUpdateInput {
     /// A unique identifier for the client performing the mutation.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_mutation_id: Option<String>,
     /// The connection's id.
     pub id: String,
-    /// The metadata to store: a JSON object.
+    /// The metadata to store: an object, or `null` to clear it. Sent as `JSON.stringify`
+    /// writes it.
     pub metadata: Json,
 }
 
@@ -361,28 +386,74 @@ impl ConnectionUpdateInput {
         }
     }
 
-    /// Checks the id is non-empty and the metadata is an object.
+    /// Checks the id is not blank and the metadata is an object or `null`.
     ///
     /// # Errors
     /// `INVALID_INPUT` naming the field.
     pub fn validate(&self) -> Result<(), Error> {
         check_connection_id(&self.id, "connectionId")?;
-        if !self.metadata.is_object() {
-            return Err(invalid(text!(
-                "metadata must be a plain object, got ",
-                self.metadata.type_name()
-            )));
+        match self.metadata.kind() {
+            "object" | "null" => Ok(()),
+            other => Err(Error::invalid(format!(
+                "metadata must be an object (or null to clear it), got {other}"
+            ))),
         }
-        Ok(())
+    }
+}
+
+/// The `filter` of the `connections` query: which statuses to list.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::ConnectionFilter;
+/// let broken = ConnectionFilter::status(["ERROR_REPAIRABLE"]);
+/// assert_eq!(broken.status.unwrap(), ["ERROR_REPAIRABLE"]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ConnectionFilter {
+    /// `ConnectionStatus` values to include (`ERROR_REPAIRABLE`, `SYNCED`, ...); `None` for all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<String>>,
+}
+
+impl ConnectionFilter {
+    /// Connections in any of `statuses`.
+    pub fn status<S: Into<String>>(statuses: impl IntoIterator<Item = S>) -> Self {
+        ConnectionFilter {
+            status: Some(statuses.into_iter().map(Into::into).collect()),
+        }
     }
 
-    /// The input as the mutation's variables take it, moving the metadata.
-    pub(crate) fn into_json(self) -> Json {
-        let mut fields = vec![("id", Json::String(self.id)), ("metadata", self.metadata)];
-        if let Some(id) = self.client_mutation_id {
-            fields.insert(0, ("clientMutationId", Json::String(id)));
+    /// Reads `{ status: "X" | ["X", ...] }` (or nothing) as JavaScript passes it.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` naming the bad field.
+    pub fn from_json(value: &Json) -> Result<Self, Error> {
+        if value.is_null() {
+            return Ok(ConnectionFilter::default());
         }
-        Json::fields(fields)
+        let entries = value.entries().ok_or_else(|| {
+            Error::invalid(format!(
+                "connections() takes an object like {{ status: [\"ERROR_REPAIRABLE\"] }}, got {}",
+                value.kind()
+            ))
+        })?;
+        let mut filter = ConnectionFilter::default();
+        for (key, value) in entries {
+            match key.as_str() {
+                "status" if value.kind() == "string" => {
+                    filter.status = text(&value, "status")?.map(|s| vec![s])
+                }
+                "status" => filter.status = texts(&value, "status")?,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown filter field \"{other}\"; connections() filters by status"
+                    )))
+                }
+            }
+        }
+        Ok(filter)
     }
 }
 
@@ -391,106 +462,92 @@ mod tests {
     use super::*;
 
     fn json(text: &str) -> Json {
-        serde_json::from_str(text).unwrap()
+        Json::parse(text).unwrap()
+    }
+
+    fn sent(input: &ConnectorPlaidInitializeInput) -> String {
+        Json::from_serde(input).unwrap().to_json_string().unwrap()
     }
 
     #[test]
-    fn every_field_is_read_and_sent_back_with_its_name() {
-        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},
-            "androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},
-            "clientMutationId":"m1","clientName":"Acme","connectionId":"c1",
-            "countryCodes":["US","CA"],"euConfig":{"headless":false},"features":"TRANSACTIONS",
-            "language":"fr","linkCustomizationName":"blue","products":["transactions"],
-            "update":{"accountSelectionEnabled":true}}"#;
-        let source = json(text);
-        let input = ConnectorPlaidInitializeInput::from_json(&source, &[]).unwrap();
-        let sent = input.to_json();
-        for name in INITIALIZE_FIELDS {
-            assert_eq!(sent.get(name), source.get(name), "field {name}");
-        }
+    fn every_field_of_both_generations_is_read_and_sent_back_with_its_name() {
+        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"additionalConsentedProducts":["identity"],"androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m1","clientName":"Acme","connectionId":"c1","countryCodes":["US","CA"],"euConfig":{"headless":false},"features":["TRANSACTIONS"],"featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"language":"fr","linkCustomizationName":"default","optionalProducts":["auth"],"products":["transactions"],"redirectUri":"https://app.example/oauth","update":{"accountSelectionEnabled":true}}"#;
+        let input = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap();
+        assert!(input.extra.is_empty());
+        assert_eq!(input.redirect_uri.as_deref(), Some("https://app.example/oauth"));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&sent(&input)).unwrap(),
+            serde_json::from_str::<serde_json::Value>(text).unwrap()
+        );
     }
 
     #[test]
-    fn nulls_are_treated_as_absent_and_omitted() {
+    fn unknown_fields_pass_through_and_features_is_a_string_or_a_list() {
         let input = ConnectorPlaidInitializeInput::from_json(
-            &json(r#"{"connectionId":"c","language":null}"#),
-            &[],
+            &json(r#"{"connectionId":"c1","features":"TRANSACTIONS","futureField":{"x":[1]},"signal":{}}"#),
+            &["signal"],
         )
         .unwrap();
-        assert_eq!(input.language, None);
-        assert_eq!(input.to_json(), json(r#"{"connectionId":"c"}"#));
+        assert_eq!(input.features, Some(Features::One("TRANSACTIONS".into())));
+        assert_eq!(
+            sent(&input),
+            r#"{"connectionId":"c1","features":"TRANSACTIONS","futureField":{"x":[1]}}"#
+        );
     }
 
     #[test]
-    fn wrong_types_name_the_field() {
-        let cases = [
-            (r#"{"connectionId":1}"#, "connectionId must be a string"),
-            (
-                r#"{"connectionId":"c","countryCodes":"US"}"#,
-                "countryCodes must be an array",
-            ),
-            (
-                r#"{"connectionId":"c","countryCodes":["US",2]}"#,
-                "countryCodes[1] must be a string",
-            ),
-            (
-                r#"{"connectionId":"c","update":true}"#,
-                "update must be an object",
-            ),
-            (
-                r#"{"connectionId":"c","features":["X"]}"#,
-                "features must be a string",
-            ),
-            (
-                r#"{"connectionId":""}"#,
-                "connectionId must be a non-empty string",
-            ),
+    fn bad_fields_are_named() {
+        for (text, expected) in [
+            ("[]", "reconnect() takes an object"),
             (r#"{"language":"en"}"#, "connectionId is required"),
-            (r#"{"conectionId":"c"}"#, "unknown field \"conectionId\""),
-            (r#"[1]"#, "takes an object"),
-        ];
-        for (text, expected) in cases {
+            (r#"{"connectionId":" "}"#, "connectionId must be a non-empty string"),
+            (r#"{"connectionId":"c","clientName":5}"#, "clientName must be a string"),
+            (r#"{"connectionId":"c","products":"x"}"#, "products must be an array of strings"),
+            (r#"{"connectionId":"c","countryCodes":["US",1]}"#, "countryCodes[1] must be a string"),
+            (r#"{"connectionId":"c","update":true}"#, "update must be an object, got boolean"),
+            (r#"{"connectionId":"c","features":3}"#, "features must be a string or an array"),
+            (r#"{"connectionId":"c","__proto__":{}}"#, "GraphQL reserves names starting with __"),
+        ] {
             let err = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap_err();
-            assert_eq!(err.code(), ErrorCode::InvalidInput);
-            assert!(
-                err.message().contains(expected),
-                "{text}: {}",
-                err.message()
-            );
+            assert_eq!(err.code(), crate::ErrorCode::InvalidInput);
+            assert!(err.message().contains(expected), "{text}: {}", err.message());
         }
     }
 
     #[test]
-    fn allowed_extra_fields_are_skipped() {
-        let j = json(r#"{"connectionId":"c","signal":{}}"#);
-        assert!(ConnectorPlaidInitializeInput::from_json(&j, &["signal"]).is_ok());
-        assert!(ConnectorPlaidInitializeInput::from_json(&j, &[]).is_err());
+    fn the_close_sends_its_tokens_and_debug_does_not() {
+        let close = ConnectorPlaidCloseInput {
+            client_mutation_id: Some("m".into()),
+            connector_token: ConnectorToken::new("ct-secret"),
+            metadata: json(r#"{"institution":null}"#),
+            public_token: PublicToken::new("pt-secret"),
+        };
+        let text = Json::from_serde(&close).unwrap().to_json_string().unwrap();
+        assert_eq!(
+            text,
+            r#"{"clientMutationId":"m","connectorToken":"ct-secret","metadata":{"institution":null},"publicToken":"pt-secret"}"#
+        );
+        assert!(!format!("{close:?}").contains("secret"));
     }
 
     #[test]
-    fn close_and_update_inputs_carry_their_fields() {
-        let close = ConnectorPlaidCloseInput {
-            client_mutation_id: Some("m".into()),
-            connector_token: ConnectorToken::new("ct"),
-            metadata: json(r#"{"a":1}"#),
-            public_token: PublicToken::new("pt"),
-        };
-        assert_eq!(
-            close.to_json(),
-            json(
-                r#"{"clientMutationId":"m","connectorToken":"ct","metadata":{"a":1},"publicToken":"pt"}"#
-            )
-        );
-        let update = ConnectionUpdateInput::new("c", json(r#"{"k":[1]}"#));
-        assert_eq!(
-            update.into_json(),
-            json(r#"{"id":"c","metadata":{"k":[1]}}"#)
-        );
-        assert!(ConnectionUpdateInput::new("", json("{}"))
-            .validate()
-            .is_err());
-        assert!(ConnectionUpdateInput::new("c", json("[]"))
-            .validate()
-            .is_err());
+    fn metadata_is_an_object_or_null_to_clear_it() {
+        assert!(ConnectionUpdateInput::new("c", json("{}")).validate().is_ok());
+        assert!(ConnectionUpdateInput::new("c", Json::null()).validate().is_ok());
+        for bad in ["[1]", "\"x\"", "3"] {
+            let err = ConnectionUpdateInput::new("c", json(bad)).validate().unwrap_err();
+            assert!(err.message().starts_with("metadata must be an object"), "{bad}");
+        }
+        assert!(ConnectionUpdateInput::new("", json("{}")).validate().is_err());
+    }
+
+    #[test]
+    fn a_connection_filter_takes_one_status_or_a_list() {
+        let one = ConnectionFilter::from_json(&json(r#"{"status":"SYNCED"}"#)).unwrap();
+        assert_eq!(one, ConnectionFilter::status(["SYNCED"]));
+        let all = ConnectionFilter::from_json(&Json::null()).unwrap();
+        assert_eq!(all.status, None);
+        assert!(ConnectionFilter::from_json(&json(r#"{"state":"x"}"#)).is_err());
+        assert!(ConnectionFilter::from_json(&json(r#"{"status":[1]}"#)).is_err());
     }
 }

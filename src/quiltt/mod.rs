@@ -1,71 +1,92 @@
-//! Quiltt's GraphQL API: the three documents, their typed inputs and records, and the
-//! transport seam.
+//! Quiltt's GraphQL API: the documents, their typed inputs and records, and how replies become
+//! records or typed errors. Plain data in, plain data out: no I/O here.
 
 mod documents;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod fetch;
-pub(crate) mod input;
-pub(crate) mod records;
-pub(crate) mod retry;
-pub(crate) mod transport;
+mod graphql;
+mod input;
+mod records;
 
-use crate::error::Error;
-use crate::json::Json;
-use input::{ConnectionUpdateInput, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput};
-use records::{Connection, PlaidConnector};
-use retry::post_with_retry;
-use transport::{payload_record, GraphqlRequest, HttpReply, Transport};
+use serde::Serialize;
 
-fn input_variables(input: Json) -> Json {
-    Json::fields(vec![("input", input)])
+use crate::error::{Error, ErrorCode};
+use crate::value::Json;
+pub use graphql::{GraphqlRequest, HttpReply};
+pub(crate) use input::ConnectorPlaidCloseInput;
+pub use input::{ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput, Features};
+pub use records::{Account, Connection, ConnectorStatus, Institution, PlaidConnector};
+
+/// `{ "input": … }`, the variables of every mutation.
+#[derive(Serialize)]
+struct Input<T> {
+    input: T,
+}
+
+fn variables(value: &impl Serialize) -> Result<Json, Error> {
+    Json::from_serde(value)
 }
 
 /// The `connectorPlaidInitialize` request for `input`.
-pub(crate) fn initialize_request(input: &ConnectorPlaidInitializeInput) -> GraphqlRequest {
-    GraphqlRequest {
-        operation_name: "ConnectorPlaidInitialize",
-        query: documents::CONNECTOR_PLAID_INITIALIZE,
-        variables: input_variables(input.to_json()),
-        keepalive: false,
-    }
+pub(crate) fn initialize_request(input: &ConnectorPlaidInitializeInput) -> Result<GraphqlRequest, Error> {
+    GraphqlRequest::new(
+        "ConnectorPlaidInitialize",
+        documents::CONNECTOR_PLAID_INITIALIZE,
+        variables(&Input { input })?,
+        false,
+    )
 }
 
 /// The `connectorPlaidClose` request for `input`. It asks the browser to finish it even if the
 /// page is being left: Link has succeeded, and the close is the user's work.
-pub(crate) fn close_request(input: &ConnectorPlaidCloseInput) -> GraphqlRequest {
-    GraphqlRequest {
-        operation_name: "ConnectorPlaidClose",
-        query: documents::CONNECTOR_PLAID_CLOSE,
-        variables: input_variables(input.to_json()),
-        keepalive: true,
+pub(crate) fn close_request(input: &ConnectorPlaidCloseInput) -> Result<GraphqlRequest, Error> {
+    GraphqlRequest::new(
+        "ConnectorPlaidClose",
+        documents::CONNECTOR_PLAID_CLOSE,
+        variables(&Input { input })?,
+        true,
+    )
+}
+
+/// The `connectionUpdate` request for `input` (checked first). The metadata goes into the
+/// request as it is, and is written as JSON once, here.
+pub(crate) fn update_request(input: &ConnectionUpdateInput) -> Result<GraphqlRequest, Error> {
+    input.validate()?;
+    GraphqlRequest::new(
+        "ConnectionUpdate",
+        documents::CONNECTION_UPDATE,
+        variables(&Input { input })?,
+        false,
+    )
+    .map_err(|e| match e.code() {
+        ErrorCode::InvalidInput => Error::invalid(format!(
+            "metadata can't be written as JSON: {}",
+            e.message()
+        )),
+        _ => e,
+    })
+}
+
+/// The `connection(id)` query.
+pub(crate) fn connection_request(id: &str) -> Result<GraphqlRequest, Error> {
+    input::check_connection_id(id, "connectionId")?;
+    #[derive(Serialize)]
+    struct Id<'a> {
+        id: &'a str,
     }
+    GraphqlRequest::new("Connection", documents::CONNECTION, variables(&Id { id })?, false)
 }
 
-/// Sends `connectorPlaidClose` and decodes the repaired connection.
-pub(crate) async fn close<T: Transport>(
-    transport: &T,
-    input: &ConnectorPlaidCloseInput,
-) -> Result<Connection, Error> {
-    decode_close(post_with_retry(transport, &close_request(input)).await?)
-}
-
-/// The `connectionUpdate` request for `input`. The input is moved into the request, so a
-/// large metadata is held once on the way out (and once more as Quiltt's echo).
-pub(crate) fn update_request(input: ConnectionUpdateInput) -> GraphqlRequest {
-    GraphqlRequest {
-        operation_name: "ConnectionUpdate",
-        query: documents::CONNECTION_UPDATE,
-        variables: input_variables(input.into_json()),
-        keepalive: false,
+/// The `connections(filter)` query.
+pub(crate) fn connections_request(filter: &ConnectionFilter) -> Result<GraphqlRequest, Error> {
+    #[derive(Serialize)]
+    struct Filter<'a> {
+        filter: &'a ConnectionFilter,
     }
-}
-
-/// Sends `connectionUpdate` and decodes the updated connection.
-pub(crate) async fn update_connection<T: Transport>(
-    transport: &T,
-    input: ConnectionUpdateInput,
-) -> Result<Connection, Error> {
-    decode_update(post_with_retry(transport, &update_request(input)).await?)
+    GraphqlRequest::new(
+        "Connections",
+        documents::CONNECTIONS,
+        variables(&Filter { filter })?,
+        false,
+    )
 }
 
 /// Decodes a `connectorPlaidInitialize` reply: the record, or the typed error the reply means.
@@ -80,7 +101,7 @@ pub(crate) async fn update_connection<T: Transport>(
 /// assert_eq!(decode_initialize(reply).unwrap_err().code(), ErrorCode::Http);
 /// ```
 pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
-    PlaidConnector::decode(&payload_record(reply, "connectorPlaidInitialize")?)
+    PlaidConnector::decode(&graphql::payload_record(reply, "connectorPlaidInitialize")?)
 }
 
 /// Decodes a `connectorPlaidClose` reply into the repaired connection.
@@ -95,10 +116,8 @@ pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
 /// assert_eq!(decode_close(reply).unwrap_err().code(), ErrorCode::Unauthorized);
 /// ```
 pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
-    Connection::decode(
-        payload_record(reply, "connectorPlaidClose")?,
-        "connectorPlaidClose.record",
-    )
+    let record = graphql::payload_record(reply, "connectorPlaidClose")?;
+    Connection::decode(&record, "connectorPlaidClose.record")
 }
 
 /// Decodes a `connectionUpdate` reply into the updated connection.
@@ -109,12 +128,83 @@ pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{decode_update, ErrorCode, HttpReply, Json};
-/// let reply = HttpReply::new(200, Some(Json::Null));
+/// let reply = HttpReply::new(200, Some(Json::null()));
 /// assert_eq!(decode_update(reply).unwrap_err().code(), ErrorCode::BadResponse);
 /// ```
 pub fn decode_update(reply: HttpReply) -> Result<Connection, Error> {
-    Connection::decode(
-        payload_record(reply, "connectionUpdate")?,
-        "connectionUpdate.record",
-    )
+    let record = graphql::payload_record(reply, "connectionUpdate")?;
+    Connection::decode(&record, "connectionUpdate.record")
+}
+
+/// Decodes a `connection(id)` reply: the connection, or `None` when Quiltt knows no such id.
+///
+/// # Errors
+/// As [`decode_initialize`] (but never `MUTATION_FAILED`).
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{decode_connection, HttpReply, Json};
+/// let reply = HttpReply::new(200, Json::parse(r#"{"data":{"connection":null}}"#).ok());
+/// assert_eq!(decode_connection(reply).unwrap(), None);
+/// ```
+pub fn decode_connection(reply: HttpReply) -> Result<Option<Connection>, Error> {
+    let record = graphql::query_field(reply, "connection")?;
+    match record.is_null() {
+        true => Ok(None),
+        false => Connection::decode(&record, "connection").map(Some),
+    }
+}
+
+/// Decodes a `connections(filter)` reply.
+///
+/// # Errors
+/// As [`decode_connection`].
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{decode_connections, HttpReply, Json};
+/// let reply = HttpReply::new(200, Json::parse(r#"{"data":{"connections":[{"id":"c1"}]}}"#).ok());
+/// assert_eq!(decode_connections(reply).unwrap()[0].id, "c1");
+/// ```
+pub fn decode_connections(reply: HttpReply) -> Result<Vec<Connection>, Error> {
+    let list = graphql::query_field(reply, "connections")?;
+    if list.is_null() {
+        return Ok(Vec::new());
+    }
+    let items = list.items().ok_or_else(|| {
+        Error::new(
+            ErrorCode::BadResponse,
+            format!("unexpected response from Quiltt: data.connections is {}, expected an array", list.kind()),
+        )
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Connection::decode(c, &format!("connections[{i}]")))
+        .collect()
+}
+
+/// A `connectorPlaidClose` that failed after Link succeeded, kept so it can be sent again
+/// (the very same request, so the same `clientMutationId`) while its public token is valid.
+/// Its tokens stay private; `Debug` redacts them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingClose {
+    pub(crate) connection_id: String,
+    pub(crate) input: ConnectorPlaidCloseInput,
+    pub(crate) request: GraphqlRequest,
+    /// Whether the connection needed repair when the flow began (then a failed close is
+    /// checked by reading the connection back).
+    pub(crate) was_broken: bool,
+}
+
+impl PendingClose {
+    /// The connection the close repairs.
+    pub fn connection_id(&self) -> &str {
+        &self.connection_id
+    }
+
+    /// Link's success metadata, as the close sends it.
+    pub fn link_metadata(&self) -> &Json {
+        &self.input.metadata
+    }
 }

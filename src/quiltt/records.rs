@@ -1,41 +1,42 @@
-//! The records the mutations return, decoded from JSON with errors that name the bad field.
+//! The records Quiltt returns, decoded from replies with errors that name the bad field and
+//! never quote a server's value (it could echo a token).
 
 use serde::Serialize;
-use tsify::Tsify;
 
 use crate::error::{Error, ErrorCode};
-use crate::json::{Json, ToJson};
 use crate::secret::{ConnectorToken, LinkToken};
-use crate::text::{decimal, text};
+use crate::value::Json;
 
 fn bad(path: &str, what: &str) -> Error {
     Error::new(
         ErrorCode::BadResponse,
-        text!("unexpected response from Quiltt: ", path, " ", what),
+        format!("unexpected response from Quiltt: {path} {what}"),
     )
 }
 
-/// Reads a required string field.
-pub(crate) fn required_str<'a>(obj: &'a Json, key: &str, path: &str) -> Result<&'a str, Error> {
+/// Reads a required string member.
+fn required_str(obj: &Json, key: &str, path: &str) -> Result<String, Error> {
     match obj.get(key) {
-        Some(Json::String(s)) => Ok(s),
-        Some(other) => Err(bad(
-            &text!(path, ".", key),
-            &text!("is ", other.type_name(), ", expected a string"),
-        )),
-        None => Err(bad(&text!(path, ".", key), "is missing")),
+        Some(value) => value.as_string().ok_or_else(|| {
+            bad(
+                &format!("{path}.{key}"),
+                &format!("is {}, expected a string", value.kind()),
+            )
+        }),
+        None => Err(bad(&format!("{path}.{key}"), "is missing")),
     }
 }
 
-/// Reads an optional string field (`null` or absent is `None`).
-pub(crate) fn optional_str(obj: &Json, key: &str, path: &str) -> Result<Option<String>, Error> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(bad(
-            &text!(path, ".", key),
-            &text!("is ", other.type_name(), ", expected a string"),
-        )),
+/// Reads an optional string member (`null` or absent is `None`).
+fn optional_str(obj: &Json, key: &str, path: &str) -> Result<Option<String>, Error> {
+    match obj.get(key).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(value) => value.as_string().map(Some).ok_or_else(|| {
+            bad(
+                &format!("{path}.{key}"),
+                &format!("is {}, expected a string", value.kind()),
+            )
+        }),
     }
 }
 
@@ -47,16 +48,17 @@ pub(crate) fn optional_str(obj: &Json, key: &str, path: &str) -> Result<Option<S
 /// assert_eq!(ConnectorStatus::parse("CONTINUE"), Some(ConnectorStatus::Continue));
 /// assert_eq!(ConnectorStatus::parse("SOMETHING_NEW"), None);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ConnectorStatus {
-    /// The connection is already repaired; no user action.
+    /// The connection is healthy; no user action is needed.
     Continue,
     /// The user must go through Plaid Link in update mode.
     ActionRequired,
-    /// Newer schemas: the provider is busy; the bridge waits and initializes again.
+    /// 2024 schema: the provider is busy; the bridge waits and initializes again.
     Wait,
-    /// Newer schemas: the repair can't go on; the bridge rejects `CONNECTOR_ABORTED`.
+    /// 2024 schema: the repair can't go on; the bridge rejects `CONNECTOR_ABORTED`.
     Abort,
 }
 
@@ -83,44 +85,61 @@ impl ConnectorStatus {
     }
 }
 
-/// `PlaidConnector`: the record of `connectorPlaidInitialize`.
+/// The record of `connectorPlaidInitialize` (`PlaidConnector` in the 2023 schema,
+/// `PlaidConnectorSession` in the 2024 one).
 ///
 /// The link and connector tokens stay inside the bridge: they are skipped when the record is
 /// handed to JavaScript, and `Debug` redacts them.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::{ConnectorStatus, PlaidConnector};
+/// let c = PlaidConnector::new(ConnectorStatus::Continue);
+/// assert!(c.link_token.is_none());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[tsify(missing_as_null)]
+#[non_exhaustive]
 pub struct PlaidConnector {
-    /// `CONTINUE` or `ACTION_REQUIRED`.
+    /// `CONTINUE`, `ACTION_REQUIRED`, `WAIT` or `ABORT`.
     pub connector_status: ConnectorStatus,
     /// Quiltt's connector token (kept out of JavaScript results).
     #[serde(skip)]
-    #[tsify(type = "never")]
     pub connector_token: Option<ConnectorToken>,
     /// When the link token expires (ISO-8601).
     pub expiration: Option<String>,
     /// The Plaid Link token (kept out of JavaScript results).
     #[serde(skip)]
-    #[tsify(type = "never")]
     pub link_token: Option<LinkToken>,
     /// Plaid's request id, for support.
     pub request_id: Option<String>,
 }
 
 impl PlaidConnector {
+    /// A record with `status` and nothing else.
+    pub fn new(status: ConnectorStatus) -> Self {
+        PlaidConnector {
+            connector_status: status,
+            connector_token: None,
+            expiration: None,
+            link_token: None,
+            request_id: None,
+        }
+    }
+
     pub(crate) fn decode(record: &Json) -> Result<Self, Error> {
         const PATH: &str = "connectorPlaidInitialize.record";
         if !record.is_object() {
             return Err(bad(
                 PATH,
-                &text!("is ", record.type_name(), ", expected an object"),
+                &format!("is {}, expected an object", record.kind()),
             ));
         }
         let status = required_str(record, "connectorStatus", PATH)?;
-        let connector_status = ConnectorStatus::parse(status).ok_or_else(|| {
+        let connector_status = ConnectorStatus::parse(&status).ok_or_else(|| {
             bad(
-                &text!(PATH, ".connectorStatus"),
-                &text!("is \"", status, "\", which this version does not handle (expected CONTINUE, ACTION_REQUIRED, WAIT or ABORT)"),
+                &format!("{PATH}.connectorStatus"),
+                "is a value this version does not handle (it handles CONTINUE, ACTION_REQUIRED, WAIT and ABORT)",
             )
         })?;
         Ok(PlaidConnector {
@@ -131,17 +150,15 @@ impl PlaidConnector {
             request_id: optional_str(record, "requestId", PATH)?,
         })
     }
-}
 
-impl PlaidConnector {
     /// Whether the link token has expired at `now_ms` (Unix milliseconds). An expiration that
     /// is missing or not ISO-8601 counts as unexpired: Link itself will say if it is not.
     ///
     /// # Examples
     /// ```
     /// use quiltt_reconnect::{ConnectorStatus, PlaidConnector};
-    /// let c = PlaidConnector { connector_status: ConnectorStatus::ActionRequired, connector_token: None,
-    ///     expiration: Some("2026-11-25T08:30:00Z".into()), link_token: None, request_id: None };
+    /// let mut c = PlaidConnector::new(ConnectorStatus::ActionRequired);
+    /// c.expiration = Some("2026-11-25T08:30:00Z".into());
     /// assert!(!c.is_expired(1_795_595_399_000.0));
     /// assert!(c.is_expired(1_795_595_400_000.0));
     /// ```
@@ -151,12 +168,17 @@ impl PlaidConnector {
             .and_then(parse_timestamp_ms)
             .is_some_and(|expires| now_ms >= expires)
     }
+
+    /// The expiration as Unix milliseconds, when it is ISO-8601.
+    pub(crate) fn expires_at_ms(&self) -> Option<f64> {
+        self.expiration.as_deref().and_then(parse_timestamp_ms)
+    }
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` into Unix milliseconds.
 ///
-/// Plain loops over bytes with checked access only: no `str` slicing, number parsing or
-/// iterator chains, whose panic paths and inlined adaptors cost kilobytes of wasm.
+/// Written by hand rather than with a date crate: the bridge needs this one format, and a
+/// calendar crate would add more to the package than the whole parser.
 fn parse_timestamp_ms(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
@@ -242,82 +264,107 @@ fn digits(b: &[u8], start: usize, len: usize) -> Option<i64> {
     Some(n)
 }
 
-impl ToJson for PlaidConnector {
-    fn to_json(&self) -> Json {
-        Json::fields(vec![
-            (
-                "connectorStatus",
-                Json::from(self.connector_status.as_str()),
-            ),
-            ("expiration", self.expiration.to_json()),
-            ("requestId", self.request_id.to_json()),
-        ])
-    }
-}
-
-impl ToJson for Account {
-    fn to_json(&self) -> Json {
-        Json::fields(vec![
-            ("id", self.id.to_json()),
-            ("name", self.name.to_json()),
-        ])
-    }
-}
-
-impl ToJson for Institution {
-    fn to_json(&self) -> Json {
-        Json::fields(vec![
-            ("name", self.name.to_json()),
-            ("logo", self.logo.to_json()),
-        ])
-    }
-}
-
-impl ToJson for Connection {
-    fn to_json(&self) -> Json {
-        self.clone().into_json()
-    }
-
-    fn into_json(self) -> Json {
-        Json::fields(vec![
-            ("id", Json::String(self.id)),
-            ("status", self.status.to_json()),
-            ("metadata", self.metadata),
-            ("accounts", self.accounts.to_json()),
-            ("institution", self.institution.to_json()),
-        ])
-    }
-}
-
 /// An account of a connection.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::Account;
+/// let a = Account::new("acct_1", "Checking");
+/// assert_eq!(a.mask, None);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Account {
     /// Quiltt's account id.
     pub id: String,
     /// The account's display name.
     pub name: String,
+    /// Usually the last four digits of the account number.
+    pub mask: Option<String>,
+    /// The account's classification (`CHECKING`, `SAVINGS`, `CREDIT`, ...).
+    #[serde(rename = "type")]
+    pub account_type: Option<String>,
+}
+
+impl Account {
+    /// An account with an id and a name.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Account {
+            id: id.into(),
+            name: name.into(),
+            mask: None,
+            account_type: None,
+        }
+    }
+
+    fn decode(value: &Json, path: &str) -> Result<Self, Error> {
+        Ok(Account {
+            id: required_str(value, "id", path)?,
+            name: required_str(value, "name", path)?,
+            mask: optional_str(value, "mask", path)?,
+            account_type: optional_str(value, "type", path)?,
+        })
+    }
 }
 
 /// The institution behind a connection.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
-#[tsify(missing_as_null)]
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::Institution;
+/// let i = Institution::new("Chase");
+/// assert!(i.logo.is_none());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Institution {
     /// The institution's name.
     pub name: String,
-    /// Its logo as a base64 PNG, where Quiltt has one.
+    /// The URL of its logo (`logo { url }` in the live schema; a plain string in older ones).
     pub logo: Option<String>,
 }
 
-/// `ConnectionType`: a Quiltt connection as the close and update mutations return it.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
-#[tsify(missing_as_null)]
+impl Institution {
+    /// An institution with a name and no logo.
+    pub fn new(name: impl Into<String>) -> Self {
+        Institution {
+            name: name.into(),
+            logo: None,
+        }
+    }
+
+    fn decode(value: &Json, path: &str) -> Result<Self, Error> {
+        let logo = match value.get("logo").filter(|l| !l.is_null()) {
+            None => None,
+            // The live schema's `Image { url }`; the reference page's examples select a leaf.
+            Some(image) if image.is_object() => optional_str(&image, "url", &format!("{path}.logo"))?,
+            Some(_) => optional_str(value, "logo", path)?,
+        };
+        Ok(Institution {
+            name: required_str(value, "name", path)?,
+            logo,
+        })
+    }
+}
+
+/// A Quiltt connection, as the close, the update and the two queries return it.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::Connection;
+/// let c = Connection::new("conn_1");
+/// assert!(c.accounts.is_empty());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Connection {
     /// The connection's id.
     pub id: String,
-    /// The connection's status (`SYNCED`, `ERROR_REPAIRABLE`, ...), where selected.
+    /// The connection's status (`SYNCED`, `ERROR_REPAIRABLE`, ...).
     pub status: Option<String>,
-    /// The custom metadata stored on the connection.
-    #[tsify(type = "Record<string, unknown> | null")]
+    /// The custom metadata stored on the connection (`null` when there is none), passed through
+    /// as Quiltt sent it.
     pub metadata: Json,
     /// The connection's accounts.
     pub accounts: Vec<Account>,
@@ -326,49 +373,55 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn decode(mut record: Json, path: &str) -> Result<Self, Error> {
+    /// A connection with an id and nothing else.
+    pub fn new(id: impl Into<String>) -> Self {
+        Connection {
+            id: id.into(),
+            status: None,
+            metadata: Json::null(),
+            accounts: Vec::new(),
+            institution: None,
+        }
+    }
+
+    /// Whether the status is one of Quiltt's error states (`ERROR_*`, `DISCONNECTED`).
+    pub fn needs_repair(&self) -> bool {
+        self.status
+            .as_deref()
+            .is_some_and(|s| s.starts_with("ERROR_") || s == "DISCONNECTED")
+    }
+
+    pub(crate) fn decode(record: &Json, path: &str) -> Result<Self, Error> {
         if !record.is_object() {
             return Err(bad(
                 path,
-                &text!("is ", record.type_name(), ", expected an object"),
+                &format!("is {}, expected an object", record.kind()),
             ));
         }
-        let accounts = match record.get("accounts") {
-            None | Some(Json::Null) => Vec::new(),
-            Some(Json::Array(items)) => {
-                let mut accounts = Vec::with_capacity(items.len());
-                for (i, a) in items.iter().enumerate() {
-                    let p = text!(path, ".accounts[", decimal(i as i64), "]");
-                    accounts.push(Account {
-                        id: required_str(a, "id", &p)?.to_owned(),
-                        name: required_str(a, "name", &p)?.to_owned(),
-                    });
+        let accounts = match record.get("accounts").filter(|a| !a.is_null()) {
+            None => Vec::new(),
+            Some(list) => match list.items() {
+                Some(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| Account::decode(a, &format!("{path}.accounts[{i}]")))
+                    .collect::<Result<_, _>>()?,
+                None => {
+                    return Err(bad(
+                        &format!("{path}.accounts"),
+                        &format!("is {}, expected an array", list.kind()),
+                    ))
                 }
-                accounts
-            }
-            Some(other) => {
-                return Err(bad(
-                    &text!(path, ".accounts"),
-                    &text!("is ", other.type_name(), ", expected an array"),
-                ))
-            }
+            },
         };
-        let institution = match record.get("institution") {
-            None | Some(Json::Null) => None,
-            Some(inst) => {
-                let p = text!(path, ".institution");
-                Some(Institution {
-                    name: required_str(inst, "name", &p)?.to_owned(),
-                    logo: optional_str(inst, "logo", &p)?,
-                })
-            }
+        let institution = match record.get("institution").filter(|i| !i.is_null()) {
+            None => None,
+            Some(inst) => Some(Institution::decode(&inst, &format!("{path}.institution"))?),
         };
-        let id = required_str(&record, "id", path)?.to_owned();
-        let status = optional_str(&record, "status", path)?;
         Ok(Connection {
-            id,
-            status,
-            metadata: record.take("metadata"),
+            id: required_str(record, "id", path)?,
+            status: optional_str(record, "status", path)?,
+            metadata: record.get("metadata").unwrap_or_default(),
             accounts,
             institution,
         })
@@ -380,7 +433,7 @@ mod tests {
     use super::*;
 
     fn json(text: &str) -> Json {
-        serde_json::from_str(text).unwrap()
+        Json::parse(text).unwrap()
     }
 
     #[test]
@@ -403,7 +456,7 @@ mod tests {
             (r#"{"connectorStatus":5}"#, "connectorStatus is number"),
             (
                 r#"{"connectorStatus":"LATER"}"#,
-                "is \"LATER\", which this version does not handle",
+                "connectorStatus is a value this version does not handle",
             ),
             (
                 r#"{"connectorStatus":"CONTINUE","linkToken":3}"#,
@@ -422,6 +475,13 @@ mod tests {
     }
 
     #[test]
+    fn a_server_value_is_never_quoted_in_a_message() {
+        let err = PlaidConnector::decode(&json(r#"{"connectorStatus":"link-sandbox-echo"}"#))
+            .unwrap_err();
+        assert!(!err.message().contains("link-sandbox-echo"), "{}", err.message());
+    }
+
+    #[test]
     fn serializing_a_connector_leaves_the_tokens_out() {
         let c = PlaidConnector::decode(&json(
             r#"{"connectorStatus":"CONTINUE","connectorToken":"ct-secret","linkToken":"lt-secret"}"#,
@@ -434,23 +494,56 @@ mod tests {
     }
 
     #[test]
-    fn to_json_matches_the_serialize_shape() {
-        let connector = PlaidConnector::decode(&json(
-            r#"{"connectorStatus":"ACTION_REQUIRED","connectorToken":"ct","expiration":"2026-11-25T09:00:00Z","linkToken":"lt","requestId":null}"#,
-        ))
+    fn decodes_connections_of_both_schema_generations_and_names_bad_fields() {
+        let live = Connection::decode(
+            &json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":1},"accounts":[{"id":"a1","name":"Checking","mask":"0000","type":"CHECKING"}],"institution":{"name":"Chase","logo":{"url":"https://x/logo.png"}}}"#),
+            "x.record",
+        )
         .unwrap();
-        let connection = Connection::decode(
-            json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":[1,null]},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":null}}"#),
+        assert_eq!(live.accounts[0].mask.as_deref(), Some("0000"));
+        assert_eq!(live.accounts[0].account_type.as_deref(), Some("CHECKING"));
+        assert_eq!(live.institution.unwrap().logo.as_deref(), Some("https://x/logo.png"));
+        let page = Connection::decode(
+            &json(r#"{"id":"c1","institution":{"name":"Chase","logo":"iVBOR"}}"#),
             "x",
         )
         .unwrap();
-        let bare = Connection::decode(json(r#"{"id":"c2"}"#), "x").unwrap();
-        for (serialized, by_hand) in [
-            (serde_json::to_value(&connector), connector.to_json()),
-            (serde_json::to_value(&connection), connection.to_json()),
-            (serde_json::to_value(&bare), bare.to_json()),
+        assert_eq!(page.institution.unwrap().logo.as_deref(), Some("iVBOR"));
+        let minimal = Connection::decode(&json(r#"{"id":"c1"}"#), "x").unwrap();
+        assert!(minimal.accounts.is_empty() && minimal.metadata.is_null());
+        for (text, expected) in [
+            (r#"{"id":"c1","accounts":{}}"#, "x.accounts is object"),
+            (
+                r#"{"id":"c1","accounts":[{"id":"a"}]}"#,
+                "x.accounts[0].name is missing",
+            ),
+            (
+                r#"{"id":"c1","institution":{"logo":null}}"#,
+                "x.institution.name is missing",
+            ),
+            (
+                r#"{"id":"c1","institution":{"name":"n","logo":{"url":5}}}"#,
+                "x.institution.logo.url is number",
+            ),
+            (r#"{"accounts":[]}"#, "x.id is missing"),
+            ("null", "x is null"),
         ] {
-            assert_eq!(serialized.unwrap(), serde_json::to_value(&by_hand).unwrap());
+            let err = Connection::decode(&json(text), "x").unwrap_err();
+            assert!(
+                err.message().contains(expected),
+                "{text}: {}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn repair_is_needed_in_error_states_only() {
+        let mut c = Connection::new("c");
+        assert!(!c.needs_repair());
+        for (status, needs) in [("SYNCED", false), ("ERROR_REPAIRABLE", true), ("DISCONNECTED", true), ("SYNCING", false)] {
+            c.status = Some(status.into());
+            assert_eq!(c.needs_repair(), needs, "{status}");
         }
     }
 
@@ -589,39 +682,6 @@ mod tests {
             "２０２６-11-25T08:30:00Z",
         ] {
             assert_eq!(parse_timestamp_ms(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn decodes_connections_and_names_bad_fields() {
-        let c = Connection::decode(
-            json(r#"{"id":"c1","status":"SYNCED","metadata":{"a":1},"accounts":[{"id":"a1","name":"Checking"}],"institution":{"name":"Chase","logo":"iVBOR"}}"#),
-            "x.record",
-        )
-        .unwrap();
-        assert_eq!(c.accounts[0].name, "Checking");
-        assert_eq!(c.institution.unwrap().logo.as_deref(), Some("iVBOR"));
-        let minimal = Connection::decode(json(r#"{"id":"c1"}"#), "x").unwrap();
-        assert!(minimal.accounts.is_empty() && minimal.metadata.is_null());
-        for (text, expected) in [
-            (r#"{"id":"c1","accounts":{}}"#, "x.accounts is object"),
-            (
-                r#"{"id":"c1","accounts":[{"id":"a"}]}"#,
-                "x.accounts[0].name is missing",
-            ),
-            (
-                r#"{"id":"c1","institution":{"logo":null}}"#,
-                "x.institution.name is missing",
-            ),
-            (r#"{"accounts":[]}"#, "x.id is missing"),
-            ("null", "x is null"),
-        ] {
-            let err = Connection::decode(json(text), "x").unwrap_err();
-            assert!(
-                err.message().contains(expected),
-                "{text}: {}",
-                err.message()
-            );
         }
     }
 }

@@ -2,7 +2,7 @@
 //! in total time, honouring `Retry-After` on 429.
 
 use crate::error::{Error, ErrorCode};
-use crate::quiltt::transport::{GraphqlRequest, HttpReply, Transport};
+use crate::quiltt::HttpReply;
 
 /// How transient failures (network errors, HTTP 502/503/504 and 429) are retried.
 ///
@@ -55,7 +55,8 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a result is worth retrying, and the server's `Retry-After` if it gave one.
+/// Whether a result is worth retrying, and the server's `Retry-After` if it gave one. A timeout
+/// is not: the request may still be running at the server, and the flow's time is bounded.
 fn transient(result: &Result<HttpReply, Error>) -> Option<Option<u32>> {
     match result {
         Err(e) if e.code() == ErrorCode::Network => Some(None),
@@ -128,20 +129,44 @@ impl Attempts {
     }
 }
 
-/// Posts `request`, retrying transient failures under the transport's [`RetryPolicy`]; the
-/// request (and so its `clientMutationId`) is the same at every attempt.
-pub(crate) async fn post_with_retry<T: Transport>(
-    transport: &T,
-    request: &GraphqlRequest,
-) -> Result<HttpReply, Error> {
-    let policy = transport.retry_policy();
-    let mut attempts = Attempts::first(transport.now_ms());
-    loop {
-        let result = transport.post(request).await;
-        let now_ms = transport.now_ms();
-        match attempts.retry(&policy, &result, now_ms, transport.random()) {
-            Some(delay) => transport.sleep(delay).await,
-            None => return result,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> Result<HttpReply, Error> {
+        Ok(HttpReply::new(code, None))
+    }
+
+    #[test]
+    fn only_network_errors_gateway_errors_and_rate_limits_are_retried() {
+        let policy = RetryPolicy::default();
+        for (result, retried) in [
+            (Err(Error::new(ErrorCode::Network, "reset")), true),
+            (Err(Error::new(ErrorCode::Timeout, "slow")), false),
+            (status(502), true),
+            (status(503), true),
+            (status(504), true),
+            (status(429), true),
+            (status(500), false),
+            (status(401), false),
+            (status(200), false),
+        ] {
+            let mut attempts = Attempts::first(0.0);
+            assert_eq!(attempts.retry(&policy, &result, 0.0, 0.5).is_some(), retried);
         }
+    }
+
+    #[test]
+    fn retries_stop_at_the_attempt_bound_the_cap_and_the_budget() {
+        let policy = RetryPolicy::default();
+        let mut attempts = Attempts::first(0.0);
+        let delays: Vec<_> = (0..10)
+            .map_while(|_| attempts.retry(&policy, &status(503), 0.0, 0.0))
+            .collect();
+        assert_eq!(delays.len() as u32, policy.attempts - 1);
+        let slow = Ok(HttpReply::new(429, None).with_retry_after_ms(policy.max_delay_ms + 1));
+        assert_eq!(Attempts::first(0.0).retry(&policy, &slow, 0.0, 0.5), None);
+        let late = f64::from(policy.budget_ms);
+        assert_eq!(Attempts::first(0.0).retry(&policy, &status(503), late, 0.5), None);
     }
 }

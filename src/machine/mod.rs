@@ -1,0 +1,187 @@
+//! The bridge's operations as synchronous, sans-IO state machines: every decision and no I/O.
+//!
+//! A machine never waits and never touches the network, a timer, storage or Plaid. Each call
+//! takes what the driver saw ([`Seen`]: a token, a reply, a script load, how Link ended) and the
+//! time, and returns the next [`Step`] for the driver to carry out. Every policy lives here:
+//! the session token and its refresh after a 401, which failure to retry and after how long,
+//! `WAIT` and `ABORT`, an expired or refused link token, Link's load bound, the close after
+//! Link's success and what to do when it fails, the OAuth state to keep across a bank's
+//! redirect, the events, and the secrets to scrub from errors.
+//!
+//! This module imports nothing from the driver, the browser layer or the JavaScript layer; its
+//! tests run natively.
+
+mod exchange;
+mod outcome;
+mod reconnect;
+mod request;
+mod retry;
+
+use std::rc::Rc;
+
+pub use outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
+pub use reconnect::{OAuthState, ReconnectOptions};
+pub(crate) use reconnect::Reconnect;
+pub(crate) use request::Request;
+pub use retry::RetryPolicy;
+
+use crate::error::{Error, ErrorCode};
+use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
+use crate::quiltt::{GraphqlRequest, HttpReply};
+use crate::secret::{redact_all, ConnectorToken, LinkToken, PublicToken, SessionToken};
+
+/// What the driver does next.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// Get a session token (the app's string, or its function's answer, bounded by the
+    /// timeout), then report [`Seen::Token`].
+    Token,
+    /// Send [`Operation::outgoing`]'s request with its token, then report [`Seen::Reply`].
+    Send,
+    /// Wait this many milliseconds, then report [`Seen::Woke`].
+    Sleep(u32),
+    /// Start loading Plaid's script without waiting for it, then report
+    /// [`Seen::ScriptStarted`] at once.
+    StartScript,
+    /// Wait for Plaid's script, then report [`Seen::Script`].
+    AwaitScript,
+    /// Save (or, with `None`, delete) the state an OAuth redirect must not lose, then report
+    /// [`Seen::Stored`] at once.
+    Store(Option<OAuthState>),
+    /// Run Link as configured, passing its events to [`Operation::plaid_events`], then report
+    /// how it ended with [`Seen::Linked`].
+    RunLink(LinkConfig),
+    /// The operation is over: hand the result to [`Operation::end`].
+    Done(Result<T, Error>),
+}
+
+/// What the driver saw of the last step.
+#[derive(Debug)]
+pub enum Seen {
+    /// The session token, or why there is none.
+    Token(Result<SessionToken, Error>),
+    /// The reply, or the transport's failure (`NETWORK`, `TIMEOUT`, `INVALID_INPUT`).
+    Reply(Result<HttpReply, Error>),
+    /// A sleep is over.
+    Woke,
+    /// Plaid's script started loading.
+    ScriptStarted,
+    /// Plaid's script loaded, or failed to.
+    Script(Result<(), Error>),
+    /// The OAuth state was stored or deleted.
+    Stored,
+    /// How Link ended, or why it could not run.
+    Linked(Result<LinkOutcome, LinkFailure>),
+}
+
+/// The time and randomness a step is decided with.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    /// Now, in milliseconds since the Unix epoch.
+    pub now_ms: f64,
+    /// A random number in `[0, 1)` (backoff jitter, generated mutation ids).
+    pub random: f64,
+}
+
+/// What a machine knows of its driver's set-up.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// How transient failures are retried.
+    pub policy: RetryPolicy,
+    /// Whether asking for a token again can give a fresh one (a token function): then a 401 is
+    /// answered by one more token and one more request.
+    pub token_refreshes: bool,
+    /// The bound on Link's loading (Plaid's script has its own, in the driver).
+    pub link_load_timeout_ms: u32,
+}
+
+/// One operation as a machine the driver runs.
+pub trait Operation {
+    /// What the operation resolves with.
+    type Output;
+
+    /// The first step.
+    fn begin(&mut self, clock: Clock) -> Step<Self::Output>;
+
+    /// The step after `seen`.
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step<Self::Output>;
+
+    /// The request of a [`Step::Send`] and the token to send it with.
+    fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)>;
+
+    /// Whether a cancel ends the operation now (a reconnect, until Link has succeeded: after
+    /// that the close is the user's work and is seen through).
+    fn cancellable(&self) -> bool;
+
+    /// The operation was cancelled: the step that winds it down.
+    fn cancelled(&mut self) -> Step<Self::Output>;
+
+    /// Where Link's events go while Link runs.
+    fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)>;
+
+    /// Ends the operation with `result`: emits its last event and scrubs every secret it has
+    /// seen from an error.
+    ///
+    /// # Errors
+    /// `result`'s error, scrubbed.
+    fn end(self, result: Result<Self::Output, Error>) -> Result<Self::Output, Error>;
+}
+
+/// The tokens an operation has seen, scrubbed from any error it returns.
+#[derive(Default)]
+pub(crate) struct Secrets {
+    session: Vec<SessionToken>,
+    link: Vec<LinkToken>,
+    connector: Vec<ConnectorToken>,
+    public: Vec<PublicToken>,
+}
+
+impl Secrets {
+    pub(crate) fn session(&mut self, token: &SessionToken) {
+        if !self.session.contains(token) {
+            self.session.push(token.clone());
+        }
+    }
+
+    pub(crate) fn link(&mut self, token: &LinkToken) {
+        self.link.push(token.clone());
+    }
+
+    pub(crate) fn connector(&mut self, token: &ConnectorToken) {
+        self.connector.push(token.clone());
+    }
+
+    pub(crate) fn public(&mut self, token: &PublicToken) {
+        self.public.push(token.clone());
+    }
+
+    /// `error` with every token seen replaced by `[redacted]`, in every text it carries.
+    pub(crate) fn scrub(&self, error: Error) -> Error {
+        let secrets: Vec<&str> = (self.session.iter().map(SessionToken::expose_secret))
+            .chain(self.link.iter().map(LinkToken::expose_secret))
+            .chain(self.connector.iter().map(ConnectorToken::expose_secret))
+            .chain(self.public.iter().map(PublicToken::expose_secret))
+            .collect();
+        error.redact(|text| redact_all(text, &secrets))
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets([redacted])")
+    }
+}
+
+/// A driver reported something the machine did not ask for: a bug in the driver, reported as
+/// a typed error rather than a panic.
+pub(crate) fn out_of_turn() -> Error {
+    Error::new(
+        ErrorCode::BadResponse,
+        "the operation was driven out of turn (a bug in the bridge's driver)",
+    )
+}
+
+/// `ABORTED`, for an operation its signal cancelled.
+pub(crate) fn aborted() -> Error {
+    Error::new(ErrorCode::Aborted, "the operation was aborted by its signal")
+}

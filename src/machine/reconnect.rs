@@ -1,0 +1,774 @@
+//! The reconnect flow: `connectorPlaidInitialize`, then `CONTINUE` (done) or Plaid Link in update
+//! mode, then `connectorPlaidClose`. The same machine sends a failed close again
+//! (`retryClose`) and resumes a flow after an OAuth bank's redirect (`resume`).
+
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use super::exchange::{Exchange, Next};
+use super::{
+    aborted, out_of_turn, Clock, EventSink, Operation, ReconnectEvent, ReconnectResult, Secrets,
+    Seen, Settings, Stage, Step,
+};
+use crate::error::{Error, ErrorCode};
+use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
+use crate::quiltt::{
+    close_request, connection_request, decode_close, decode_connection, decode_initialize,
+    initialize_request, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, ConnectorStatus,
+    GraphqlRequest, HttpReply, PendingClose, PlaidConnector,
+};
+use crate::secret::{redact_all, ConnectorToken, LinkToken, SessionToken};
+use crate::value::Json;
+
+/// A link token without an expiration is kept for resuming no longer than Plaid's default
+/// lifetime of a link token.
+const LINK_TOKEN_LIFETIME_MS: f64 = 30.0 * 60.0 * 1000.0;
+
+/// What a flow keeps across an OAuth bank's redirect (in `sessionStorage` in the browser), so
+/// `resume()` can open Link again with the same link token and close with the same connector
+/// token. Kept only until the link token expires or the flow ends. `Debug` redacts its tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OAuthState {
+    connection_id: String,
+    link_token: LinkToken,
+    connector_token: ConnectorToken,
+    expires_at_ms: f64,
+    client_mutation_id: Option<String>,
+    was_broken: bool,
+}
+
+impl OAuthState {
+    /// The connection the flow repairs.
+    pub fn connection_id(&self) -> &str {
+        &self.connection_id
+    }
+
+    /// Whether the link token has expired at `now_ms`.
+    pub fn is_expired(&self, now_ms: f64) -> bool {
+        now_ms >= self.expires_at_ms
+    }
+
+    /// The state as JSON, for storage (it holds the tokens: never show it).
+    pub(crate) fn to_json(&self) -> Result<Json, Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Stored<'a> {
+            connection_id: &'a str,
+            link_token: &'a str,
+            connector_token: &'a str,
+            expires_at_ms: f64,
+            client_mutation_id: Option<&'a str>,
+            was_broken: bool,
+        }
+        Json::from_serde(&Stored {
+            connection_id: &self.connection_id,
+            link_token: self.link_token.expose_secret(),
+            connector_token: self.connector_token.expose_secret(),
+            expires_at_ms: self.expires_at_ms,
+            client_mutation_id: self.client_mutation_id.as_deref(),
+            was_broken: self.was_broken,
+        })
+    }
+
+    /// Reads what [`OAuthState::to_json`] stored; `None` for anything else.
+    pub(crate) fn from_json(value: &Json) -> Option<Self> {
+        let text = |key: &str| value.get(key).and_then(|v| v.as_string());
+        Some(OAuthState {
+            connection_id: text("connectionId")?,
+            link_token: LinkToken::new(text("linkToken")?),
+            connector_token: ConnectorToken::new(text("connectorToken")?),
+            expires_at_ms: value.get("expiresAtMs")?.as_f64()?,
+            client_mutation_id: text("clientMutationId"),
+            was_broken: value.get("wasBroken")?.as_bool()?,
+        })
+    }
+}
+
+/// What a reconnect is asked to do besides its input.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::ReconnectOptions;
+/// let add_accounts = ReconnectOptions::default().with_always_open_link(true);
+/// assert!(add_accounts.always_open_link);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReconnectOptions {
+    /// Open Link with the record's link token even when initialize answers `CONTINUE` (when it
+    /// returns one): to let the user add accounts (`update: { accountSelectionEnabled: true }`)
+    /// or renew consent before it expires. Off: a healthy connection resolves `repaired`.
+    pub always_open_link: bool,
+}
+
+impl ReconnectOptions {
+    /// These options with [`always_open_link`](Self::always_open_link) set to `yes`.
+    pub fn with_always_open_link(mut self, yes: bool) -> Self {
+        self.always_open_link = yes;
+        self
+    }
+}
+
+/// `ACTION_REQUIRED`'s record and tokens, while Link loads or runs.
+#[derive(Debug)]
+struct Linking {
+    connector: PlaidConnector,
+    link_token: LinkToken,
+    connector_token: ConnectorToken,
+    /// Set when resuming after an OAuth redirect.
+    received_redirect_uri: Option<String>,
+    /// Whether initialize said the connection needed repair.
+    was_broken: bool,
+}
+
+/// Where the flow is.
+#[derive(Debug)]
+enum Phase {
+    /// Plaid's script is being started.
+    Starting,
+    Initializing(Exchange),
+    /// Waiting out `connectorStatus: WAIT`.
+    Waiting,
+    LoadingScript(Linking),
+    /// Saving the OAuth state before Link opens.
+    Storing(Linking),
+    Linking(Linking),
+    Closing {
+        exchange: Exchange,
+        pending: PendingClose,
+    },
+    /// The close failed: reading the connection back before saying so.
+    Verifying {
+        exchange: Exchange,
+        pending: PendingClose,
+        error: Error,
+    },
+    /// Deleting the OAuth state; the flow's result waits in `Reconnect::ending`.
+    Ending,
+    Over,
+}
+
+/// One reconnect flow (or a close sent again, or a flow resumed after an OAuth redirect).
+pub(crate) struct Reconnect {
+    connection_id: String,
+    /// The app's `clientMutationId`, which the close reuses.
+    client_mutation_id: Option<String>,
+    /// The initialize request, sent again after `WAIT` or for a new link token; `None` when
+    /// the flow did not start with an initialize.
+    initialize: Option<GraphqlRequest>,
+    options: ReconnectOptions,
+    /// Whether the input named a `redirectUri`: then the OAuth state is saved before Link.
+    keeps_oauth_state: bool,
+    settings: Settings,
+    events: EventSink,
+    secrets: Secrets,
+    phase: Phase,
+    /// Which initialize of the current `WAIT` series this is (1 for the first).
+    wait_attempt: u32,
+    /// Whether a new link token was fetched already (it is, once at most).
+    initialized_again: bool,
+    /// Whether OAuth state is stored, to delete when the flow ends.
+    stored: bool,
+    ending: Option<Result<ReconnectResult, Error>>,
+}
+
+impl std::fmt::Debug for Reconnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reconnect")
+            .field("connection_id", &self.connection_id)
+            .field("phase", &self.phase)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reconnect {
+    fn with_phase(connection_id: String, settings: Settings, events: EventSink, phase: Phase) -> Self {
+        Reconnect {
+            connection_id,
+            client_mutation_id: None,
+            initialize: None,
+            options: ReconnectOptions::default(),
+            keeps_oauth_state: false,
+            settings,
+            events,
+            secrets: Secrets::default(),
+            phase,
+            wait_attempt: 1,
+            initialized_again: false,
+            stored: false,
+            ending: None,
+        }
+    }
+
+    /// A flow for `input`, checked.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT`, before any event or request.
+    pub(crate) fn new(
+        input: &ConnectorPlaidInitializeInput,
+        options: ReconnectOptions,
+        settings: Settings,
+        events: EventSink,
+    ) -> Result<Self, Error> {
+        input.validate()?;
+        let mut flow = Reconnect::with_phase(input.connection_id.clone(), settings, events, Phase::Starting);
+        flow.client_mutation_id = input.client_mutation_id.clone();
+        flow.initialize = Some(initialize_request(input)?);
+        flow.options = options;
+        flow.keeps_oauth_state = input.redirect_uri.is_some();
+        Ok(flow)
+    }
+
+    /// The close of a `CLOSE_FAILED` error, sent again (the very same request). It emits no
+    /// events.
+    pub(crate) fn retry_close(pending: PendingClose, settings: Settings) -> Self {
+        let mut secrets = Secrets::default();
+        secrets.public(&pending.input.public_token);
+        secrets.connector(&pending.input.connector_token);
+        let exchange = Exchange::new(pending.request.clone());
+        let connection_id = pending.connection_id.clone();
+        let mut flow = Reconnect::with_phase(
+            connection_id,
+            settings,
+            Rc::new(|_| {}),
+            Phase::Closing { exchange, pending },
+        );
+        flow.secrets = secrets;
+        flow
+    }
+
+    /// The flow `state` was saved for, resumed after the bank sent the user back to
+    /// `received_redirect_uri`; `None` when its link token has expired (nothing to resume).
+    pub(crate) fn resume(
+        state: OAuthState,
+        received_redirect_uri: String,
+        settings: Settings,
+        events: EventSink,
+        now_ms: f64,
+    ) -> Option<Self> {
+        if state.is_expired(now_ms) {
+            return None;
+        }
+        let mut connector = PlaidConnector::new(ConnectorStatus::ActionRequired);
+        connector.link_token = Some(state.link_token.clone());
+        connector.connector_token = Some(state.connector_token.clone());
+        let linking = Linking {
+            connector,
+            link_token: state.link_token,
+            connector_token: state.connector_token,
+            received_redirect_uri: Some(received_redirect_uri),
+            was_broken: state.was_broken,
+        };
+        let mut flow = Reconnect::with_phase(state.connection_id, settings, events, Phase::LoadingScript(linking));
+        flow.client_mutation_id = state.client_mutation_id;
+        flow.stored = true;
+        Some(flow)
+    }
+
+    fn progress(&self, stage: Stage) {
+        (self.events)(ReconnectEvent::Progress {
+            connection_id: self.connection_id.clone(),
+            stage,
+        });
+    }
+
+    /// Ends with `result`, deleting the OAuth state first when some is stored.
+    fn finish(&mut self, result: Result<ReconnectResult, Error>) -> Step<ReconnectResult> {
+        if self.stored {
+            self.stored = false;
+            self.ending = Some(result);
+            self.phase = Phase::Ending;
+            return Step::Store(None);
+        }
+        self.phase = Phase::Over;
+        Step::Done(result)
+    }
+
+    /// Sends (again) the initialize request.
+    fn initialize(&mut self, clock: Clock) -> Step<ReconnectResult> {
+        let Some(request) = self.initialize.clone() else {
+            return self.finish(Err(out_of_turn()));
+        };
+        let mut exchange = Exchange::new(request);
+        let next = exchange.begin(clock.now_ms);
+        self.phase = Phase::Initializing(exchange);
+        self.exchange_step(next, clock)
+    }
+
+    /// Fetches a new link token: the old one expired before Link opened, or Link refused it.
+    fn initialize_again(&mut self, clock: Clock) -> Step<ReconnectResult> {
+        self.initialized_again = true;
+        self.wait_attempt = 1;
+        self.progress(Stage::Initializing);
+        self.initialize(clock)
+    }
+
+    /// What the current exchange's `next` means for the flow.
+    fn exchange_step(&mut self, next: Next, clock: Clock) -> Step<ReconnectResult> {
+        match next {
+            Next::Token => Step::Token,
+            Next::Send => Step::Send,
+            Next::Sleep(ms) => Step::Sleep(ms),
+            Next::Finished(result) => match std::mem::replace(&mut self.phase, Phase::Over) {
+                Phase::Initializing(_) => self.initialized(result.and_then(decode_initialize), clock),
+                Phase::Closing { pending, .. } => self.closed(result, pending, clock),
+                Phase::Verifying { pending, error, .. } => self.verified(result, pending, error),
+                _ => self.finish(Err(out_of_turn())),
+            },
+        }
+    }
+
+    /// Initialize's record: wait out `WAIT`, refuse `ABORT`, end on `CONTINUE`, or load Link.
+    fn initialized(&mut self, result: Result<PlaidConnector, Error>, clock: Clock) -> Step<ReconnectResult> {
+        let connector = match result {
+            Ok(connector) => connector,
+            Err(e) => return self.finish(Err(e)),
+        };
+        let attempts = self.settings.policy.attempts;
+        match connector.connector_status {
+            ConnectorStatus::Wait if self.wait_attempt < attempts => {
+                self.phase = Phase::Waiting;
+                return Step::Sleep(self.settings.policy.backoff_ms(self.wait_attempt, clock.random));
+            }
+            ConnectorStatus::Wait => {
+                let message = format!("Quiltt still answered connectorStatus WAIT after {} attempts", self.wait_attempt);
+                return self.finish(Err(Error::new(ErrorCode::Timeout, message)));
+            }
+            ConnectorStatus::Abort => {
+                return self.finish(Err(Error::new(
+                    ErrorCode::ConnectorAborted,
+                    "Quiltt answered connectorStatus ABORT: this connection can't be repaired now",
+                )))
+            }
+            ConnectorStatus::Continue | ConnectorStatus::ActionRequired => {}
+        }
+        connector.link_token.iter().for_each(|t| self.secrets.link(t));
+        connector.connector_token.iter().for_each(|t| self.secrets.connector(t));
+        let was_broken = connector.connector_status == ConnectorStatus::ActionRequired;
+        let wants_link = was_broken || (self.options.always_open_link && connector.link_token.is_some());
+        if !wants_link {
+            return self.finish(Ok(ReconnectResult::Repaired { connector }));
+        }
+        let (Some(link_token), Some(connector_token)) =
+            (connector.link_token.clone(), connector.connector_token.clone())
+        else {
+            let missing = match connector.link_token {
+                None => "linkToken",
+                Some(_) => "connectorToken",
+            };
+            return self.finish(Err(Error::new(
+                ErrorCode::BadResponse,
+                format!("unexpected response from Quiltt: Link must open but there is no {missing}"),
+            )));
+        };
+        self.phase = Phase::LoadingScript(Linking {
+            connector,
+            link_token,
+            connector_token,
+            received_redirect_uri: None,
+            was_broken,
+        });
+        self.progress(Stage::LinkLoading);
+        Step::AwaitScript
+    }
+
+    /// Plaid's script has loaded (or failed to): open Link, save the OAuth state first, or
+    /// replace a link token that has expired meanwhile (once).
+    fn script_loaded(&mut self, linking: Linking, result: Result<(), Error>, clock: Clock) -> Step<ReconnectResult> {
+        if let Err(e) = result {
+            return self.finish(Err(e));
+        }
+        let resuming = linking.received_redirect_uri.is_some();
+        if !resuming && !self.initialized_again && linking.connector.is_expired(clock.now_ms) {
+            return self.initialize_again(clock);
+        }
+        if self.keeps_oauth_state && !resuming {
+            let state = OAuthState {
+                connection_id: self.connection_id.clone(),
+                link_token: linking.link_token.clone(),
+                connector_token: linking.connector_token.clone(),
+                expires_at_ms: linking
+                    .connector
+                    .expires_at_ms()
+                    .unwrap_or(clock.now_ms + LINK_TOKEN_LIFETIME_MS),
+                client_mutation_id: self.client_mutation_id.clone(),
+                was_broken: linking.was_broken,
+            };
+            self.phase = Phase::Storing(linking);
+            return Step::Store(Some(state));
+        }
+        self.open_link(linking)
+    }
+
+    fn open_link(&mut self, linking: Linking) -> Step<ReconnectResult> {
+        let config = LinkConfig {
+            token: linking.link_token.clone(),
+            received_redirect_uri: linking.received_redirect_uri.clone(),
+            load_timeout_ms: self.settings.link_load_timeout_ms,
+        };
+        self.phase = Phase::Linking(linking);
+        self.progress(Stage::LinkOpen);
+        Step::RunLink(config)
+    }
+
+    /// How Link ended: the flow's result, a new link token (once, for `INVALID_LINK_TOKEN`), or
+    /// the close to send.
+    fn linked(&mut self, linking: Linking, result: Result<LinkOutcome, LinkFailure>, clock: Clock) -> Step<ReconnectResult> {
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(failure) => {
+                let message = match failure {
+                    LinkFailure::CreateThrew => "Plaid.create threw: Plaid's script did not make a Link handler".to_owned(),
+                    LinkFailure::OpenThrew => "Plaid Link's open() threw".to_owned(),
+                    LinkFailure::NotLoaded => format!(
+                        "Plaid Link did not load within {} ms",
+                        self.settings.link_load_timeout_ms
+                    ),
+                };
+                return self.finish(Err(Error::new(ErrorCode::PlaidScript, message)));
+            }
+        };
+        let (public_token, metadata) = match outcome {
+            LinkOutcome::Exit { error, metadata } => {
+                let refused = error.as_ref().is_some_and(|e| e.is_invalid_link_token());
+                if refused && !self.initialized_again && self.initialize.is_some() {
+                    return self.initialize_again(clock);
+                }
+                return self.finish(Ok(ReconnectResult::Exited { error, metadata }));
+            }
+            LinkOutcome::Success { public_token: None, metadata } => {
+                return self.finish(Err(Error::new(
+                    ErrorCode::NoPublicToken,
+                    "Plaid Link reported success without a public token; the connection was not closed",
+                )
+                .with_link_metadata(metadata)))
+            }
+            LinkOutcome::Success { public_token: Some(token), metadata } => (token, metadata),
+        };
+        self.secrets.public(&public_token);
+        // Retries of the close carry the same clientMutationId, so Quiltt can tell them apart
+        // from a second close.
+        let client_mutation_id = self
+            .client_mutation_id
+            .clone()
+            .unwrap_or_else(|| generated_mutation_id(clock.random));
+        let input = ConnectorPlaidCloseInput {
+            client_mutation_id: Some(client_mutation_id),
+            connector_token: linking.connector_token,
+            metadata,
+            public_token,
+        };
+        let request = match close_request(&input) {
+            Ok(request) => request,
+            Err(e) => {
+                let metadata = input.metadata.clone();
+                return self.finish(Err(e
+                    .recoded(ErrorCode::CloseFailed, "Plaid Link succeeded but the close can't be sent")
+                    .with_link_metadata(metadata)));
+            }
+        };
+        let pending = PendingClose {
+            connection_id: self.connection_id.clone(),
+            input,
+            request: request.clone(),
+            was_broken: linking.was_broken,
+        };
+        let mut exchange = Exchange::new(request);
+        let next = exchange.begin(clock.now_ms);
+        self.phase = Phase::Closing { exchange, pending };
+        self.progress(Stage::Closing);
+        self.exchange_step(next, clock)
+    }
+
+    /// The close's outcome. Before a failed close of a connection that needed repair is
+    /// reported, the connection is read back: when Quiltt shows it repaired, the close went
+    /// through and only its answer was lost (a gateway timeout, a dropped connection).
+    fn closed(&mut self, result: Result<HttpReply, Error>, pending: PendingClose, clock: Clock) -> Step<ReconnectResult> {
+        let error = match result.and_then(decode_close) {
+            Ok(connection) => return self.finish(Ok(ReconnectResult::Reconnected { connection })),
+            Err(error) => error,
+        };
+        if !pending.was_broken {
+            return self.finish(Err(close_failed(error, &pending)));
+        }
+        let Ok(query) = connection_request(&pending.connection_id) else {
+            return self.finish(Err(close_failed(error, &pending)));
+        };
+        let mut exchange = Exchange::new(query);
+        let next = exchange.begin(clock.now_ms);
+        self.phase = Phase::Verifying { exchange, pending, error };
+        self.exchange_step(next, clock)
+    }
+
+    /// The connection read back after a failed close.
+    fn verified(&mut self, result: Result<HttpReply, Error>, pending: PendingClose, error: Error) -> Step<ReconnectResult> {
+        match result.and_then(decode_connection) {
+            Ok(Some(connection)) if !connection.needs_repair() => {
+                self.finish(Ok(ReconnectResult::Reconnected { connection }))
+            }
+            _ => self.finish(Err(close_failed(error, &pending))),
+        }
+    }
+
+    fn exchange_mut(&mut self) -> Option<&mut Exchange> {
+        match &mut self.phase {
+            Phase::Initializing(exchange)
+            | Phase::Closing { exchange, .. }
+            | Phase::Verifying { exchange, .. } => Some(exchange),
+            _ => None,
+        }
+    }
+}
+
+impl Operation for Reconnect {
+    type Output = ReconnectResult;
+
+    fn begin(&mut self, clock: Clock) -> Step<ReconnectResult> {
+        match &mut self.phase {
+            Phase::Starting => {
+                self.progress(Stage::Initializing);
+                Step::StartScript
+            }
+            Phase::LoadingScript(_) => {
+                self.progress(Stage::LinkLoading);
+                Step::AwaitScript
+            }
+            Phase::Closing { exchange, .. } => {
+                let next = exchange.begin(clock.now_ms);
+                self.exchange_step(next, clock)
+            }
+            _ => self.finish(Err(out_of_turn())),
+        }
+    }
+
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step<ReconnectResult> {
+        let settings = self.settings;
+        match seen {
+            Seen::Token(result) => {
+                let secrets = &mut self.secrets;
+                let next = match &mut self.phase {
+                    Phase::Initializing(exchange)
+                    | Phase::Closing { exchange, .. }
+                    | Phase::Verifying { exchange, .. } => exchange.on_token(result, secrets),
+                    _ => return self.finish(Err(out_of_turn())),
+                };
+                self.exchange_step(next, clock)
+            }
+            Seen::Reply(result) => match self.exchange_mut() {
+                Some(exchange) => {
+                    let next = exchange.on_reply(result, &settings, clock);
+                    self.exchange_step(next, clock)
+                }
+                None => self.finish(Err(out_of_turn())),
+            },
+            Seen::Woke => match &self.phase {
+                Phase::Waiting => {
+                    self.wait_attempt += 1;
+                    self.initialize(clock)
+                }
+                Phase::Initializing(_) | Phase::Closing { .. } | Phase::Verifying { .. } => Step::Token,
+                _ => self.finish(Err(out_of_turn())),
+            },
+            Seen::ScriptStarted => match self.phase {
+                Phase::Starting => self.initialize(clock),
+                _ => self.finish(Err(out_of_turn())),
+            },
+            Seen::Script(result) => match std::mem::replace(&mut self.phase, Phase::Over) {
+                Phase::LoadingScript(linking) => self.script_loaded(linking, result, clock),
+                _ => self.finish(Err(out_of_turn())),
+            },
+            Seen::Stored => match std::mem::replace(&mut self.phase, Phase::Over) {
+                Phase::Storing(linking) => {
+                    self.stored = true;
+                    self.open_link(linking)
+                }
+                Phase::Ending => match self.ending.take() {
+                    Some(result) => Step::Done(result),
+                    None => Step::Done(Err(out_of_turn())),
+                },
+                _ => self.finish(Err(out_of_turn())),
+            },
+            Seen::Linked(result) => match std::mem::replace(&mut self.phase, Phase::Over) {
+                Phase::Linking(linking) => self.linked(linking, result, clock),
+                _ => self.finish(Err(out_of_turn())),
+            },
+        }
+    }
+
+    fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)> {
+        match &self.phase {
+            Phase::Initializing(exchange)
+            | Phase::Closing { exchange, .. }
+            | Phase::Verifying { exchange, .. } => exchange.outgoing(),
+            _ => None,
+        }
+    }
+
+    fn cancellable(&self) -> bool {
+        !matches!(
+            self.phase,
+            Phase::Closing { .. } | Phase::Verifying { .. } | Phase::Ending | Phase::Over
+        )
+    }
+
+    fn cancelled(&mut self) -> Step<ReconnectResult> {
+        if !self.cancellable() {
+            return Step::Done(Err(out_of_turn()));
+        }
+        self.finish(Err(aborted()))
+    }
+
+    fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
+        let (events, connection_id) = (Rc::clone(&self.events), self.connection_id.clone());
+        Rc::new(move |event: PlaidEvent| {
+            events(ReconnectEvent::Plaid {
+                connection_id: connection_id.clone(),
+                name: event.name,
+                metadata: event.metadata,
+            })
+        })
+    }
+
+    fn end(self, result: Result<ReconnectResult, Error>) -> Result<ReconnectResult, Error> {
+        self.progress(Stage::Done);
+        result.map_err(|e| self.secrets.scrub(e))
+    }
+}
+
+/// `CLOSE_FAILED` for a close that failed after Link succeeded: it carries Link's metadata and
+/// the pending close to send again, and neither of the close's tokens.
+fn close_failed(error: Error, pending: &PendingClose) -> Error {
+    error
+        .recoded(
+            ErrorCode::CloseFailed,
+            "Plaid Link succeeded but connectorPlaidClose failed",
+        )
+        .with_link_metadata(pending.input.metadata.clone())
+        .with_pending_close(pending.clone())
+        .redact(|text| {
+            let tokens = [
+                pending.input.public_token.expose_secret(),
+                pending.input.connector_token.expose_secret(),
+            ];
+            redact_all(text, &tokens)
+        })
+}
+
+/// `quiltt-reconnect-` and 13 hex digits (52 random bits).
+fn generated_mutation_id(random: f64) -> String {
+    let bits = (random.clamp(0.0, 1.0) * 4_503_599_627_370_496.0) as u64;
+    format!("quiltt-reconnect-{:013x}", bits & 0xf_ffff_ffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::PublicToken;
+
+    fn settings() -> Settings {
+        Settings {
+            policy: super::super::RetryPolicy::default(),
+            token_refreshes: false,
+            link_load_timeout_ms: 1000,
+        }
+    }
+
+    const CLOCK: Clock = Clock {
+        now_ms: 0.0,
+        random: 0.5,
+    };
+
+    fn flow() -> Reconnect {
+        Reconnect::new(
+            &ConnectorPlaidInitializeInput::new("c1"),
+            ReconnectOptions::default(),
+            settings(),
+            Rc::new(|_| {}),
+        )
+        .unwrap()
+    }
+
+    fn action_required() -> Seen {
+        Seen::Reply(Ok(HttpReply::new(
+            200,
+            Json::parse(r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"connectorStatus":"ACTION_REQUIRED","linkToken":"lt-1","connectorToken":"ct-1"}}}}"#).ok(),
+        )))
+    }
+
+    fn success() -> Seen {
+        Seen::Linked(Ok(LinkOutcome::Success {
+            public_token: Some(PublicToken::new("pt-1")),
+            metadata: Json::null(),
+        }))
+    }
+
+    #[test]
+    fn driven_out_of_turn_it_ends_with_a_typed_error_instead_of_panicking() {
+        for seen in [Seen::Woke, Seen::Stored, Seen::Script(Ok(())), success()] {
+            let mut m = flow();
+            assert!(matches!(m.begin(CLOCK), Step::StartScript));
+            let step = m.on(seen, CLOCK);
+            assert!(matches!(step, Step::Done(Err(e)) if e.code() == ErrorCode::BadResponse));
+        }
+        assert!(matches!(flow().on(Seen::Reply(Ok(HttpReply::new(200, None))), CLOCK), Step::Done(Err(_))));
+    }
+
+    #[test]
+    fn cancellable_until_link_succeeds_and_not_after() {
+        let mut m = flow();
+        assert!(matches!(m.begin(CLOCK), Step::StartScript));
+        assert!(matches!(m.on(Seen::ScriptStarted, CLOCK), Step::Token));
+        assert!(matches!(m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK), Step::Send));
+        assert_eq!(m.outgoing().unwrap().0.operation_name, "ConnectorPlaidInitialize");
+        assert!(matches!(m.on(action_required(), CLOCK), Step::AwaitScript));
+        assert!(matches!(m.on(Seen::Script(Ok(())), CLOCK), Step::RunLink(c) if c.load_timeout_ms == 1000));
+        assert!(m.cancellable(), "Link is open: a cancel closes it");
+        assert!(matches!(m.on(success(), CLOCK), Step::Token));
+        assert!(!m.cancellable(), "the close is the user's work");
+        assert!(matches!(m.cancelled(), Step::Done(Err(e)) if e.code() == ErrorCode::BadResponse));
+        assert!(matches!(m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK), Step::Send));
+        let (close, _) = m.outgoing().unwrap();
+        assert_eq!(close.operation_name, "ConnectorPlaidClose");
+        assert!(close.keepalive);
+    }
+
+    #[test]
+    fn oauth_state_is_stored_before_link_and_deleted_when_the_flow_ends() {
+        let mut input = ConnectorPlaidInitializeInput::new("c1");
+        input.redirect_uri = Some("https://app.example/back".into());
+        let mut m = Reconnect::new(&input, ReconnectOptions::default(), settings(), Rc::new(|_| {})).unwrap();
+        m.begin(CLOCK);
+        m.on(Seen::ScriptStarted, CLOCK);
+        m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK);
+        m.on(action_required(), CLOCK);
+        let Step::Store(Some(state)) = m.on(Seen::Script(Ok(())), CLOCK) else {
+            panic!("the state is stored before Link opens");
+        };
+        assert_eq!(state.connection_id(), "c1");
+        assert!(!format!("{state:?}").contains("lt-1"));
+        let stored = OAuthState::from_json(&state.to_json().unwrap()).unwrap();
+        assert_eq!(stored, state);
+        assert!(matches!(m.on(Seen::Stored, CLOCK), Step::RunLink(_)));
+        assert!(matches!(m.cancelled(), Step::Store(None)), "an abort deletes it too");
+        assert!(matches!(m.on(Seen::Stored, CLOCK), Step::Done(Err(e)) if e.code() == ErrorCode::Aborted));
+
+        let later = CLOCK.now_ms + LINK_TOKEN_LIFETIME_MS;
+        let resumed = Reconnect::resume(stored.clone(), "https://app.example/back?oauth_state_id=x".into(), settings(), Rc::new(|_| {}), 1.0);
+        let mut resumed = resumed.expect("a fresh state resumes");
+        assert!(matches!(resumed.begin(CLOCK), Step::AwaitScript));
+        assert!(matches!(resumed.on(Seen::Script(Ok(())), CLOCK), Step::RunLink(c) if c.received_redirect_uri.is_some()));
+        assert!(Reconnect::resume(stored, String::new(), settings(), Rc::new(|_| {}), later).is_none());
+    }
+
+    #[test]
+    fn generated_mutation_ids_are_13_hex_digits_of_the_random_value() {
+        assert_eq!(generated_mutation_id(0.0), "quiltt-reconnect-0000000000000");
+        assert_eq!(generated_mutation_id(0.5), "quiltt-reconnect-8000000000000");
+        let expected = format!(
+            "quiltt-reconnect-{:013x}",
+            (0.123_456_789 * 4_503_599_627_370_496.0) as u64
+        );
+        assert_eq!(generated_mutation_id(0.123_456_789), expected);
+    }
+}

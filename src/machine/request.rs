@@ -1,0 +1,90 @@
+//! An operation that is one request: `connectionUpdate`, `connection(id)`, `connections`.
+
+use std::rc::Rc;
+
+use super::exchange::{Exchange, Next};
+use super::{aborted, out_of_turn, Clock, Operation, Secrets, Seen, Settings, Step};
+use crate::error::Error;
+use crate::plaid::PlaidEvent;
+use crate::quiltt::{GraphqlRequest, HttpReply};
+use crate::secret::SessionToken;
+
+/// One request, with its retries, decoded by `decode`.
+pub(crate) struct Request<T> {
+    exchange: Exchange,
+    decode: fn(HttpReply) -> Result<T, Error>,
+    settings: Settings,
+    secrets: Secrets,
+}
+
+impl<T> std::fmt::Debug for Request<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("operation", &self.exchange.request().operation_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Request<T> {
+    /// An operation sending `request` and decoding its reply with `decode`.
+    pub(crate) fn new(
+        request: GraphqlRequest,
+        decode: fn(HttpReply) -> Result<T, Error>,
+        settings: Settings,
+    ) -> Self {
+        Request {
+            exchange: Exchange::new(request),
+            decode,
+            settings,
+            secrets: Secrets::default(),
+        }
+    }
+
+    fn step(&self, next: Next) -> Step<T> {
+        match next {
+            Next::Token => Step::Token,
+            Next::Send => Step::Send,
+            Next::Sleep(ms) => Step::Sleep(ms),
+            Next::Finished(result) => Step::Done(result.and_then(self.decode)),
+        }
+    }
+}
+
+impl<T> Operation for Request<T> {
+    type Output = T;
+
+    fn begin(&mut self, clock: Clock) -> Step<T> {
+        let next = self.exchange.begin(clock.now_ms);
+        self.step(next)
+    }
+
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step<T> {
+        let next = match seen {
+            Seen::Token(result) => self.exchange.on_token(result, &mut self.secrets),
+            Seen::Reply(result) => self.exchange.on_reply(result, &self.settings, clock),
+            Seen::Woke => Next::Token,
+            _ => Next::Finished(Err(out_of_turn())),
+        };
+        self.step(next)
+    }
+
+    fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)> {
+        self.exchange.outgoing()
+    }
+
+    fn cancellable(&self) -> bool {
+        true
+    }
+
+    fn cancelled(&mut self) -> Step<T> {
+        Step::Done(Err(aborted()))
+    }
+
+    fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
+        Rc::new(|_| {})
+    }
+
+    fn end(self, result: Result<T, Error>) -> Result<T, Error> {
+        result.map_err(|e| self.secrets.scrub(e))
+    }
+}
