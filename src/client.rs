@@ -1,80 +1,43 @@
-//! The async Rust API for Rust web apps (Leptos, Yew, Dioxus): the same flow the JavaScript
-//! class runs, over `fetch` and Plaid's script.
+//! The async Rust API for Rust web apps (Leptos, Yew, Dioxus): the operations the JavaScript
+//! class runs, on the same driver and the same browser `Io`.
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::driver;
 use crate::error::{Error, ErrorCode};
-use crate::flow::{self, EventSink, ReconnectResult};
-use crate::plaid::launcher::PlaidLink;
-use crate::plaid::LinkLauncher;
-use crate::quiltt::fetch::FetchTransport;
-use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput, PendingClose};
-use crate::quiltt::records::Connection;
-use crate::secret::SessionToken;
+use crate::machine::{EventSink, ReconnectOptions, ReconnectResult, RetryPolicy};
+use crate::quiltt::{
+    Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
+};
+use crate::web::BrowserIo;
+pub use crate::web::{TokenFuture, TokenSource};
 use crate::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
-
-/// A future that yields a fresh session token.
-pub type TokenFuture = Pin<Box<dyn Future<Output = Result<SessionToken, Error>>>>;
-
-/// Where the session token comes from: a fixed token, or a function asked when a request needs
-/// one (and once more after a 401, whereupon the request is retried once).
-#[derive(Clone)]
-pub enum TokenSource {
-    /// A fixed token; a 401 rejects `UNAUTHORIZED`.
-    Static(SessionToken),
-    /// A function returning a fresh token.
-    Provider(Rc<dyn Fn() -> TokenFuture>),
-}
-
-impl fmt::Debug for TokenSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenSource::Static(_) => f.write_str("TokenSource::Static([redacted])"),
-            TokenSource::Provider(_) => f.write_str("TokenSource::Provider(..)"),
-        }
-    }
-}
-
-impl From<SessionToken> for TokenSource {
-    fn from(token: SessionToken) -> Self {
-        TokenSource::Static(token)
-    }
-}
-
-impl TokenSource {
-    pub(crate) async fn get(&self) -> Result<SessionToken, Error> {
-        match self {
-            TokenSource::Static(token) => Ok(token.clone()),
-            TokenSource::Provider(provide) => provide().await,
-        }
-    }
-
-    pub(crate) fn can_refresh(&self) -> bool {
-        matches!(self, TokenSource::Provider(_))
-    }
-}
 
 /// Options of a [`Client`].
 ///
 /// # Examples
-/// ```ignore
+/// ```
 /// use quiltt_reconnect::{ClientOptions, SessionToken};
 /// let mut options = ClientOptions::new(SessionToken::new("session-token"));
 /// options.endpoint = "http://127.0.0.1:8787/v1/graphql".into();
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     /// The Quiltt session token, or a function returning one.
     pub token: TokenSource,
-    /// Quiltt's GraphQL endpoint (default [`DEFAULT_ENDPOINT`]).
+    /// Quiltt's GraphQL endpoint (default [`DEFAULT_ENDPOINT`]): an `http(s)` URL, or a path
+    /// of the page's origin starting with `/`.
     pub endpoint: String,
     /// Plaid's Link script (default [`DEFAULT_PLAID_SCRIPT_URL`]).
     pub plaid_script_url: String,
-    /// Per-request timeout in milliseconds, also the bound on loading Plaid's script.
+    /// Per-request timeout in milliseconds; it also bounds the token function, loading Plaid's
+    /// script and Link's loading.
     pub timeout_ms: u32,
+    /// How transient failures are retried.
+    pub retry_policy: RetryPolicy,
     /// Receives progress and Plaid's own events.
     pub on_event: Option<EventSink>,
 }
@@ -98,31 +61,59 @@ impl ClientOptions {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             plaid_script_url: DEFAULT_PLAID_SCRIPT_URL.to_owned(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            retry_policy: RetryPolicy::default(),
             on_event: None,
         }
     }
 }
 
-/// Refuses a blank static token, an empty endpoint or script URL, and a zero timeout, each
-/// with a message naming the option. The JS class's options are checked here too.
+/// Whether `url` is where an OAuth bank sent the user back: it carries an `oauth_state_id`.
+pub(crate) fn from_bank(url: &str) -> bool {
+    web_sys::Url::new(url).is_ok_and(|url| url.search_params().has("oauth_state_id"))
+}
+
+/// Refuses what can't be an `http(s)` URL for `name`: not absolute (and not a path of the
+/// page's origin starting with `/`), another scheme, or credentials in it (browsers refuse to
+/// send those, and they would show in messages).
+fn check_url(url: &str, name: &str) -> Result<(), Error> {
+    let refused = |why: &str| Err(Error::invalid(format!("{name} {why}")));
+    let base = web_sys::window().and_then(|w| w.location().href().ok());
+    let parsed = match (url.starts_with('/'), base) {
+        (true, Some(base)) => web_sys::Url::new_with_base(url, &base),
+        _ => web_sys::Url::new(url),
+    };
+    let Ok(parsed) = parsed else {
+        return refused("must be an http(s) URL, or a path of this page's origin starting with /");
+    };
+    if !matches!(parsed.protocol().as_str(), "http:" | "https:") {
+        return refused("must be an http(s) URL");
+    }
+    if !parsed.username().is_empty() || !parsed.password().is_empty() {
+        return refused("must not hold credentials (user:password@); send the session token as the token option");
+    }
+    Ok(())
+}
+
+/// Checks options before any request: a static token that is not blank, `http(s)` URLs
+/// without credentials, and a positive timeout. The JavaScript class's options are checked here
+/// too.
 pub(crate) fn check_options(
     static_token: Option<&str>,
     endpoint: &str,
     plaid_script_url: &str,
     timeout_ms: u32,
 ) -> Result<(), Error> {
-    let invalid = |m: &str| Err(Error::new(ErrorCode::InvalidInput, m));
     if static_token.is_some_and(|t| t.trim_ascii().is_empty()) {
-        return invalid("token must be a non-empty Quiltt session token");
+        return Err(Error::invalid(
+            "token must be a non-empty Quiltt session token",
+        ));
     }
-    if endpoint.trim_ascii().is_empty() {
-        return invalid("endpoint must be a non-empty URL");
-    }
-    if plaid_script_url.trim_ascii().is_empty() {
-        return invalid("plaidScriptUrl must be a non-empty URL");
-    }
+    check_url(endpoint, "endpoint")?;
+    check_url(plaid_script_url, "plaidScriptUrl")?;
     if timeout_ms == 0 {
-        return invalid("timeoutMs must be a positive number of milliseconds");
+        return Err(Error::invalid(
+            "timeoutMs must be a positive number of milliseconds",
+        ));
     }
     Ok(())
 }
@@ -130,13 +121,13 @@ pub(crate) fn check_options(
 /// Repairs Quiltt connections from a Rust web app.
 ///
 /// # Examples
-/// ```ignore
+/// ```no_run
 /// use quiltt_reconnect::{Client, ClientOptions, ConnectorPlaidInitializeInput, ReconnectResult, SessionToken};
 ///
 /// async fn repair(session: &str) -> Result<(), quiltt_reconnect::Error> {
 ///     let client = Client::new(ClientOptions::new(SessionToken::new(session)))?;
 ///     let mut input = ConnectorPlaidInitializeInput::new("conn_login_required");
-///     input.features = Some("TRANSACTIONS".into());
+///     input.features_required = Some(vec!["TRANSACTIONS".into()]);
 ///     match client.reconnect(&input).await? {
 ///         ReconnectResult::Repaired { .. } => {}        // nothing to do
 ///         ReconnectResult::Reconnected { connection } => { let _ = connection.accounts; }
@@ -146,16 +137,14 @@ pub(crate) fn check_options(
 /// }
 /// ```
 pub struct Client {
-    transport: FetchTransport,
-    launcher: PlaidLink,
-    events: EventSink,
+    pub(crate) io: BrowserIo,
+    pub(crate) events: EventSink,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("transport", &self.transport)
-            .field("launcher", &self.launcher)
+            .field("io", &self.io)
             .finish_non_exhaustive()
     }
 }
@@ -164,8 +153,8 @@ impl Client {
     /// A client with `options`.
     ///
     /// # Errors
-    /// `INVALID_INPUT` when the endpoint or script URL is empty, the timeout is zero, or a
-    /// static token is empty.
+    /// `INVALID_INPUT` when a URL is not `http(s)` or holds credentials, the timeout is zero,
+    /// or a static token is blank.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
         let static_token = match &options.token {
             TokenSource::Static(token) => Some(token.expose_secret()),
@@ -178,15 +167,12 @@ impl Client {
             options.timeout_ms,
         )?;
         Ok(Client {
-            transport: FetchTransport {
+            io: BrowserIo {
                 endpoint: options.endpoint,
                 token: options.token,
                 timeout_ms: options.timeout_ms,
-            },
-            launcher: PlaidLink {
                 script_url: options.plaid_script_url,
-                script_timeout_ms: options.timeout_ms,
-                forward_events: options.on_event.is_some(),
+                policy: options.retry_policy,
             },
             events: options.on_event.unwrap_or_else(|| Rc::new(|_| {})),
         })
@@ -197,59 +183,104 @@ impl Client {
     /// # Errors
     /// `PLAID_SCRIPT` when the script fails to load or defines no `window.Plaid`.
     pub async fn preload(&self) -> Result<(), Error> {
-        self.launcher.ready().await
+        driver::Io::script(&self.io).await
     }
 
     /// Runs the reconnect flow for `input.connection_id`.
     ///
     /// # Errors
-    /// See [`flow::reconnect`].
+    /// See [`driver::reconnect`].
     pub async fn reconnect(
         &self,
         input: &ConnectorPlaidInitializeInput,
     ) -> Result<ReconnectResult, Error> {
-        self.reconnect_until(input, std::future::pending()).await
+        self.reconnect_until(input, ReconnectOptions::default(), std::future::pending())
+            .await
     }
 
-    /// Runs the reconnect flow, rejecting `ABORTED` when `cancel` finishes first (an open Link
-    /// is closed; a close already sent after Link succeeded is seen through).
+    /// Runs the reconnect flow with `options`, rejecting `ABORTED` when `cancel` finishes first
+    /// (an open Link is closed; a close already sent after Link succeeded is seen through).
     ///
     /// # Errors
-    /// See [`flow::reconnect`].
+    /// See [`driver::reconnect`].
     pub async fn reconnect_until(
         &self,
         input: &ConnectorPlaidInitializeInput,
+        options: ReconnectOptions,
         cancel: impl Future<Output = ()>,
     ) -> Result<ReconnectResult, Error> {
-        flow::reconnect(&self.transport, &self.launcher, input, &self.events, cancel).await
+        driver::reconnect(&self.io, input, options, Rc::clone(&self.events), cancel).await
+    }
+
+    /// After an OAuth bank sent the user back to the page (`?oauth_state_id=…`), resumes the
+    /// flow that left for the bank; `None` when there is nothing to resume. Call it when the
+    /// page that `redirectUri` names loads.
+    ///
+    /// # Errors
+    /// As [`Client::reconnect`], from Link on.
+    pub async fn resume(&self) -> Result<Option<ReconnectResult>, Error> {
+        let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
+            return Ok(None);
+        };
+        self.resume_from(&href, std::future::pending()).await
+    }
+
+    /// [`Client::resume`] for the URL the bank sent the user back to, cancelled by `cancel`.
+    /// Without an `oauth_state_id` in the URL there is nothing to resume.
+    ///
+    /// # Errors
+    /// As [`Client::resume`].
+    pub async fn resume_from(
+        &self,
+        received_redirect_uri: &str,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<Option<ReconnectResult>, Error> {
+        if !from_bank(received_redirect_uri) {
+            return Ok(None);
+        }
+        let events = Rc::clone(&self.events);
+        driver::resume(&self.io, received_redirect_uri, events, cancel).await
     }
 
     /// Sends again the close a `CLOSE_FAILED` error carries ([`Error::pending_close`]).
     ///
     /// # Errors
     /// `INVALID_INPUT` when the error carries no pending close; otherwise as
-    /// [`flow::retry_close`].
-    pub async fn retry_close(&self, failed: &Error) -> Result<Connection, Error> {
-        let pending = failed.pending_close().ok_or_else(|| {
+    /// [`driver::retry_close`].
+    pub async fn retry_close(&self, failed: &Error) -> Result<ReconnectResult, Error> {
+        let pending = failed.pending_close().cloned().ok_or_else(|| {
             Error::new(
                 ErrorCode::InvalidInput,
                 "this error has no close to retry (only CLOSE_FAILED errors do)",
             )
         })?;
-        self.retry_pending(pending).await
+        driver::retry_close(&self.io, pending).await
     }
 
-    /// Sends again a pending close the JS layer kept from a `CLOSE_FAILED` error.
-    pub(crate) async fn retry_pending(&self, pending: &PendingClose) -> Result<Connection, Error> {
-        flow::retry_close(&self.transport, pending).await
-    }
-
-    /// Stores `input.metadata` on the connection (taken by value: it goes into the request
-    /// without a copy).
+    /// Stores `input.metadata` on the connection.
     ///
     /// # Errors
-    /// See [`flow::update_metadata`].
-    pub async fn update_metadata(&self, input: ConnectionUpdateInput) -> Result<Connection, Error> {
-        flow::update_metadata(&self.transport, input).await
+    /// See [`driver::update_metadata`].
+    pub async fn update_metadata(
+        &self,
+        input: &ConnectionUpdateInput,
+    ) -> Result<Connection, Error> {
+        driver::update_metadata(&self.io, input, std::future::pending()).await
+    }
+
+    /// Reads one connection; `None` when Quiltt knows no such id.
+    ///
+    /// # Errors
+    /// See [`driver::connection`].
+    pub async fn connection(&self, id: &str) -> Result<Option<Connection>, Error> {
+        driver::connection(&self.io, id, std::future::pending()).await
+    }
+
+    /// Lists the connections `filter` selects, e.g. those that need repair.
+    ///
+    /// # Errors
+    /// See [`driver::connections`].
+    pub async fn connections(&self, filter: &ConnectionFilter) -> Result<Vec<Connection>, Error> {
+        driver::connections(&self.io, filter, std::future::pending()).await
     }
 }

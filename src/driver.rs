@@ -14,13 +14,13 @@ use std::task::Poll;
 
 use crate::error::Error;
 use crate::machine::{
-    Clock, EventSink, OAuthState, Operation, Reconnect, ReconnectOptions, ReconnectResult,
-    Request, Seen, Settings, Step,
+    Clock, EventSink, OAuthState, Operation, Reconnect, ReconnectOptions, ReconnectResult, Request,
+    Seen, Settings, Step, Steps,
 };
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{
-    connection_request, connections_request, decode_connection, decode_connections,
-    decode_update, update_request, Connection, ConnectionFilter, ConnectionUpdateInput,
+    connection_request, connections_request, decode_connection, decode_connections, decode_update,
+    initialize_request, update_request, Connection, ConnectionFilter, ConnectionUpdateInput,
     ConnectorPlaidInitializeInput, GraphqlRequest, HttpReply, PendingClose,
 };
 use crate::secret::SessionToken;
@@ -50,8 +50,11 @@ pub trait Io {
     /// # Errors
     /// `NETWORK` or `TIMEOUT` when no answer arrived; `INVALID_INPUT` when the request can't
     /// be made.
-    async fn send(&self, request: &GraphqlRequest, token: &SessionToken)
-        -> Result<HttpReply, Error>;
+    async fn send(
+        &self,
+        request: &GraphqlRequest,
+        token: &SessionToken,
+    ) -> Result<HttpReply, Error>;
 
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u32);
@@ -84,12 +87,10 @@ pub trait Io {
     ) -> Result<LinkOutcome, LinkFailure>;
 }
 
-/// Waits for `work` unless `cancel` finishes first (`None`).
-async fn unless_cancelled<T, C: Future<Output = ()>>(
-    work: impl Future<Output = T>,
-    cancel: &mut Pin<&mut C>,
-) -> Option<T> {
-    let mut work = pin!(work);
+/// `work`'s output, unless `cancel` finishes first (`None`, and `work` is dropped). A timeout
+/// and a cancel are the same mechanism.
+pub(crate) async fn unless<T>(work: impl Future<Output = T>, cancel: impl Future) -> Option<T> {
+    let (mut work, mut cancel) = (pin!(work), pin!(cancel));
     poll_fn(|cx| {
         if cancel.as_mut().poll(cx).is_ready() {
             return Poll::Ready(None);
@@ -105,13 +106,23 @@ pub(crate) async fn run<O: Operation, I: Io>(
     io: &I,
     cancel: impl Future<Output = ()>,
 ) -> Result<O::Output, Error> {
-    let mut cancel = pin!(cancel);
+    drive(&mut operation, io, pin!(cancel)).await;
+    operation.end()
+}
+
+/// The loop, once for every operation: it knows the operation only by its [`Steps`]. Its
+/// result stays in the operation (see [`Operation::end`]).
+pub(crate) async fn drive<I: Io>(
+    operation: &mut dyn Steps,
+    io: &I,
+    mut cancel: Pin<&mut dyn Future<Output = ()>>,
+) {
     let mut step = operation.begin(io.clock());
-    let result = loop {
+    loop {
         // One boxed future per step and one await site, whatever the step. Its borrow of the
         // operation ends with the await.
         let work: Pin<Box<dyn Future<Output = Seen> + '_>> = match step {
-            Step::Done(result) => break result,
+            Step::Done => return,
             Step::StartScript => {
                 io.start_script();
                 step = operation.on(Seen::ScriptStarted, io.clock());
@@ -127,7 +138,10 @@ pub(crate) async fn run<O: Operation, I: Io>(
                 Some((request, token)) => {
                     Box::pin(async move { Seen::Reply(io.send(request, token).await) })
                 }
-                None => break Err(crate::machine::out_of_turn()),
+                None => {
+                    step = operation.stop(crate::machine::out_of_turn());
+                    continue;
+                }
             },
             Step::Sleep(ms) => Box::pin(async move {
                 io.sleep(ms).await;
@@ -140,15 +154,14 @@ pub(crate) async fn run<O: Operation, I: Io>(
             }
         };
         let seen = match operation.cancellable() {
-            true => unless_cancelled(work, &mut cancel).await,
+            true => unless(work, cancel.as_mut()).await,
             false => Some(work.await),
         };
         step = match seen {
             Some(seen) => operation.on(seen, io.clock()),
-            None => operation.cancelled(),
+            None => operation.stop(crate::machine::aborted()),
         };
-    };
-    operation.end(result)
+    }
 }
 
 /// Runs one reconnect: initialize, then (for `ACTION_REQUIRED`, or on `CONTINUE` with
@@ -171,7 +184,9 @@ pub async fn reconnect<I: Io>(
     events: EventSink,
     cancel: impl Future<Output = ()>,
 ) -> Result<ReconnectResult, Error> {
-    let flow = Reconnect::new(input, options, io.settings(), events)?;
+    input.validate()?;
+    let request = initialize_request(input)?;
+    let flow = Reconnect::new(input, request, options, io.settings(), events)?;
     run(flow, io, cancel).await
 }
 
@@ -224,7 +239,12 @@ pub async fn update_metadata<I: Io>(
     cancel: impl Future<Output = ()>,
 ) -> Result<Connection, Error> {
     let request = update_request(input)?;
-    run(Request::new(request, decode_update, io.settings()), io, cancel).await
+    run(
+        Request::new(request, decode_update, io.settings()),
+        io,
+        cancel,
+    )
+    .await
 }
 
 /// Reads one connection; `None` when Quiltt knows no such id.
@@ -238,7 +258,12 @@ pub async fn connection<I: Io>(
     cancel: impl Future<Output = ()>,
 ) -> Result<Option<Connection>, Error> {
     let request = connection_request(id)?;
-    run(Request::new(request, decode_connection, io.settings()), io, cancel).await
+    run(
+        Request::new(request, decode_connection, io.settings()),
+        io,
+        cancel,
+    )
+    .await
 }
 
 /// Lists the connections `filter` selects.
@@ -251,5 +276,10 @@ pub async fn connections<I: Io>(
     cancel: impl Future<Output = ()>,
 ) -> Result<Vec<Connection>, Error> {
     let request = connections_request(filter)?;
-    run(Request::new(request, decode_connections, io.settings()), io, cancel).await
+    run(
+        Request::new(request, decode_connections, io.settings()),
+        io,
+        cancel,
+    )
+    .await
 }

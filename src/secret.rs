@@ -39,18 +39,19 @@ macro_rules! secret_type {
 /// left to right (the longest secret first where several match), so one secret is never found
 /// inside another's replacement.
 pub(crate) fn redact_all(text: &mut String, secrets: &[&str]) {
-    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
-    if !secrets.iter().any(|s| text.contains(s)) {
-        return;
-    }
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
+    let mut found = false;
     let mut rest = text.as_str();
     while let Some(c) = rest.chars().next() {
-        match secrets.iter().find(|s| rest.starts_with(**s)) {
+        let secret = secrets
+            .iter()
+            .filter(|s| !s.is_empty() && rest.starts_with(**s))
+            .max_by_key(|s| s.len());
+        match secret {
             Some(secret) => {
                 out.push_str("[redacted]");
                 rest = &rest[secret.len()..];
+                found = true;
             }
             None => {
                 out.push(c);
@@ -58,7 +59,9 @@ pub(crate) fn redact_all(text: &mut String, secrets: &[&str]) {
             }
         }
     }
-    *text = out;
+    if found {
+        *text = out;
+    }
 }
 
 secret_type!(

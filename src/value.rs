@@ -257,16 +257,36 @@ impl Json {
             .map(|items| items.iter().cloned().map(Json).collect());
     }
 
+    /// This object without its member `key` (a copy natively; in the browser the member is
+    /// deleted from this very object, which must be the bridge's own, such as a snapshot).
+    pub(crate) fn without(self, key: &str) -> Json {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let object: &js_sys::Object = wasm_bindgen::JsCast::unchecked_ref(&self.0);
+            let _ = js_sys::Reflect::delete_property(object, &key.into());
+            self
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut value = self.0;
+            if let Some(object) = value.as_object_mut() {
+                object.remove(key);
+            }
+            Json(value)
+        }
+    }
+
     /// The own enumerable members of an object, in their order.
     pub(crate) fn entries(&self) -> Option<Vec<(String, Json)>> {
         #[cfg(target_arch = "wasm32")]
         return web::entries(&self.0)
             .map(|entries| entries.into_iter().map(|(k, v)| (k, Json(v))).collect());
         #[cfg(not(target_arch = "wasm32"))]
-        return self
-            .0
-            .as_object()
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), Json(v.clone()))).collect());
+        return self.0.as_object().map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), Json(v.clone())))
+                .collect()
+        });
     }
 
     /// What kind of value this is, for messages: `null`, `boolean`, `number`, `string`,
@@ -292,7 +312,14 @@ impl Json {
     /// # Errors
     /// `INVALID_INPUT` naming `what` when `JSON.stringify` throws (a cycle, a `BigInt`, a
     /// throwing getter or Proxy trap).
-    pub(crate) fn snapshot(&self, what: &str) -> Result<Json, Error> {
+    ///
+    /// # Examples
+    /// ```
+    /// use quiltt_reconnect::Json;
+    /// let copy = Json::parse(r#"{"a":[1]}"#).unwrap().snapshot("metadata").unwrap();
+    /// assert!(copy.get("a").is_some());
+    /// ```
+    pub fn snapshot(&self, what: &str) -> Result<Json, Error> {
         #[cfg(target_arch = "wasm32")]
         {
             let text = web::stringify(&self.0)
@@ -314,7 +341,7 @@ impl Json {
     /// A plain-data copy of a value the bridge must not lose (Link's success metadata): its
     /// [`Json::snapshot`], or, when that throws, what can be read of it (cycles, functions and
     /// members whose getters throw are left out).
-    pub(crate) fn salvage(&self) -> Json {
+    pub fn salvage(&self) -> Json {
         match self.snapshot("the value") {
             Ok(copy) => copy,
             #[cfg(target_arch = "wasm32")]
@@ -322,6 +349,35 @@ impl Json {
             #[cfg(not(target_arch = "wasm32"))]
             Err(_) => Json::null(),
         }
+    }
+
+    /// This value when it is an object that `JSON.stringify` writes as an object (or `null`),
+    /// checked without copying a plain object; other objects (a `Date`, a `String` object, a
+    /// class with `toJSON`, a Proxy) are replaced by their [`Json::snapshot`], which must be an
+    /// object too.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` naming `what` when it is not an object or `null`, or can't be read.
+    pub(crate) fn json_object_or_null(&self, what: &str) -> Result<Json, Error> {
+        let refused = |kind: &str| {
+            Err(Error::invalid(format!(
+                "{what} must be an object (or null), got {kind}"
+            )))
+        };
+        match self.kind() {
+            "null" => return Ok(Json::null()),
+            "object" => {}
+            other => return refused(other),
+        }
+        #[cfg(target_arch = "wasm32")]
+        if !web::is_plain(&self.0) {
+            let copy = self.snapshot(what)?;
+            return match copy.kind() {
+                "object" | "null" => Ok(copy),
+                other => refused(&format!("{other} once written as JSON")),
+            };
+        }
+        Ok(self.clone())
     }
 
     /// The JavaScript value.
@@ -363,8 +419,9 @@ impl Serialize for Json {
         {
             // serde-wasm-bindgen takes the value itself (no copy, nothing rebuilt); other
             // serializers get it as plain data. The serializer's type is the only way serde
-            // offers to tell them apart.
-            if std::any::type_name::<S>().contains("serde_wasm_bindgen::") {
+            // offers to tell them apart (serde-wasm-bindgen hands `&Serializer` down).
+            let wasm_bindgen = std::any::type_name::<&serde_wasm_bindgen::Serializer>();
+            if std::any::type_name::<S>() == wasm_bindgen {
                 return serde_wasm_bindgen::preserve::serialize(&self.0, serializer);
             }
             web::Plain(&self.0, 0).serialize(serializer)
@@ -437,6 +494,25 @@ mod web {
         } else {
             "object"
         }
+    }
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = Object, js_name = getPrototypeOf, catch)]
+        fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+    }
+
+    /// Whether `value` is a plain object (`{}` or `Object.create(null)`) without `toJSON`: one
+    /// `JSON.stringify` writes as an object of its own members. A Proxy that throws is not.
+    pub(super) fn is_plain(value: &JsValue) -> bool {
+        let Ok(prototype) = prototype_of(value) else {
+            return false;
+        };
+        let plain_prototype = prototype.is_null()
+            || prototype_of(&js_sys::Object::new())
+                .is_ok_and(|object_prototype| object_prototype == prototype);
+        plain_prototype
+            && Reflect::get(value, &"toJSON".into()).is_ok_and(|to_json| to_json.is_undefined())
     }
 
     pub(super) fn member(value: &JsValue, key: &str) -> Option<JsValue> {
@@ -530,7 +606,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub(crate) use web::{parse as parse_js, thrown_message};
+pub(crate) use web::parse as parse_js;
 
 #[cfg(test)]
 mod tests {

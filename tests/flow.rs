@@ -67,7 +67,11 @@ impl Io for MockIo {
         next.unwrap_or_else(|| Ok(SessionToken::new("session-1")))
     }
 
-    async fn send(&self, request: &GraphqlRequest, token: &SessionToken) -> Result<HttpReply, Error> {
+    async fn send(
+        &self,
+        request: &GraphqlRequest,
+        token: &SessionToken,
+    ) -> Result<HttpReply, Error> {
         self.log
             .borrow_mut()
             .push(format!("post {}", request.operation_name));
@@ -145,13 +149,18 @@ fn reply(value: Value) -> Result<HttpReply, Error> {
 }
 
 fn status(code: u16) -> Result<HttpReply, Error> {
-    Ok(HttpReply::new(code, Some(Json::from(json!({ "error": "busy" })))))
+    Ok(HttpReply::new(
+        code,
+        Some(Json::from(json!({ "error": "busy" }))),
+    ))
 }
 
 fn initialize(status: &str, tokens: &str, expiration: &str) -> Result<HttpReply, Error> {
-    reply(json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": {
+    reply(
+        json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": {
         "connectorStatus": status, "connectorToken": format!("ct-{tokens}"),
-        "linkToken": format!("lt-{tokens}"), "expiration": expiration, "requestId": "req" } } } }))
+        "linkToken": format!("lt-{tokens}"), "expiration": expiration, "requestId": "req" } } } }),
+    )
 }
 
 fn action_required() -> Result<HttpReply, Error> {
@@ -159,8 +168,10 @@ fn action_required() -> Result<HttpReply, Error> {
 }
 
 fn continue_() -> Result<HttpReply, Error> {
-    reply(json!({ "data": { "connectorPlaidInitialize": { "success": true,
-        "record": { "connectorStatus": "CONTINUE", "connectorToken": null, "linkToken": null } } } }))
+    reply(
+        json!({ "data": { "connectorPlaidInitialize": { "success": true,
+        "record": { "connectorStatus": "CONTINUE", "connectorToken": null, "linkToken": null } } } }),
+    )
 }
 
 fn connection_record(status: &str) -> Value {
@@ -181,13 +192,17 @@ fn read_back(status: &str) -> Result<HttpReply, Error> {
 fn success() -> Result<LinkOutcome, LinkFailure> {
     Ok(LinkOutcome::Success {
         public_token: Some(PublicToken::new("pt-1")),
-        metadata: Json::from(json!({ "institution": { "name": "Chase", "institution_id": "ins_3" }, "accounts": [] })),
+        metadata: Json::from(
+            json!({ "institution": { "name": "Chase", "institution_id": "ins_3" }, "accounts": [] }),
+        ),
     })
 }
 
 fn exit_with(code: &str) -> Result<LinkOutcome, LinkFailure> {
     Ok(LinkOutcome::Exit {
-        error: PlaidLinkError::from_json(&Json::from(json!({ "error_code": code, "error_type": "ITEM_ERROR" }))),
+        error: PlaidLinkError::from_json(&Json::from(
+            json!({ "error_code": code, "error_type": "ITEM_ERROR" }),
+        )),
         metadata: Json::from(json!({ "status": "requires_credentials" })),
     })
 }
@@ -230,8 +245,18 @@ impl Harness {
         self.run_until(input, std::future::pending())
     }
 
-    fn run_with(&self, input: &ConnectorPlaidInitializeInput, options: ReconnectOptions) -> Result<ReconnectResult, Error> {
-        block_on(driver::reconnect(&self.io, input, options, self.sink(), std::future::pending()))
+    fn run_with(
+        &self,
+        input: &ConnectorPlaidInitializeInput,
+        options: ReconnectOptions,
+    ) -> Result<ReconnectResult, Error> {
+        block_on(driver::reconnect(
+            &self.io,
+            input,
+            options,
+            self.sink(),
+            std::future::pending(),
+        ))
     }
 
     fn run_until(
@@ -239,7 +264,13 @@ impl Harness {
         input: &ConnectorPlaidInitializeInput,
         cancel: impl Future<Output = ()>,
     ) -> Result<ReconnectResult, Error> {
-        block_on(driver::reconnect(&self.io, input, ReconnectOptions::default(), self.sink(), cancel))
+        block_on(driver::reconnect(
+            &self.io,
+            input,
+            ReconnectOptions::default(),
+            self.sink(),
+            cancel,
+        ))
     }
 
     fn log(&self) -> Vec<String> {
@@ -247,11 +278,18 @@ impl Harness {
     }
 
     fn posts(&self) -> Vec<String> {
-        self.log().into_iter().filter(|l| l.starts_with("post")).collect()
+        self.log()
+            .into_iter()
+            .filter(|l| l.starts_with("post"))
+            .collect()
     }
 
     fn stages(&self) -> Vec<Stage> {
-        self.events.borrow().iter().filter_map(ReconnectEvent::stage).collect()
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(ReconnectEvent::stage)
+            .collect()
     }
 
     /// The `input` variable of the `n`th request sent.
@@ -271,7 +309,10 @@ fn continue_resolves_repaired_without_link() {
     assert!(
         matches!(result, ReconnectResult::Repaired { ref connector } if connector.connector_status == ConnectorStatus::Continue)
     );
-    assert_eq!(h.log(), ["start script", "token", "post ConnectorPlaidInitialize"]);
+    assert_eq!(
+        h.log(),
+        ["start script", "token", "post ConnectorPlaidInitialize"]
+    );
     assert_eq!(h.stages(), [Stage::Initializing, Stage::Done]);
 }
 
@@ -287,7 +328,10 @@ fn action_required_opens_link_then_closes_once_with_links_metadata() {
     assert_eq!(institution.name, "Chase");
     assert_eq!(institution.logo.as_deref(), Some("https://logo/chase.png"));
     assert_eq!(connection.accounts[0].mask.as_deref(), Some("0000"));
-    assert_eq!(connection.metadata.as_serde_json(), &json!({ "tier": "gold" }));
+    assert_eq!(
+        connection.metadata.as_serde_json(),
+        &json!({ "tier": "gold" })
+    );
     assert_eq!(
         h.log(),
         [
@@ -311,7 +355,13 @@ fn action_required_opens_link_then_closes_once_with_links_metadata() {
     assert_eq!(sent[0].1, "session-1", "the token goes with the request");
     assert_eq!(
         h.stages(),
-        [Stage::Initializing, Stage::LinkLoading, Stage::LinkOpen, Stage::Closing, Stage::Done]
+        [
+            Stage::Initializing,
+            Stage::LinkLoading,
+            Stage::LinkOpen,
+            Stage::Closing,
+            Stage::Done
+        ]
     );
     assert!(h
         .events
@@ -327,7 +377,10 @@ fn exit_resolves_exited_without_close() {
     let ReconnectResult::Exited { error, metadata } = h.run(&input("c1")).unwrap() else {
         panic!("expected exited");
     };
-    assert_eq!(error.unwrap().error_code.as_deref(), Some("ITEM_LOGIN_REQUIRED"));
+    assert_eq!(
+        error.unwrap().error_code.as_deref(),
+        Some("ITEM_LOGIN_REQUIRED")
+    );
     assert_eq!(metadata.as_serde_json()["status"], "requires_credentials");
     assert_eq!(h.posts().len(), 1);
     assert_eq!(h.stages().last(), Some(&Stage::Done));
@@ -344,14 +397,19 @@ fn invalid_input_sends_nothing_and_emits_nothing() {
 
 #[test]
 fn initialize_failures_are_typed_and_skip_link() {
-    let unknown = reply(json!({ "data": { "connectorPlaidInitialize": { "success": false, "record": null,
+    let unknown = reply(
+        json!({ "data": { "connectorPlaidInitialize": { "success": false, "record": null,
         "errors": [{ "code": "NOT_FOUND", "message": "Connection nope was not found", "type": "API_ERROR",
-        "displayMessage": "We couldn't find that connection" }] } } }));
+        "displayMessage": "We couldn't find that connection" }] } } }),
+    );
     let h = harness(vec![unknown], []);
     let err = h.run(&input("nope")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::MutationFailed);
     assert_eq!(err.errors()[0].code.as_deref(), Some("NOT_FOUND"));
-    assert_eq!(err.display_message(), Some("We couldn't find that connection"));
+    assert_eq!(
+        err.display_message(),
+        Some("We couldn't find that connection")
+    );
     assert!(!h.log().iter().any(|l| l == "script"));
     assert_eq!(h.stages(), [Stage::Initializing, Stage::Done]);
 
@@ -359,7 +417,11 @@ fn initialize_failures_are_typed_and_skip_link() {
     let h = harness(vec![offline(), offline(), offline(), offline()], []);
     let err = h.run(&input("c")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network);
-    assert_eq!(h.posts().len(), 4, "network errors are retried up to the policy's attempts");
+    assert_eq!(
+        h.posts().len(),
+        4,
+        "network errors are retried up to the policy's attempts"
+    );
     assert_eq!(
         h.log().iter().filter(|l| *l == "token").count(),
         4,
@@ -370,8 +432,10 @@ fn initialize_failures_are_typed_and_skip_link() {
 #[test]
 fn action_required_without_tokens_is_a_bad_response() {
     let h = harness(
-        vec![reply(json!({ "data": { "connectorPlaidInitialize": { "success": true,
-            "record": { "connectorStatus": "ACTION_REQUIRED", "connectorToken": "ct", "linkToken": null } } } }))],
+        vec![reply(
+            json!({ "data": { "connectorPlaidInitialize": { "success": true,
+            "record": { "connectorStatus": "ACTION_REQUIRED", "connectorToken": "ct", "linkToken": null } } } }),
+        )],
         [],
     );
     let err = h.run(&input("c")).unwrap_err();
@@ -383,7 +447,10 @@ fn action_required_without_tokens_is_a_bad_response() {
 fn script_failure_rejects_plaid_script_without_running_link() {
     let mut h = harness(vec![action_required()], [success()]);
     h.io.script = Err(Error::new(ErrorCode::PlaidScript, "script failed"));
-    assert_eq!(h.run(&input("c")).unwrap_err().code(), ErrorCode::PlaidScript);
+    assert_eq!(
+        h.run(&input("c")).unwrap_err().code(),
+        ErrorCode::PlaidScript
+    );
     assert!(!h.log().iter().any(|l| l.starts_with("run")));
 }
 
@@ -422,12 +489,24 @@ fn a_refused_close_is_read_back_then_close_failed_with_metadata_and_no_token_any
     let refused = reply(json!({ "data": { "connectorPlaidClose": { "success": false,
         "errors": [{ "code": "INVALID_PUBLIC_TOKEN", "message": "token pt-1 for ct-1 (lt-1) of session-1 is bad",
         "path": ["input", "pt-1"] }] } } }));
-    let h = harness(vec![action_required(), refused, read_back("ERROR_REPAIRABLE")], [success()]);
+    let h = harness(
+        vec![action_required(), refused, read_back("ERROR_REPAIRABLE")],
+        [success()],
+    );
     let err = h.run(&input("c")).unwrap_err();
     assert_eq!(err.code(), ErrorCode::CloseFailed);
-    assert_eq!(err.errors()[0].code.as_deref(), Some("INVALID_PUBLIC_TOKEN"));
-    assert_eq!(err.link_metadata().unwrap().as_serde_json()["institution"]["name"], "Chase");
-    assert_eq!(h.posts().last().map(String::as_str), Some("post Connection"));
+    assert_eq!(
+        err.errors()[0].code.as_deref(),
+        Some("INVALID_PUBLIC_TOKEN")
+    );
+    assert_eq!(
+        err.link_metadata().unwrap().as_serde_json()["institution"]["name"],
+        "Chase"
+    );
+    assert_eq!(
+        h.posts().last().map(String::as_str),
+        Some("post Connection")
+    );
     let everything = format!("{err:?} {err} {:?}", err.errors());
     for token in ["pt-1", "ct-1", "lt-1", "session-1"] {
         assert!(!everything.contains(token), "{token} leaked: {everything}");
@@ -438,7 +517,14 @@ fn a_refused_close_is_read_back_then_close_failed_with_metadata_and_no_token_any
 fn a_close_whose_answer_was_lost_is_read_back_and_resolves_reconnected() {
     // The gateway answered 504 four times; Quiltt had repaired the connection meanwhile.
     let h = harness(
-        vec![action_required(), status(504), status(504), status(504), status(504), read_back("SYNCED")],
+        vec![
+            action_required(),
+            status(504),
+            status(504),
+            status(504),
+            status(504),
+            read_back("SYNCED"),
+        ],
         [success()],
     );
     let ReconnectResult::Reconnected { connection } = h.run(&input("c1")).unwrap() else {
@@ -451,7 +537,11 @@ fn a_close_whose_answer_was_lost_is_read_back_and_resolves_reconnected() {
 #[test]
 fn a_close_that_timed_out_is_close_failed_when_the_read_back_shows_no_repair() {
     let h = harness(
-        vec![action_required(), Err(Error::new(ErrorCode::Timeout, "timed out")), read_back("ERROR_REPAIRABLE")],
+        vec![
+            action_required(),
+            Err(Error::new(ErrorCode::Timeout, "timed out")),
+            read_back("ERROR_REPAIRABLE"),
+        ],
         [success()],
     );
     let err = h.run(&input("c")).unwrap_err();
@@ -468,7 +558,9 @@ fn every_field_given_reaches_the_initialize_variables() {
     input.features_required = Some(vec!["TRANSACTIONS".into()]);
     input.update = Some(Json::from(json!({ "accountSelectionEnabled": true })));
     input.country_codes = Some(vec!["US".into()]);
-    input.extra.insert("brandNewField".into(), Json::from(json!([1, 2])));
+    input
+        .extra
+        .insert("brandNewField".into(), Json::from(json!([1, 2])));
     h.run(&input).unwrap();
     assert_eq!(
         h.sent_input(0),
@@ -480,11 +572,24 @@ fn every_field_given_reaches_the_initialize_variables() {
 
 #[test]
 fn transient_initialize_failures_are_retried_with_backoff() {
-    let h = harness(vec![status(503), Err(Error::new(ErrorCode::Network, "reset")), continue_()], []);
-    assert!(matches!(h.run(&input("c")).unwrap(), ReconnectResult::Repaired { .. }));
+    let h = harness(
+        vec![
+            status(503),
+            Err(Error::new(ErrorCode::Network, "reset")),
+            continue_(),
+        ],
+        [],
+    );
+    assert!(matches!(
+        h.run(&input("c")).unwrap(),
+        ReconnectResult::Repaired { .. }
+    ));
     assert_eq!(h.posts().len(), 3);
     let policy = RetryPolicy::default();
-    assert_eq!(*h.io.sleeps.borrow(), [policy.backoff_ms(1, 0.5), policy.backoff_ms(2, 0.5)]);
+    assert_eq!(
+        *h.io.sleeps.borrow(),
+        [policy.backoff_ms(1, 0.5), policy.backoff_ms(2, 0.5)]
+    );
 }
 
 #[test]
@@ -494,15 +599,26 @@ fn retries_stop_at_the_attempt_bound_and_the_time_budget() {
     assert_eq!((err.code(), err.status()), (ErrorCode::Http, Some(502)));
     assert_eq!(h.posts().len() as u32, RetryPolicy::default().attempts);
 
-    let slow = Ok(HttpReply::new(429, None).with_retry_after_ms(RetryPolicy::default().max_delay_ms + 1));
+    let slow =
+        Ok(HttpReply::new(429, None).with_retry_after_ms(RetryPolicy::default().max_delay_ms + 1));
     let h = harness(vec![slow], []);
     assert_eq!(h.run(&input("c")).unwrap_err().status(), Some(429));
-    assert_eq!(h.posts().len(), 1, "a Retry-After beyond the cap ends the retries");
+    assert_eq!(
+        h.posts().len(),
+        1,
+        "a Retry-After beyond the cap ends the retries"
+    );
 }
 
 #[test]
 fn rate_limits_honour_retry_after() {
-    let h = harness(vec![Ok(HttpReply::new(429, None).with_retry_after_ms(1000)), continue_()], []);
+    let h = harness(
+        vec![
+            Ok(HttpReply::new(429, None).with_retry_after_ms(1000)),
+            continue_(),
+        ],
+        [],
+    );
     h.run(&input("c")).unwrap();
     assert_eq!(*h.io.sleeps.borrow(), [1000]);
 }
@@ -516,7 +632,10 @@ fn client_errors_are_never_retried() {
         assert_eq!(h.posts().len(), 1, "HTTP {code} must not be retried");
     }
     let h = harness(vec![status(401)], []);
-    assert_eq!(h.run(&input("c")).unwrap_err().code(), ErrorCode::Unauthorized);
+    assert_eq!(
+        h.run(&input("c")).unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
 }
 
 #[test]
@@ -524,7 +643,11 @@ fn a_401_with_a_token_function_asks_for_a_fresh_token_and_sends_once_more() {
     let mut h = harness(vec![status(401), continue_()], []);
     h.io.token_refreshes = true;
     h.io.tokens = RefCell::new(
-        vec![Ok(SessionToken::new("expired")), Ok(SessionToken::new("fresh"))].into(),
+        vec![
+            Ok(SessionToken::new("expired")),
+            Ok(SessionToken::new("fresh")),
+        ]
+        .into(),
     );
     h.run(&input("c")).unwrap();
     let tokens: Vec<String> = h.io.sent.borrow().iter().map(|(_, t)| t.clone()).collect();
@@ -532,14 +655,20 @@ fn a_401_with_a_token_function_asks_for_a_fresh_token_and_sends_once_more() {
 
     let mut h = harness(vec![status(401), status(401)], []);
     h.io.token_refreshes = true;
-    assert_eq!(h.run(&input("c")).unwrap_err().code(), ErrorCode::Unauthorized);
+    assert_eq!(
+        h.run(&input("c")).unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
     assert_eq!(h.posts().len(), 2, "refreshed once, not again");
 }
 
 #[test]
 fn a_token_function_that_fails_or_gives_a_blank_token_sends_nothing() {
     for token in [
-        Err(Error::new(ErrorCode::Timeout, "the token function took longer than 30000 ms")),
+        Err(Error::new(
+            ErrorCode::Timeout,
+            "the token function took longer than 30000 ms",
+        )),
         Ok(SessionToken::new("  ")),
     ] {
         let mut h = harness(vec![], []);
@@ -554,13 +683,29 @@ fn a_token_function_that_fails_or_gives_a_blank_token_sends_nothing() {
 #[test]
 fn update_metadata_validates_then_sends_id_and_metadata_and_retries() {
     let h = harness(
-        vec![status(504), reply(json!({ "data": { "connectionUpdate": { "success": true, "record": connection_record("SYNCED") } } }))],
+        vec![
+            status(504),
+            reply(
+                json!({ "data": { "connectionUpdate": { "success": true, "record": connection_record("SYNCED") } } }),
+            ),
+        ],
         [],
     );
     let update = ConnectionUpdateInput::new("c1", Json::from(json!({ "tier": "gold" })));
-    let connection = block_on(driver::update_metadata(&h.io, &update, std::future::pending())).unwrap();
-    assert_eq!(connection.metadata.as_serde_json(), &json!({ "tier": "gold" }));
-    assert_eq!(h.sent_input(0), json!({ "id": "c1", "metadata": { "tier": "gold" } }));
+    let connection = block_on(driver::update_metadata(
+        &h.io,
+        &update,
+        std::future::pending(),
+    ))
+    .unwrap();
+    assert_eq!(
+        connection.metadata.as_serde_json(),
+        &json!({ "tier": "gold" })
+    );
+    assert_eq!(
+        h.sent_input(0),
+        json!({ "id": "c1", "metadata": { "tier": "gold" } })
+    );
     assert_eq!(h.posts().len(), 2);
     let clear = ConnectionUpdateInput::new("c1", Json::null());
     assert!(clear.validate().is_ok(), "null clears the metadata");
@@ -588,7 +733,10 @@ fn connections_are_listed_by_status_and_read_one_by_one() {
         &json!({ "filter": { "status": ["ERROR_REPAIRABLE"] } })
     );
     let one = block_on(driver::connection(&h.io, "c1", std::future::pending())).unwrap();
-    assert_eq!(one.unwrap().accounts[0].account_type.as_deref(), Some("CHECKING"));
+    assert_eq!(
+        one.unwrap().accounts[0].account_type.as_deref(),
+        Some("CHECKING")
+    );
     let none = block_on(driver::connection(&h.io, "gone", std::future::pending())).unwrap();
     assert!(none.is_none());
     let blank = block_on(driver::connection(&h.io, "", std::future::pending())).unwrap_err();
@@ -598,18 +746,36 @@ fn connections_are_listed_by_status_and_read_one_by_one() {
 #[test]
 fn a_failed_close_is_retried_with_the_same_body() {
     let h = harness(vec![action_required(), status(503), closed()], [success()]);
-    assert!(matches!(h.run(&input("c1")).unwrap(), ReconnectResult::Reconnected { .. }));
+    assert!(matches!(
+        h.run(&input("c1")).unwrap(),
+        ReconnectResult::Reconnected { .. }
+    ));
     let sent = h.io.sent.borrow();
     assert_eq!(sent.len(), 3);
-    assert_eq!(sent[1].0.body(), sent[2].0.body(), "the retry is the very same close");
+    assert_eq!(
+        sent[1].0.body(),
+        sent[2].0.body(),
+        "the retry is the very same close"
+    );
     let id = sent[1].0.variables.as_serde_json()["input"]["clientMutationId"].clone();
-    assert!(id.as_str().is_some_and(|id| id.starts_with("quiltt-reconnect-")), "{id}");
+    assert!(
+        id.as_str()
+            .is_some_and(|id| id.starts_with("quiltt-reconnect-")),
+        "{id}"
+    );
 }
 
 #[test]
 fn close_failed_carries_a_pending_close_that_retry_close_sends_again() {
     let h = harness(
-        vec![action_required(), status(503), status(503), status(503), status(503), read_back("ERROR_REPAIRABLE")],
+        vec![
+            action_required(),
+            status(503),
+            status(503),
+            status(503),
+            status(503),
+            read_back("ERROR_REPAIRABLE"),
+        ],
         [success()],
     );
     let err = h.run(&input("c1")).unwrap_err();
@@ -621,13 +787,20 @@ fn close_failed_carries_a_pending_close_that_retry_close_sends_again() {
     let result = block_on(driver::retry_close(&h.io, pending)).unwrap();
     assert!(matches!(result, ReconnectResult::Reconnected { connection } if connection.id == "c1"));
     let sent = h.io.sent.borrow();
-    assert_eq!(sent.last().unwrap().0.body(), sent[1].0.body(), "the retried close is identical");
+    assert_eq!(
+        sent.last().unwrap().0.body(),
+        sent[1].0.body(),
+        "the retried close is identical"
+    );
 }
 
 #[test]
 fn wait_is_waited_out_and_abort_is_a_typed_error() {
     let h = harness(vec![initialize("WAIT", "1", ""), continue_()], []);
-    assert!(matches!(h.run(&input("c")).unwrap(), ReconnectResult::Repaired { .. }));
+    assert!(matches!(
+        h.run(&input("c")).unwrap(),
+        ReconnectResult::Repaired { .. }
+    ));
     assert_eq!(h.io.sleeps.borrow().len(), 1);
 
     let h = harness((0..4).map(|_| initialize("WAIT", "1", "")).collect(), []);
@@ -635,7 +808,10 @@ fn wait_is_waited_out_and_abort_is_a_typed_error() {
     assert_eq!(h.posts().len(), 4);
 
     let h = harness(vec![initialize("ABORT", "1", "")], []);
-    assert_eq!(h.run(&input("c")).unwrap_err().code(), ErrorCode::ConnectorAborted);
+    assert_eq!(
+        h.run(&input("c")).unwrap_err().code(),
+        ErrorCode::ConnectorAborted
+    );
 }
 
 #[test]
@@ -656,28 +832,50 @@ fn an_expired_link_token_is_replaced_once_before_link_opens() {
 #[test]
 fn invalid_link_token_from_link_initializes_again_once() {
     let h = harness(
-        vec![initialize("ACTION_REQUIRED", "1", ""), initialize("ACTION_REQUIRED", "2", ""), closed()],
+        vec![
+            initialize("ACTION_REQUIRED", "1", ""),
+            initialize("ACTION_REQUIRED", "2", ""),
+            closed(),
+        ],
         [exit_with("INVALID_LINK_TOKEN"), success()],
     );
-    assert!(matches!(h.run(&input("c1")).unwrap(), ReconnectResult::Reconnected { .. }));
-    let runs: Vec<String> = h.log().into_iter().filter(|l| l.starts_with("run")).collect();
+    assert!(matches!(
+        h.run(&input("c1")).unwrap(),
+        ReconnectResult::Reconnected { .. }
+    ));
+    let runs: Vec<String> = h
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("run"))
+        .collect();
     assert_eq!(runs, ["run lt-1", "run lt-2"]);
 
     let h = harness(
-        vec![initialize("ACTION_REQUIRED", "1", ""), initialize("ACTION_REQUIRED", "2", "")],
-        [exit_with("INVALID_LINK_TOKEN"), exit_with("INVALID_LINK_TOKEN")],
+        vec![
+            initialize("ACTION_REQUIRED", "1", ""),
+            initialize("ACTION_REQUIRED", "2", ""),
+        ],
+        [
+            exit_with("INVALID_LINK_TOKEN"),
+            exit_with("INVALID_LINK_TOKEN"),
+        ],
     );
     let ReconnectResult::Exited { error, .. } = h.run(&input("c1")).unwrap() else {
         panic!("a second INVALID_LINK_TOKEN ends the flow");
     };
-    assert_eq!(error.unwrap().error_code.as_deref(), Some("INVALID_LINK_TOKEN"));
+    assert_eq!(
+        error.unwrap().error_code.as_deref(),
+        Some("INVALID_LINK_TOKEN")
+    );
     assert_eq!(h.posts().len(), 2);
 }
 
 #[test]
 fn cancelling_before_anything_sends_nothing() {
     let h = harness(vec![], []);
-    let err = h.run_until(&input("c"), std::future::ready(())).unwrap_err();
+    let err = h
+        .run_until(&input("c"), std::future::ready(()))
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Aborted);
     assert!(h.posts().is_empty());
     assert_eq!(h.stages(), [Stage::Initializing, Stage::Done]);
@@ -690,8 +888,15 @@ fn cancelling_while_link_is_open_ends_the_link_run() {
     let err = h.run_until(&input("c"), CancelAtPoll(8)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Aborted);
     let log = h.log();
-    let run = log.iter().position(|l| l == "run lt-1").expect("Link was opened");
-    assert_eq!(log.get(run + 1).map(String::as_str), Some("link dropped"), "{log:?}");
+    let run = log
+        .iter()
+        .position(|l| l == "run lt-1")
+        .expect("Link was opened");
+    assert_eq!(
+        log.get(run + 1).map(String::as_str),
+        Some("link dropped"),
+        "{log:?}"
+    );
     assert_eq!(h.posts().len(), 1, "no close after a cancelled Link");
 }
 
@@ -705,9 +910,14 @@ fn a_cancel_after_link_succeeded_does_not_stop_the_close() {
 
 #[test]
 fn errors_scrub_every_token_the_flow_has_seen() {
-    let leaky = reply(json!({ "data": { "connectorPlaidInitialize": { "success": false,
-        "errors": [{ "code": "lt-1", "message": "lt-1 and ct-1 and lt-2 and session-1", "path": ["ct-1"] }] } } }));
-    let h = harness(vec![initialize("ACTION_REQUIRED", "1", ""), leaky], [exit_with("INVALID_LINK_TOKEN")]);
+    let leaky = reply(
+        json!({ "data": { "connectorPlaidInitialize": { "success": false,
+        "errors": [{ "code": "lt-1", "message": "lt-1 and ct-1 and lt-2 and session-1", "path": ["ct-1"] }] } } }),
+    );
+    let h = harness(
+        vec![initialize("ACTION_REQUIRED", "1", ""), leaky],
+        [exit_with("INVALID_LINK_TOKEN")],
+    );
     let err = h.run(&input("c")).unwrap_err();
     let text = format!("{err:?} {:?}", err.errors());
     for token in ["lt-1", "ct-1", "session-1"] {
@@ -717,29 +927,53 @@ fn errors_scrub_every_token_the_flow_has_seen() {
 
 #[test]
 fn always_open_link_opens_link_on_a_healthy_connection_that_returns_a_token() {
-    let h = harness(vec![initialize("CONTINUE", "1", "2099-01-01T00:00:00Z"), closed()], [success()]);
+    let h = harness(
+        vec![
+            initialize("CONTINUE", "1", "2099-01-01T00:00:00Z"),
+            closed(),
+        ],
+        [success()],
+    );
     let mut input = input("c1");
     input.update = Some(Json::from(json!({ "accountSelectionEnabled": true })));
     let options = ReconnectOptions::default().with_always_open_link(true);
-    assert!(matches!(h.run_with(&input, options).unwrap(), ReconnectResult::Reconnected { .. }));
+    assert!(matches!(
+        h.run_with(&input, options).unwrap(),
+        ReconnectResult::Reconnected { .. }
+    ));
     assert!(h.log().contains(&"run lt-1".to_owned()));
 
-    let h = harness(vec![initialize("CONTINUE", "1", "2099-01-01T00:00:00Z")], []);
-    assert!(matches!(h.run(&input).unwrap(), ReconnectResult::Repaired { .. }), "off by default");
+    let h = harness(
+        vec![initialize("CONTINUE", "1", "2099-01-01T00:00:00Z")],
+        [],
+    );
+    assert!(
+        matches!(h.run(&input).unwrap(), ReconnectResult::Repaired { .. }),
+        "off by default"
+    );
     let h = harness(vec![continue_()], []);
     assert!(
-        matches!(h.run_with(&input, options).unwrap(), ReconnectResult::Repaired { .. }),
+        matches!(
+            h.run_with(&input, options).unwrap(),
+            ReconnectResult::Repaired { .. }
+        ),
         "no link token, no Link"
     );
 }
 
 #[test]
 fn a_healthy_connection_whose_close_fails_is_not_read_back() {
-    let h = harness(vec![initialize("CONTINUE", "1", ""), status(400)], [success()]);
+    let h = harness(
+        vec![initialize("CONTINUE", "1", ""), status(400)],
+        [success()],
+    );
     let options = ReconnectOptions::default().with_always_open_link(true);
     let err = h.run_with(&input("c1"), options).unwrap_err();
     assert_eq!(err.code(), ErrorCode::CloseFailed);
-    assert_eq!(h.posts().last().map(String::as_str), Some("post ConnectorPlaidClose"));
+    assert_eq!(
+        h.posts().last().map(String::as_str),
+        Some("post ConnectorPlaidClose")
+    );
 }
 
 #[test]
@@ -766,11 +1000,32 @@ fn an_oauth_flow_keeps_its_state_across_the_redirect_and_resume_closes_with_it()
     let config = h.io.link_configs.borrow()[0].clone();
     assert_eq!(config.token.expose_secret(), "lt-1");
     assert_eq!(config.received_redirect_uri.as_deref(), Some(uri));
-    assert_eq!(h.sent_input(0)["connectorToken"], "ct-1", "closed with the original connector token");
-    assert!(h.io.stored.borrow().is_none(), "deleted once the flow ended");
-    assert_eq!(h.stages(), [Stage::LinkLoading, Stage::LinkOpen, Stage::Closing, Stage::Done]);
+    assert_eq!(
+        h.sent_input(0)["connectorToken"],
+        "ct-1",
+        "closed with the original connector token"
+    );
+    assert!(
+        h.io.stored.borrow().is_none(),
+        "deleted once the flow ended"
+    );
+    assert_eq!(
+        h.stages(),
+        [
+            Stage::LinkLoading,
+            Stage::LinkOpen,
+            Stage::Closing,
+            Stage::Done
+        ]
+    );
 
     let nothing = harness(vec![], []);
-    let none = block_on(driver::resume(&nothing.io, uri, nothing.sink(), std::future::pending())).unwrap();
+    let none = block_on(driver::resume(
+        &nothing.io,
+        uri,
+        nothing.sink(),
+        std::future::pending(),
+    ))
+    .unwrap();
     assert!(none.is_none(), "nothing stored, nothing to resume");
 }

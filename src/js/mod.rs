@@ -1,117 +1,174 @@
-//! The JavaScript contract: the `QuilttReconnect` class and its TypeScript types.
-//!
-//! Each method returns the promise of a [`job::Job`] that `driver.js` runs: the job decides
-//! every step and the driver does the I/O, so no Rust future (and no async executor) ships in
-//! the npm package. A job holds what it needs, so `free()` during a flow is safe.
+//! The JavaScript contract (cargo feature `js`): the `QuilttReconnect` class and its
+//! TypeScript types. Each method reads its arguments (exception-proof, `INVALID_INPUT` before
+//! any request), runs the Rust [`Client`]'s operation on the one driver, and hands the result or
+//! a `QuilttReconnectError` to a promise. An operation holds its own `Rc` of the client, so
+//! `free()` during a flow is safe.
 
-mod error;
-mod job;
 mod options;
 mod registry;
+mod types;
 
-use js_sys::{Object, Promise, Reflect};
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
-use crate::error::{Error, ErrorCode};
-use crate::flow::machine::Machine;
-use crate::interop::{from_js, set};
-use crate::json::Json;
-use crate::plaid::script;
-use crate::quiltt::input::{ConnectionUpdateInput, ConnectorPlaidInitializeInput};
-use crate::quiltt::retry::RetryPolicy;
-use crate::quiltt::update_request;
-use error::to_js_error;
-use job::Job;
-use options::Options;
+use crate::client::Client;
+use crate::driver;
+use crate::error::Error;
+use crate::machine::{
+    aborted as aborted_error, Operation, Reconnect, ReconnectOptions, Request, Steps,
+};
+use crate::quiltt::{
+    connection_request, connections_request, decode_connection, decode_connections, decode_update,
+    initialize_request_as_given, update_request, ConnectionFilter, ConnectionUpdateInput,
+    ConnectorPlaidInitializeInput,
+};
+use crate::value::Json;
+use crate::web;
+use options::field;
 
-#[wasm_bindgen(module = "/src/js/driver.js")]
-extern "C" {
-    /// Runs `job` to its end with `options.driver`'s endpoint, token, script and timeout; the
-    /// promise settles with what `job.end()` returns or throws. `signal` may end a job while it
-    /// is cancellable.
-    fn drive(job: Job, options: &JsValue, signal: Option<AbortSignal>) -> Promise;
+/// The `QuilttReconnectError` of `error`; a `CLOSE_FAILED` one gets a `closeRetryId` for
+/// `retryClose()` (`id` again when a retry of it failed again).
+fn js_error(error: Error, id: Option<u32>) -> JsValue {
+    let js = JsValue::from(&error);
+    if let Some(close) = error.into_pending_close() {
+        let id = registry::keep_pending(close, id, js_sys::Date::now());
+        let _ = Reflect::set(&js, &"closeRetryId".into(), &id.into());
+    }
+    js
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const OPTIONS_TS: &str = r#"
-/** A Quiltt connection feature; the server checks the value. */
-export type ConnectionFeature = "ACCOUNT_VERIFICATION" | "IDENTITY" | "TRANSACTIONS" | (string & {});
-
-/** Options of `new QuilttReconnect(options)`. */
-export interface QuilttReconnectOptions {
-  /** Quiltt session token, sent as `Authorization: Bearer <token>`; a function is called when a
-   *  request needs a token, and once more after a 401. */
-  token: string | (() => string | Promise<string>);
-  /** Quiltt's GraphQL endpoint. Default: https://api.quiltt.io/v1/graphql */
-  endpoint?: string;
-  /** Plaid's Link script. Default: https://cdn.plaid.com/link/v2/stable/link-initialize.js */
-  plaidScriptUrl?: string;
-  /** Per-request timeout in milliseconds (also bounds loading Plaid's script). Default: 30000 */
-  timeoutMs?: number;
-  /** Progress of every flow, plus Plaid's own events passed through. */
-  onEvent?: (event: ReconnectEvent) => void;
+fn rejected(error: &Error) -> Promise {
+    Promise::reject(&JsValue::from(error))
 }
 
-/** What `reconnect()` takes: every field of `ConnectorPlaidInitializeInput`, and an optional signal. */
-export type ReconnectInput = ConnectorPlaidInitializeInput & { signal?: AbortSignal };
-"#;
-
-/// Reads `input.signal`: absent, or an `AbortSignal`.
-fn read_signal(input: &JsValue) -> Result<Option<AbortSignal>, Error> {
-    let signal = Reflect::get(input, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
+/// Reads `value.signal`: absent, or an `AbortSignal`.
+fn read_signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let signal = field(value, "signal")?;
     if signal.is_undefined() || signal.is_null() {
         return Ok(None);
     }
     signal
         .dyn_into::<AbortSignal>()
         .map(Some)
-        .map_err(|_| invalid("signal must be an AbortSignal"))
+        .map_err(|_| Error::invalid("signal must be an AbortSignal"))
 }
 
-/// Reads a `reconnect()` input (`signal` aside).
-fn read_input(input: &JsValue) -> Result<ConnectorPlaidInitializeInput, Error> {
-    let json = from_js(input)
-        .ok_or_else(|| invalid("reconnect() input must be a plain object of JSON values"))?;
-    ConnectorPlaidInitializeInput::from_json(&json, &["signal"])
-}
-
-/// A promise rejected with `error`, for failures found before any request.
-fn rejected(error: &Error) -> Promise {
-    Promise::reject(&to_js_error(error))
-}
-
-/// The JS error of a failed flow; a `CLOSE_FAILED` one gets a `closeRetryId` for `retryClose()`.
-fn failed_close_error(error: Error, id: Option<u32>) -> JsValue {
-    let js = to_js_error(&error);
-    if let Some(close) = error.into_pending_close() {
-        let retry_id = registry::keep_pending(close, id, js_sys::Date::now());
-        set(&js, "closeRetryId", &JsValue::from(retry_id));
+/// Finishes when `signal` aborts; never without one.
+fn cancel_of(signal: Option<AbortSignal>) -> impl Future<Output = ()> {
+    async move {
+        match signal {
+            Some(signal) => web::aborted(signal).await,
+            None => std::future::pending().await,
+        }
     }
-    js
 }
 
-fn invalid(message: &str) -> Error {
-    Error::new(ErrorCode::InvalidInput, message)
+/// An operation as the class runs it: its steps, and its result as a JavaScript value.
+trait JsOperation: Steps {
+    /// The result, converted (plain objects and `null`), or the operation's error.
+    fn finish(self: Box<Self>) -> Result<JsValue, Error>;
 }
 
-/// Whether `value` is a plain object (`{}` or `Object.create(null)`), not an array, a class
-/// instance or a primitive.
-fn is_plain_object(value: &JsValue) -> bool {
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return false;
+impl<O: Operation> JsOperation for O
+where
+    O::Output: serde::Serialize,
+{
+    fn finish(self: Box<Self>) -> Result<JsValue, Error> {
+        let output = (*self).end()?;
+        Json::from_serde(&output).map(Json::into_js)
     }
-    let proto = Object::get_prototype_of(value);
-    proto.is_null() || proto == Object::get_prototype_of(&Object::new().into())
 }
 
-/// Repairs Quiltt connections: runs the update flow for Plaid and stores metadata.
-/// This is the JavaScript class; Rust apps use [`Client`](crate::Client).
+/// What to do when an operation has settled (page-wide bookkeeping).
+enum Finally {
+    Nothing,
+    /// A reconnect under this key ended.
+    FlowEnded(String),
+    /// The `retryClose` of this pending close ended.
+    RetryEnded(u32),
+}
+
+/// The promise of `operation`, run on the one driver with `client`'s browser `Io` and ended by
+/// `signal` while it is cancellable. One async function serves every method, so its state
+/// machine and `future_to_promise`'s task are compiled once.
+fn run(
+    client: &Rc<Client>,
+    mut operation: Box<dyn JsOperation>,
+    signal: Option<AbortSignal>,
+    finally: Finally,
+) -> Promise {
+    let client = Rc::clone(client);
+    future_to_promise(async move {
+        let cancel = cancel_of(signal);
+        driver::drive(&mut *operation, &client.io, pin!(cancel)).await;
+        let result = operation.finish();
+        match finally {
+            Finally::Nothing => result.map_err(|e| js_error(e, None)),
+            Finally::FlowEnded(key) => {
+                registry::flow_ended(&key);
+                result.map_err(|e| js_error(e, None))
+            }
+            Finally::RetryEnded(id) => {
+                registry::retry_ended(id);
+                if result.is_ok() {
+                    registry::forget_pending(id);
+                }
+                result.map_err(|e| js_error(e, Some(id)))
+            }
+        }
+    })
+}
+
+/// `shared`, or `ABORTED` for this caller alone when its own `signal` aborts first.
+fn joined(shared: Promise, signal: Option<AbortSignal>) -> Promise {
+    let Some(signal) = signal else {
+        return shared;
+    };
+    future_to_promise(async move {
+        let settled = JsFuture::from(shared);
+        match driver::unless(settled, web::aborted(signal)).await {
+            Some(result) => result,
+            None => Err(JsValue::from(&aborted_error())),
+        }
+    })
+}
+
+/// Repairs Quiltt connections: runs the update flow for Plaid, lists connections and stores
+/// metadata on them.
 #[wasm_bindgen]
-#[derive(Debug)]
 pub struct QuilttReconnect {
-    options: Options,
+    client: Rc<Client>,
+    /// Which callers may join each other's flows: those with the same token (the same string,
+    /// or this very instance for a token function) and the same endpoint.
+    join_scope: String,
+}
+
+impl std::fmt::Debug for QuilttReconnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuilttReconnect")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    static INSTANCES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+impl QuilttReconnect {
+    fn settings(&self) -> crate::machine::Settings {
+        driver::Io::settings(&self.client.io)
+    }
 }
 
 #[wasm_bindgen]
@@ -121,106 +178,227 @@ impl QuilttReconnect {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectOptions")] options: JsValue,
     ) -> Result<QuilttReconnect, JsValue> {
-        let options = options::read(&options).map_err(|e| to_js_error(&e))?;
-        Ok(QuilttReconnect { options })
+        let client = options::read(&options).map_err(|e| JsValue::from(&e))?;
+        let instance = INSTANCES.with(|n| {
+            n.set(n.get().wrapping_add(1));
+            n.get()
+        });
+        let token = match &client.io.token {
+            web::TokenSource::Static(token) => format!("token {}", token.expose_secret()),
+            web::TokenSource::Provider(_) => format!("instance {instance}"),
+        };
+        Ok(QuilttReconnect {
+            join_scope: format!("{token}\n{}", client.io.endpoint),
+            client: Rc::new(client),
+        })
     }
 
-    /// Loads Plaid's script ahead of time; idempotent and shared by every instance on the page.
+    /// Loads Plaid's script ahead of time; idempotent and shared by every instance on the
+    /// page. Rejects `PLAID_SCRIPT` when it fails (a later call tries again).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn preload(&self) -> Promise {
-        self.run(Job::preload(self.options.timeout_ms), None)
+        let client = Rc::clone(&self.client);
+        future_to_promise(async move {
+            client
+                .preload()
+                .await
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|e| JsValue::from(&e))
+        })
     }
 
-    /// Runs the reconnect flow: initialize, then Plaid Link when `ACTION_REQUIRED`, then close.
-    /// A second call for a connection whose flow is still running joins it (same promise).
+    /// Runs the reconnect flow: initialize, then Plaid Link when `ACTION_REQUIRED` (or when
+    /// `alwaysOpenLink` is set and Quiltt returns a link token), then close. A second call with
+    /// the same input while a flow runs joins it (same result, one Link).
     #[wasm_bindgen(unchecked_return_type = "Promise<ReconnectResult>")]
     pub fn reconnect(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ReconnectInput")] input: JsValue,
     ) -> Promise {
-        let connection_id = Reflect::get(&input, &JsValue::from_str("connectionId"))
-            .ok()
-            .and_then(|id| id.as_string());
-        if let Some(running) = connection_id.as_deref().and_then(registry::running) {
-            return running;
-        }
-        let signal = read_signal(&input);
-        let already_aborted = matches!(&signal, Ok(Some(s)) if s.aborted());
-        if connection_id.as_deref().is_some_and(|id| !id.is_empty()) && !already_aborted {
-            // Plaid's script starts loading now, before the input is read: a fresh page
-            // compiles wasm lazily, function by function, and the script is half the critical
-            // path. The flow's own preload then finds it loading.
-            script::start(&self.options.plaid_script_url, self.options.timeout_ms);
-        }
-        let started = signal.and_then(|signal| {
-            let input = read_input(&input)?;
-            let machine = Machine::start(&input, &self.options.events, RetryPolicy::default())?;
-            Ok((input, machine, signal))
-        });
-        let (input, machine, signal) = match started {
-            Ok(started) => started,
+        let read = || -> Result<_, Error> {
+            let signal = read_signal(&input)?;
+            let snapshot = Json::from(input.clone()).snapshot("reconnect() input")?;
+            let always = match snapshot.get("alwaysOpenLink") {
+                None => false,
+                Some(v) if v.is_null() => false,
+                Some(v) => v
+                    .as_bool()
+                    .ok_or_else(|| Error::invalid("alwaysOpenLink must be a boolean"))?,
+            };
+            let parsed =
+                ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
+            let key = format!("{}\n{}", self.join_scope, snapshot.to_json_string()?);
+            let options = ReconnectOptions::default().with_always_open_link(always);
+            let sent = snapshot.without("signal").without("alwaysOpenLink");
+            let request = initialize_request_as_given(&sent)?;
+            let events = Rc::clone(&self.client.events);
+            let flow = Reconnect::new(&parsed, request, options, self.settings(), events)?;
+            Ok((flow, signal, key))
+        };
+        let (flow, signal, key) = match read() {
+            Ok(read) => read,
             Err(e) => return rejected(&e),
         };
-        let key = registry::next_key();
-        let flow = self.run(
-            Job::reconnect(machine, key, self.options.timeout_ms),
+        if signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return rejected(&aborted_error());
+        }
+        if let Some(running) = registry::running_flow(&key) {
+            return joined(running, signal);
+        }
+        // Plaid's script starts loading now: it is half the critical path.
+        web::start_script(&self.client.io.script_url, self.client.io.timeout_ms);
+        let promise = run(
+            &self.client,
+            Box::new(flow),
             signal,
+            Finally::FlowEnded(key.clone()),
         );
-        registry::start(key, &input.connection_id, &flow);
-        flow
+        registry::flow_started(&key, &promise);
+        promise
     }
 
-    /// Sends again the close of a `CLOSE_FAILED` error (Link succeeded, the close did not), while
-    /// its public token is valid (30 minutes). Resolves with the repaired connection.
-    #[wasm_bindgen(js_name = retryClose, unchecked_return_type = "Promise<Connection>")]
+    /// After an OAuth bank sent the user back (`?oauth_state_id=…`), resumes the flow that left
+    /// for the bank: Link opens again where it was, then the close. Resolves `null` when there
+    /// is nothing to resume, so a page can call it on every load.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ReconnectResult | null>")]
+    pub fn resume(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ResumeOptions")] options: JsValue,
+    ) -> Promise {
+        let read = || -> Result<_, Error> {
+            let signal = read_signal(&options)?;
+            let url = match options.is_object() {
+                true => field(&options, "url")?,
+                false => JsValue::UNDEFINED,
+            };
+            let url = match url.as_string() {
+                Some(url) => url,
+                None if url.is_undefined() || url.is_null() => {
+                    let location = web_sys::window().map(|w| w.location());
+                    location.and_then(|l| l.href().ok()).unwrap_or_default()
+                }
+                None => return Err(Error::invalid("url must be a string")),
+            };
+            Ok((url, signal))
+        };
+        let (url, signal) = match read() {
+            Ok(read) => read,
+            Err(e) => return rejected(&e),
+        };
+        let io = &self.client.io;
+        let state = crate::client::from_bank(&url)
+            .then(|| driver::Io::stored(io))
+            .flatten();
+        let Some(state) = state else {
+            return Promise::resolve(&JsValue::NULL);
+        };
+        let now_ms = js_sys::Date::now();
+        let events = Rc::clone(&self.client.events);
+        match Reconnect::resume(state, url, driver::Io::settings(io), events, now_ms) {
+            Some(flow) => run(&self.client, Box::new(flow), signal, Finally::Nothing),
+            None => {
+                driver::Io::store(io, None);
+                Promise::resolve(&JsValue::NULL)
+            }
+        }
+    }
+
+    /// Sends again the close of a `CLOSE_FAILED` error (Link succeeded, the close did not),
+    /// while its public token is valid (30 minutes). Concurrent calls for one error share one
+    /// close.
+    #[wasm_bindgen(js_name = retryClose, unchecked_return_type = "Promise<ReconnectResult>")]
     pub fn retry_close(
         &self,
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectError")] error: JsValue,
     ) -> Promise {
-        let id = Reflect::get(&error, &JsValue::from_str("closeRetryId"))
-            .ok()
-            .and_then(|v| v.as_f64())
-            .map(|v| v as u32);
+        let id = match error.is_object() {
+            true => Reflect::get(&error, &"closeRetryId".into()).ok(),
+            false => None,
+        };
+        let id = id.and_then(|id| id.as_f64()).map(|id| id as u32);
         let kept = id.and_then(|id| Some((id, registry::pending(id, js_sys::Date::now())?)));
         let Some((id, pending)) = kept else {
-            return rejected(&invalid(
+            return rejected(&Error::invalid(
                 "retryClose() takes a CLOSE_FAILED error of the last 30 minutes",
             ));
         };
-        self.run(Job::retry_close(pending, id, self.options.timeout_ms), None)
+        if let Some(running) = registry::running_retry(id) {
+            return running;
+        }
+        let flow = Reconnect::retry_close(pending, driver::Io::settings(&self.client.io));
+        let retry = run(&self.client, Box::new(flow), None, Finally::RetryEnded(id));
+        registry::retry_started(id, &retry);
+        retry
     }
 
-    /// Stores `metadata` (a plain object) on the connection with `connectionUpdate`.
+    /// Stores `metadata` (an object, or `null` to clear it) on the connection with
+    /// `connectionUpdate`, and resolves with the connection. It is sent as `JSON.stringify`
+    /// writes it.
     #[wasm_bindgen(js_name = updateMetadata, unchecked_return_type = "Promise<Connection>")]
     pub fn update_metadata(
         &self,
         #[wasm_bindgen(js_name = connectionId, unchecked_param_type = "string")]
         connection_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] metadata: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] metadata: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let request = (|| {
+        let read = || -> Result<_, Error> {
             let id = connection_id
                 .as_string()
-                .ok_or_else(|| invalid("connectionId must be a non-empty string"))?;
-            if !is_plain_object(&metadata) {
-                return Err(invalid("metadata must be a plain object"));
-            }
-            let metadata: Json =
-                from_js(&metadata).ok_or_else(|| invalid("metadata must hold only JSON values"))?;
-            let input = ConnectionUpdateInput::new(id, metadata);
-            input.validate()?;
-            Ok(update_request(input))
-        })();
-        match request {
-            Ok(request) => self.run(Job::update(request, self.options.timeout_ms), None),
+                .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))?;
+            let input = ConnectionUpdateInput::new(id, Json::from(metadata.clone()));
+            let request = Request::new(update_request(&input)?, decode_update, self.settings());
+            Ok((request, read_signal(&options)?))
+        };
+        match read() {
+            Ok((request, signal)) => run(&self.client, Box::new(request), signal, Finally::Nothing),
             Err(e) => rejected(&e),
         }
     }
-}
 
-impl QuilttReconnect {
-    /// The promise of `job`, run by `driver.js` with this instance's options.
-    fn run(&self, job: Job, signal: Option<AbortSignal>) -> Promise {
-        drive(job, &self.options.driver, signal)
+    /// Lists connections, all or those with the given statuses:
+    /// `connections({ status: "ERROR_REPAIRABLE" })` finds what needs repair.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Connection[]>")]
+    pub fn connections(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConnectionFilter")] filter: JsValue,
+    ) -> Promise {
+        let read = || -> Result<_, Error> {
+            let signal = read_signal(&filter)?;
+            let snapshot = Json::from(filter.clone()).snapshot("connections() filter")?;
+            let filter = ConnectionFilter::from_json(&snapshot, &["signal"])?;
+            let request = Request::new(
+                connections_request(&filter)?,
+                decode_connections,
+                self.settings(),
+            );
+            Ok((request, signal))
+        };
+        match read() {
+            Ok((request, signal)) => run(&self.client, Box::new(request), signal, Finally::Nothing),
+            Err(e) => rejected(&e),
+        }
+    }
+
+    /// Reads one connection; resolves `null` when Quiltt knows no such id.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Connection | null>")]
+    pub fn connection(
+        &self,
+        #[wasm_bindgen(js_name = connectionId, unchecked_param_type = "string")]
+        connection_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        let read = || -> Result<_, Error> {
+            let id = connection_id
+                .as_string()
+                .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))?;
+            let request =
+                Request::new(connection_request(&id)?, decode_connection, self.settings());
+            Ok((request, read_signal(&options)?))
+        };
+        match read() {
+            Ok((request, signal)) => run(&self.client, Box::new(request), signal, Finally::Nothing),
+            Err(e) => rejected(&e),
+        }
     }
 }

@@ -79,7 +79,10 @@ impl Exchange {
             )));
         }
         // A header value is bytes without NUL, CR or LF (the Fetch standard's ByteString).
-        if text.chars().any(|c| matches!(c, '\0' | '\r' | '\n') || c > '\u{ff}') {
+        if text
+            .chars()
+            .any(|c| matches!(c, '\0' | '\r' | '\n') || c > '\u{ff}')
+        {
             return Next::Finished(Err(Error::invalid(
                 "the session token is not a valid HTTP header value",
             )));
@@ -140,16 +143,30 @@ mod tests {
     fn a_401_asks_a_refreshable_token_once_more_and_a_fixed_one_never() {
         let mut secrets = Secrets::default();
         let mut e = exchange();
-        assert!(matches!(e.on_token(Ok(SessionToken::new("old")), &mut secrets), Next::Send));
+        assert!(matches!(
+            e.on_token(Ok(SessionToken::new("old")), &mut secrets),
+            Next::Send
+        ));
         let refused = || Ok(HttpReply::new(401, None));
-        assert!(matches!(e.on_reply(refused(), &settings(true), CLOCK), Next::Token));
-        assert!(matches!(e.on_token(Ok(SessionToken::new("new")), &mut secrets), Next::Send));
+        assert!(matches!(
+            e.on_reply(refused(), &settings(true), CLOCK),
+            Next::Token
+        ));
+        assert!(matches!(
+            e.on_token(Ok(SessionToken::new("new")), &mut secrets),
+            Next::Send
+        ));
         assert_eq!(e.outgoing().unwrap().1.expose_secret(), "new");
-        assert!(matches!(e.on_reply(refused(), &settings(true), CLOCK), Next::Finished(Ok(r)) if r.status == 401));
+        assert!(
+            matches!(e.on_reply(refused(), &settings(true), CLOCK), Next::Finished(Ok(r)) if r.status == 401)
+        );
 
         let mut fixed = exchange();
         fixed.on_token(Ok(SessionToken::new("t")), &mut secrets);
-        assert!(matches!(fixed.on_reply(refused(), &settings(false), CLOCK), Next::Finished(_)));
+        assert!(matches!(
+            fixed.on_reply(refused(), &settings(false), CLOCK),
+            Next::Finished(_)
+        ));
         let scrubbed = secrets.scrub(Error::new(ErrorCode::Http, "old new t"));
         assert_eq!(scrubbed.message(), "[redacted] [redacted] [redacted]");
     }
@@ -164,7 +181,10 @@ mod tests {
             ("tok\u{2028}", ErrorCode::InvalidInput),
         ] {
             let next = exchange().on_token(Ok(SessionToken::new(token)), &mut secrets);
-            assert!(matches!(next, Next::Finished(Err(e)) if e.code() == code), "{token:?}");
+            assert!(
+                matches!(next, Next::Finished(Err(e)) if e.code() == code),
+                "{token:?}"
+            );
         }
     }
 
@@ -174,8 +194,14 @@ mod tests {
         let mut e = exchange();
         e.on_token(Ok(SessionToken::new("t")), &mut secrets);
         let busy = Ok(HttpReply::new(503, None));
-        assert!(matches!(e.on_reply(busy, &settings(false), CLOCK), Next::Sleep(_)));
+        assert!(matches!(
+            e.on_reply(busy, &settings(false), CLOCK),
+            Next::Sleep(_)
+        ));
         let timeout = Err(Error::new(ErrorCode::Timeout, "slow"));
-        assert!(matches!(e.on_reply(timeout, &settings(false), CLOCK), Next::Finished(Err(_))));
+        assert!(matches!(
+            e.on_reply(timeout, &settings(false), CLOCK),
+            Next::Finished(Err(_))
+        ));
     }
 }

@@ -20,8 +20,8 @@ mod retry;
 use std::rc::Rc;
 
 pub use outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
-pub use reconnect::{OAuthState, ReconnectOptions};
 pub(crate) use reconnect::Reconnect;
+pub use reconnect::{OAuthState, ReconnectOptions};
 pub(crate) use request::Request;
 pub use retry::RetryPolicy;
 
@@ -32,11 +32,11 @@ use crate::secret::{redact_all, ConnectorToken, LinkToken, PublicToken, SessionT
 
 /// What the driver does next.
 #[derive(Debug)]
-pub enum Step<T> {
+pub enum Step {
     /// Get a session token (the app's string, or its function's answer, bounded by the
     /// timeout), then report [`Seen::Token`].
     Token,
-    /// Send [`Operation::outgoing`]'s request with its token, then report [`Seen::Reply`].
+    /// Send [`Steps::outgoing`]'s request with its token, then report [`Seen::Reply`].
     Send,
     /// Wait this many milliseconds, then report [`Seen::Woke`].
     Sleep(u32),
@@ -48,11 +48,11 @@ pub enum Step<T> {
     /// Save (or, with `None`, delete) the state an OAuth redirect must not lose, then report
     /// [`Seen::Stored`] at once.
     Store(Option<OAuthState>),
-    /// Run Link as configured, passing its events to [`Operation::plaid_events`], then report
+    /// Run Link as configured, passing its events to [`Steps::plaid_events`], then report
     /// how it ended with [`Seen::Linked`].
     RunLink(LinkConfig),
-    /// The operation is over: hand the result to [`Operation::end`].
-    Done(Result<T, Error>),
+    /// The operation is over: [`Operation::end`] gives its result.
+    Done,
 }
 
 /// What the driver saw of the last step.
@@ -95,16 +95,14 @@ pub struct Settings {
     pub link_load_timeout_ms: u32,
 }
 
-/// One operation as a machine the driver runs.
-pub trait Operation {
-    /// What the operation resolves with.
-    type Output;
-
+/// One operation as a machine the driver runs: the steps, without the result's type, so one
+/// driver loop serves every operation.
+pub trait Steps {
     /// The first step.
-    fn begin(&mut self, clock: Clock) -> Step<Self::Output>;
+    fn begin(&mut self, clock: Clock) -> Step;
 
     /// The step after `seen`.
-    fn on(&mut self, seen: Seen, clock: Clock) -> Step<Self::Output>;
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step;
 
     /// The request of a [`Step::Send`] and the token to send it with.
     fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)>;
@@ -113,18 +111,25 @@ pub trait Operation {
     /// that the close is the user's work and is seen through).
     fn cancellable(&self) -> bool;
 
-    /// The operation was cancelled: the step that winds it down.
-    fn cancelled(&mut self) -> Step<Self::Output>;
+    /// Ends the operation with `error` (`ABORTED` for a cancel while [`Steps::cancellable`], or
+    /// a driver's own failure): the step that winds it down.
+    fn stop(&mut self, error: Error) -> Step;
 
     /// Where Link's events go while Link runs.
     fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)>;
+}
 
-    /// Ends the operation with `result`: emits its last event and scrubs every secret it has
-    /// seen from an error.
+/// An operation and its result.
+pub trait Operation: Steps {
+    /// What the operation resolves with.
+    type Output;
+
+    /// The result reached at [`Step::Done`], with every secret the operation has seen scrubbed
+    /// from an error; emits the operation's last event.
     ///
     /// # Errors
-    /// `result`'s error, scrubbed.
-    fn end(self, result: Result<Self::Output, Error>) -> Result<Self::Output, Error>;
+    /// The operation's error, scrubbed.
+    fn end(self) -> Result<Self::Output, Error>;
 }
 
 /// The tokens an operation has seen, scrubbed from any error it returns.
@@ -174,7 +179,7 @@ impl std::fmt::Debug for Secrets {
 
 /// A driver reported something the machine did not ask for: a bug in the driver, reported as
 /// a typed error rather than a panic.
-pub(crate) fn out_of_turn() -> Error {
+pub fn out_of_turn() -> Error {
     Error::new(
         ErrorCode::BadResponse,
         "the operation was driven out of turn (a bug in the bridge's driver)",
@@ -182,6 +187,9 @@ pub(crate) fn out_of_turn() -> Error {
 }
 
 /// `ABORTED`, for an operation its signal cancelled.
-pub(crate) fn aborted() -> Error {
-    Error::new(ErrorCode::Aborted, "the operation was aborted by its signal")
+pub fn aborted() -> Error {
+    Error::new(
+        ErrorCode::Aborted,
+        "the operation was aborted by its signal",
+    )
 }

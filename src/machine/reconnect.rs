@@ -8,15 +8,15 @@ use serde::Serialize;
 
 use super::exchange::{Exchange, Next};
 use super::{
-    aborted, out_of_turn, Clock, EventSink, Operation, ReconnectEvent, ReconnectResult, Secrets,
-    Seen, Settings, Stage, Step,
+    out_of_turn, Clock, EventSink, Operation, ReconnectEvent, ReconnectResult, Secrets, Seen,
+    Settings, Stage, Step, Steps,
 };
 use crate::error::{Error, ErrorCode};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{
     close_request, connection_request, decode_close, decode_connection, decode_initialize,
-    initialize_request, ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, ConnectorStatus,
-    GraphqlRequest, HttpReply, PendingClose, PlaidConnector,
+    ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, ConnectorStatus, GraphqlRequest,
+    HttpReply, PendingClose, PlaidConnector,
 };
 use crate::secret::{redact_all, ConnectorToken, LinkToken, SessionToken};
 use crate::value::Json;
@@ -49,8 +49,12 @@ impl OAuthState {
         now_ms >= self.expires_at_ms
     }
 
-    /// The state as JSON, for storage (it holds the tokens: never show it).
-    pub(crate) fn to_json(&self) -> Result<Json, Error> {
+    /// The state as JSON, for an [`Io`](crate::driver::Io) to store (it holds the tokens:
+    /// never show it).
+    ///
+    /// # Errors
+    /// Only if the platform can't make JSON values.
+    pub fn to_json(&self) -> Result<Json, Error> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Stored<'a> {
@@ -71,8 +75,8 @@ impl OAuthState {
         })
     }
 
-    /// Reads what [`OAuthState::to_json`] stored; `None` for anything else.
-    pub(crate) fn from_json(value: &Json) -> Option<Self> {
+    /// Reads what [`OAuthState::to_json`] made; `None` for anything else.
+    pub fn from_json(value: &Json) -> Option<Self> {
         let text = |key: &str| value.get(key).and_then(|v| v.as_string());
         Some(OAuthState {
             connection_id: text("connectionId")?,
@@ -183,7 +187,12 @@ impl std::fmt::Debug for Reconnect {
 }
 
 impl Reconnect {
-    fn with_phase(connection_id: String, settings: Settings, events: EventSink, phase: Phase) -> Self {
+    fn with_phase(
+        connection_id: String,
+        settings: Settings,
+        events: EventSink,
+        phase: Phase,
+    ) -> Self {
         Reconnect {
             connection_id,
             client_mutation_id: None,
@@ -201,20 +210,28 @@ impl Reconnect {
         }
     }
 
-    /// A flow for `input`, checked.
+    /// A flow for `input`, checked, sending `request` as its initialize (the input's own
+    /// [`initialize_request`](crate::quiltt), or, from JavaScript, the app's input object as
+    /// it was given).
     ///
     /// # Errors
     /// `INVALID_INPUT`, before any event or request.
     pub(crate) fn new(
         input: &ConnectorPlaidInitializeInput,
+        request: GraphqlRequest,
         options: ReconnectOptions,
         settings: Settings,
         events: EventSink,
     ) -> Result<Self, Error> {
         input.validate()?;
-        let mut flow = Reconnect::with_phase(input.connection_id.clone(), settings, events, Phase::Starting);
+        let mut flow = Reconnect::with_phase(
+            input.connection_id.clone(),
+            settings,
+            events,
+            Phase::Starting,
+        );
         flow.client_mutation_id = input.client_mutation_id.clone();
-        flow.initialize = Some(initialize_request(input)?);
+        flow.initialize = Some(request);
         flow.options = options;
         flow.keeps_oauth_state = input.redirect_uri.is_some();
         Ok(flow)
@@ -260,7 +277,12 @@ impl Reconnect {
             received_redirect_uri: Some(received_redirect_uri),
             was_broken: state.was_broken,
         };
-        let mut flow = Reconnect::with_phase(state.connection_id, settings, events, Phase::LoadingScript(linking));
+        let mut flow = Reconnect::with_phase(
+            state.connection_id,
+            settings,
+            events,
+            Phase::LoadingScript(linking),
+        );
         flow.client_mutation_id = state.client_mutation_id;
         flow.stored = true;
         Some(flow)
@@ -274,19 +296,19 @@ impl Reconnect {
     }
 
     /// Ends with `result`, deleting the OAuth state first when some is stored.
-    fn finish(&mut self, result: Result<ReconnectResult, Error>) -> Step<ReconnectResult> {
+    fn finish(&mut self, result: Result<ReconnectResult, Error>) -> Step {
+        self.ending = Some(result);
         if self.stored {
             self.stored = false;
-            self.ending = Some(result);
             self.phase = Phase::Ending;
             return Step::Store(None);
         }
         self.phase = Phase::Over;
-        Step::Done(result)
+        Step::Done
     }
 
     /// Sends (again) the initialize request.
-    fn initialize(&mut self, clock: Clock) -> Step<ReconnectResult> {
+    fn initialize(&mut self, clock: Clock) -> Step {
         let Some(request) = self.initialize.clone() else {
             return self.finish(Err(out_of_turn()));
         };
@@ -297,7 +319,7 @@ impl Reconnect {
     }
 
     /// Fetches a new link token: the old one expired before Link opened, or Link refused it.
-    fn initialize_again(&mut self, clock: Clock) -> Step<ReconnectResult> {
+    fn initialize_again(&mut self, clock: Clock) -> Step {
         self.initialized_again = true;
         self.wait_attempt = 1;
         self.progress(Stage::Initializing);
@@ -305,13 +327,15 @@ impl Reconnect {
     }
 
     /// What the current exchange's `next` means for the flow.
-    fn exchange_step(&mut self, next: Next, clock: Clock) -> Step<ReconnectResult> {
+    fn exchange_step(&mut self, next: Next, clock: Clock) -> Step {
         match next {
             Next::Token => Step::Token,
             Next::Send => Step::Send,
             Next::Sleep(ms) => Step::Sleep(ms),
             Next::Finished(result) => match std::mem::replace(&mut self.phase, Phase::Over) {
-                Phase::Initializing(_) => self.initialized(result.and_then(decode_initialize), clock),
+                Phase::Initializing(_) => {
+                    self.initialized(result.and_then(decode_initialize), clock)
+                }
                 Phase::Closing { pending, .. } => self.closed(result, pending, clock),
                 Phase::Verifying { pending, error, .. } => self.verified(result, pending, error),
                 _ => self.finish(Err(out_of_turn())),
@@ -320,7 +344,7 @@ impl Reconnect {
     }
 
     /// Initialize's record: wait out `WAIT`, refuse `ABORT`, end on `CONTINUE`, or load Link.
-    fn initialized(&mut self, result: Result<PlaidConnector, Error>, clock: Clock) -> Step<ReconnectResult> {
+    fn initialized(&mut self, result: Result<PlaidConnector, Error>, clock: Clock) -> Step {
         let connector = match result {
             Ok(connector) => connector,
             Err(e) => return self.finish(Err(e)),
@@ -329,10 +353,17 @@ impl Reconnect {
         match connector.connector_status {
             ConnectorStatus::Wait if self.wait_attempt < attempts => {
                 self.phase = Phase::Waiting;
-                return Step::Sleep(self.settings.policy.backoff_ms(self.wait_attempt, clock.random));
+                return Step::Sleep(
+                    self.settings
+                        .policy
+                        .backoff_ms(self.wait_attempt, clock.random),
+                );
             }
             ConnectorStatus::Wait => {
-                let message = format!("Quiltt still answered connectorStatus WAIT after {} attempts", self.wait_attempt);
+                let message = format!(
+                    "Quiltt still answered connectorStatus WAIT after {} attempts",
+                    self.wait_attempt
+                );
                 return self.finish(Err(Error::new(ErrorCode::Timeout, message)));
             }
             ConnectorStatus::Abort => {
@@ -343,23 +374,33 @@ impl Reconnect {
             }
             ConnectorStatus::Continue | ConnectorStatus::ActionRequired => {}
         }
-        connector.link_token.iter().for_each(|t| self.secrets.link(t));
-        connector.connector_token.iter().for_each(|t| self.secrets.connector(t));
+        connector
+            .link_token
+            .iter()
+            .for_each(|t| self.secrets.link(t));
+        connector
+            .connector_token
+            .iter()
+            .for_each(|t| self.secrets.connector(t));
         let was_broken = connector.connector_status == ConnectorStatus::ActionRequired;
-        let wants_link = was_broken || (self.options.always_open_link && connector.link_token.is_some());
+        let wants_link =
+            was_broken || (self.options.always_open_link && connector.link_token.is_some());
         if !wants_link {
             return self.finish(Ok(ReconnectResult::Repaired { connector }));
         }
-        let (Some(link_token), Some(connector_token)) =
-            (connector.link_token.clone(), connector.connector_token.clone())
-        else {
+        let (Some(link_token), Some(connector_token)) = (
+            connector.link_token.clone(),
+            connector.connector_token.clone(),
+        ) else {
             let missing = match connector.link_token {
                 None => "linkToken",
                 Some(_) => "connectorToken",
             };
             return self.finish(Err(Error::new(
                 ErrorCode::BadResponse,
-                format!("unexpected response from Quiltt: Link must open but there is no {missing}"),
+                format!(
+                    "unexpected response from Quiltt: Link must open but there is no {missing}"
+                ),
             )));
         };
         self.phase = Phase::LoadingScript(Linking {
@@ -375,7 +416,7 @@ impl Reconnect {
 
     /// Plaid's script has loaded (or failed to): open Link, save the OAuth state first, or
     /// replace a link token that has expired meanwhile (once).
-    fn script_loaded(&mut self, linking: Linking, result: Result<(), Error>, clock: Clock) -> Step<ReconnectResult> {
+    fn script_loaded(&mut self, linking: Linking, result: Result<(), Error>, clock: Clock) -> Step {
         if let Err(e) = result {
             return self.finish(Err(e));
         }
@@ -401,7 +442,7 @@ impl Reconnect {
         self.open_link(linking)
     }
 
-    fn open_link(&mut self, linking: Linking) -> Step<ReconnectResult> {
+    fn open_link(&mut self, linking: Linking) -> Step {
         let config = LinkConfig {
             token: linking.link_token.clone(),
             received_redirect_uri: linking.received_redirect_uri.clone(),
@@ -414,12 +455,19 @@ impl Reconnect {
 
     /// How Link ended: the flow's result, a new link token (once, for `INVALID_LINK_TOKEN`), or
     /// the close to send.
-    fn linked(&mut self, linking: Linking, result: Result<LinkOutcome, LinkFailure>, clock: Clock) -> Step<ReconnectResult> {
+    fn linked(
+        &mut self,
+        linking: Linking,
+        result: Result<LinkOutcome, LinkFailure>,
+        clock: Clock,
+    ) -> Step {
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(failure) => {
                 let message = match failure {
-                    LinkFailure::CreateThrew => "Plaid.create threw: Plaid's script did not make a Link handler".to_owned(),
+                    LinkFailure::CreateThrew => {
+                        "Plaid.create threw: Plaid's script did not make a Link handler".to_owned()
+                    }
                     LinkFailure::OpenThrew => "Plaid Link's open() threw".to_owned(),
                     LinkFailure::NotLoaded => format!(
                         "Plaid Link did not load within {} ms",
@@ -437,14 +485,18 @@ impl Reconnect {
                 }
                 return self.finish(Ok(ReconnectResult::Exited { error, metadata }));
             }
-            LinkOutcome::Success { public_token: None, metadata } => {
-                return self.finish(Err(Error::new(
-                    ErrorCode::NoPublicToken,
-                    "Plaid Link reported success without a public token; the connection was not closed",
-                )
-                .with_link_metadata(metadata)))
-            }
-            LinkOutcome::Success { public_token: Some(token), metadata } => (token, metadata),
+            LinkOutcome::Success {
+                public_token: None,
+                metadata,
+            } => return self.finish(Err(Error::new(
+                ErrorCode::NoPublicToken,
+                "Plaid Link reported success without a public token; the connection was not closed",
+            )
+            .with_link_metadata(metadata))),
+            LinkOutcome::Success {
+                public_token: Some(token),
+                metadata,
+            } => (token, metadata),
         };
         self.secrets.public(&public_token);
         // Retries of the close carry the same clientMutationId, so Quiltt can tell them apart
@@ -464,7 +516,10 @@ impl Reconnect {
             Err(e) => {
                 let metadata = input.metadata.clone();
                 return self.finish(Err(e
-                    .recoded(ErrorCode::CloseFailed, "Plaid Link succeeded but the close can't be sent")
+                    .recoded(
+                        ErrorCode::CloseFailed,
+                        "Plaid Link succeeded but the close can't be sent",
+                    )
                     .with_link_metadata(metadata)));
             }
         };
@@ -484,7 +539,12 @@ impl Reconnect {
     /// The close's outcome. Before a failed close of a connection that needed repair is
     /// reported, the connection is read back: when Quiltt shows it repaired, the close went
     /// through and only its answer was lost (a gateway timeout, a dropped connection).
-    fn closed(&mut self, result: Result<HttpReply, Error>, pending: PendingClose, clock: Clock) -> Step<ReconnectResult> {
+    fn closed(
+        &mut self,
+        result: Result<HttpReply, Error>,
+        pending: PendingClose,
+        clock: Clock,
+    ) -> Step {
         let error = match result.and_then(decode_close) {
             Ok(connection) => return self.finish(Ok(ReconnectResult::Reconnected { connection })),
             Err(error) => error,
@@ -497,12 +557,21 @@ impl Reconnect {
         };
         let mut exchange = Exchange::new(query);
         let next = exchange.begin(clock.now_ms);
-        self.phase = Phase::Verifying { exchange, pending, error };
+        self.phase = Phase::Verifying {
+            exchange,
+            pending,
+            error,
+        };
         self.exchange_step(next, clock)
     }
 
     /// The connection read back after a failed close.
-    fn verified(&mut self, result: Result<HttpReply, Error>, pending: PendingClose, error: Error) -> Step<ReconnectResult> {
+    fn verified(
+        &mut self,
+        result: Result<HttpReply, Error>,
+        pending: PendingClose,
+        error: Error,
+    ) -> Step {
         match result.and_then(decode_connection) {
             Ok(Some(connection)) if !connection.needs_repair() => {
                 self.finish(Ok(ReconnectResult::Reconnected { connection }))
@@ -521,10 +590,8 @@ impl Reconnect {
     }
 }
 
-impl Operation for Reconnect {
-    type Output = ReconnectResult;
-
-    fn begin(&mut self, clock: Clock) -> Step<ReconnectResult> {
+impl Steps for Reconnect {
+    fn begin(&mut self, clock: Clock) -> Step {
         match &mut self.phase {
             Phase::Starting => {
                 self.progress(Stage::Initializing);
@@ -542,7 +609,7 @@ impl Operation for Reconnect {
         }
     }
 
-    fn on(&mut self, seen: Seen, clock: Clock) -> Step<ReconnectResult> {
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step {
         let settings = self.settings;
         match seen {
             Seen::Token(result) => {
@@ -567,7 +634,9 @@ impl Operation for Reconnect {
                     self.wait_attempt += 1;
                     self.initialize(clock)
                 }
-                Phase::Initializing(_) | Phase::Closing { .. } | Phase::Verifying { .. } => Step::Token,
+                Phase::Initializing(_) | Phase::Closing { .. } | Phase::Verifying { .. } => {
+                    Step::Token
+                }
                 _ => self.finish(Err(out_of_turn())),
             },
             Seen::ScriptStarted => match self.phase {
@@ -583,10 +652,10 @@ impl Operation for Reconnect {
                     self.stored = true;
                     self.open_link(linking)
                 }
-                Phase::Ending => match self.ending.take() {
-                    Some(result) => Step::Done(result),
-                    None => Step::Done(Err(out_of_turn())),
-                },
+                Phase::Ending => {
+                    self.phase = Phase::Over;
+                    Step::Done
+                }
                 _ => self.finish(Err(out_of_turn())),
             },
             Seen::Linked(result) => match std::mem::replace(&mut self.phase, Phase::Over) {
@@ -612,11 +681,8 @@ impl Operation for Reconnect {
         )
     }
 
-    fn cancelled(&mut self) -> Step<ReconnectResult> {
-        if !self.cancellable() {
-            return Step::Done(Err(out_of_turn()));
-        }
-        self.finish(Err(aborted()))
+    fn stop(&mut self, error: Error) -> Step {
+        self.finish(Err(error))
     }
 
     fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
@@ -629,9 +695,14 @@ impl Operation for Reconnect {
             })
         })
     }
+}
 
-    fn end(self, result: Result<ReconnectResult, Error>) -> Result<ReconnectResult, Error> {
+impl Operation for Reconnect {
+    type Output = ReconnectResult;
+
+    fn end(self) -> Result<ReconnectResult, Error> {
         self.progress(Stage::Done);
+        let result = self.ending.unwrap_or_else(|| Err(out_of_turn()));
         result.map_err(|e| self.secrets.scrub(e))
     }
 }
@@ -680,8 +751,10 @@ mod tests {
     };
 
     fn flow() -> Reconnect {
+        let input = ConnectorPlaidInitializeInput::new("c1");
         Reconnect::new(
-            &ConnectorPlaidInitializeInput::new("c1"),
+            &input,
+            crate::quiltt::initialize_request(&input).unwrap(),
             ReconnectOptions::default(),
             settings(),
             Rc::new(|_| {}),
@@ -708,10 +781,15 @@ mod tests {
         for seen in [Seen::Woke, Seen::Stored, Seen::Script(Ok(())), success()] {
             let mut m = flow();
             assert!(matches!(m.begin(CLOCK), Step::StartScript));
-            let step = m.on(seen, CLOCK);
-            assert!(matches!(step, Step::Done(Err(e)) if e.code() == ErrorCode::BadResponse));
+            assert!(matches!(m.on(seen, CLOCK), Step::Done));
+            assert_eq!(m.end().unwrap_err().code(), ErrorCode::BadResponse);
         }
-        assert!(matches!(flow().on(Seen::Reply(Ok(HttpReply::new(200, None))), CLOCK), Step::Done(Err(_))));
+        let mut early = flow();
+        assert!(matches!(
+            early.on(Seen::Reply(Ok(HttpReply::new(200, None))), CLOCK),
+            Step::Done
+        ));
+        assert!(early.end().is_err());
     }
 
     #[test]
@@ -719,15 +797,25 @@ mod tests {
         let mut m = flow();
         assert!(matches!(m.begin(CLOCK), Step::StartScript));
         assert!(matches!(m.on(Seen::ScriptStarted, CLOCK), Step::Token));
-        assert!(matches!(m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK), Step::Send));
-        assert_eq!(m.outgoing().unwrap().0.operation_name, "ConnectorPlaidInitialize");
+        assert!(matches!(
+            m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK),
+            Step::Send
+        ));
+        assert_eq!(
+            m.outgoing().unwrap().0.operation_name,
+            "ConnectorPlaidInitialize"
+        );
         assert!(matches!(m.on(action_required(), CLOCK), Step::AwaitScript));
-        assert!(matches!(m.on(Seen::Script(Ok(())), CLOCK), Step::RunLink(c) if c.load_timeout_ms == 1000));
+        assert!(
+            matches!(m.on(Seen::Script(Ok(())), CLOCK), Step::RunLink(c) if c.load_timeout_ms == 1000)
+        );
         assert!(m.cancellable(), "Link is open: a cancel closes it");
         assert!(matches!(m.on(success(), CLOCK), Step::Token));
         assert!(!m.cancellable(), "the close is the user's work");
-        assert!(matches!(m.cancelled(), Step::Done(Err(e)) if e.code() == ErrorCode::BadResponse));
-        assert!(matches!(m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK), Step::Send));
+        assert!(matches!(
+            m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK),
+            Step::Send
+        ));
         let (close, _) = m.outgoing().unwrap();
         assert_eq!(close.operation_name, "ConnectorPlaidClose");
         assert!(close.keepalive);
@@ -737,7 +825,15 @@ mod tests {
     fn oauth_state_is_stored_before_link_and_deleted_when_the_flow_ends() {
         let mut input = ConnectorPlaidInitializeInput::new("c1");
         input.redirect_uri = Some("https://app.example/back".into());
-        let mut m = Reconnect::new(&input, ReconnectOptions::default(), settings(), Rc::new(|_| {})).unwrap();
+        let request = crate::quiltt::initialize_request(&input).unwrap();
+        let mut m = Reconnect::new(
+            &input,
+            request,
+            ReconnectOptions::default(),
+            settings(),
+            Rc::new(|_| {}),
+        )
+        .unwrap();
         m.begin(CLOCK);
         m.on(Seen::ScriptStarted, CLOCK);
         m.on(Seen::Token(Ok(SessionToken::new("s"))), CLOCK);
@@ -750,15 +846,29 @@ mod tests {
         let stored = OAuthState::from_json(&state.to_json().unwrap()).unwrap();
         assert_eq!(stored, state);
         assert!(matches!(m.on(Seen::Stored, CLOCK), Step::RunLink(_)));
-        assert!(matches!(m.cancelled(), Step::Store(None)), "an abort deletes it too");
-        assert!(matches!(m.on(Seen::Stored, CLOCK), Step::Done(Err(e)) if e.code() == ErrorCode::Aborted));
+        assert!(
+            matches!(m.stop(super::super::aborted()), Step::Store(None)),
+            "an abort deletes it too"
+        );
+        assert!(matches!(m.on(Seen::Stored, CLOCK), Step::Done));
+        assert_eq!(m.end().unwrap_err().code(), ErrorCode::Aborted);
 
         let later = CLOCK.now_ms + LINK_TOKEN_LIFETIME_MS;
-        let resumed = Reconnect::resume(stored.clone(), "https://app.example/back?oauth_state_id=x".into(), settings(), Rc::new(|_| {}), 1.0);
+        let resumed = Reconnect::resume(
+            stored.clone(),
+            "https://app.example/back?oauth_state_id=x".into(),
+            settings(),
+            Rc::new(|_| {}),
+            1.0,
+        );
         let mut resumed = resumed.expect("a fresh state resumes");
         assert!(matches!(resumed.begin(CLOCK), Step::AwaitScript));
-        assert!(matches!(resumed.on(Seen::Script(Ok(())), CLOCK), Step::RunLink(c) if c.received_redirect_uri.is_some()));
-        assert!(Reconnect::resume(stored, String::new(), settings(), Rc::new(|_| {}), later).is_none());
+        assert!(
+            matches!(resumed.on(Seen::Script(Ok(())), CLOCK), Step::RunLink(c) if c.received_redirect_uri.is_some())
+        );
+        assert!(
+            Reconnect::resume(stored, String::new(), settings(), Rc::new(|_| {}), later).is_none()
+        );
     }
 
     #[test]

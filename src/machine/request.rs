@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use super::exchange::{Exchange, Next};
-use super::{aborted, out_of_turn, Clock, Operation, Secrets, Seen, Settings, Step};
+use super::{out_of_turn, Clock, Operation, Secrets, Seen, Settings, Step, Steps};
 use crate::error::Error;
 use crate::plaid::PlaidEvent;
 use crate::quiltt::{GraphqlRequest, HttpReply};
@@ -15,6 +15,7 @@ pub(crate) struct Request<T> {
     decode: fn(HttpReply) -> Result<T, Error>,
     settings: Settings,
     secrets: Secrets,
+    result: Option<Result<T, Error>>,
 }
 
 impl<T> std::fmt::Debug for Request<T> {
@@ -37,28 +38,30 @@ impl<T> Request<T> {
             decode,
             settings,
             secrets: Secrets::default(),
+            result: None,
         }
     }
 
-    fn step(&self, next: Next) -> Step<T> {
+    fn step(&mut self, next: Next) -> Step {
         match next {
             Next::Token => Step::Token,
             Next::Send => Step::Send,
             Next::Sleep(ms) => Step::Sleep(ms),
-            Next::Finished(result) => Step::Done(result.and_then(self.decode)),
+            Next::Finished(result) => {
+                self.result = Some(result.and_then(self.decode));
+                Step::Done
+            }
         }
     }
 }
 
-impl<T> Operation for Request<T> {
-    type Output = T;
-
-    fn begin(&mut self, clock: Clock) -> Step<T> {
+impl<T> Steps for Request<T> {
+    fn begin(&mut self, clock: Clock) -> Step {
         let next = self.exchange.begin(clock.now_ms);
         self.step(next)
     }
 
-    fn on(&mut self, seen: Seen, clock: Clock) -> Step<T> {
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step {
         let next = match seen {
             Seen::Token(result) => self.exchange.on_token(result, &mut self.secrets),
             Seen::Reply(result) => self.exchange.on_reply(result, &self.settings, clock),
@@ -76,15 +79,20 @@ impl<T> Operation for Request<T> {
         true
     }
 
-    fn cancelled(&mut self) -> Step<T> {
-        Step::Done(Err(aborted()))
+    fn stop(&mut self, error: Error) -> Step {
+        self.step(Next::Finished(Err(error)))
     }
 
     fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
         Rc::new(|_| {})
     }
+}
 
-    fn end(self, result: Result<T, Error>) -> Result<T, Error> {
+impl<T> Operation for Request<T> {
+    type Output = T;
+
+    fn end(self) -> Result<T, Error> {
+        let result = self.result.unwrap_or_else(|| Err(out_of_turn()));
         result.map_err(|e| self.secrets.scrub(e))
     }
 }

@@ -152,7 +152,10 @@ mod tests {
             (status(200), false),
         ] {
             let mut attempts = Attempts::first(0.0);
-            assert_eq!(attempts.retry(&policy, &result, 0.0, 0.5).is_some(), retried);
+            assert_eq!(
+                attempts.retry(&policy, &result, 0.0, 0.5).is_some(),
+                retried
+            );
         }
     }
 
@@ -167,6 +170,9 @@ mod tests {
         let slow = Ok(HttpReply::new(429, None).with_retry_after_ms(policy.max_delay_ms + 1));
         assert_eq!(Attempts::first(0.0).retry(&policy, &slow, 0.0, 0.5), None);
         let late = f64::from(policy.budget_ms);
-        assert_eq!(Attempts::first(0.0).retry(&policy, &status(503), late, 0.5), None);
+        assert_eq!(
+            Attempts::first(0.0).retry(&policy, &status(503), late, 0.5),
+            None
+        );
     }
 }

@@ -7,7 +7,8 @@ pub(crate) const CONNECTOR_PLAID_INITIALIZE: &str =
     include_str!("documents/connector_plaid_initialize.graphql");
 
 /// Hands Link's public token and metadata to Quiltt, which repairs the connection.
-pub(crate) const CONNECTOR_PLAID_CLOSE: &str = include_str!("documents/connector_plaid_close.graphql");
+pub(crate) const CONNECTOR_PLAID_CLOSE: &str =
+    include_str!("documents/connector_plaid_close.graphql");
 
 /// Stores custom metadata on a connection.
 pub(crate) const CONNECTION_UPDATE: &str = include_str!("documents/connection_update.graphql");

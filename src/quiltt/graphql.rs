@@ -54,7 +54,12 @@ impl GraphqlRequest {
             variables: &variables,
         })
         .and_then(|body| body.stringified())
-        .map_err(|e| e.recoded(ErrorCode::InvalidInput, "the request can't be written as JSON"))?;
+        .map_err(|e| {
+            e.recoded(
+                ErrorCode::InvalidInput,
+                "the request can't be written as JSON",
+            )
+        })?;
         Ok(GraphqlRequest {
             operation_name,
             query,
@@ -130,7 +135,8 @@ pub(crate) fn read_errors(value: Option<Json>) -> Vec<QuilttError> {
                     .iter()
                     .map(|s| match (s.as_string(), s.as_f64()) {
                         (Some(s), _) => s,
-                        (None, Some(n)) => format!("{n}"),
+                        // Path indices are small integers; no float formatting needed.
+                        (None, Some(n)) => (n as i64).to_string(),
                         _ => s.kind().to_owned(),
                     })
                     .collect()
@@ -166,17 +172,24 @@ fn data(reply: HttpReply, field: &str) -> Result<Json, Error> {
     }
     if !(200..300).contains(&status) {
         if !top_errors.is_empty() {
-            let message = format!("{field} failed (HTTP {status}): {}", first_message(&top_errors));
+            let message = format!(
+                "{field} failed (HTTP {status}): {}",
+                first_message(&top_errors)
+            );
             return Err(Error::new(ErrorCode::Graphql, message)
                 .with_errors(top_errors)
                 .with_status(status));
         }
         return Err(
-            Error::new(ErrorCode::Http, format!("{field} failed: HTTP {status}")).with_status(status),
+            Error::new(ErrorCode::Http, format!("{field} failed: HTTP {status}"))
+                .with_status(status),
         );
     }
     let Some(body) = reply.body else {
-        return Err(bad(status, &format!("{field} answered a body that is not JSON")));
+        return Err(bad(
+            status,
+            &format!("{field} answered a body that is not JSON"),
+        ));
     };
     if !top_errors.is_empty() {
         let message = format!("{field} failed: {}", first_message(&top_errors));
@@ -207,7 +220,12 @@ pub(crate) fn payload_record(reply: HttpReply, field: &str) -> Result<Json, Erro
                 .with_errors(errors)
                 .with_status(status));
         }
-        None => return Err(bad(status, &format!("data.{field}.success is not a boolean"))),
+        None => {
+            return Err(bad(
+                status,
+                &format!("data.{field}.success is not a boolean"),
+            ))
+        }
     }
     match payload.get("record") {
         Some(record) if !record.is_null() => Ok(record),
@@ -237,26 +255,56 @@ mod tests {
     #[test]
     fn a_successful_payload_yields_its_record() {
         let r = payload_record(
-            reply(200, r#"{"data":{"m":{"success":true,"record":{"id":"x"},"errors":null}}}"#),
+            reply(
+                200,
+                r#"{"data":{"m":{"success":true,"record":{"id":"x"},"errors":null}}}"#,
+            ),
             "m",
         )
         .unwrap();
-        assert_eq!(r.get("id").and_then(|i| i.as_string()).as_deref(), Some("x"));
+        assert_eq!(
+            r.get("id").and_then(|i| i.as_string()).as_deref(),
+            Some("x")
+        );
     }
 
     #[test]
     fn every_bad_reply_maps_to_its_code() {
         let cases = [
-            (401, r#"{"errors":[{"message":"no"}]}"#, ErrorCode::Unauthorized),
+            (
+                401,
+                r#"{"errors":[{"message":"no"}]}"#,
+                ErrorCode::Unauthorized,
+            ),
             (503, "oops", ErrorCode::Http),
-            (400, r#"{"errors":[{"message":"Invalid value"}]}"#, ErrorCode::Graphql),
+            (
+                400,
+                r#"{"errors":[{"message":"Invalid value"}]}"#,
+                ErrorCode::Graphql,
+            ),
             (200, "<html>", ErrorCode::BadResponse),
-            (200, r#"{"data":null,"errors":[{"message":"boom","extensions":{"code":"X"}}]}"#, ErrorCode::Graphql),
+            (
+                200,
+                r#"{"data":null,"errors":[{"message":"boom","extensions":{"code":"X"}}]}"#,
+                ErrorCode::Graphql,
+            ),
             (200, r#"{"data":null}"#, ErrorCode::BadResponse),
             (200, r#"{"data":{"m":null}}"#, ErrorCode::BadResponse),
-            (200, r#"{"data":{"m":{"success":"yes"}}}"#, ErrorCode::BadResponse),
-            (200, r#"{"data":{"m":{"success":true,"record":null}}}"#, ErrorCode::BadResponse),
-            (200, r#"{"data":{"m":{"success":false,"errors":[{"code":"NOT_FOUND","message":"gone"}]}}}"#, ErrorCode::MutationFailed),
+            (
+                200,
+                r#"{"data":{"m":{"success":"yes"}}}"#,
+                ErrorCode::BadResponse,
+            ),
+            (
+                200,
+                r#"{"data":{"m":{"success":true,"record":null}}}"#,
+                ErrorCode::BadResponse,
+            ),
+            (
+                200,
+                r#"{"data":{"m":{"success":false,"errors":[{"code":"NOT_FOUND","message":"gone"}]}}}"#,
+                ErrorCode::MutationFailed,
+            ),
             (200, r#"[]"#, ErrorCode::BadResponse),
         ];
         for (status, text, code) in cases {
@@ -284,7 +332,10 @@ mod tests {
             Some(&["metadata".to_owned(), "0".to_owned()][..])
         );
         let top = payload_record(
-            reply(200, r#"{"errors":[{"message":"Unknown field","extensions":{"code":"VALIDATION"}}]}"#),
+            reply(
+                200,
+                r#"{"errors":[{"message":"Unknown field","extensions":{"code":"VALIDATION"}}]}"#,
+            ),
             "m",
         )
         .unwrap_err();
@@ -294,7 +345,10 @@ mod tests {
 
     #[test]
     fn a_query_yields_its_field_even_when_null() {
-        let found = query_field(reply(200, r#"{"data":{"connection":{"id":"c"}}}"#), "connection");
+        let found = query_field(
+            reply(200, r#"{"data":{"connection":{"id":"c"}}}"#),
+            "connection",
+        );
         assert!(found.unwrap().is_object());
         let none = query_field(reply(200, r#"{"data":{"connection":null}}"#), "connection");
         assert!(none.unwrap().is_null());

@@ -184,7 +184,11 @@ fn texts(value: &Json, name: &str) -> Result<Option<Vec<String>>, Error> {
     for (i, item) in items.iter().enumerate() {
         match text(item, &format!("{name}[{i}]"))? {
             Some(s) => strings.push(s),
-            None => return Err(Error::invalid(format!("{name}[{i}] must be a string, got null"))),
+            None => {
+                return Err(Error::invalid(format!(
+                    "{name}[{i}] must be a string, got null"
+                )))
+            }
         }
     }
     Ok(Some(strings))
@@ -425,11 +429,12 @@ impl ConnectionFilter {
         }
     }
 
-    /// Reads `{ status: "X" | ["X", ...] }` (or nothing) as JavaScript passes it.
+    /// Reads `{ status: "X" | ["X", ...] }` (or nothing) as JavaScript passes it; the names in
+    /// `skip` (such as `signal`) are left out.
     ///
     /// # Errors
     /// `INVALID_INPUT` naming the bad field.
-    pub fn from_json(value: &Json) -> Result<Self, Error> {
+    pub fn from_json(value: &Json, skip: &[&str]) -> Result<Self, Error> {
         if value.is_null() {
             return Ok(ConnectionFilter::default());
         }
@@ -440,7 +445,10 @@ impl ConnectionFilter {
             ))
         })?;
         let mut filter = ConnectionFilter::default();
-        for (key, value) in entries {
+        for (key, value) in entries
+            .into_iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+        {
             match key.as_str() {
                 "status" if value.kind() == "string" => {
                     filter.status = text(&value, "status")?.map(|s| vec![s])
@@ -474,7 +482,10 @@ mod tests {
         let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"additionalConsentedProducts":["identity"],"androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m1","clientName":"Acme","connectionId":"c1","countryCodes":["US","CA"],"euConfig":{"headless":false},"features":["TRANSACTIONS"],"featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"language":"fr","linkCustomizationName":"default","optionalProducts":["auth"],"products":["transactions"],"redirectUri":"https://app.example/oauth","update":{"accountSelectionEnabled":true}}"#;
         let input = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap();
         assert!(input.extra.is_empty());
-        assert_eq!(input.redirect_uri.as_deref(), Some("https://app.example/oauth"));
+        assert_eq!(
+            input.redirect_uri.as_deref(),
+            Some("https://app.example/oauth")
+        );
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&sent(&input)).unwrap(),
             serde_json::from_str::<serde_json::Value>(text).unwrap()
@@ -500,17 +511,42 @@ mod tests {
         for (text, expected) in [
             ("[]", "reconnect() takes an object"),
             (r#"{"language":"en"}"#, "connectionId is required"),
-            (r#"{"connectionId":" "}"#, "connectionId must be a non-empty string"),
-            (r#"{"connectionId":"c","clientName":5}"#, "clientName must be a string"),
-            (r#"{"connectionId":"c","products":"x"}"#, "products must be an array of strings"),
-            (r#"{"connectionId":"c","countryCodes":["US",1]}"#, "countryCodes[1] must be a string"),
-            (r#"{"connectionId":"c","update":true}"#, "update must be an object, got boolean"),
-            (r#"{"connectionId":"c","features":3}"#, "features must be a string or an array"),
-            (r#"{"connectionId":"c","__proto__":{}}"#, "GraphQL reserves names starting with __"),
+            (
+                r#"{"connectionId":" "}"#,
+                "connectionId must be a non-empty string",
+            ),
+            (
+                r#"{"connectionId":"c","clientName":5}"#,
+                "clientName must be a string",
+            ),
+            (
+                r#"{"connectionId":"c","products":"x"}"#,
+                "products must be an array of strings",
+            ),
+            (
+                r#"{"connectionId":"c","countryCodes":["US",1]}"#,
+                "countryCodes[1] must be a string",
+            ),
+            (
+                r#"{"connectionId":"c","update":true}"#,
+                "update must be an object, got boolean",
+            ),
+            (
+                r#"{"connectionId":"c","features":3}"#,
+                "features must be a string or an array",
+            ),
+            (
+                r#"{"connectionId":"c","__proto__":{}}"#,
+                "GraphQL reserves names starting with __",
+            ),
         ] {
             let err = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InvalidInput);
-            assert!(err.message().contains(expected), "{text}: {}", err.message());
+            assert!(
+                err.message().contains(expected),
+                "{text}: {}",
+                err.message()
+            );
         }
     }
 
@@ -532,22 +568,35 @@ mod tests {
 
     #[test]
     fn metadata_is_an_object_or_null_to_clear_it() {
-        assert!(ConnectionUpdateInput::new("c", json("{}")).validate().is_ok());
-        assert!(ConnectionUpdateInput::new("c", Json::null()).validate().is_ok());
+        assert!(ConnectionUpdateInput::new("c", json("{}"))
+            .validate()
+            .is_ok());
+        assert!(ConnectionUpdateInput::new("c", Json::null())
+            .validate()
+            .is_ok());
         for bad in ["[1]", "\"x\"", "3"] {
-            let err = ConnectionUpdateInput::new("c", json(bad)).validate().unwrap_err();
-            assert!(err.message().starts_with("metadata must be an object"), "{bad}");
+            let err = ConnectionUpdateInput::new("c", json(bad))
+                .validate()
+                .unwrap_err();
+            assert!(
+                err.message().starts_with("metadata must be an object"),
+                "{bad}"
+            );
         }
-        assert!(ConnectionUpdateInput::new("", json("{}")).validate().is_err());
+        assert!(ConnectionUpdateInput::new("", json("{}"))
+            .validate()
+            .is_err());
     }
 
     #[test]
     fn a_connection_filter_takes_one_status_or_a_list() {
-        let one = ConnectionFilter::from_json(&json(r#"{"status":"SYNCED"}"#)).unwrap();
+        let one =
+            ConnectionFilter::from_json(&json(r#"{"status":"SYNCED","signal":{}}"#), &["signal"])
+                .unwrap();
         assert_eq!(one, ConnectionFilter::status(["SYNCED"]));
-        let all = ConnectionFilter::from_json(&Json::null()).unwrap();
+        let all = ConnectionFilter::from_json(&Json::null(), &[]).unwrap();
         assert_eq!(all.status, None);
-        assert!(ConnectionFilter::from_json(&json(r#"{"state":"x"}"#)).is_err());
-        assert!(ConnectionFilter::from_json(&json(r#"{"status":[1]}"#)).is_err());
+        assert!(ConnectionFilter::from_json(&json(r#"{"state":"x"}"#), &[]).is_err());
+        assert!(ConnectionFilter::from_json(&json(r#"{"status":[1]}"#), &[]).is_err());
     }
 }

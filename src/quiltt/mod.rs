@@ -26,7 +26,21 @@ fn variables(value: &impl Serialize) -> Result<Json, Error> {
 }
 
 /// The `connectorPlaidInitialize` request for `input`.
-pub(crate) fn initialize_request(input: &ConnectorPlaidInitializeInput) -> Result<GraphqlRequest, Error> {
+pub(crate) fn initialize_request(
+    input: &ConnectorPlaidInitializeInput,
+) -> Result<GraphqlRequest, Error> {
+    GraphqlRequest::new(
+        "ConnectorPlaidInitialize",
+        documents::CONNECTOR_PLAID_INITIALIZE,
+        variables(&Input { input })?,
+        false,
+    )
+}
+
+/// The `connectorPlaidInitialize` request with `input` sent as it is: a JavaScript app's input
+/// object, already read (and checked) as a [`ConnectorPlaidInitializeInput`], keeps its fields,
+/// their order and nested values exactly as given.
+pub(crate) fn initialize_request_as_given(input: &Json) -> Result<GraphqlRequest, Error> {
     GraphqlRequest::new(
         "ConnectorPlaidInitialize",
         documents::CONNECTOR_PLAID_INITIALIZE,
@@ -50,10 +64,14 @@ pub(crate) fn close_request(input: &ConnectorPlaidCloseInput) -> Result<GraphqlR
 /// request as it is, and is written as JSON once, here.
 pub(crate) fn update_request(input: &ConnectionUpdateInput) -> Result<GraphqlRequest, Error> {
     input.validate()?;
+    let input = ConnectionUpdateInput {
+        metadata: input.metadata.json_object_or_null("metadata")?,
+        ..input.clone()
+    };
     GraphqlRequest::new(
         "ConnectionUpdate",
         documents::CONNECTION_UPDATE,
-        variables(&Input { input })?,
+        variables(&Input { input: &input })?,
         false,
     )
     .map_err(|e| match e.code() {
@@ -72,7 +90,12 @@ pub(crate) fn connection_request(id: &str) -> Result<GraphqlRequest, Error> {
     struct Id<'a> {
         id: &'a str,
     }
-    GraphqlRequest::new("Connection", documents::CONNECTION, variables(&Id { id })?, false)
+    GraphqlRequest::new(
+        "Connection",
+        documents::CONNECTION,
+        variables(&Id { id })?,
+        false,
+    )
 }
 
 /// The `connections(filter)` query.
@@ -174,7 +197,10 @@ pub fn decode_connections(reply: HttpReply) -> Result<Vec<Connection>, Error> {
     let items = list.items().ok_or_else(|| {
         Error::new(
             ErrorCode::BadResponse,
-            format!("unexpected response from Quiltt: data.connections is {}, expected an array", list.kind()),
+            format!(
+                "unexpected response from Quiltt: data.connections is {}, expected an array",
+                list.kind()
+            ),
         )
     })?;
     items

@@ -338,7 +338,9 @@ impl Institution {
         let logo = match value.get("logo").filter(|l| !l.is_null()) {
             None => None,
             // The live schema's `Image { url }`; the reference page's examples select a leaf.
-            Some(image) if image.is_object() => optional_str(&image, "url", &format!("{path}.logo"))?,
+            Some(image) if image.is_object() => {
+                optional_str(&image, "url", &format!("{path}.logo"))?
+            }
             Some(_) => optional_str(value, "logo", path)?,
         };
         Ok(Institution {
@@ -478,7 +480,11 @@ mod tests {
     fn a_server_value_is_never_quoted_in_a_message() {
         let err = PlaidConnector::decode(&json(r#"{"connectorStatus":"link-sandbox-echo"}"#))
             .unwrap_err();
-        assert!(!err.message().contains("link-sandbox-echo"), "{}", err.message());
+        assert!(
+            !err.message().contains("link-sandbox-echo"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]
@@ -502,7 +508,10 @@ mod tests {
         .unwrap();
         assert_eq!(live.accounts[0].mask.as_deref(), Some("0000"));
         assert_eq!(live.accounts[0].account_type.as_deref(), Some("CHECKING"));
-        assert_eq!(live.institution.unwrap().logo.as_deref(), Some("https://x/logo.png"));
+        assert_eq!(
+            live.institution.unwrap().logo.as_deref(),
+            Some("https://x/logo.png")
+        );
         let page = Connection::decode(
             &json(r#"{"id":"c1","institution":{"name":"Chase","logo":"iVBOR"}}"#),
             "x",
@@ -541,7 +550,12 @@ mod tests {
     fn repair_is_needed_in_error_states_only() {
         let mut c = Connection::new("c");
         assert!(!c.needs_repair());
-        for (status, needs) in [("SYNCED", false), ("ERROR_REPAIRABLE", true), ("DISCONNECTED", true), ("SYNCING", false)] {
+        for (status, needs) in [
+            ("SYNCED", false),
+            ("ERROR_REPAIRABLE", true),
+            ("DISCONNECTED", true),
+            ("SYNCING", false),
+        ] {
             c.status = Some(status.into());
             assert_eq!(c.needs_repair(), needs, "{status}");
         }

@@ -12,7 +12,6 @@ mod sandbox;
 mod setup;
 mod test;
 mod util;
-mod wasm_names;
 
 use std::process::ExitCode;
 

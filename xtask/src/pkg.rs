@@ -1,6 +1,9 @@
-//! `cargo xtask pkg`: builds the npm package into `pkg/` with wasm-pack, copies the
-//! hand-written JS files (`js/`) beside wasm-bindgen's output, minifies the JS with esbuild,
-//! then writes `pkg/package.json` from `pkg.json.template` at the workspace root.
+//! `cargo xtask pkg`: builds the npm package into `pkg/` with wasm-pack (which runs
+//! wasm-bindgen and wasm-opt), copies the hand-written JS files (`js/`) beside wasm-bindgen's
+//! output, minifies those hand-written files with esbuild, then writes `pkg/package.json` from
+//! `pkg.json.template` at the workspace root. wasm-bindgen's output is shipped as it wrote it:
+//! no step edits its JS, its `.d.ts` or the `.wasm`'s names, so a move of wasm-bindgen or
+//! binaryen can't break the build.
 //!
 //! The template holds the fixed metadata; this module fills in `{{version}}` (the root
 //! crate's version), `{{main}}`, `{{types}}`, `{{exports}}`, `{{files}}` and
@@ -12,7 +15,6 @@ use std::path::Path;
 use crate::bail;
 use crate::setup::NIGHTLY;
 use crate::util::{cmd, package_version, root, run, Result};
-use crate::wasm_names;
 
 /// Output directory of `wasm-pack build`, relative to the workspace root.
 pub const OUT_DIR: &str = "pkg";
@@ -120,8 +122,9 @@ pub fn shipped_gzip_bytes(dir: &Path) -> Result<u64> {
     }
 }
 
-/// Cargo features of the npm build: the smaller allocator (a Rust app picks its own).
-pub const PKG_FEATURES: &str = "talc-allocator";
+/// Cargo features of the npm build: the JavaScript class, and the smaller allocator (a Rust app
+/// picks its own, and gets neither).
+pub const PKG_FEATURES: &str = "js,talc-allocator";
 
 /// rustc flags of the npm build, which runs on the pinned [`NIGHTLY`] (the crate itself and
 /// its tests build on stable). A panic already ends the module (`panic = "abort"`);
@@ -162,44 +165,20 @@ pub fn pkg() -> Result {
         .env("RUSTFLAGS", PKG_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", root().join(PKG_TARGET_DIR)))?;
     let dir = root().join(OUT_DIR);
-    wasm_names::shorten(&dir)?;
-    unexport_internal_classes(&dir)?;
     copy_sources(&dir)?;
     minify_js(&dir)?;
     write_package_json(&dir)
 }
 
-/// Classes the glue exports only because wasm-bindgen exports every struct: the JS class's jobs
-/// are handed to `driver.js`, never to apps, so the package doesn't export them (they have no
-/// TypeScript declarations either).
-const INTERNAL_CLASSES: &[&str] = &["Job"];
-
-/// Drops `export` from each internal class's declaration in the glue; the build fails when
-/// wasm-bindgen no longer writes it as `export class Name {` once.
-fn unexport_internal_classes(dir: &Path) -> Result {
-    let glue = dir.join(wasm_names::GLUE);
-    let mut js = fs::read_to_string(&glue)?;
-    for class in INTERNAL_CLASSES {
-        let exported = format!("export class {class} {{");
-        if js.matches(&exported).count() != 1 {
-            bail!("expected `{exported}` once in {}", glue.display());
-        }
-        js = js.replacen(&exported, &format!("class {class} {{"), 1);
-    }
-    fs::write(&glue, js)?;
-    Ok(())
-}
-
-/// Minifies the package's JavaScript in place with esbuild (from the root `package.json`),
-/// so a page that loads `pkg/` without a bundler downloads what a bundler would have made of
-/// it (about 3 KB less gzipped). Exports keep their names, `new URL("…_bg.wasm",
-/// import.meta.url)` keeps the shape bundlers look for, and the `@ts-self-types` pointer stays.
-///
-/// wasm-bindgen's glue is also bundled: the crate's own JS modules (`snippets/`, from
-/// `#[wasm_bindgen(module = ...)]`) go inside it, so a page makes no extra request for them,
-/// and `snippets/` is removed.
+/// Minifies the package's hand-written JavaScript (`js/`) in place with esbuild (from the root
+/// `package.json`), so a page that loads `pkg/` without a bundler downloads what a bundler would
+/// have made of it. Exports keep their names and the `@ts-self-types` pointer stays.
+/// wasm-bindgen's own output is left as it wrote it.
 fn minify_js(dir: &Path) -> Result {
-    for f in PKG_FILES.iter().filter(|f| f.path.ends_with(".js")) {
+    for f in PKG_FILES
+        .iter()
+        .filter(|f| f.source.is_some() && f.path.ends_with(".js"))
+    {
         let file = dir.join(f.path);
         if !file.is_file() {
             continue;
@@ -213,19 +192,12 @@ fn minify_js(dir: &Path) -> Result {
         if let Some(types) = f.types {
             esbuild.arg(format!("--banner:js=/* @ts-self-types=\"./{types}\" */"));
         }
-        if f.source.is_none() {
-            esbuild.args(["--bundle", "--format=esm"]);
-        }
         run(&mut esbuild)?;
         let after = fs::metadata(&file)?.len();
         println!(
             "[pkg] minified {OUT_DIR}/{} ({before} -> {after} bytes)",
             f.path
         );
-    }
-    let snippets = dir.join("snippets");
-    if snippets.is_dir() {
-        fs::remove_dir_all(&snippets)?;
     }
     Ok(())
 }

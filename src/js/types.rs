@@ -1,0 +1,200 @@
+//! The TypeScript types of what the class takes and gives, written for JavaScript users (the
+//! Rust types' docs carry Rust examples; these carry JavaScript ones).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** A Quiltt connection feature; the server checks the value. */
+export type ConnectionFeature =
+  | "ACCOUNT_NUMBERS" | "ACCOUNT_OWNERS" | "ACCOUNT_VERIFICATION" | "BALANCES" | "IDENTITY"
+  | "INVESTMENTS" | "LIABILITIES" | "STATEMENTS" | "TRANSACTIONS" | (string & {});
+
+/** A Quiltt connection status (`ERROR_REPAIRABLE` needs the user; see `connections()`). */
+export type ConnectionStatus =
+  | "DISCONNECTED" | "ERROR_INSTITUTION" | "ERROR_PROVIDER" | "ERROR_REPAIRABLE" | "ERROR_SERVICE"
+  | "INITIALIZING" | "SYNCED" | "SYNCING" | "UPGRADING" | (string & {});
+
+/** Options of `new QuilttReconnect(options)`. */
+export interface QuilttReconnectOptions {
+  /** Quiltt session token, sent only as `Authorization: Bearer <token>`. A function is called
+   *  when a request needs a token (bounded by `timeoutMs`), and once more after a 401. */
+  token: string | (() => string | Promise<string>);
+  /** Quiltt's GraphQL endpoint: an http(s) URL, or a path of the page's origin starting with
+   *  `/`. Default: https://api.quiltt.io/v1/graphql */
+  endpoint?: string;
+  /** Plaid's Link script. Default: https://cdn.plaid.com/link/v2/stable/link-initialize.js */
+  plaidScriptUrl?: string;
+  /** Per-request timeout in milliseconds; it also bounds the token function, loading Plaid's
+   *  script and Link's loading. Default: 30000 */
+  timeoutMs?: number;
+  /** Progress of every flow, plus Plaid's own events passed through. */
+  onEvent?: (event: ReconnectEvent) => void;
+}
+
+/**
+ * `ConnectorPlaidInitializeInput`: the fields of both of Quiltt's schema generations. Fields not
+ * listed here are sent to Quiltt as given (Quiltt checks them).
+ */
+export interface ConnectorPlaidInitializeInput {
+  /** The Quiltt connection to repair. */
+  connectionId: string;
+  /** 2024 schema (required there): the connection's features. */
+  featuresRequired?: ConnectionFeature[];
+  /** 2024 schema: features to enable where the institution supports them. */
+  featuresOptional?: ConnectionFeature[];
+  /** 2023 schema and Quiltt's reference page: one feature or a list. */
+  features?: ConnectionFeature | ConnectionFeature[];
+  /** Update-mode options; `{ accountSelectionEnabled: true }` lets the user add accounts. */
+  update?: { accountSelectionEnabled?: boolean } & Record<string, unknown>;
+  /** OAuth banks send the user back here; that page calls `resume()`. */
+  redirectUri?: string;
+  /** A unique identifier for the client performing the mutation; the close reuses it. */
+  clientMutationId?: string;
+  /** The application name Link displays (30 characters at most). */
+  clientName?: string;
+  /** ISO-3166-1 alpha-2 country codes. */
+  countryCodes?: string[];
+  /** Link's display language (`en`, `fr`, `es`, `nl`, `de`). */
+  language?: string;
+  /** The Link customization name from the Plaid Dashboard. */
+  linkCustomizationName?: string;
+  /** Plaid products to use with Link. */
+  products?: string[];
+  /** 2024 schema: Plaid products to add where the institution supports them. */
+  optionalProducts?: string[];
+  /** 2023 schema: products the user consents to beyond `products`. */
+  additionalConsentedProducts?: string[];
+  /** Plaid account subtype filters. */
+  accountFilters?: Record<string, unknown>;
+  /** Auth product options. */
+  auth?: Record<string, unknown>;
+  /** 2023 schema: EU flow options. */
+  euConfig?: Record<string, unknown>;
+  /** 2024 schema: institution data for Link. */
+  institutionData?: Record<string, unknown>;
+  /** Android package name (leave it unset on the web). */
+  androidPackageName?: string;
+  [field: string]: unknown;
+}
+
+/** What `reconnect()` takes: the initialize input, and the call's own options. */
+export type ReconnectInput = ConnectorPlaidInitializeInput & {
+  /** Cancels the flow (until Link has succeeded: then the close is seen through). */
+  signal?: AbortSignal;
+  /** Open Link even when Quiltt answers `CONTINUE` (when it returns a link token): to add
+   *  accounts or renew consent on a healthy connection. Default: false. */
+  alwaysOpenLink?: boolean;
+};
+
+/** A call's own options: a signal that cancels it. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** What `resume()` takes. */
+export interface ResumeOptions extends CallOptions {
+  /** The URL the bank sent the user back to. Default: `location.href`. */
+  url?: string;
+}
+
+/** What `connections()` takes. */
+export interface ConnectionFilter extends CallOptions {
+  /** The statuses to list; all connections when left out. */
+  status?: ConnectionStatus | ConnectionStatus[];
+}
+
+/** The initialize record of a healthy connection; its tokens stay inside the bridge. */
+export interface PlaidConnector {
+  connectorStatus: "CONTINUE" | "ACTION_REQUIRED" | "WAIT" | "ABORT";
+  /** When the link token expires (ISO-8601), or null. */
+  expiration: string | null;
+  requestId: string | null;
+}
+
+/** An account of a connection. */
+export interface Account {
+  id: string;
+  name: string;
+  /** Usually the last four digits of the account number. */
+  mask: string | null;
+  /** `CHECKING`, `SAVINGS`, `CREDIT`, ... */
+  type: string | null;
+}
+
+/** The institution behind a connection. */
+export interface Institution {
+  name: string;
+  /** The logo's URL, whichever shape the server sent it in. */
+  logo: string | null;
+}
+
+/** A Quiltt connection. */
+export interface Connection {
+  id: string;
+  status: ConnectionStatus | null;
+  /** The custom metadata stored on the connection, or null. */
+  metadata: Record<string, unknown> | null;
+  accounts: Account[];
+  institution: Institution | null;
+}
+
+/** The error Link passes to `onExit`, in Plaid's own shape. */
+export interface PlaidLinkError {
+  error_type: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** A message for the user, where Plaid has one. */
+  display_message: string | null;
+}
+
+/** How a reconnect ended. */
+export type ReconnectResult =
+  | { outcome: "repaired"; connector: PlaidConnector }
+  | { outcome: "reconnected"; connection: Connection }
+  | { outcome: "exited"; error: PlaidLinkError | null; metadata: unknown };
+
+/** Where a flow is. `done` is always its last event. */
+export type Stage = "initializing" | "link_loading" | "link_open" | "closing" | "done";
+
+/** What `onEvent` receives: progress, and Plaid's own events passed through. */
+export type ReconnectEvent =
+  | { type: "progress"; connectionId: string; stage: Stage }
+  | { type: "plaid"; connectionId: string; name: string; metadata: Record<string, unknown> };
+
+/** A stable code to branch on. */
+export type ErrorCode =
+  | "INVALID_INPUT" | "NETWORK" | "TIMEOUT" | "UNAUTHORIZED" | "HTTP" | "GRAPHQL"
+  | "MUTATION_FAILED" | "BAD_RESPONSE" | "PLAID_SCRIPT" | "NO_PUBLIC_TOKEN"
+  | "CONNECTOR_ABORTED" | "ABORTED" | "CLOSE_FAILED";
+
+/** One error Quiltt reported. */
+export interface QuilttError {
+  code?: string;
+  message: string;
+  /** Plaid's error type, where given. */
+  type?: string;
+  /** A message for the user, where Plaid wrote one. */
+  displayMessage?: string;
+  requestId?: string;
+  /** The input path the error is about, where given. */
+  path?: string[];
+}
+
+/** What every rejected promise and thrown error of this package is. */
+export interface QuilttReconnectError extends Error {
+  name: "QuilttReconnectError";
+  code: ErrorCode;
+  /** Quiltt's own errors, when the server sent some. */
+  errors: QuilttError[];
+  /** The HTTP status, when the failure came with one. */
+  status?: number;
+  /** The first message Plaid wrote for the user, where Quiltt sent one. */
+  displayMessage?: string;
+  /** Plaid Link's success metadata, for failures after Link succeeded. */
+  metadata?: unknown;
+  /** On CLOSE_FAILED: pass the error to `bridge.retryClose(error)` to send the close again
+   *  (within 30 minutes; the public token is single use). */
+  closeRetryId?: number;
+}
+"#;

@@ -1,0 +1,109 @@
+//! The browser's [`Io`]: gloo-net requests with an `AbortController` and a timeout, gloo-timers
+//! for waits, Plaid's script and Link through `#[wasm_bindgen]` bindings, and `sessionStorage`
+//! for the OAuth state. The JavaScript class and the Rust [`Client`](crate::Client) both run on
+//! it. It decides nothing: every policy is the machines'.
+
+mod error;
+mod fetch;
+mod link;
+mod script;
+mod signal;
+mod storage;
+mod token;
+
+use std::future::Future;
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+
+use crate::driver::Io;
+use crate::error::{Error, ErrorCode};
+use crate::machine::{Clock, OAuthState, RetryPolicy, Settings};
+use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
+use crate::quiltt::{GraphqlRequest, HttpReply};
+use crate::secret::SessionToken;
+pub(crate) use script::start as start_script;
+pub(crate) use signal::aborted;
+pub use token::{TokenFuture, TokenSource};
+
+/// `work`'s output if it finishes within `ms` milliseconds; `None` (and `work` dropped) if not.
+pub(crate) async fn within<T>(ms: u32, work: impl Future<Output = T>) -> Option<T> {
+    crate::driver::unless(work, TimeoutFuture::new(ms)).await
+}
+
+/// The browser platform of one client: where requests go, the session token, the timeout, and
+/// Plaid's script.
+#[derive(Debug)]
+pub(crate) struct BrowserIo {
+    pub(crate) endpoint: String,
+    pub(crate) token: TokenSource,
+    pub(crate) timeout_ms: u32,
+    pub(crate) script_url: String,
+    pub(crate) policy: RetryPolicy,
+}
+
+impl Io for BrowserIo {
+    fn settings(&self) -> Settings {
+        Settings {
+            policy: self.policy,
+            token_refreshes: self.token.refreshes(),
+            link_load_timeout_ms: self.timeout_ms,
+        }
+    }
+
+    fn clock(&self) -> Clock {
+        Clock {
+            now_ms: js_sys::Date::now(),
+            random: js_sys::Math::random(),
+        }
+    }
+
+    async fn token(&self) -> Result<SessionToken, Error> {
+        match within(self.timeout_ms, self.token.get()).await {
+            Some(token) => token,
+            None => Err(Error::new(
+                ErrorCode::Timeout,
+                format!(
+                    "the session token function did not answer within {} ms",
+                    self.timeout_ms
+                ),
+            )),
+        }
+    }
+
+    async fn send(
+        &self,
+        request: &GraphqlRequest,
+        token: &SessionToken,
+    ) -> Result<HttpReply, Error> {
+        fetch::post(&self.endpoint, request, token, self.timeout_ms).await
+    }
+
+    async fn sleep(&self, ms: u32) {
+        TimeoutFuture::new(ms).await;
+    }
+
+    fn start_script(&self) {
+        script::start(&self.script_url, self.timeout_ms);
+    }
+
+    async fn script(&self) -> Result<(), Error> {
+        script::ready(&self.script_url, self.timeout_ms).await
+    }
+
+    fn store(&self, state: Option<&OAuthState>) {
+        storage::store(state);
+    }
+
+    fn stored(&self) -> Option<OAuthState> {
+        storage::stored()
+    }
+
+    async fn run_link(
+        &self,
+        config: &LinkConfig,
+        events: Rc<dyn Fn(PlaidEvent)>,
+    ) -> Result<LinkOutcome, LinkFailure> {
+        link::run(config, events).await
+    }
+}
