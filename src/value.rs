@@ -259,6 +259,7 @@ impl Json {
 
     /// This object without its member `key` (a copy natively; in the browser the member is
     /// deleted from this very object, which must be the bridge's own, such as a snapshot).
+    #[cfg(any(feature = "js", test))]
     pub(crate) fn without(self, key: &str) -> Json {
         #[cfg(target_arch = "wasm32")]
         {

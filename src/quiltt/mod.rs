@@ -40,6 +40,7 @@ pub(crate) fn initialize_request(
 /// The `connectorPlaidInitialize` request with `input` sent as it is: a JavaScript app's input
 /// object, already read (and checked) as a [`ConnectorPlaidInitializeInput`], keeps its fields,
 /// their order and nested values exactly as given.
+#[cfg(feature = "js")]
 pub(crate) fn initialize_request_as_given(input: &Json) -> Result<GraphqlRequest, Error> {
     GraphqlRequest::new(
         "ConnectorPlaidInitialize",

@@ -7,6 +7,7 @@ mod error;
 mod fetch;
 mod link;
 mod script;
+#[cfg(feature = "js")]
 mod signal;
 mod storage;
 mod token;
@@ -22,7 +23,9 @@ use crate::machine::{Clock, OAuthState, RetryPolicy, Settings};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{GraphqlRequest, HttpReply};
 use crate::secret::SessionToken;
+#[cfg(feature = "js")]
 pub(crate) use script::start as start_script;
+#[cfg(feature = "js")]
 pub(crate) use signal::aborted;
 pub use token::{TokenFuture, TokenSource};
 

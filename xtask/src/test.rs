@@ -173,6 +173,10 @@ pub fn test(quick: bool) -> Result {
     s.step("cargo test (native)", || {
         run(cmd("cargo").args(["test", "--workspace"]))
     });
+    s.step(
+        "a Rust app depending on the crate (tests/rust-app)",
+        rust_app,
+    );
 
     const BROWSER: &str = "browser tests (wasm-pack)";
     const PKG: &str = "package (wasm-pack build)";
@@ -241,6 +245,62 @@ fn size_budget() -> Result {
     Ok(())
 }
 
+/// The crate as a Rust web app uses it: `tests/rust-app` depends on it by path with default
+/// features and has its own `#[wasm_bindgen] pub struct Job`. It must build for wasm32 and pass
+/// through wasm-bindgen (a name exported twice fails there), and its bindings must export the
+/// app's names only: nothing of the crate's JavaScript class.
+fn rust_app() -> Result {
+    let app = root().join("tests/rust-app");
+    let target = root().join("target/rust-app");
+    run(cmd("cargo")
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .current_dir(&app)
+        .env("CARGO_TARGET_DIR", &target))?;
+    let out = target.join("bindings");
+    run(cmd("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(&out)
+        .arg(target.join("wasm32-unknown-unknown/release/rust_app.wasm")))?;
+    let js = std::fs::read_to_string(out.join("rust_app.js"))?;
+    let exported = exported_names(&js);
+    let expected = ["Job", "default", "initSync", "repair", "store_tier"];
+    if exported != expected {
+        bail!("tests/rust-app's bindings export {exported:?}, expected the app's own {expected:?}");
+    }
+    println!("[test] tests/rust-app's bindings export only the app's names: {exported:?}");
+    Ok(())
+}
+
+/// The names an ES module's `export` lines give: `export class X`, `export function X`, and
+/// `export { a, b as c }`; sorted.
+fn exported_names(js: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for rest in js.lines().filter_map(|l| l.strip_prefix("export ")) {
+        match rest.strip_prefix('{') {
+            Some(list) => {
+                let list = list.trim_end_matches(['}', ';', ' ']);
+                let items = list.split(',').filter_map(|item| item.split(" as ").last());
+                names.extend(items.map(|name| name.trim().to_owned()));
+            }
+            None => names.extend(
+                rest.trim_start_matches("async ")
+                    .split([' ', '(', '{'])
+                    .filter(|w| !w.is_empty())
+                    .nth(1)
+                    .map(str::to_owned),
+            ),
+        }
+    }
+    names.sort_unstable();
+    names
+}
+
 fn finish(s: &Suite) -> Result {
     if s.summary() {
         Ok(())
@@ -279,4 +339,18 @@ fn e2e_tests(bin: &Path) -> Result {
         .env("CHROMIUM", CHROMIUM))?;
     drop(sandbox);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exported_names;
+
+    #[test]
+    fn reads_every_kind_of_export_line() {
+        let js = "export class Job {\nexport function repair(a) {\nexport async function x() {\nexport { initSync, __wbg_init as default };\n  export const no = 1;";
+        assert_eq!(
+            exported_names(js),
+            ["Job", "default", "initSync", "repair", "x"]
+        );
+    }
 }
