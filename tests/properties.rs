@@ -2,6 +2,9 @@
 //! bytes and "almost valid" GraphQL replies (documented payloads with random mutations) never make
 //! a decoder or a validator panic, and every outcome is the typed one the reply means.
 //!
+//! JSON is built as `serde_json::Value` and enters the crate as a [`Json`] (`Json::from`) at the
+//! boundary, as a native host hands it over.
+//!
 //! Native only (the browser suite is `tests/browser.rs`). `fuzz/` runs the same code under
 //! libFuzzer (`cargo xtask fuzz`).
 #![cfg(not(target_arch = "wasm32"))]
@@ -9,16 +12,17 @@
 use proptest::prelude::*;
 use proptest::sample::Index;
 use quiltt_reconnect::{
-    decode_close, decode_initialize, decode_update, ConnectionUpdateInput,
-    ConnectorPlaidInitializeInput, ConnectorStatus, Error, ErrorCode, HttpReply, Json, LinkToken,
-    PlaidConnector,
+    decode_close, decode_connection, decode_connections, decode_initialize, decode_update, Account,
+    Connection, ConnectionUpdateInput, ConnectorPlaidInitializeInput, ConnectorStatus, Error,
+    ErrorCode, Features, HttpReply, Institution, Json, LinkToken, PlaidConnector, QuilttError,
 };
+use serde_json::{json, Map, Value};
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
 // ---------------------------------------------------------------------------------------------
 
-/// Keys the decoders and the validator look at, so random objects often hit real code paths.
+/// Keys the decoders look at, so random objects often hit real code paths.
 const KNOWN_KEYS: &[&str] = &[
     "data",
     "errors",
@@ -26,11 +30,15 @@ const KNOWN_KEYS: &[&str] = &[
     "record",
     "message",
     "code",
+    "type",
+    "displayMessage",
     "path",
     "extensions",
     "connectorPlaidInitialize",
     "connectorPlaidClose",
     "connectionUpdate",
+    "connection",
+    "connections",
     "connectorStatus",
     "connectorToken",
     "linkToken",
@@ -40,38 +48,57 @@ const KNOWN_KEYS: &[&str] = &[
     "status",
     "metadata",
     "accounts",
+    "mask",
     "institution",
     "name",
     "logo",
-    "connectionId",
-    "language",
-    "countryCodes",
-    "products",
-    "update",
+    "url",
+    "__typename",
 ];
 
-/// The fields of `ConnectorPlaidInitializeInput`, with the JSON type each takes.
+/// The typed fields of `ConnectorPlaidInitializeInput` (both schema generations, `connectionId`
+/// aside), with the JSON type each takes (`null` is also taken: it leaves the field unset).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
     Str,
     Strings,
     Object,
+    /// A string or a list of strings.
+    Features,
 }
 
 const INPUT_FIELDS: &[(&str, Kind)] = &[
     ("accountFilters", Kind::Object),
+    ("additionalConsentedProducts", Kind::Strings),
     ("androidPackageName", Kind::Str),
     ("auth", Kind::Object),
     ("clientMutationId", Kind::Str),
     ("clientName", Kind::Str),
     ("countryCodes", Kind::Strings),
     ("euConfig", Kind::Object),
-    ("features", Kind::Str),
+    ("features", Kind::Features),
+    ("featuresOptional", Kind::Strings),
+    ("featuresRequired", Kind::Strings),
+    ("institutionData", Kind::Object),
     ("language", Kind::Str),
     ("linkCustomizationName", Kind::Str),
+    ("optionalProducts", Kind::Strings),
     ("products", Kind::Strings),
+    ("redirectUri", Kind::Str),
     ("update", Kind::Object),
 ];
+
+/// The mutations and the queries the decoders read, by their `data` field.
+const MUTATIONS: [&str; 3] = [
+    "connectorPlaidInitialize",
+    "connectorPlaidClose",
+    "connectionUpdate",
+];
+const QUERIES: [&str; 2] = ["connection", "connections"];
+
+fn is_typed_field(name: &str) -> bool {
+    name == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| *f == name)
+}
 
 fn short_string() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -94,33 +121,48 @@ fn number() -> impl Strategy<Value = f64> {
     ]
 }
 
+/// A JSON number: an integer (serde_json keeps those apart from floats) or a finite float.
+fn json_number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<i64>().prop_map(Value::from),
+        Just(Value::from(u64::MAX)),
+        number().prop_map(Value::from),
+    ]
+}
+
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(KNOWN_KEYS).prop_map(str::to_owned),
+        1 => prop::sample::select(INPUT_FIELDS).prop_map(|(name, _)| name.to_owned()),
+        1 => Just("connectionId".to_owned()),
         1 => short_string(),
     ]
 }
 
+fn object(entries: Vec<(String, Value)>) -> Value {
+    Value::Object(entries.into_iter().collect())
+}
+
 /// Any JSON value (finite numbers only, as JSON text can hold), bounded in depth and size.
-fn arb_json() -> BoxedStrategy<Json> {
+fn arb_json() -> BoxedStrategy<Value> {
     let leaf = prop_oneof![
-        Just(Json::Null),
-        any::<bool>().prop_map(Json::Bool),
-        number().prop_map(Json::Number),
-        short_string().prop_map(Json::String),
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        json_number(),
+        short_string().prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
-            prop::collection::vec((key(), inner), 0..6).prop_map(Json::Object),
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..6).prop_map(object),
         ]
     })
     .boxed()
 }
 
 /// Any JSON object.
-fn arb_object() -> impl Strategy<Value = Json> {
-    prop::collection::vec((key(), arb_json()), 0..6).prop_map(Json::Object)
+fn arb_object() -> impl Strategy<Value = Value> {
+    prop::collection::vec((key(), arb_json()), 0..6).prop_map(object)
 }
 
 /// A token-looking secret (long enough that no random string collides with it).
@@ -133,8 +175,24 @@ fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>> {
     prop::option::of(s)
 }
 
-fn s(text: &str) -> Json {
-    Json::from(text)
+/// An optional string member of a record: absent (`None`), `null` (`Some(None)`) or a string.
+type Member = Option<Option<String>>;
+
+fn member(text: impl Strategy<Value = String>) -> impl Strategy<Value = Member> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some(None)),
+        3 => text.prop_map(|t| Some(Some(t))),
+    ]
+}
+
+fn put(map: &mut Map<String, Value>, key: &str, value: &Member) {
+    if let Some(value) = value {
+        map.insert(
+            key.to_owned(),
+            value.clone().map_or(Value::Null, Value::from),
+        );
+    }
 }
 
 /// A documented `connectorPlaidInitialize` record, with the values it holds.
@@ -148,23 +206,20 @@ struct InitializeRecord {
 }
 
 impl InitializeRecord {
-    fn to_json(&self) -> Json {
-        let str_or_null = |v: &Option<String>| v.as_deref().map_or(Json::Null, Json::from);
-        Json::object([
-            (
-                "connectorStatus",
-                s(match self.status {
-                    ConnectorStatus::Continue => "CONTINUE",
-                    ConnectorStatus::ActionRequired => "ACTION_REQUIRED",
-                    ConnectorStatus::Wait => "WAIT",
-                    ConnectorStatus::Abort => "ABORT",
-                }),
-            ),
-            ("connectorToken", str_or_null(&self.connector_token)),
-            ("expiration", str_or_null(&self.expiration)),
-            ("linkToken", str_or_null(&self.link_token)),
-            ("requestId", str_or_null(&self.request_id)),
-        ])
+    fn to_json(&self) -> Value {
+        json!({
+            "connectorStatus": match self.status {
+                ConnectorStatus::Continue => "CONTINUE",
+                ConnectorStatus::ActionRequired => "ACTION_REQUIRED",
+                ConnectorStatus::Wait => "WAIT",
+                ConnectorStatus::Abort => "ABORT",
+                _ => unreachable!("the strategy makes the four documented statuses"),
+            },
+            "connectorToken": self.connector_token,
+            "expiration": self.expiration,
+            "linkToken": self.link_token,
+            "requestId": self.request_id,
+        })
     }
 
     fn tokens(&self) -> Vec<String> {
@@ -200,89 +255,256 @@ fn initialize_record() -> impl Strategy<Value = InitializeRecord> {
         )
 }
 
-/// A documented `ConnectionType` record.
-fn connection_record() -> impl Strategy<Value = Json> {
+/// An institution's `logo`, in each form a reply may hold it.
+#[derive(Clone, Debug)]
+enum Logo {
+    Absent,
+    Null,
+    /// A plain string (older schemas, the reference page's examples).
+    Text(String),
+    /// The live schema's `Image { url }` (`url` may be `null`).
+    Image(Option<String>),
+}
+
+/// A documented account of a connection.
+#[derive(Clone, Debug)]
+struct AccountRecord {
+    id: String,
+    name: String,
+    mask: Member,
+    account_type: Member,
+}
+
+/// A documented `Connection` record, with the values it holds.
+#[derive(Clone, Debug)]
+struct ConnectionRecord {
+    id: String,
+    status: Member,
+    /// `None` when absent.
+    metadata: Option<Value>,
+    /// `None` when absent.
+    accounts: Option<Vec<AccountRecord>>,
+    /// `None` is `"institution": null`.
+    institution: Option<(String, Logo)>,
+}
+
+impl ConnectionRecord {
+    fn to_json(&self) -> Value {
+        let mut record = Map::new();
+        record.insert("id".into(), Value::from(self.id.as_str()));
+        put(&mut record, "status", &self.status);
+        if let Some(metadata) = &self.metadata {
+            record.insert("metadata".into(), metadata.clone());
+        }
+        if let Some(accounts) = &self.accounts {
+            let accounts = accounts.iter().map(|a| {
+                let mut account = Map::new();
+                account.insert("id".into(), Value::from(a.id.as_str()));
+                account.insert("name".into(), Value::from(a.name.as_str()));
+                put(&mut account, "mask", &a.mask);
+                put(&mut account, "type", &a.account_type);
+                Value::Object(account)
+            });
+            record.insert("accounts".into(), accounts.collect());
+        }
+        let institution = self.institution.as_ref().map(|(name, logo)| {
+            let mut institution = Map::new();
+            institution.insert("name".into(), Value::from(name.as_str()));
+            let logo = match logo {
+                Logo::Absent => None,
+                Logo::Null => Some(Value::Null),
+                Logo::Text(url) => Some(Value::from(url.as_str())),
+                Logo::Image(url) => Some(json!({ "url": url })),
+            };
+            if let Some(logo) = logo {
+                institution.insert("logo".into(), logo);
+            }
+            Value::Object(institution)
+        });
+        record.insert("institution".into(), institution.unwrap_or(Value::Null));
+        Value::Object(record)
+    }
+
+    /// The connection the record decodes to.
+    fn expected(&self) -> Connection {
+        let mut connection = Connection::new(self.id.as_str());
+        connection.status = self.status.clone().flatten();
+        connection.metadata = Json::from(self.metadata.clone().unwrap_or(Value::Null));
+        connection.accounts = self
+            .accounts
+            .iter()
+            .flatten()
+            .map(|a| {
+                let mut account = Account::new(a.id.as_str(), a.name.as_str());
+                account.mask = a.mask.clone().flatten();
+                account.account_type = a.account_type.clone().flatten();
+                account
+            })
+            .collect();
+        connection.institution = self.institution.as_ref().map(|(name, logo)| {
+            let mut institution = Institution::new(name.as_str());
+            institution.logo = match logo {
+                Logo::Absent | Logo::Null => None,
+                Logo::Text(url) => Some(url.clone()),
+                Logo::Image(url) => url.clone(),
+            };
+            institution
+        });
+        connection
+    }
+}
+
+fn connection_record() -> BoxedStrategy<ConnectionRecord> {
+    let account = (
+        "acct_[a-z0-9]{1,8}",
+        "[A-Za-z ]{0,12}",
+        member("[0-9]{4}"),
+        member(
+            prop::sample::select(&["CHECKING", "SAVINGS", "CREDIT"][..]).prop_map(str::to_owned),
+        ),
+    )
+        .prop_map(|(id, name, mask, account_type)| AccountRecord {
+            id,
+            name,
+            mask,
+            account_type,
+        });
+    let url = prop_oneof![
+        "https://[a-z]{1,8}\\.example/[a-z0-9]{0,8}\\.png",
+        "[A-Za-z0-9+/]{0,16}"
+    ];
+    let logo = prop_oneof![
+        Just(Logo::Absent),
+        Just(Logo::Null),
+        url.clone().prop_map(Logo::Text),
+        opt(url).prop_map(Logo::Image),
+    ];
     (
         "conn_[a-zA-Z0-9]{1,12}",
-        opt(prop::sample::select(
-            &["SYNCED", "SYNCING", "ERROR_REPAIRABLE", "DISCONNECTED"][..],
-        )),
-        prop_oneof![Just(Json::Null), arb_object()],
-        prop::collection::vec(("acct_[a-z0-9]{1,8}", "[A-Za-z ]{0,12}"), 0..4),
-        opt(("[A-Za-z ]{1,12}", opt("[A-Za-z0-9+/]{0,16}"))),
+        member(
+            prop::sample::select(&["SYNCED", "SYNCING", "ERROR_REPAIRABLE", "DISCONNECTED"][..])
+                .prop_map(str::to_owned),
+        ),
+        prop_oneof![1 => Just(None), 2 => Just(Some(Value::Null)), 4 => arb_object().prop_map(Some)],
+        prop_oneof![1 => Just(None), 4 => prop::collection::vec(account, 0..4).prop_map(Some)],
+        opt(("[A-Za-z ]{1,12}", logo)),
     )
-        .prop_map(|(id, status, metadata, accounts, institution)| {
-            let mut fields = vec![("id", s(&id))];
-            if let Some(st) = status {
-                fields.push(("status", s(st)));
-            }
-            fields.push(("metadata", metadata));
-            fields.push((
-                "accounts",
-                Json::Array(
-                    accounts
-                        .iter()
-                        .map(|(id, name)| Json::object([("id", s(id)), ("name", s(name))]))
-                        .collect(),
-                ),
-            ));
-            fields.push((
-                "institution",
-                institution.map_or(Json::Null, |(name, logo)| {
-                    Json::object([
-                        ("name", s(&name)),
-                        ("logo", logo.as_deref().map_or(Json::Null, Json::from)),
-                    ])
-                }),
-            ));
-            Json::object(fields)
-        })
+        .prop_map(
+            |(id, status, metadata, accounts, institution)| ConnectionRecord {
+                id,
+                status,
+                metadata,
+                accounts,
+                institution,
+            },
+        )
+        .boxed()
 }
 
 /// `{ "data": { field: { "success": true, "record": record, "errors": null } } }`.
-fn success_body(field: &str, record: Json) -> Json {
-    Json::object([(
-        "data",
-        Json::object([(
-            field,
-            Json::object([
-                ("success", Json::Bool(true)),
-                ("record", record),
-                ("errors", Json::Null),
-            ]),
-        )]),
-    )])
+fn success_body(field: &str, record: Value) -> Value {
+    json!({ "data": { field: { "success": true, "record": record, "errors": null } } })
 }
 
-/// A list of Quiltt errors (`PlaidAPIError`, `Error` or a top-level GraphQL error).
-fn quiltt_errors() -> impl Strategy<Value = Json> {
-    let one = (
+/// `{ "data": { field: value } }`: a query's reply.
+fn query_body(field: &str, value: Value) -> Value {
+    json!({ "data": { field: value } })
+}
+
+/// One Quiltt error (`PlaidMutationError`, `Error` or a top-level GraphQL error), with the
+/// values it holds.
+#[derive(Clone, Debug)]
+struct ErrorRecord {
+    message: String,
+    code: Option<String>,
+    /// Whether `code` is in `extensions` (a top-level GraphQL error) rather than beside `message`.
+    in_extensions: bool,
+    error_type: Option<String>,
+    display_message: Option<String>,
+    request_id: Option<String>,
+    /// Segments: strings, or small integer indices.
+    path: Option<Vec<Result<String, u8>>>,
+}
+
+impl ErrorRecord {
+    fn to_json(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("message".into(), Value::from(self.message.as_str()));
+        if let Some(code) = &self.code {
+            match self.in_extensions {
+                true => error.insert("extensions".into(), json!({ "code": code })),
+                false => error.insert("code".into(), Value::from(code.as_str())),
+            };
+        }
+        for (key, value) in [
+            ("type", &self.error_type),
+            ("displayMessage", &self.display_message),
+            ("requestId", &self.request_id),
+        ] {
+            if let Some(value) = value {
+                error.insert(key.into(), Value::from(value.as_str()));
+            }
+        }
+        if let Some(path) = &self.path {
+            let segments = path.iter().map(|s| match s {
+                Ok(name) => Value::from(name.as_str()),
+                Err(index) => Value::from(*index),
+            });
+            error.insert("path".into(), segments.collect());
+        }
+        Value::Object(error)
+    }
+
+    fn expected(&self) -> QuilttError {
+        let mut error = QuilttError::new(self.message.as_str());
+        error.code = self.code.clone();
+        error.error_type = self.error_type.clone();
+        error.display_message = self.display_message.clone();
+        error.request_id = self.request_id.clone();
+        error.path = self.path.as_ref().map(|path| {
+            path.iter()
+                .map(|s| match s {
+                    Ok(name) => name.clone(),
+                    Err(index) => index.to_string(),
+                })
+                .collect()
+        });
+        error
+    }
+}
+
+fn error_record() -> impl Strategy<Value = ErrorRecord> {
+    (
         "[A-Za-z ,.]{0,24}",
         opt("[A-Z_]{1,12}"),
         any::<bool>(),
+        opt("[A-Z_]{1,12}"),
+        opt("[A-Za-z ,.]{0,24}"),
+        opt("[a-zA-Z0-9]{5,16}"),
         opt(prop::collection::vec(
-            prop_oneof![
-                "[a-z]{1,6}".prop_map(Json::String),
-                (0..9u8).prop_map(|n| Json::Number(n.into()))
-            ],
+            prop_oneof!["[a-z]{1,6}".prop_map(Ok), (0..9u8).prop_map(Err)],
             0..3,
         )),
     )
-        .prop_map(|(message, code, in_extensions, path)| {
-            let mut fields = vec![("message", s(&message))];
-            if let Some(code) = code {
-                if in_extensions {
-                    fields.push(("extensions", Json::object([("code", s(&code))])));
-                } else {
-                    fields.push(("code", s(&code)));
+        .prop_map(
+            |(message, code, in_extensions, error_type, display_message, request_id, path)| {
+                ErrorRecord {
+                    message,
+                    code,
+                    in_extensions,
+                    error_type,
+                    display_message,
+                    request_id,
+                    path,
                 }
-            }
-            if let Some(path) = path {
-                fields.push(("path", Json::Array(path)));
-            }
-            Json::object(fields)
-        });
-    prop::collection::vec(one, 0..3).prop_map(Json::Array)
+            },
+        )
+}
+
+/// A list of Quiltt errors.
+fn quiltt_errors() -> impl Strategy<Value = Value> {
+    prop::collection::vec(error_record(), 0..3)
+        .prop_map(|errors| errors.iter().map(ErrorRecord::to_json).collect())
 }
 
 /// One random change to a document.
@@ -291,7 +513,7 @@ enum Mutation {
     /// Removes an object entry or an array item.
     Remove(Index),
     /// Replaces a value (the root included) with any JSON value.
-    Replace(Index, Json),
+    Replace(Index, Value),
     /// Replaces a value with a value of another type chosen to be "close" (string ⇄ number, ...).
     Swap(Index),
 }
@@ -304,13 +526,14 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// Every node's path (child positions from the root), the root first.
-fn paths(value: &Json) -> Vec<Vec<usize>> {
-    fn walk(value: &Json, here: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+/// Every node's path (child positions from the root, in the map's key order for objects), the
+/// root first.
+fn paths(value: &Value) -> Vec<Vec<usize>> {
+    fn walk(value: &Value, here: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
         out.push(here.clone());
-        let children: Vec<&Json> = match value {
-            Json::Array(items) => items.iter().collect(),
-            Json::Object(entries) => entries.iter().map(|(_, v)| v).collect(),
+        let children: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(entries) => entries.values().collect(),
             _ => Vec::new(),
         };
         for (i, child) in children.into_iter().enumerate() {
@@ -324,26 +547,30 @@ fn paths(value: &Json) -> Vec<Vec<usize>> {
     out
 }
 
-fn node_mut<'a>(value: &'a mut Json, path: &[usize]) -> &'a mut Json {
+fn node_mut<'a>(value: &'a mut Value, path: &[usize]) -> &'a mut Value {
     path.iter().fold(value, |node, &i| match node {
-        Json::Array(items) => &mut items[i],
-        Json::Object(entries) => &mut entries[i].1,
+        Value::Array(items) => &mut items[i],
+        Value::Object(entries) => entries
+            .values_mut()
+            .nth(i)
+            .expect("a path leads to a child"),
         _ => unreachable!("paths only lead through containers"),
     })
 }
 
-fn apply(mut value: Json, mutation: &Mutation) -> Json {
+fn apply(mut value: Value, mutation: &Mutation) -> Value {
     let all = paths(&value);
     match mutation {
         Mutation::Remove(i) => {
             let path = i.get::<Vec<usize>>(&all);
             if let Some((&last, parent)) = path.split_last() {
                 match node_mut(&mut value, parent) {
-                    Json::Array(items) => {
+                    Value::Array(items) => {
                         items.remove(last);
                     }
-                    Json::Object(entries) => {
-                        entries.remove(last);
+                    Value::Object(entries) => {
+                        let key = entries.keys().nth(last).cloned().expect("a child's key");
+                        entries.remove(&key);
                     }
                     _ => unreachable!(),
                 }
@@ -355,27 +582,28 @@ fn apply(mut value: Json, mutation: &Mutation) -> Json {
         Mutation::Swap(i) => {
             let node = node_mut(&mut value, i.get::<Vec<usize>>(&all));
             *node = match node {
-                Json::Null => Json::Object(Vec::new()),
-                Json::Bool(b) => Json::String(b.to_string()),
-                Json::Number(n) => Json::String(n.to_string()),
-                Json::String(s) => match s.parse::<f64>() {
-                    Ok(n) => Json::Number(n),
-                    Err(_) => Json::Array(vec![Json::String(std::mem::take(s))]),
+                Value::Null => Value::Object(Map::new()),
+                Value::Bool(b) => Value::String(b.to_string()),
+                Value::Number(n) => Value::String(n.to_string()),
+                // `Value::from` of a float JSON can't hold ("inf", "1e999") is `null`.
+                Value::String(s) => match s.parse::<f64>() {
+                    Ok(n) => Value::from(n),
+                    Err(_) => Value::Array(vec![Value::String(std::mem::take(s))]),
                 },
-                Json::Array(items) => items.first().cloned().unwrap_or(Json::Null),
-                Json::Object(_) => Json::Null,
+                Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+                Value::Object(_) => Value::Null,
             };
         }
     }
     value
 }
 
-/// A reply for one of the three mutations: a documented payload, maybe changed.
+/// A reply for one of the mutations or queries: a documented payload, maybe changed.
 #[derive(Clone, Debug)]
 struct AlmostValid {
     status: u16,
-    body: Option<Json>,
-    /// The token values the payload held before any change.
+    body: Option<Value>,
+    /// The token values the payload held before any change: no error may quote them.
     tokens: Vec<String>,
 }
 
@@ -387,60 +615,77 @@ fn status() -> impl Strategy<Value = u16> {
     ]
 }
 
-/// What the flow could get back from one of the mutations: a documented payload for `field`,
-/// or one of the documented failure shapes, then zero to three random mutations.
-fn almost_valid_reply(field: &'static str) -> impl Strategy<Value = AlmostValid> {
-    let record = if field == "connectorPlaidInitialize" {
-        initialize_record()
+/// What the flow could get back from one of the mutations or queries: a documented payload for
+/// `field`, or one of the documented failure shapes, then zero to three random mutations.
+fn almost_valid_reply(field: &'static str) -> BoxedStrategy<AlmostValid> {
+    let record = match field {
+        "connectorPlaidInitialize" => initialize_record()
             .prop_map(|r| (r.to_json(), r.tokens()))
-            .boxed()
-    } else {
-        connection_record().prop_map(|r| (r, Vec::new())).boxed()
+            .boxed(),
+        "connections" => prop::collection::vec(connection_record(), 0..4)
+            .prop_map(|records| {
+                let list = records.iter().map(ConnectionRecord::to_json).collect();
+                (list, Vec::new())
+            })
+            .boxed(),
+        _ => connection_record()
+            .prop_map(|r| (r.to_json(), Vec::new()))
+            .boxed(),
     };
+    let query = QUERIES.contains(&field);
+    // An unknown `connectorStatus`: near the documented ones, or a secret no error may quote.
+    let random_status = prop_oneof![
+        3 => short_string().prop_map(|s| (s, false)),
+        1 => token("status").prop_map(|s| (s, true)),
+    ];
     let body = (
         record,
         prop_oneof![
-            // success: true with the record
+            // success: true with the record (a query: data.field is the record)
             6 => Just(0u8),
-            // success: false with errors
+            // success: false with errors (a query: data.field null, with top-level errors)
             1 => Just(1),
             // data: null with top-level errors
             1 => Just(2),
-            // success: true, record: null
+            // success: true, record: null (a query: data.field null)
             1 => Just(3),
-            // a random connectorStatus
+            // a random connectorStatus in the record
             1 => Just(4),
         ],
         quiltt_errors(),
-        short_string(),
+        random_status,
     )
-        .prop_map(move |((record, tokens), shape, errors, random_status)| {
-            let body = match shape {
-                0 => success_body(field, record),
-                1 => Json::object([(
-                    "data",
-                    Json::object([(
-                        field,
-                        Json::object([
-                            ("success", Json::Bool(false)),
-                            ("record", Json::Null),
-                            ("errors", errors),
-                        ]),
-                    )]),
-                )]),
-                2 => Json::object([("data", Json::Null), ("errors", errors)]),
-                3 => success_body(field, Json::Null),
-                _ => {
-                    let mut record = record;
-                    if let Json::Object(entries) = &mut record {
-                        entries.retain(|(k, _)| k != "connectorStatus");
-                        entries.push(("connectorStatus".into(), Json::String(random_status)));
+        .prop_map(
+            move |((record, mut tokens), shape, errors, (random_status, secret))| {
+                let wrap = |record| match query {
+                    true => query_body(field, record),
+                    false => success_body(field, record),
+                };
+                let body = match shape {
+                    0 => wrap(record),
+                    1 if query => json!({ "data": { field: null }, "errors": errors }),
+                    1 => json!({
+                        "data": { field: { "success": false, "record": null, "errors": errors } }
+                    }),
+                    2 => json!({ "data": null, "errors": errors }),
+                    3 => wrap(Value::Null),
+                    _ => {
+                        let mut record = record;
+                        if let Value::Object(entries) = &mut record {
+                            entries.insert(
+                                "connectorStatus".into(),
+                                Value::from(random_status.as_str()),
+                            );
+                            if secret {
+                                tokens.push(random_status);
+                            }
+                        }
+                        wrap(record)
                     }
-                    success_body(field, record)
-                }
-            };
-            (body, tokens)
-        });
+                };
+                (body, tokens)
+            },
+        );
     (
         status(),
         body,
@@ -452,35 +697,66 @@ fn almost_valid_reply(field: &'static str) -> impl Strategy<Value = AlmostValid>
             body: is_json.then(|| mutations.iter().fold(body, apply)),
             tokens,
         })
+        .boxed()
 }
 
-/// A valid `ConnectorPlaidInitializeInput` as JSON (fields in random order, some `null`).
-fn valid_input_json() -> impl Strategy<Value = Json> {
-    let field_value = |kind: Kind| -> BoxedStrategy<Json> {
+/// An almost-valid reply of any of the five operations.
+fn any_almost_valid_reply() -> impl Strategy<Value = AlmostValid> {
+    prop_oneof![
+        almost_valid_reply(MUTATIONS[0]),
+        almost_valid_reply(MUTATIONS[1]),
+        almost_valid_reply(MUTATIONS[2]),
+        almost_valid_reply(QUERIES[0]),
+        almost_valid_reply(QUERIES[1]),
+    ]
+}
+
+/// A list of strings.
+fn strings() -> BoxedStrategy<Value> {
+    prop::collection::vec(short_string().prop_map(Value::String), 0..4)
+        .prop_map(Value::Array)
+        .boxed()
+}
+
+/// The name of a field the input does not type (passed through in `extra`).
+fn extra_key() -> impl Strategy<Value = String> {
+    "_?[a-z][a-zA-Z0-9_]{0,11}".prop_filter("not a typed field, not skipped", |k| {
+        !is_typed_field(k) && k != "signal"
+    })
+}
+
+/// A valid `ConnectorPlaidInitializeInput` as JSON: any typed fields (some `null`), a few
+/// untyped ones (any value, `null` too), and a non-blank `connectionId`.
+fn valid_input_json() -> BoxedStrategy<Value> {
+    let field_value = |kind: Kind| -> BoxedStrategy<Value> {
         let value = match kind {
-            Kind::Str => short_string().prop_map(Json::String).boxed(),
-            Kind::Strings => prop::collection::vec(short_string().prop_map(Json::String), 0..4)
-                .prop_map(Json::Array)
-                .boxed(),
+            Kind::Str => short_string().prop_map(Value::String).boxed(),
+            Kind::Strings => strings(),
             Kind::Object => arb_object().boxed(),
+            Kind::Features => {
+                prop_oneof![short_string().prop_map(Value::String), strings()].boxed()
+            }
         };
-        prop_oneof![3 => value, 1 => Just(Json::Null)].boxed()
+        prop_oneof![3 => value, 1 => Just(Value::Null)].boxed()
     };
     let fields: Vec<_> = INPUT_FIELDS
         .iter()
         .map(|&(name, kind)| opt(field_value(kind)).prop_map(move |v| v.map(|v| (name, v))))
         .collect();
-    (fields, "[ ]{0,2}[a-zA-Z0-9_-]{1,16}[ ]{0,2}")
-        .prop_flat_map(|(fields, id)| {
-            let mut entries: Vec<(String, Json)> = fields
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            entries.push(("connectionId".into(), Json::String(id)));
-            Just(entries).prop_shuffle()
+    (
+        fields,
+        prop::collection::vec((extra_key(), arb_json()), 0..3),
+        "[ ]{0,2}[a-zA-Z0-9_-]{1,16}[ ]{0,2}",
+    )
+        .prop_map(|(fields, extra, id)| {
+            let mut entries: Map<String, Value> = extra.into_iter().collect();
+            for (name, value) in fields.into_iter().flatten() {
+                entries.insert(name.to_owned(), value);
+            }
+            entries.insert("connectionId".into(), Value::String(id));
+            Value::Object(entries)
         })
-        .prop_map(Json::Object)
+        .boxed()
 }
 
 /// An `expiration` as Quiltt sends it, or something near it, or anything.
@@ -496,61 +772,67 @@ fn expiration_text() -> impl Strategy<Value = String> {
 /// A way to spoil a valid input.
 #[derive(Clone, Debug)]
 enum Spoil {
-    /// A known field gets a value of the wrong JSON type.
-    WrongType(Index, Json),
-    /// An unknown field is added.
-    UnknownField(String),
+    /// A typed field gets a value of the wrong JSON type.
+    WrongType(Index, Value),
+    /// A field whose name starts with `__` (GraphQL reserves those) is added, with any value.
+    ReservedField(String, Value),
     /// `connectionId` is removed.
     NoId,
     /// `connectionId` becomes blank, `null` or not a string.
-    BadId(Json),
-    /// A `countryCodes`/`products` item is not a string.
-    BadItem(Json),
+    BadId(Value),
+    /// An item of a list field (or of a `features` list) is not a string.
+    BadItem(Index, Value),
     /// The input is not an object.
-    NotObject(Json),
+    NotObject(Value),
 }
 
 fn spoil() -> impl Strategy<Value = Spoil> {
-    let non_string = arb_json().prop_filter("not a string or null", |j| {
-        !matches!(j, Json::String(_) | Json::Null)
-    });
+    let non_string =
+        arb_json().prop_filter("not a string or null", |j| !(j.is_string() || j.is_null()));
     prop_oneof![
-        (any::<Index>(), arb_json()).prop_map(|(i, j)| Spoil::WrongType(i, j)),
-        "[a-zA-Z]{1,12}"
-            .prop_filter("unknown", |k| {
-                k != "connectionId" && !INPUT_FIELDS.iter().any(|(f, _)| f == k)
-            })
-            .prop_map(Spoil::UnknownField),
+        (
+            any::<Index>(),
+            prop_oneof![
+                arb_json(),
+                short_string().prop_map(Value::String),
+                strings(),
+                arb_object()
+            ]
+        )
+            .prop_map(|(i, j)| Spoil::WrongType(i, j)),
+        ("__[a-zA-Z_]{0,10}", arb_json()).prop_map(|(k, v)| Spoil::ReservedField(k, v)),
         Just(Spoil::NoId),
         prop_oneof![
-            "[ \t\n]{0,3}".prop_map(Json::String),
-            Just(Json::Null),
+            "[ \t\n\r\u{c}]{0,3}".prop_map(Value::String),
+            Just(Value::Null),
             non_string.clone()
         ]
         .prop_map(Spoil::BadId),
-        non_string.prop_map(Spoil::BadItem),
+        (any::<Index>(), prop_oneof![Just(Value::Null), non_string])
+            .prop_map(|(i, item)| Spoil::BadItem(i, item)),
         arb_json()
             .prop_filter("not an object", |j| !j.is_object())
             .prop_map(Spoil::NotObject),
     ]
 }
 
-fn is_of_kind(value: &Json, kind: Kind) -> bool {
-    match (value, kind) {
-        (Json::Null, _) | (Json::String(_), Kind::Str) | (Json::Object(_), Kind::Object) => true,
-        (Json::Array(items), Kind::Strings) => items.iter().all(|i| matches!(i, Json::String(_))),
-        _ => false,
+fn is_of_kind(value: &Value, kind: Kind) -> bool {
+    let strings = |v: &Value| {
+        v.as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string))
+    };
+    match kind {
+        _ if value.is_null() => true,
+        Kind::Str => value.is_string(),
+        Kind::Strings => strings(value),
+        Kind::Object => value.is_object(),
+        Kind::Features => value.is_string() || strings(value),
     }
 }
 
-fn set(entries: &mut Vec<(String, Json)>, key: &str, value: Json) {
-    entries.retain(|(k, _)| k != key);
-    entries.push((key.to_owned(), value));
-}
-
 /// Applies `spoil` to a valid input; `None` when that spoil can't make it invalid.
-fn apply_spoil(input: Json, spoil: &Spoil) -> Option<Json> {
-    let Json::Object(mut entries) = input else {
+fn apply_spoil(input: Value, spoil: &Spoil) -> Option<Value> {
+    let Value::Object(mut entries) = input else {
         unreachable!("valid inputs are objects")
     };
     match spoil {
@@ -559,19 +841,67 @@ fn apply_spoil(input: Json, spoil: &Spoil) -> Option<Json> {
             if is_of_kind(value, kind) {
                 return None;
             }
-            set(&mut entries, name, value.clone());
+            entries.insert(name.to_owned(), value.clone());
         }
-        Spoil::UnknownField(name) => entries.push((name.clone(), Json::Null)),
-        Spoil::NoId => entries.retain(|(k, _)| k != "connectionId"),
-        Spoil::BadId(value) => set(&mut entries, "connectionId", value.clone()),
-        Spoil::BadItem(item) => set(
-            &mut entries,
-            "countryCodes",
-            Json::Array(vec![s("US"), item.clone()]),
-        ),
+        Spoil::ReservedField(name, value) => {
+            entries.insert(name.clone(), value.clone());
+        }
+        Spoil::NoId => {
+            entries.remove("connectionId");
+        }
+        Spoil::BadId(value) => {
+            entries.insert("connectionId".into(), value.clone());
+        }
+        Spoil::BadItem(i, item) => {
+            let lists: Vec<&str> = INPUT_FIELDS
+                .iter()
+                .filter(|(_, kind)| matches!(kind, Kind::Strings | Kind::Features))
+                .map(|(name, _)| *name)
+                .collect();
+            let name = *i.get(&lists);
+            entries.insert(name.to_owned(), json!(["US", item]));
+        }
         Spoil::NotObject(value) => return Some(value.clone()),
     }
-    Some(Json::Object(entries))
+    Some(Value::Object(entries))
+}
+
+/// Whether `from_json` must take `value`: an object with a non-blank (by the ASCII rule)
+/// string `connectionId`, every typed field of its type, and no name starting with `__`.
+fn is_valid_input(value: &Value) -> bool {
+    let Value::Object(entries) = value else {
+        return false;
+    };
+    entries.contains_key("connectionId")
+        && entries.iter().all(|(k, v)| {
+            if k.starts_with("__") {
+                false
+            } else if k == "connectionId" {
+                v.as_str().is_some_and(|id| !id.trim_ascii().is_empty())
+            } else if let Some(&(_, kind)) = INPUT_FIELDS.iter().find(|(f, _)| f == k) {
+                is_of_kind(v, kind)
+            } else {
+                true
+            }
+        })
+}
+
+/// What `input` sends, as plain JSON.
+fn sent(input: &ConnectorPlaidInitializeInput) -> Value {
+    Json::from_serde(input)
+        .expect("an input is always JSON")
+        .as_serde_json()
+        .clone()
+}
+
+/// What an accepted input object must send: its fields as given, but typed fields that are
+/// `null` (unset). Untyped fields are passed through as given, `null` too.
+fn expected_sent(given: &Map<String, Value>) -> Value {
+    let kept = given
+        .iter()
+        .filter(|(k, v)| !(v.is_null() && is_typed_field(k)))
+        .map(|(k, v)| (k.clone(), v.clone()));
+    Value::Object(kept.collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -579,20 +909,25 @@ fn apply_spoil(input: Json, spoil: &Spoil) -> Option<Json> {
 // ---------------------------------------------------------------------------------------------
 
 /// Checks what every decoding error must satisfy for a reply with `status`, and that its
-/// message and `Debug` hold none of `tokens`.
-fn check_error(err: &Error, status: u16, tokens: &[String]) -> Result<(), TestCaseError> {
+/// message and `Debug` hold none of `tokens`. A query (`connection`, `connections`) never says
+/// `MUTATION_FAILED`.
+fn check_error(
+    err: &Error,
+    status: u16,
+    tokens: &[String],
+    query: bool,
+) -> Result<(), TestCaseError> {
     match status {
         401 => {
             prop_assert_eq!(err.code(), ErrorCode::Unauthorized);
             prop_assert_eq!(err.status(), Some(401));
         }
         200..=299 => prop_assert!(
-            matches!(
-                err.code(),
-                ErrorCode::BadResponse | ErrorCode::Graphql | ErrorCode::MutationFailed
-            ),
-            "2xx gave {:?}: {}",
+            matches!(err.code(), ErrorCode::BadResponse | ErrorCode::Graphql)
+                || (!query && err.code() == ErrorCode::MutationFailed),
+            "2xx gave {:?} (query: {}): {}",
             err.code(),
+            query,
             err.message()
         ),
         _ => {
@@ -620,13 +955,13 @@ fn check_error(err: &Error, status: u16, tokens: &[String]) -> Result<(), TestCa
     Ok(())
 }
 
-/// Runs the three decoders on one reply and checks every outcome.
+/// Runs the five decoders on one reply and checks every outcome.
 fn check_all_decoders(
     status: u16,
-    body: Option<Json>,
+    body: Option<Value>,
     tokens: &[String],
 ) -> Result<(), TestCaseError> {
-    let reply = HttpReply::new(status, body);
+    let reply = HttpReply::new(status, body.map(Json::from));
     match decode_initialize(reply.clone()) {
         Ok(connector) => {
             prop_assert!((200..300).contains(&status));
@@ -635,37 +970,79 @@ fn check_all_decoders(
                 prop_assert!(!debug.contains(t.as_str()), "token in Debug: {}", debug);
             }
         }
-        Err(e) => check_error(&e, status, tokens)?,
+        Err(e) => check_error(&e, status, tokens, false)?,
     }
-    for result in [decode_close(reply.clone()), decode_update(reply)] {
+    for result in [decode_close(reply.clone()), decode_update(reply.clone())] {
         match result {
             Ok(_) => prop_assert!((200..300).contains(&status)),
-            Err(e) => check_error(&e, status, tokens)?,
+            Err(e) => check_error(&e, status, tokens, false)?,
         }
+    }
+    match decode_connection(reply.clone()) {
+        Ok(_) => prop_assert!((200..300).contains(&status)),
+        Err(e) => check_error(&e, status, tokens, true)?,
+    }
+    match decode_connections(reply) {
+        Ok(_) => prop_assert!((200..300).contains(&status)),
+        Err(e) => check_error(&e, status, tokens, true)?,
     }
     Ok(())
 }
 
-/// Runs the initialize validator on any value and checks the outcome.
-fn check_from_json(value: &Json) -> Result<(), TestCaseError> {
-    match ConnectorPlaidInitializeInput::from_json(value, &[]) {
+/// Runs the initialize validator on any value and checks the outcome: it accepts exactly the
+/// valid inputs, types the typed fields, keeps every other field in `extra` with its value, and
+/// sends the fields as given (typed `null`s left out).
+fn check_from_json(value: &Value) -> Result<(), TestCaseError> {
+    let result = ConnectorPlaidInitializeInput::from_json(&Json::from(value.clone()), &[]);
+    prop_assert_eq!(
+        result.is_ok(),
+        is_valid_input(value),
+        "from_json said {:?}",
+        result.as_ref().map_err(|e| e.message().to_owned()).err()
+    );
+    match result {
         Ok(input) => {
-            prop_assert!(value.is_object());
+            let Value::Object(given) = value else {
+                unreachable!("only objects are valid")
+            };
             prop_assert!(!input.connection_id.trim_ascii().is_empty());
             prop_assert!(input.validate().is_ok());
-            let Json::Object(entries) = value else {
-                unreachable!()
-            };
-            for (k, _) in entries {
-                prop_assert!(
-                    k == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| f == k),
-                    "accepted unknown field {:?}",
-                    k
-                );
+            prop_assert_eq!(
+                given.get("connectionId").and_then(Value::as_str),
+                Some(input.connection_id.as_str())
+            );
+            for (k, v) in given {
+                if is_typed_field(k) {
+                    prop_assert!(!input.extra.contains_key(k), "typed field {:?} in extra", k);
+                } else {
+                    prop_assert_eq!(
+                        input.extra.get(k).map(Json::as_serde_json),
+                        Some(v),
+                        "untyped field {:?} not passed through",
+                        k
+                    );
+                }
             }
+            prop_assert!(input.extra.keys().all(|k| given.contains_key(k)));
+            prop_assert_eq!(sent(&input), expected_sent(given));
         }
         Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidInput),
     }
+    Ok(())
+}
+
+/// Checks a decoded connection against the record it came from.
+fn check_connection(actual: &Connection, record: &ConnectionRecord) -> Result<(), TestCaseError> {
+    let expected = record.expected();
+    prop_assert_eq!(&actual.id, &expected.id);
+    prop_assert_eq!(&actual.status, &expected.status);
+    prop_assert_eq!(
+        actual.metadata.as_serde_json(),
+        expected.metadata.as_serde_json()
+    );
+    prop_assert_eq!(&actual.accounts, &expected.accounts);
+    prop_assert_eq!(&actual.institution, &expected.institution);
+    prop_assert!(*actual == expected);
     Ok(())
 }
 
@@ -692,14 +1069,10 @@ fn is_expired_survives_huge_utc_offsets() {
         "2026-11-25T08:30:00+999999999999999999:0",
         "2026-11-25T08:30:00+0:999999999999999999",
     ] {
-        let connector = PlaidConnector {
-            connector_status: ConnectorStatus::ActionRequired,
-            connector_token: None,
-            expiration: Some(text.to_owned()),
-            link_token: None,
-            request_id: None,
-        };
-        let _ = connector.is_expired(0.0);
+        let mut connector = PlaidConnector::new(ConnectorStatus::ActionRequired);
+        connector.expiration = Some(text.to_owned());
+        assert!(!connector.is_expired(0.0), "{text}");
+        assert!(!connector.is_expired(f64::MAX), "{text}");
     }
 }
 
@@ -709,7 +1082,7 @@ fn is_expired_survives_huge_utc_offsets() {
 #[test]
 fn only_ascii_whitespace_ids_are_blank() {
     let refused = |id: &str| {
-        let update = ConnectionUpdateInput::new(id, Json::Object(Vec::new())).validate();
+        let update = ConnectionUpdateInput::new(id, Json::from(json!({}))).validate();
         let initialize = ConnectorPlaidInitializeInput::new(id).validate();
         let [update, initialize] = [update, initialize].map(|result| match result {
             Ok(()) => false,
@@ -729,6 +1102,73 @@ fn only_ascii_whitespace_ids_are_blank() {
     }
 }
 
+/// `INPUT_FIELDS` (which the strategies and the oracles read) is the crate's list: every typed
+/// field of both generations, set from Rust, is sent under a name the table holds, with a value
+/// of the table's kind, and reads back as a typed field; and each takes exactly its kind.
+#[test]
+fn the_input_table_lists_every_typed_field_with_its_kind() {
+    let list = || Some(vec!["x".to_owned()]);
+    let object = || Some(Json::from(json!({ "k": [1] })));
+    let mut input = ConnectorPlaidInitializeInput::new("conn_1");
+    input.account_filters = object();
+    input.additional_consented_products = list();
+    input.android_package_name = Some("com.example".into());
+    input.auth = object();
+    input.client_mutation_id = Some("m1".into());
+    input.client_name = Some("Acme".into());
+    input.country_codes = list();
+    input.eu_config = object();
+    input.features = Some(Features::List(vec!["TRANSACTIONS".into()]));
+    input.features_optional = list();
+    input.features_required = list();
+    input.institution_data = object();
+    input.language = Some("fr".into());
+    input.link_customization_name = Some("default".into());
+    input.optional_products = list();
+    input.products = list();
+    input.redirect_uri = Some("https://app.example/oauth".into());
+    input.update = object();
+    let sent = sent(&input);
+    let Value::Object(fields) = &sent else {
+        panic!("an input is sent as an object")
+    };
+    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+    names.retain(|name| *name != "connectionId");
+    names.sort_unstable();
+    let mut table: Vec<&str> = INPUT_FIELDS.iter().map(|(name, _)| *name).collect();
+    table.sort_unstable();
+    assert_eq!(names, table);
+    for &(name, kind) in INPUT_FIELDS {
+        assert!(
+            !fields[name].is_null() && is_of_kind(&fields[name], kind),
+            "{name}"
+        );
+    }
+    let read = ConnectorPlaidInitializeInput::from_json(&Json::from(sent.clone()), &[]).unwrap();
+    assert!(read.extra.is_empty());
+    assert!(read == input);
+    // Each typed field takes exactly the values of its kind (and null).
+    let candidates = [
+        json!(null),
+        json!("x"),
+        json!([]),
+        json!(["x", "y"]),
+        json!(["x", 1]),
+        json!([null]),
+        json!({}),
+        json!({ "k": "v" }),
+        json!(1),
+        json!(true),
+    ];
+    for &(name, kind) in INPUT_FIELDS {
+        for value in &candidates {
+            let given = json!({ "connectionId": "conn_1", name: value });
+            let result = ConnectorPlaidInitializeInput::from_json(&Json::from(given), &[]);
+            assert_eq!(result.is_ok(), is_of_kind(value, kind), "{name}: {value}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------------
@@ -743,32 +1183,37 @@ proptest! {
     }
 
     /// Documented payloads with fields removed, types swapped, random statuses and shapes: no
-    /// panic, the code the status means, and no link or connector token in any message.
+    /// panic, the code the status means, and no token (nor a secret-looking unknown
+    /// `connectorStatus`) in any message.
     #[test]
     fn decoders_take_almost_valid_replies(
         init in almost_valid_reply("connectorPlaidInitialize"),
         close in almost_valid_reply("connectorPlaidClose"),
         update in almost_valid_reply("connectionUpdate"),
+        connection in almost_valid_reply("connection"),
+        connections in almost_valid_reply("connections"),
     ) {
-        for reply in [init, close, update] {
+        for reply in [init, close, update, connection, connections] {
             check_all_decoders(reply.status, reply.body, &reply.tokens)?;
         }
     }
 
-    /// 401 is `UNAUTHORIZED` whatever the body says.
+    /// 401 is `UNAUTHORIZED` whatever the body says, for every decoder.
     #[test]
-    fn a_401_is_always_unauthorized(reply in almost_valid_reply("connectorPlaidInitialize")) {
-        let reply = HttpReply::new(401, reply.body);
+    fn a_401_is_always_unauthorized(reply in any_almost_valid_reply()) {
+        let reply = HttpReply::new(401, reply.body.map(Json::from));
         prop_assert_eq!(decode_initialize(reply.clone()).unwrap_err().code(), ErrorCode::Unauthorized);
         prop_assert_eq!(decode_close(reply.clone()).unwrap_err().code(), ErrorCode::Unauthorized);
-        prop_assert_eq!(decode_update(reply).unwrap_err().code(), ErrorCode::Unauthorized);
+        prop_assert_eq!(decode_update(reply.clone()).unwrap_err().code(), ErrorCode::Unauthorized);
+        prop_assert_eq!(decode_connection(reply.clone()).unwrap_err().code(), ErrorCode::Unauthorized);
+        prop_assert_eq!(decode_connections(reply).unwrap_err().code(), ErrorCode::Unauthorized);
     }
 
-    /// A well-formed `CONTINUE`/`ACTION_REQUIRED` payload always decodes, to the values it holds.
+    /// A well-formed initialize payload always decodes, to the values it holds.
     #[test]
     fn a_documented_initialize_payload_decodes(record in initialize_record(), status in 200..300u16) {
         let body = success_body("connectorPlaidInitialize", record.to_json());
-        let c = decode_initialize(HttpReply::new(status, Some(body))).unwrap();
+        let c = decode_initialize(HttpReply::new(status, Some(Json::from(body)))).unwrap();
         prop_assert_eq!(c.connector_status, record.status);
         prop_assert_eq!(c.connector_token.as_ref().map(|t| t.expose_secret()), record.connector_token.as_deref());
         prop_assert_eq!(c.link_token.as_ref().map(|t| t.expose_secret()), record.link_token.as_deref());
@@ -780,16 +1225,75 @@ proptest! {
         }
     }
 
-    /// A well-formed connection payload always decodes for close and update.
+    /// A well-formed connection payload always decodes, to the values it holds, for the close,
+    /// the update and the `connection` query (whose `null` is no connection).
     #[test]
     fn a_documented_connection_payload_decodes(record in connection_record(), status in 200..300u16) {
-        for field in ["connectorPlaidClose", "connectionUpdate"] {
-            let reply = HttpReply::new(status, Some(success_body(field, record.clone())));
-            let c = if field == "connectionUpdate" { decode_update(reply) } else { decode_close(reply) }.unwrap();
-            prop_assert_eq!(Some(c.id.as_str()), record.get("id").and_then(Json::as_str));
-            prop_assert_eq!(&c.metadata, record.get("metadata").unwrap());
-            prop_assert_eq!(Some(c.accounts.len()), record.get("accounts").and_then(Json::as_array).map(<[Json]>::len));
-            prop_assert_eq!(c.institution.is_some(), !record.get("institution").unwrap().is_null());
+        let json = record.to_json();
+        let reply = |body: Value| HttpReply::new(status, Some(Json::from(body)));
+        let fail = |field: &str, e: Error| {
+            TestCaseError::fail(format!("{field}: {:?} {}", e.code(), e.message()))
+        };
+        let close = decode_close(reply(success_body("connectorPlaidClose", json.clone())))
+            .map_err(|e| fail("close", e))?;
+        check_connection(&close, &record)?;
+        let update = decode_update(reply(success_body("connectionUpdate", json.clone())))
+            .map_err(|e| fail("update", e))?;
+        check_connection(&update, &record)?;
+        let found = decode_connection(reply(query_body("connection", json)))
+            .map_err(|e| fail("connection", e))?;
+        prop_assert!(found.is_some(), "data.connection is a record");
+        check_connection(&found.unwrap(), &record)?;
+        let none = decode_connection(reply(query_body("connection", Value::Null)))
+            .map_err(|e| fail("connection: null", e))?;
+        prop_assert!(none.is_none());
+    }
+
+    /// A well-formed `connections` list always decodes, to the connections it holds, in order.
+    #[test]
+    fn a_documented_connection_list_decodes(
+        records in prop::collection::vec(connection_record(), 0..5),
+        status in 200..300u16,
+    ) {
+        let list = records.iter().map(ConnectionRecord::to_json).collect();
+        let reply = HttpReply::new(status, Some(Json::from(query_body("connections", list))));
+        let connections = decode_connections(reply)
+            .map_err(|e| TestCaseError::fail(format!("{:?} {}", e.code(), e.message())))?;
+        prop_assert_eq!(connections.len(), records.len());
+        for (connection, record) in connections.iter().zip(&records) {
+            check_connection(connection, record)?;
+        }
+    }
+
+    /// A mutation refused with `success: false` is `MUTATION_FAILED` with Quiltt's errors read
+    /// field by field (`code` beside the message or in `extensions`, `type`, `displayMessage`,
+    /// `requestId`, `path`), and the first `displayMessage` as the error's.
+    #[test]
+    fn a_refused_mutation_carries_quiltt_errors(
+        field in prop::sample::select(&MUTATIONS[..]),
+        errors in prop::collection::vec(error_record(), 0..4),
+        status in 200..300u16,
+    ) {
+        let list: Value = errors.iter().map(ErrorRecord::to_json).collect();
+        let body = json!({ "data": { field: { "success": false, "record": null, "errors": list } } });
+        let reply = HttpReply::new(status, Some(Json::from(body)));
+        let err = match field {
+            "connectorPlaidInitialize" => decode_initialize(reply).err(),
+            "connectorPlaidClose" => decode_close(reply).err(),
+            _ => decode_update(reply).err(),
+        };
+        prop_assert!(err.is_some(), "success: false decoded");
+        let err = err.unwrap();
+        prop_assert_eq!(err.code(), ErrorCode::MutationFailed);
+        prop_assert_eq!(err.status(), Some(status));
+        let expected: Vec<QuilttError> = errors.iter().map(ErrorRecord::expected).collect();
+        prop_assert_eq!(err.errors(), &expected[..]);
+        prop_assert_eq!(
+            err.display_message(),
+            errors.iter().find_map(|e| e.display_message.as_deref())
+        );
+        if let Some(first) = errors.first() {
+            prop_assert!(err.message().contains(first.message.as_str()), "{}", err.message());
         }
     }
 
@@ -800,7 +1304,7 @@ proptest! {
         status in status(),
         bytes in prop_oneof![
             prop::collection::vec(any::<u8>(), 0..256),
-            (almost_valid_reply("connectorPlaidInitialize"), prop::collection::vec((any::<Index>(), any::<u8>()), 0..3))
+            (any_almost_valid_reply(), prop::collection::vec((any::<Index>(), any::<u8>()), 0..3))
                 .prop_map(|(reply, edits)| {
                     let mut bytes = serde_json::to_vec(&reply.body.unwrap_or_default()).unwrap();
                     for (i, b) in edits {
@@ -813,45 +1317,58 @@ proptest! {
                 }),
         ],
     ) {
-        let body = serde_json::from_slice::<Json>(&bytes).ok();
+        let body = serde_json::from_slice::<Value>(&bytes).ok();
         if let Some(value) = &body {
             check_from_json(value)?;
-            let _ = ConnectionUpdateInput::new("conn_1", value.clone()).validate();
+            let update = ConnectionUpdateInput::new("conn_1", Json::from(value.clone())).validate();
+            prop_assert_eq!(update.is_ok(), value.is_object() || value.is_null());
         }
         check_all_decoders(status, body, &[])?;
     }
 
-    /// `from_json` takes any JSON value without panicking: `INVALID_INPUT` or an input with a
-    /// non-empty `connectionId` and only known fields.
+    /// `from_json` takes any JSON value without panicking: `INVALID_INPUT`, or (exactly for the
+    /// valid ones) an input with a non-blank `connectionId`, its typed fields, and every other
+    /// field kept in `extra` as given.
     #[test]
-    fn from_json_takes_any_json(value in prop_oneof![arb_json(), arb_object(), valid_input_json()]) {
+    fn from_json_takes_any_json(
+        value in prop_oneof![
+            arb_json(),
+            arb_object(),
+            valid_input_json(),
+            (valid_input_json(), spoil()).prop_filter_map("spoiled", |(v, s)| apply_spoil(v, &s)),
+        ],
+    ) {
         check_from_json(&value)?;
     }
 
-    /// A valid input is accepted, and `to_json` gives back exactly its non-null fields.
+    /// A valid input is accepted, and what is sent is exactly its fields but the typed `null`s,
+    /// which reads back as the same input.
     #[test]
     fn from_json_accepts_valid_inputs_and_round_trips(value in valid_input_json()) {
-        let input = ConnectorPlaidInitializeInput::from_json(&value, &[]).unwrap();
-        let sent = input.to_json();
-        let Json::Object(given) = &value else { unreachable!() };
-        let Json::Object(sent_entries) = &sent else { unreachable!() };
-        let expected: Vec<&(String, Json)> = given.iter().filter(|(_, v)| !v.is_null()).collect();
-        prop_assert_eq!(sent_entries.len(), expected.len(), "sent {:?}", sent);
-        for (k, v) in expected {
-            prop_assert_eq!(sent.get(k), Some(v), "field {}", k);
+        let input = ConnectorPlaidInitializeInput::from_json(&Json::from(value.clone()), &[]).unwrap();
+        let Value::Object(given) = &value else { unreachable!() };
+        let sent = sent(&input);
+        prop_assert_eq!(&sent, &expected_sent(given));
+        for (name, _) in INPUT_FIELDS {
+            prop_assert!(!input.extra.contains_key(*name), "typed field {} in extra", name);
         }
-        prop_assert!(ConnectorPlaidInitializeInput::from_json(&sent, &[]).unwrap() == input);
-        // An allowed extra field is skipped.
+        prop_assert!(ConnectorPlaidInitializeInput::from_json(&Json::from(sent), &[]).unwrap() == input);
+        // A field named in `skip` is left out.
         let mut with_signal = given.clone();
-        with_signal.push(("signal".into(), Json::object([("aborted", Json::Bool(false))])));
-        prop_assert_eq!(ConnectorPlaidInitializeInput::from_json(&Json::Object(with_signal), &["signal"]).unwrap(), input);
+        with_signal.insert("signal".into(), json!({ "aborted": false }));
+        prop_assert!(
+            ConnectorPlaidInitializeInput::from_json(&Json::from(Value::Object(with_signal)), &["signal"]).unwrap()
+                == input
+        );
     }
 
     /// Anything else is `INVALID_INPUT`.
     #[test]
     fn from_json_refuses_spoiled_inputs(value in valid_input_json(), spoil in spoil()) {
         if let Some(bad) = apply_spoil(value, &spoil) {
-            let err = ConnectorPlaidInitializeInput::from_json(&bad, &[]).unwrap_err();
+            let result = ConnectorPlaidInitializeInput::from_json(&Json::from(bad), &[]);
+            prop_assert!(result.is_err(), "accepted {:?}", spoil);
+            let err = result.unwrap_err();
             prop_assert_eq!(err.code(), ErrorCode::InvalidInput, "{:?}", spoil);
             prop_assert!(!err.message().is_empty());
         }
@@ -860,13 +1377,8 @@ proptest! {
     /// `is_expired` takes any `expiration` text without panicking, and is monotonic in time.
     #[test]
     fn is_expired_takes_any_expiration(text in expiration_text(), a in number(), b in number()) {
-        let connector = PlaidConnector {
-            connector_status: ConnectorStatus::ActionRequired,
-            connector_token: None,
-            expiration: Some(text),
-            link_token: None,
-            request_id: None,
-        };
+        let mut connector = PlaidConnector::new(ConnectorStatus::ActionRequired);
+        connector.expiration = Some(text);
         let (early, late) = if a <= b { (a, b) } else { (b, a) };
         if connector.is_expired(early) {
             prop_assert!(connector.is_expired(late));
@@ -874,14 +1386,15 @@ proptest! {
     }
 
     /// `ConnectionUpdateInput` is valid exactly when the id is not blank (empty or only ASCII
-    /// whitespace: an id of other Unicode spaces goes to Quiltt) and the metadata is an object.
+    /// whitespace: an id of other Unicode spaces goes to Quiltt) and the metadata is an object,
+    /// or `null` (which clears it).
     #[test]
     fn update_input_validation(
         id in prop_oneof!["[ \t]{0,2}", "[ ]{0,1}[a-z0-9_]{1,12}[ ]{0,1}", ".{0,6}"],
-        metadata in prop_oneof![arb_json(), arb_object()],
+        metadata in prop_oneof![arb_json(), arb_object(), Just(Value::Null)],
     ) {
-        let result = ConnectionUpdateInput::new(id.clone(), metadata.clone()).validate();
-        if !id.trim_ascii().is_empty() && metadata.is_object() {
+        let result = ConnectionUpdateInput::new(id.clone(), Json::from(metadata.clone())).validate();
+        if !id.trim_ascii().is_empty() && (metadata.is_object() || metadata.is_null()) {
             prop_assert!(result.is_ok());
         } else {
             prop_assert_eq!(result.unwrap_err().code(), ErrorCode::InvalidInput);
