@@ -134,6 +134,29 @@
     return el;
   }
 
+  // POSTs JSON to the sandbox; resolves with { ok, json }.
+  function postJson(path, body) {
+    return fetch(ORIGIN + path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        return { ok: response.ok, json: json };
+      });
+    });
+  }
+
+  // Link's error when the stand-in cannot reach the sandbox.
+  function unreachable() {
+    return {
+      error_type: 'API_ERROR',
+      error_code: 'INTERNAL_SERVER_ERROR',
+      error_message: 'the Link stand-in could not reach the sandbox',
+      display_message: null
+    };
+  }
+
   var ITEM_LOGIN_REQUIRED = {
     error_type: 'ITEM_ERROR',
     error_code: 'ITEM_LOGIN_REQUIRED',
@@ -306,17 +329,10 @@
         return;
       }
       var flow = state.flow;
-      var body = JSON.stringify({ linkToken: token, linkSessionId: state.linkSessionId });
-      fetch(ORIGIN + '/__sandbox/link/success', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: body
+      postJson('/__sandbox/link/success', {
+        linkToken: token,
+        linkSessionId: state.linkSessionId
       })
-        .then(function (response) {
-          return response.json().then(function (json) {
-            return { ok: response.ok, json: json };
-          });
-        })
         .then(
           function (result) {
             if (flow !== state.flow || !state.open) {
@@ -351,15 +367,7 @@
             if (flow !== state.flow) {
               return;
             }
-            finishExit(
-              {
-                error_type: 'API_ERROR',
-                error_code: 'INTERNAL_SERVER_ERROR',
-                error_message: 'the Link stand-in could not reach the sandbox',
-                display_message: null
-              },
-              null
-            );
+            finishExit(unreachable(), null);
           }
         );
     }
@@ -383,16 +391,7 @@
         }, 0);
         return;
       }
-      fetch(ORIGIN + '/__sandbox/link/oauth/start', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ linkToken: token })
-      })
-        .then(function (response) {
-          return response.json().then(function (json) {
-            return { ok: response.ok, json: json };
-          });
-        })
+      postJson('/__sandbox/link/oauth/start', { linkToken: token })
         .then(
           function (result) {
             if (flow !== state.flow || !state.open) {
@@ -426,15 +425,7 @@
             if (flow !== state.flow) {
               return;
             }
-            finishExit(
-              {
-                error_type: 'API_ERROR',
-                error_code: 'INTERNAL_SERVER_ERROR',
-                error_message: 'the Link stand-in could not reach the sandbox',
-                display_message: null
-              },
-              null
-            );
+            finishExit(unreachable(), null);
           }
         );
     }
@@ -444,16 +435,10 @@
     function resumeOAuth(delay) {
       var flow = state.flow;
       emit('OPEN', eventMetadata('OAUTH'));
-      fetch(ORIGIN + '/__sandbox/link/oauth/resume', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ linkToken: token, receivedRedirectUri: config.receivedRedirectUri })
+      postJson('/__sandbox/link/oauth/resume', {
+        linkToken: token,
+        receivedRedirectUri: config.receivedRedirectUri
       })
-        .then(function (response) {
-          return response.json().then(function (json) {
-            return { ok: response.ok, json: json };
-          });
-        })
         .then(
           function (result) {
             if (flow !== state.flow || !state.open) {
@@ -479,15 +464,7 @@
             if (flow !== state.flow) {
               return;
             }
-            finishExit(
-              {
-                error_type: 'API_ERROR',
-                error_code: 'INTERNAL_SERVER_ERROR',
-                error_message: 'the Link stand-in could not reach the sandbox',
-                display_message: null
-              },
-              null
-            );
+            finishExit(unreachable(), null);
           }
         );
     }

@@ -21,7 +21,7 @@ use async_graphql::{
 
 use crate::endpoint::RequestSeq;
 use crate::store::{self, CloseOutcome, InitializeOutcome, PlaidFailure};
-use crate::util::random_id;
+use crate::util::{iso8601, random_id};
 use crate::AppState;
 
 /// Which generation of Quiltt's live schema the sandbox serves.
@@ -282,12 +282,20 @@ fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<AppState>> {
     ctx.data::<Arc<AppState>>()
 }
 
-/// `connectorPlaidInitialize`'s work: the request id and the outcome.
+/// A Link session made by `connectorPlaidInitialize` (`ACTION_REQUIRED`).
+pub(crate) struct LinkTokens {
+    pub link_token: String,
+    pub connector_token: String,
+    pub expiration: DateTime,
+}
+
+/// `connectorPlaidInitialize`'s work: the request id, and the Link session to open (none:
+/// `CONTINUE`) or the failure.
 pub(crate) fn initialize(
     ctx: &Context<'_>,
     connection_id: Option<&ID>,
     redirect_uri: Option<&str>,
-) -> async_graphql::Result<(String, Result<InitializeOutcome, Failure>)> {
+) -> async_graphql::Result<(String, Result<Option<LinkTokens>, Failure>)> {
     let request_id = random_id("req-sandbox");
     let outcome = state(ctx)?
         .store()
@@ -296,6 +304,18 @@ pub(crate) fn initialize(
             redirect_uri,
             &request_id,
         )
+        .map(|outcome| match outcome {
+            InitializeOutcome::Continue => None,
+            InitializeOutcome::ActionRequired {
+                link_token,
+                connector_token,
+                expiration,
+            } => Some(LinkTokens {
+                link_token,
+                connector_token,
+                expiration: DateTime(iso8601(expiration)),
+            }),
+        })
         .map_err(|f| Failure::new(f, &request_id));
     Ok((request_id, outcome))
 }
