@@ -10,8 +10,17 @@
  * Behaviour comes from the connection's `linkBehavior` (seeded with POST /__sandbox/seed)
  * and can be overridden by a page with `window.PlaidSandbox = { behavior: { ... } }`:
  *   mode: "modal" (default) | "success" | "exit" | "exit_error" | "success_twice"
- *         | "null_public_token"
+ *         | "null_public_token" | "oauth"
  *   delayMs: N   (wait before the automatic action)
+ *
+ * OAuth (Plaid's redirect flow): for an OAuth connection (seeded `oauth: true`, or mode
+ * "oauth"), Link hands the user to the bank: OPEN_OAUTH, then, when the initialize had a
+ * `redirectUri`, the whole page goes to it with `?oauth_state_id=...` (or
+ * `window.PlaidSandbox.navigate(url)` is called instead, if the page set it). The page then
+ * calls Plaid.create({ token: <same link token>, receivedRedirectUri: location.href, ... }) and
+ * open(): Link resumes and calls onSuccess, or onExit with an OAUTH_ERROR for a state that is
+ * unknown, already used, or from another link token. Without `redirectUri`, the bank opens in
+ * a pop-up as far as the page can tell, and Link carries on in place.
  *   forcedExitDelayMs: N   (exit({ force: true }) calls onExit N ms later, as Link across its
  *                           iframe may; Link stays open, and destroy() refused, until then)
  */
@@ -123,6 +132,29 @@
       el.appendChild(document.createTextNode(text));
     }
     return el;
+  }
+
+  // POSTs JSON to the sandbox; resolves with { ok, json }.
+  function postJson(path, body) {
+    return fetch(ORIGIN + path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        return { ok: response.ok, json: json };
+      });
+    });
+  }
+
+  // Link's error when the stand-in cannot reach the sandbox.
+  function unreachable() {
+    return {
+      error_type: 'API_ERROR',
+      error_code: 'INTERNAL_SERVER_ERROR',
+      error_message: 'the Link stand-in could not reach the sandbox',
+      display_message: null
+    };
   }
 
   var ITEM_LOGIN_REQUIRED = {
@@ -297,17 +329,10 @@
         return;
       }
       var flow = state.flow;
-      var body = JSON.stringify({ linkToken: token, linkSessionId: state.linkSessionId });
-      fetch(ORIGIN + '/__sandbox/link/success', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: body
+      postJson('/__sandbox/link/success', {
+        linkToken: token,
+        linkSessionId: state.linkSessionId
       })
-        .then(function (response) {
-          return response.json().then(function (json) {
-            return { ok: response.ok, json: json };
-          });
-        })
         .then(
           function (result) {
             if (flow !== state.flow || !state.open) {
@@ -342,20 +367,109 @@
             if (flow !== state.flow) {
               return;
             }
-            finishExit(
-              {
-                error_type: 'API_ERROR',
-                error_code: 'INTERNAL_SERVER_ERROR',
-                error_message: 'the Link stand-in could not reach the sandbox',
-                display_message: null
-              },
-              null
-            );
+            finishExit(unreachable(), null);
           }
         );
     }
 
-    function showModal() {
+    function isOAuth(b) {
+      return b.mode === 'oauth' || (state.session && state.session.oauth === true);
+    }
+
+    // Link hands the user to the bank (OPEN_OAUTH). With a redirectUri, the page leaves for it
+    // with an oauth_state_id; without one, the bank's pop-up is simulated and Link carries on.
+    function startOAuth() {
+      if (!state.open) {
+        return;
+      }
+      var flow = state.flow;
+      emit('TRANSITION_VIEW', eventMetadata('OAUTH'));
+      emit('OPEN_OAUTH', eventMetadata('OAUTH'));
+      if (!(state.session && state.session.oauthRedirect)) {
+        later(function () {
+          succeed('success');
+        }, 0);
+        return;
+      }
+      postJson('/__sandbox/link/oauth/start', { linkToken: token })
+        .then(
+          function (result) {
+            if (flow !== state.flow || !state.open) {
+              return;
+            }
+            if (!result.ok) {
+              finishExit(
+                {
+                  error_type: result.json.errorType || 'INVALID_REQUEST',
+                  error_code: result.json.errorCode || 'INVALID_FIELD',
+                  error_message: result.json.errorMessage || 'OAuth needs a redirect_uri',
+                  display_message: null
+                },
+                null
+              );
+              return;
+            }
+            // The page goes away: Link's pending events are delivered, then it is gone
+            // without onSuccess or onExit, as with Plaid's iframe.
+            flushEvents();
+            finish();
+            var url = result.json.redirectUrl;
+            var navigate = window.PlaidSandbox && window.PlaidSandbox.navigate;
+            if (isFunction(navigate)) {
+              callUser(navigate, [url]);
+            } else {
+              window.location.assign(url);
+            }
+          },
+          function () {
+            if (flow !== state.flow) {
+              return;
+            }
+            finishExit(unreachable(), null);
+          }
+        );
+    }
+
+    // Link re-initialized with receivedRedirectUri after the bank: the oauth_state_id in it must
+    // be the one Link handed out for this link token.
+    function resumeOAuth(delay) {
+      var flow = state.flow;
+      emit('OPEN', eventMetadata('OAUTH'));
+      postJson('/__sandbox/link/oauth/resume', {
+        linkToken: token,
+        receivedRedirectUri: config.receivedRedirectUri
+      })
+        .then(
+          function (result) {
+            if (flow !== state.flow || !state.open) {
+              return;
+            }
+            if (!result.ok) {
+              finishExit(
+                {
+                  error_type: result.json.errorType || 'OAUTH_ERROR',
+                  error_code: result.json.errorCode || 'OAUTH_STATE_ID_NOT_FOUND',
+                  error_message: result.json.errorMessage || 'the OAuth state is invalid',
+                  display_message: null
+                },
+                null
+              );
+              return;
+            }
+            later(function () {
+              succeed('success');
+            }, delay);
+          },
+          function () {
+            if (flow !== state.flow) {
+              return;
+            }
+            finishExit(unreachable(), null);
+          }
+        );
+    }
+
+    function showModal(oauth) {
       var inst = institution();
       var overlay = element('div', {
         position: 'fixed',
@@ -399,7 +513,9 @@
       var text = element(
         'p',
         { fontSize: '14px', color: '#374151', margin: '0 0 20px 0', lineHeight: '1.4' },
-        'Reconnect your account: your bank needs you to log in again.'
+        oauth
+          ? 'Reconnect your account: you will log in on your bank\u2019s site, then come back here.'
+          : 'Reconnect your account: your bank needs you to log in again.'
       );
       function button(id, label, primary) {
         var b = element('button', {
@@ -419,12 +535,19 @@
         b.setAttribute('data-testid', id);
         return b;
       }
-      var cont = button('plaid-sandbox-continue', 'Continue', true);
+      var cont = oauth
+        ? button('plaid-sandbox-continue-to-bank', 'Continue to bank', true)
+        : button('plaid-sandbox-continue', 'Continue', true);
       var exit = button('plaid-sandbox-exit', 'Exit', false);
       var fail = button('plaid-sandbox-fail', 'Fail with ITEM_LOGIN_REQUIRED', false);
       cont.addEventListener('click', function () {
         cont.disabled = true;
-        succeed('success');
+        if (oauth) {
+          removeModal();
+          startOAuth();
+        } else {
+          succeed('success');
+        }
       });
       exit.addEventListener('click', function () {
         finishExit(null, 'requires_credentials');
@@ -473,11 +596,20 @@
         );
         return;
       }
-      emit('OPEN', eventMetadata('CREDENTIAL'));
-      emit('TRANSITION_VIEW', eventMetadata('CREDENTIAL'));
       var b = behavior();
       var delay = Number(b.delayMs) > 0 ? Number(b.delayMs) : 0;
+      if (typeof config.receivedRedirectUri === 'string' && config.receivedRedirectUri) {
+        resumeOAuth(delay);
+        return;
+      }
+      var oauth = isOAuth(b);
+      var view = oauth ? 'OAUTH' : 'CREDENTIAL';
+      emit('OPEN', eventMetadata(view));
+      emit('TRANSITION_VIEW', eventMetadata(view));
       switch (b.mode) {
+        case 'oauth':
+          later(startOAuth, delay);
+          break;
         case 'success':
         case 'success_twice':
         case 'null_public_token':
@@ -499,7 +631,9 @@
           if (b.mode !== 'modal') {
             console.warn('Plaid sandbox: unknown behavior mode "' + b.mode + '"; showing the modal');
           }
-          later(showModal, delay);
+          later(function () {
+            showModal(oauth);
+          }, delay);
       }
     }
 

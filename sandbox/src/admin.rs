@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::store::SeedRequest;
-use crate::Shared;
+use crate::{SchemaGeneration, Shared};
 
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
@@ -31,6 +31,8 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/__sandbox/config", get(config).post(set_config))
         .route("/__sandbox/script-loads", get(script_loads))
         .route("/__sandbox/schema.graphql", get(schema))
+        .route("/__sandbox/schema-2023.graphql", get(schema_2023))
+        .route("/__sandbox/schema-2024.graphql", get(schema_2024))
 }
 
 /// A `400`/`404` JSON error: `{ "error": "..." }`.
@@ -59,6 +61,7 @@ async fn reset(State(shared): State<Shared>) -> Json<Value> {
     app.hangs_released.notify_waiters();
     app.requests().clear();
     app.script_loads.store(0, Ordering::SeqCst);
+    app.set_generation(app.config.schema);
     Json(json!({ "ok": true }))
 }
 
@@ -123,10 +126,15 @@ async fn clear_faults(State(shared): State<Shared>) -> Json<Value> {
 struct ConfigBody {
     #[serde(default)]
     link_token_ttl_secs: Option<f64>,
+    #[serde(default)]
+    schema: Option<String>,
 }
 
 fn config_json(shared: &Shared) -> Value {
-    json!({ "linkTokenTtlSecs": shared.app.store().link_token_ttl().as_secs_f64() })
+    json!({
+        "linkTokenTtlSecs": shared.app.store().link_token_ttl().as_secs_f64(),
+        "schema": shared.app.generation().as_str(),
+    })
 }
 
 async fn config(State(shared): State<Shared>) -> Json<Value> {
@@ -137,6 +145,11 @@ async fn set_config(State(shared): State<Shared>, body: Bytes) -> Response {
     let req: ConfigBody = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
+    };
+    let generation = match req.schema.as_deref().map(str::parse::<SchemaGeneration>) {
+        Some(Err(e)) => return admin_error(StatusCode::BAD_REQUEST, e),
+        Some(Ok(g)) => Some(g),
+        None => None,
     };
     if let Some(secs) = req.link_token_ttl_secs {
         match Duration::try_from_secs_f64(secs) {
@@ -149,6 +162,9 @@ async fn set_config(State(shared): State<Shared>, body: Bytes) -> Response {
             }
         }
     }
+    if let Some(generation) = generation {
+        shared.app.set_generation(generation);
+    }
     Json(config_json(&shared)).into_response()
 }
 
@@ -156,10 +172,29 @@ async fn script_loads(State(shared): State<Shared>) -> Json<Value> {
     Json(json!({ "count": shared.app.script_loads.load(Ordering::SeqCst) }))
 }
 
-async fn schema(State(shared): State<Shared>) -> Response {
+fn sdl_response(shared: &Shared, generation: SchemaGeneration) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        shared.schema.sdl(),
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (
+                header::HeaderName::from_static("x-quiltt-schema"),
+                generation.as_str(),
+            ),
+        ],
+        shared.schemas.sdl(generation),
     )
         .into_response()
+}
+
+/// The SDL of the generation served now.
+async fn schema(State(shared): State<Shared>) -> Response {
+    sdl_response(&shared, shared.app.generation())
+}
+
+async fn schema_2023(State(shared): State<Shared>) -> Response {
+    sdl_response(&shared, SchemaGeneration::V2023)
+}
+
+async fn schema_2024(State(shared): State<Shared>) -> Response {
+    sdl_response(&shared, SchemaGeneration::V2024)
 }

@@ -162,26 +162,50 @@ async fn respond(
         return response;
     }
     let fault = app.faults().take(operation);
-    if let Some(fault) = fault {
+    if let Some(fault) = &fault {
         app.requests()
-            .set_fault(seq, &serde_json::to_string(&fault).unwrap_or_default());
-        if app.delay_or_hang(&fault).await {
-            return error_body(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The sandbox released this held request (faults cleared or shutting down)",
-                "SHUTTING_DOWN",
-            );
-        }
-        if let Some(response) = fault.status_response() {
-            return response;
-        }
-        if fault.malformed {
-            return malformed_response();
-        }
-        if let Some(body) = fault.body {
-            return Json(body).into_response();
-        }
+            .set_fault(seq, &serde_json::to_string(fault).unwrap_or_default());
     }
+    match fault {
+        // `afterResolve`: the operation runs (a close goes through), then the knob decides
+        // what the client hears, as when a gateway fails after the server committed.
+        Some(fault) if fault.after_resolve => {
+            let answer = execute(shared, parsed, seq).await;
+            apply(app, fault).await.unwrap_or(answer)
+        }
+        Some(fault) => match apply(app, fault).await {
+            Some(response) => response,
+            None => execute(shared, parsed, seq).await,
+        },
+        None => execute(shared, parsed, seq).await,
+    }
+}
+
+/// A fault knob's answer instead of the operation's, if it has one (latency and a hang are
+/// waited out first).
+async fn apply(app: &crate::AppState, fault: crate::faults::Fault) -> Option<Response> {
+    if app.delay_or_hang(&fault).await {
+        return Some(error_body(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The sandbox released this held request (faults cleared or shutting down)",
+            "SHUTTING_DOWN",
+        ));
+    }
+    if let Some(response) = fault.status_response() {
+        return Some(response);
+    }
+    if fault.malformed {
+        return Some(malformed_response());
+    }
+    fault.body.map(|body| Json(body).into_response())
+}
+
+/// The request log's sequence number of the request a resolver runs for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestSeq(pub u64);
+
+/// Runs a GraphQL request body on the schema generation served now.
+async fn execute(shared: &Shared, parsed: Result<Value, serde_json::Error>, seq: u64) -> Response {
     let body = match parsed {
         Ok(body) => body,
         Err(e) => {
@@ -209,7 +233,10 @@ async fn respond(
             )
         }
     };
-    let response = shared.schema.execute(request).await;
+    let response = shared
+        .schemas
+        .execute(shared.app.generation(), request.data(RequestSeq(seq)))
+        .await;
     Json(response).into_response()
 }
 
@@ -219,7 +246,7 @@ mod tests {
 
     #[test]
     fn detects_root_field() {
-        let body = json!({"query": "mutation X($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success } }"});
+        let body = json!({"query": "mutation X($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success } }"});
         assert_eq!(
             detect_operation(&body).as_deref(),
             Some("connectorPlaidInitialize")

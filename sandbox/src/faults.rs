@@ -23,7 +23,8 @@ pub const KNOWN_KEYS: &[&str] = &[
 ];
 
 /// One knob. Every field is optional; they combine as: wait `latencyMs`, then `hang`, or answer
-/// `status`, or answer a `malformed` body, or (none of these) answer normally.
+/// `status`, or answer a `malformed` body, or answer `body`, or (none of these) answer normally.
+/// With `afterResolve`, the operation runs first and the knob then applies to its answer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fault {
@@ -49,6 +50,10 @@ pub struct Fault {
     /// Serve a script that does not define `window.Plaid` (script only).
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_plaid: bool,
+    /// Run the operation first (its effects happen: a close repairs the connection and uses up
+    /// the public token), then apply the knob to the answer (GraphQL operations only).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub after_resolve: bool,
     /// Apply to the next N requests only; absent = until cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
@@ -123,6 +128,11 @@ impl Faults {
                 if StatusCode::from_u16(s).is_err() {
                     return Err(format!("fault {key:?}: invalid HTTP status {s}"));
                 }
+            }
+            if fault.after_resolve && key == "script" {
+                return Err(format!(
+                    "fault {key:?}: afterResolve applies to GraphQL operations only"
+                ));
             }
             parsed.push((key, Some(fault)));
         }
@@ -200,6 +210,7 @@ mod tests {
         assert!(f.merge(json!({"connectorPlaidInit": {}})).is_err());
         assert!(f.merge(json!({"script": {"latency": 5}})).is_err());
         assert!(f.merge(json!({"script": {"status": 1000}})).is_err());
+        assert!(f.merge(json!({"script": {"afterResolve": true}})).is_err());
         assert!(f.merge(json!([1])).is_err());
     }
 }

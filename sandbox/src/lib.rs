@@ -1,7 +1,8 @@
 //! `quiltt-sandbox`: a local stand-in for Quiltt's GraphQL API and Plaid Link.
 //!
 //! It is the default backend of the quiltt-reconnect demo and of every test: a GraphQL endpoint
-//! at `/v1/graphql` with the schema subset of Quiltt's "Update Existing Connections" page, an
+//! at `/v1/graphql` that answers like Quiltt's live API in either of its two published schema
+//! generations ([`SchemaGeneration`]), an
 //! in-memory store of connections with Plaid-like token rules, a Plaid Link stand-in script at
 //! `/link/v2/stable/link-initialize.js`, admin and fault-injection endpoints under
 //! `/__sandbox/`, and static files (`--www`, `--pkg`). See `README.md` for the HTTP API.
@@ -39,7 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tower_http::cors::{Any, CorsLayer};
 
-pub use schema::{sdl as schema_sdl, SandboxSchema};
+pub use schema::{sdl as schema_sdl, SchemaGeneration};
 pub use store::ConnectionStatus;
 
 /// The default accepted session token.
@@ -68,6 +69,9 @@ pub struct SandboxConfig {
     pub pkg_dir: Option<PathBuf>,
     /// Add [`STRICT_CSP`] to HTML responses.
     pub csp: bool,
+    /// The generation of Quiltt's schema served at start and after a reset (changeable at run
+    /// time with `POST /__sandbox/config`); default 2024.
+    pub schema: SchemaGeneration,
 }
 
 impl Default for SandboxConfig {
@@ -78,6 +82,7 @@ impl Default for SandboxConfig {
             www_dir: None,
             pkg_dir: None,
             csp: false,
+            schema: SchemaGeneration::default(),
         }
     }
 }
@@ -88,6 +93,7 @@ pub(crate) struct AppState {
     store: Mutex<store::Store>,
     faults: Mutex<faults::Faults>,
     requests: Mutex<log::RequestLog>,
+    generation: Mutex<SchemaGeneration>,
     pub(crate) script_loads: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
     /// Wakes the requests a `hang` knob holds when the knobs are cleared.
@@ -105,6 +111,7 @@ impl AppState {
             store: Mutex::new(store::Store::new(config.link_token_ttl)),
             faults: Mutex::default(),
             requests: Mutex::default(),
+            generation: Mutex::new(config.schema),
             script_loads: AtomicU64::new(0),
             shutdown_tx,
             hangs_released: tokio::sync::Notify::new(),
@@ -122,6 +129,16 @@ impl AppState {
 
     pub(crate) fn requests(&self) -> MutexGuard<'_, log::RequestLog> {
         lock(&self.requests)
+    }
+
+    /// The schema generation served now.
+    pub(crate) fn generation(&self) -> SchemaGeneration {
+        *lock(&self.generation)
+    }
+
+    /// Serves `generation` from now on.
+    pub(crate) fn set_generation(&self, generation: SchemaGeneration) {
+        *lock(&self.generation) = generation;
     }
 
     /// Resolves when the server shuts down (releases hanging requests).
@@ -156,14 +173,14 @@ impl AppState {
 #[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) app: Arc<AppState>,
-    pub(crate) schema: SandboxSchema,
+    pub(crate) schemas: schema::Schemas,
 }
 
 fn build(config: SandboxConfig) -> (Router, Arc<AppState>) {
     let app = Arc::new(AppState::new(config));
     let shared = Shared {
         app: app.clone(),
-        schema: schema::build(Some(app.clone())),
+        schemas: schema::Schemas::build(Some(app.clone())),
     };
     let routes = Router::new()
         .merge(endpoint::routes())

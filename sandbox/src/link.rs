@@ -1,5 +1,6 @@
-//! The Plaid Link stand-in: the script at `/link/v2/stable/link-initialize.js` and the two
-//! endpoints it calls (`/__sandbox/link/session`, `/__sandbox/link/success`).
+//! The Plaid Link stand-in: the script at `/link/v2/stable/link-initialize.js` and the
+//! endpoints it calls (`/__sandbox/link/session`, `/__sandbox/link/success`, and for Plaid's
+//! OAuth redirect flow `/__sandbox/link/oauth/start` and `/__sandbox/link/oauth/resume`).
 
 use std::sync::atomic::Ordering;
 
@@ -29,6 +30,8 @@ pub(crate) fn routes() -> Router<Shared> {
         .route(LINK_SCRIPT_PATH, get(script))
         .route("/__sandbox/link/session", get(session))
         .route("/__sandbox/link/success", post(success))
+        .route("/__sandbox/link/oauth/start", post(oauth_start))
+        .route("/__sandbox/link/oauth/resume", post(oauth_resume))
 }
 
 /// Script responses may be embedded by pages of any origin, including ones that isolate
@@ -98,6 +101,7 @@ struct SessionQuery {
 fn invalid(failure: &PlaidFailure) -> Value {
     json!({
         "valid": false,
+        "errorType": failure.kind,
         "errorCode": failure.code,
         "errorMessage": failure.message,
         "institution": null,
@@ -118,10 +122,10 @@ async fn session(State(shared): State<Shared>, Query(q): Query<SessionQuery>) ->
             .store()
             .take_behavior_flag(&view.connection.id, "expireFirstToken")
         {
-            Err(PlaidFailure {
-                code: "INVALID_LINK_TOKEN",
-                message: "the link token has expired".into(),
-            })
+            Err(PlaidFailure::new(
+                "INVALID_LINK_TOKEN",
+                "the link token has expired",
+            ))
         } else {
             Ok(view)
         }
@@ -136,6 +140,8 @@ async fn session(State(shared): State<Shared>, Query(q): Query<SessionQuery>) ->
             "accounts": accounts_json(&view.connection),
             "behavior": view.connection.link_behavior,
             "requestId": view.request_id,
+            "oauth": view.connection.oauth,
+            "oauthRedirect": view.redirect_uri.is_some(),
         }),
         Err(failure) => invalid(&failure),
     })
@@ -172,6 +178,61 @@ async fn success(State(shared): State<Shared>, body: Bytes) -> Response {
             }))
             .into_response()
         }
+        Err(failure) => (StatusCode::BAD_REQUEST, Json(invalid(&failure))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OAuthBody {
+    #[serde(default)]
+    link_token: String,
+    #[serde(default)]
+    received_redirect_uri: String,
+}
+
+/// Link hands the user to the bank: `{ oauthStateId, redirectUrl }`, the initialize's
+/// `redirectUri` with `oauth_state_id` added; 400 when the link token is invalid or its
+/// initialize had no `redirectUri`.
+async fn oauth_start(State(shared): State<Shared>, body: Bytes) -> Response {
+    let req: OAuthBody = match parse_body(&body) {
+        Ok(r) => r,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
+    };
+    let started = shared.app.store().oauth_start(&req.link_token);
+    match started {
+        Ok(start) => Json(json!({
+            "oauthStateId": start.oauth_state_id,
+            "redirectUrl": start.redirect_url,
+        }))
+        .into_response(),
+        Err(failure) => (StatusCode::BAD_REQUEST, Json(invalid(&failure))).into_response(),
+    }
+}
+
+/// Link is re-initialized with `receivedRedirectUri`: `{ valid: true, requestId }` when its
+/// `oauth_state_id` was handed out for this link token and not used yet, else 400 with Plaid's
+/// `OAUTH_ERROR` (`OAUTH_STATE_ID_NOT_FOUND`, `INCORRECT_LINK_TOKEN`,
+/// `OAUTH_STATE_ID_ALREADY_PROCESSED`) or `INVALID_LINK_TOKEN`.
+async fn oauth_resume(State(shared): State<Shared>, body: Bytes) -> Response {
+    let req: OAuthBody = match parse_body(&body) {
+        Ok(r) => r,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
+    };
+    let resumed = shared
+        .app
+        .store()
+        .oauth_resume(&req.link_token, &req.received_redirect_uri);
+    match resumed {
+        Ok(view) => Json(json!({
+            "valid": true,
+            "errorType": null,
+            "errorCode": null,
+            "errorMessage": null,
+            "connectionId": view.connection.id,
+            "requestId": view.request_id,
+        }))
+        .into_response(),
         Err(failure) => (StatusCode::BAD_REQUEST, Json(invalid(&failure))).into_response(),
     }
 }

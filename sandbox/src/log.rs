@@ -38,6 +38,9 @@ pub struct RequestEntry {
     pub abandoned: bool,
     /// Which fault knob applied, if any.
     pub fault: Option<String>,
+    /// A `connectorPlaidClose` answered again from the close it retried (same
+    /// `clientMutationId` and tokens) instead of exchanging the public token.
+    pub replayed: bool,
 }
 
 /// The log, in arrival order.
@@ -68,6 +71,7 @@ impl RequestLog {
             abandoned: false,
             authorization,
             fault: None,
+            replayed: false,
         });
         self.next_seq
     }
@@ -76,6 +80,13 @@ impl RequestLog {
     pub fn set_fault(&mut self, seq: u64, fault: &str) {
         if let Some(e) = self.entries.iter_mut().find(|e| e.seq == seq) {
             e.fault = Some(fault.to_owned());
+        }
+    }
+
+    /// Records that entry `seq` was a close answered from the close it retried.
+    pub fn set_replayed(&mut self, seq: u64) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.seq == seq) {
+            e.replayed = true;
         }
     }
 

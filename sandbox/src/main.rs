@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use quiltt_sandbox::{SandboxConfig, DEFAULT_SESSION_TOKEN, GRAPHQL_PATH, LINK_SCRIPT_PATH};
+use quiltt_sandbox::{
+    SandboxConfig, SchemaGeneration, DEFAULT_SESSION_TOKEN, GRAPHQL_PATH, LINK_SCRIPT_PATH,
+};
 
 /// A local stand-in for Quiltt's GraphQL API and Plaid Link.
 #[derive(Parser, Debug)]
@@ -30,6 +32,9 @@ struct Cli {
     /// Send a strict Content-Security-Policy header with HTML pages.
     #[arg(long)]
     csp: bool,
+    /// Which generation of Quiltt's live schema to serve: 2023 (2023-08) or 2024 (2024-08).
+    #[arg(long, value_name = "GENERATION", default_value = "2024")]
+    schema: SchemaGeneration,
 }
 
 async fn shutdown_signal() {
@@ -100,6 +105,14 @@ async fn main() -> ExitCode {
             let _ = writeln!(out, "pkg: {base}/pkg/");
         }
         let _ = writeln!(out, "admin: {base}/__sandbox/connections");
+        let _ = writeln!(
+            out,
+            "schema: Quiltt's {} generation (--schema 2023 or 2024)",
+            match cli.schema {
+                SchemaGeneration::V2023 => "2023-08",
+                SchemaGeneration::V2024 => "2024-08",
+            }
+        );
         if cli.session_token == DEFAULT_SESSION_TOKEN {
             let _ = writeln!(out, "session token: {DEFAULT_SESSION_TOKEN} (default)");
         } else {
@@ -113,6 +126,7 @@ async fn main() -> ExitCode {
         www_dir: cli.www,
         pkg_dir: cli.pkg,
         csp: cli.csp,
+        schema: cli.schema,
     };
     match quiltt_sandbox::serve(listener, config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,12 @@
 //!   bound to each other and to the connection; the link token expires after the configured TTL.
 //! - The Link stand-in mints a public token when Link succeeds, bound to that link token.
 //! - `connectorPlaidClose` accepts a public token once, only with the connector token of the
-//!   same initialize, and only before the link token expired; it repairs the connection.
+//!   same initialize, and only before the link token expired; it repairs the connection. Quiltt
+//!   dedupes closes by `clientMutationId`: a retry with the same `clientMutationId` and tokens
+//!   as a close that succeeded answers that close's result again.
+//! - OAuth (Plaid's redirect flow): an initialize with `redirectUri` remembers it with the link
+//!   token; Link hands the user to the bank with an `oauth_state_id` bound to that link token,
+//!   and resumes only with the same link token and that state id, once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
@@ -16,10 +21,10 @@ use serde_json::Value;
 
 use crate::util::{logo_png, random_id};
 
-/// The state of a connection, as Quiltt reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+/// The state of a connection, as the admin API stores it: every status of both schema
+/// generations (and `DISCONNECTING`); each generation's GraphQL `ConnectionStatus` maps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[graphql(name = "ConnectionStatus")]
 pub enum ConnectionStatus {
     /// The connection is being created.
     Initializing,
@@ -61,11 +66,16 @@ pub struct Institution {
     pub institution_id: String,
     /// Display name.
     pub name: String,
-    /// Base64-encoded PNG.
+    /// Base64-encoded PNG (GraphQL serves it as `logo { url }`, a `data:image/png;base64,` URL).
     pub logo: String,
 }
 
 impl Institution {
+    /// The logo as a URL: a `data:` URL of the PNG.
+    pub fn logo_url(&self) -> String {
+        format!("data:image/png;base64,{}", self.logo)
+    }
+
     /// An institution with a generated logo in `color`.
     pub fn new(institution_id: &str, name: &str, color: [u8; 3]) -> Self {
         Self {
@@ -110,6 +120,9 @@ pub struct Connection {
     pub accounts: Vec<Account>,
     /// Custom metadata stored with `connectionUpdate` (a JSON object) or null.
     pub metadata: Option<Value>,
+    /// The institution logs in with OAuth: Link hands the user to the bank (redirecting the
+    /// page to the initialize's `redirectUri` when it had one) and resumes afterwards.
+    pub oauth: bool,
     /// How the Link stand-in behaves for this connection (`{ "mode": "success" }`, ...).
     pub link_behavior: Option<Value>,
 }
@@ -132,6 +145,9 @@ pub struct SeedRequest {
     /// Initial metadata (a JSON object) or null.
     #[serde(default)]
     pub metadata: Option<Value>,
+    /// The institution logs in with OAuth; default false.
+    #[serde(default)]
+    pub oauth: bool,
     /// Link stand-in behaviour for this connection.
     #[serde(default)]
     pub link_behavior: Option<Value>,
@@ -151,26 +167,74 @@ pub struct SeedInstitution {
     pub logo: Option<String>,
 }
 
-/// A failed Plaid-like operation: a stable code and a message without any token value.
+/// A failed Plaid-like operation: a stable code, Plaid's broad error type, a developer message
+/// and a message for the end user, none of them with a token value in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlaidFailure {
     /// Stable code, e.g. `INVALID_PUBLIC_TOKEN`.
     pub code: &'static str,
-    /// Human-readable message.
+    /// Plaid's broad categorisation, e.g. `INVALID_INPUT`, `OAUTH_ERROR`.
+    pub kind: &'static str,
+    /// Human-readable message for developers.
     pub message: String,
+    /// A message to show the end user.
+    pub display_message: &'static str,
 }
 
+/// What Link and Quiltt tell an end user when something on their side went wrong.
+const TRY_AGAIN: &str = "Something went wrong while reconnecting your account. Please try again.";
+
 impl PlaidFailure {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    /// A failure of Plaid's type `INVALID_INPUT` (a request the client can correct).
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
+            kind: "INVALID_INPUT",
             message: message.into(),
+            display_message: TRY_AGAIN,
         }
+    }
+
+    /// Changes the Plaid error type.
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Changes the message for the end user.
+    pub fn display(mut self, display_message: &'static str) -> Self {
+        self.display_message = display_message;
+        self
     }
 
     fn not_found(id: &str) -> Self {
         Self::new("NOT_FOUND", format!("Connection {id} was not found"))
+            .kind("INVALID_REQUEST")
+            .display("This connection could not be found. It may have been removed.")
     }
+
+    fn oauth(code: &'static str, message: &str) -> Self {
+        Self::new(code, message).kind("OAUTH_ERROR")
+    }
+}
+
+/// A successful `connectorPlaidClose`.
+#[derive(Clone, Debug)]
+pub struct CloseOutcome {
+    /// The repaired connection, as the close that repaired it answered.
+    pub connection: Connection,
+    /// True when this was a retry of that close (same `clientMutationId` and tokens), answered
+    /// again without exchanging the public token a second time.
+    pub replayed: bool,
+}
+
+/// Where Link sends the user for an OAuth login (Plaid's redirect flow).
+#[derive(Clone, Debug)]
+pub struct OAuthStart {
+    /// The state id Link appends to `redirectUri` and expects back when it resumes.
+    pub oauth_state_id: String,
+    /// `redirectUri` with `oauth_state_id=<id>` added to its query.
+    pub redirect_url: String,
 }
 
 /// Result of a successful `connectorPlaidInitialize`.
@@ -196,6 +260,8 @@ pub struct LinkSessionView {
     pub connection: Connection,
     /// The request id of the initialize that minted it.
     pub request_id: String,
+    /// The initialize's `redirectUri`, if it had one.
+    pub redirect_uri: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -204,12 +270,20 @@ struct LinkTokenRecord {
     connection_id: String,
     expires_at: SystemTime,
     request_id: String,
+    redirect_uri: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 struct PublicTokenRecord {
     link_token: String,
-    used: bool,
+    /// Set by the close that exchanged it: that close's `clientMutationId` and answer.
+    closed: Option<(Option<String>, Connection)>,
+}
+
+#[derive(Clone, Debug)]
+struct OAuthStateRecord {
+    link_token: String,
+    processed: bool,
 }
 
 /// All mutable sandbox state.
@@ -220,6 +294,7 @@ pub struct Store {
     /// connector token → link token
     connector_tokens: HashMap<String, String>,
     public_tokens: HashMap<String, PublicTokenRecord>,
+    oauth_states: HashMap<String, OAuthStateRecord>,
     default_ttl: Duration,
     ttl: Duration,
 }
@@ -232,6 +307,7 @@ impl Store {
             link_tokens: HashMap::new(),
             connector_tokens: HashMap::new(),
             public_tokens: HashMap::new(),
+            oauth_states: HashMap::new(),
             default_ttl: link_token_ttl,
             ttl: link_token_ttl,
         }
@@ -337,23 +413,27 @@ impl Store {
             institution,
             accounts,
             metadata: req.metadata.filter(|m| !m.is_null()),
+            oauth: req.oauth,
             link_behavior: req.link_behavior,
         };
         self.connections.insert(req.id, connection.clone());
         Ok(connection)
     }
 
-    /// `connectorPlaidInitialize` in update mode for `connection_id`.
+    /// `connectorPlaidInitialize` in update mode for `connection_id`; `redirect_uri` is kept
+    /// with the link token for Link's OAuth redirect.
     pub fn initialize(
         &mut self,
         connection_id: Option<&str>,
+        redirect_uri: Option<&str>,
         request_id: &str,
     ) -> Result<InitializeOutcome, PlaidFailure> {
         let Some(id) = connection_id else {
             return Err(PlaidFailure::new(
                 "NOT_FOUND",
                 "Connection was not found: connectionId is required in update mode",
-            ));
+            )
+            .kind("INVALID_REQUEST"));
         };
         let connection = self
             .connections
@@ -372,6 +452,7 @@ impl Store {
                 connection_id: id.to_owned(),
                 expires_at: expiration,
                 request_id: request_id.to_owned(),
+                redirect_uri: redirect_uri.map(str::to_owned),
             },
         );
         self.connector_tokens
@@ -389,10 +470,10 @@ impl Store {
             .get(link_token)
             .ok_or_else(|| PlaidFailure::new("INVALID_LINK_TOKEN", "The link token is invalid"))?;
         if SystemTime::now() >= record.expires_at {
-            return Err(PlaidFailure::new(
-                "INVALID_LINK_TOKEN",
-                "The link token has expired",
-            ));
+            return Err(
+                PlaidFailure::new("INVALID_LINK_TOKEN", "The link token has expired")
+                    .display("This session has expired. Please try again."),
+            );
         }
         Ok(record)
     }
@@ -408,7 +489,65 @@ impl Store {
         Ok(LinkSessionView {
             connection,
             request_id: record.request_id.clone(),
+            redirect_uri: record.redirect_uri.clone(),
         })
+    }
+
+    /// Link hands the user to the bank: a fresh `oauth_state_id` bound to `link_token`, and the
+    /// page to go to, the initialize's `redirectUri` with the state id in its query.
+    pub fn oauth_start(&mut self, link_token: &str) -> Result<OAuthStart, PlaidFailure> {
+        let view = self.link_session(link_token)?;
+        let Some(redirect_uri) = view.redirect_uri else {
+            return Err(PlaidFailure::new(
+                "INVALID_FIELD",
+                "OAuth institutions require a redirect_uri: pass redirectUri to connectorPlaidInitialize",
+            )
+            .kind("INVALID_REQUEST"));
+        };
+        let oauth_state_id = random_id("oauth-state");
+        self.oauth_states.insert(
+            oauth_state_id.clone(),
+            OAuthStateRecord {
+                link_token: link_token.to_owned(),
+                processed: false,
+            },
+        );
+        let redirect_url = with_query_param(&redirect_uri, "oauth_state_id", &oauth_state_id);
+        Ok(OAuthStart {
+            oauth_state_id,
+            redirect_url,
+        })
+    }
+
+    /// Link is re-initialized after the bank sent the user back to `received_redirect_uri`:
+    /// its `oauth_state_id` must be one Link handed out for this `link_token`, not yet used.
+    pub fn oauth_resume(
+        &mut self,
+        link_token: &str,
+        received_redirect_uri: &str,
+    ) -> Result<LinkSessionView, PlaidFailure> {
+        let view = self.link_session(link_token)?;
+        let state_id = query_param(received_redirect_uri, "oauth_state_id").unwrap_or_default();
+        let record = self.oauth_states.get_mut(&state_id).ok_or_else(|| {
+            PlaidFailure::oauth(
+                "OAUTH_STATE_ID_NOT_FOUND",
+                "the oauth_state_id in receivedRedirectUri was not issued by Link",
+            )
+        })?;
+        if record.link_token != link_token {
+            return Err(PlaidFailure::oauth(
+                "INCORRECT_LINK_TOKEN",
+                "link token does not match original link token",
+            ));
+        }
+        if record.processed {
+            return Err(PlaidFailure::oauth(
+                "OAUTH_STATE_ID_ALREADY_PROCESSED",
+                "the oauth_state_id has already been processed",
+            ));
+        }
+        record.processed = true;
+        Ok(view)
     }
 
     /// Link succeeded: mints a public token bound to `link_token`.
@@ -422,18 +561,21 @@ impl Store {
             public_token.clone(),
             PublicTokenRecord {
                 link_token: link_token.to_owned(),
-                used: false,
+                closed: None,
             },
         );
         Ok((public_token, view))
     }
 
-    /// `connectorPlaidClose`: exchanges the public token and repairs the connection.
+    /// `connectorPlaidClose`: exchanges the public token and repairs the connection. A retry
+    /// of a close that succeeded, with the same `client_mutation_id` (not none) and tokens,
+    /// answers that close's result again.
     pub fn close(
         &mut self,
         connector_token: &str,
         public_token: &str,
-    ) -> Result<Connection, PlaidFailure> {
+        client_mutation_id: Option<&str>,
+    ) -> Result<CloseOutcome, PlaidFailure> {
         if !self.connector_tokens.contains_key(connector_token) {
             return Err(PlaidFailure::new(
                 "INVALID_CONNECTOR_TOKEN",
@@ -455,7 +597,13 @@ impl Store {
                 "The connector token does not belong to the Link session that produced the public token",
             ));
         }
-        if public.used {
+        if let Some((closed_by, answer)) = &public.closed {
+            if client_mutation_id.is_some() && closed_by.as_deref() == client_mutation_id {
+                return Ok(CloseOutcome {
+                    connection: answer.clone(),
+                    replayed: true,
+                });
+            }
             return Err(PlaidFailure::new(
                 "PUBLIC_TOKEN_ALREADY_USED",
                 "The public token was already exchanged; a public token can be used once",
@@ -465,7 +613,8 @@ impl Store {
             return Err(PlaidFailure::new(
                 "EXPIRED",
                 "The Link session has expired: initialize again",
-            ));
+            )
+            .display("This session has expired. Please try again."));
         }
         let connection_id = record.connection_id.clone();
         let connection = self
@@ -475,9 +624,12 @@ impl Store {
         connection.status = ConnectionStatus::Synced;
         let repaired = connection.clone();
         if let Some(p) = self.public_tokens.get_mut(public_token) {
-            p.used = true;
+            p.closed = Some((client_mutation_id.map(str::to_owned), repaired.clone()));
         }
-        Ok(repaired)
+        Ok(CloseOutcome {
+            connection: repaired,
+            replayed: false,
+        })
     }
 
     /// Sets (`Some(Some(object))`), clears (`Some(None)`) or keeps (`None`) the metadata.
@@ -520,6 +672,29 @@ fn account(id: &str, name: &str, mask: &str, kind: &str, subtype: &str) -> Accou
     }
 }
 
+/// `url` with `key=value` added to its query (before any `#fragment`).
+fn with_query_param(url: &str, key: &str, value: &str) -> String {
+    let (base, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let separator = match base.find('?') {
+        None => "?",
+        Some(_) if base.ends_with('?') || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{base}{separator}{key}={value}{fragment}")
+}
+
+/// The value of `key` in `url`'s query, if present (ids here need no percent-decoding).
+fn query_param(url: &str, key: &str) -> Option<String> {
+    let query = url.split('#').next()?.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| v.to_owned())
+    })
+}
+
 fn color_for(name: &str) -> [u8; 3] {
     let h = crate::util::crc32(name.as_bytes()).to_be_bytes();
     [h[0] / 2 + 40, h[1] / 2 + 40, h[2] / 2 + 40]
@@ -532,6 +707,7 @@ fn seed_connections() -> BTreeMap<String, Connection> {
         institution,
         accounts,
         metadata: None,
+        oauth: false,
         link_behavior: None,
     };
     let list = vec![
@@ -662,6 +838,30 @@ fn seed_connections() -> BTreeMap<String, Connection> {
                 "credit card",
             )],
         ),
+        Connection {
+            oauth: true,
+            ..conn(
+                "conn_oauth",
+                ConnectionStatus::ErrorRepairable,
+                Institution::new("ins_5", "Citibank Online", [0x05, 0x6d, 0xae]),
+                vec![
+                    account(
+                        "acct_citi_checking",
+                        "Citi Priority Checking",
+                        "6644",
+                        "depository",
+                        "checking",
+                    ),
+                    account(
+                        "acct_citi_card",
+                        "Citi Custom Cash Card",
+                        "3317",
+                        "credit",
+                        "credit card",
+                    ),
+                ],
+            )
+        },
     ];
     list.into_iter().map(|c| (c.id.clone(), c)).collect()
 }
@@ -675,7 +875,7 @@ mod tests {
     }
 
     fn action_required(s: &mut Store, id: &str) -> (String, String) {
-        match s.initialize(Some(id), "req") {
+        match s.initialize(Some(id), None, "req") {
             Ok(InitializeOutcome::ActionRequired {
                 link_token,
                 connector_token,
@@ -689,7 +889,7 @@ mod tests {
     fn healthy_continues_and_broken_needs_action() {
         let mut s = store();
         assert!(matches!(
-            s.initialize(Some("conn_healthy"), "r"),
+            s.initialize(Some("conn_healthy"), None, "r"),
             Ok(InitializeOutcome::Continue)
         ));
         let (link, connector) = action_required(&mut s, "conn_login_required");
@@ -700,10 +900,10 @@ mod tests {
     #[test]
     fn unknown_and_missing_ids_are_not_found() {
         let mut s = store();
-        let err = s.initialize(Some("nope"), "r").unwrap_err();
+        let err = s.initialize(Some("nope"), None, "r").unwrap_err();
         assert_eq!(err.code, "NOT_FOUND");
         assert_eq!(err.message, "Connection nope was not found");
-        assert_eq!(s.initialize(None, "r").unwrap_err().code, "NOT_FOUND");
+        assert_eq!(s.initialize(None, None, "r").unwrap_err().code, "NOT_FOUND");
     }
 
     #[test]
@@ -711,11 +911,98 @@ mod tests {
         let mut s = store();
         let (link, connector) = action_required(&mut s, "conn_login_required");
         let (public, _) = s.mint_public_token(&link).unwrap();
-        let c = s.close(&connector, &public).unwrap();
-        assert_eq!(c.status, ConnectionStatus::Synced);
-        let again = s.close(&connector, &public).unwrap_err();
+        let c = s.close(&connector, &public, None).unwrap();
+        assert_eq!(c.connection.status, ConnectionStatus::Synced);
+        assert!(!c.replayed);
+        let again = s.close(&connector, &public, None).unwrap_err();
         assert_eq!(again.code, "PUBLIC_TOKEN_ALREADY_USED");
         assert!(!again.message.contains(&public));
+    }
+
+    #[test]
+    fn a_close_retried_with_its_client_mutation_id_answers_again() {
+        let mut s = store();
+        let (link, connector) = action_required(&mut s, "conn_login_required");
+        let (public, _) = s.mint_public_token(&link).unwrap();
+        let first = s.close(&connector, &public, Some("cm-1")).unwrap();
+        s.update_metadata(
+            "conn_login_required",
+            Some(Some(serde_json::json!({"k": 1}))),
+        )
+        .unwrap();
+        let retry = s.close(&connector, &public, Some("cm-1")).unwrap();
+        assert!(retry.replayed);
+        // The same answer as the first close (metadata changed since is not in it).
+        assert_eq!(retry.connection.metadata, first.connection.metadata);
+        for other in [None, Some("cm-2")] {
+            let err = s.close(&connector, &public, other).unwrap_err();
+            assert_eq!(err.code, "PUBLIC_TOKEN_ALREADY_USED");
+        }
+        // The retry still needs the connector token of that Link session.
+        let (_, other_connector) = action_required(&mut s, "conn_chase_checking");
+        let err = s
+            .close(&other_connector, &public, Some("cm-1"))
+            .unwrap_err();
+        assert_eq!(err.code, "INVALID_CONNECTOR_TOKEN");
+    }
+
+    #[test]
+    fn oauth_state_binds_the_redirect_to_its_link_token_once() {
+        let mut s = store();
+        let tokens = |s: &mut Store, id: &str, redirect: Option<&str>| match s.initialize(
+            Some(id),
+            redirect,
+            "r",
+        ) {
+            Ok(InitializeOutcome::ActionRequired { link_token, .. }) => link_token,
+            other => panic!("{other:?}"),
+        };
+        let plain = tokens(&mut s, "conn_oauth", None);
+        assert_eq!(s.oauth_start(&plain).unwrap_err().code, "INVALID_FIELD");
+        let link = tokens(
+            &mut s,
+            "conn_oauth",
+            Some("https://app.example/oauth?x=1#top"),
+        );
+        let start = s.oauth_start(&link).unwrap();
+        assert_eq!(
+            start.redirect_url,
+            format!(
+                "https://app.example/oauth?x=1&oauth_state_id={}#top",
+                start.oauth_state_id
+            )
+        );
+        let other = tokens(&mut s, "conn_login_required", Some("https://app.example/"));
+        let err = s.oauth_resume(&other, &start.redirect_url).unwrap_err();
+        assert_eq!(
+            (err.kind, err.code),
+            ("OAUTH_ERROR", "INCORRECT_LINK_TOKEN")
+        );
+        let err = s
+            .oauth_resume(&link, "https://app.example/oauth?oauth_state_id=nope")
+            .unwrap_err();
+        assert_eq!(err.code, "OAUTH_STATE_ID_NOT_FOUND");
+        assert!(s.oauth_resume(&link, &start.redirect_url).is_ok());
+        let err = s.oauth_resume(&link, &start.redirect_url).unwrap_err();
+        assert_eq!(err.code, "OAUTH_STATE_ID_ALREADY_PROCESSED");
+    }
+
+    #[test]
+    fn query_params_are_added_and_read() {
+        assert_eq!(with_query_param("https://a/b", "k", "v"), "https://a/b?k=v");
+        assert_eq!(
+            with_query_param("https://a/b?", "k", "v"),
+            "https://a/b?k=v"
+        );
+        assert_eq!(
+            with_query_param("https://a/b?x=1", "k", "v"),
+            "https://a/b?x=1&k=v"
+        );
+        assert_eq!(
+            query_param("https://a/b?x=1&k=v#f", "k").as_deref(),
+            Some("v")
+        );
+        assert_eq!(query_param("https://a/b#?k=v", "k"), None);
     }
 
     #[test]
@@ -725,15 +1012,17 @@ mod tests {
         let (_, other_connector) = action_required(&mut s, "conn_chase_checking");
         let (public, _) = s.mint_public_token(&link).unwrap();
         assert_eq!(
-            s.close(&other_connector, &public).unwrap_err().code,
+            s.close(&other_connector, &public, None).unwrap_err().code,
             "INVALID_CONNECTOR_TOKEN"
         );
         assert_eq!(
-            s.close("x", &public).unwrap_err().code,
+            s.close("x", &public, None).unwrap_err().code,
             "INVALID_CONNECTOR_TOKEN"
         );
         assert_eq!(
-            s.close(&other_connector, "public-x").unwrap_err().code,
+            s.close(&other_connector, "public-x", None)
+                .unwrap_err()
+                .code,
             "INVALID_PUBLIC_TOKEN"
         );
     }

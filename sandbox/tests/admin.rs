@@ -2,14 +2,16 @@
 
 mod common;
 
-use common::{Sb, INITIALIZE_DOC};
+use common::{init_input, Sb, INITIALIZE_DOC};
+use quiltt_sandbox::SchemaGeneration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn request_log_records_operations_variables_status_and_auth() {
     let sb = Sb::start().await;
-    let variables = json!({ "input": { "connectionId": "conn_healthy", "features": "TRANSACTIONS", "extra": [1, 2] } });
+    let mut variables = json!({ "input": init_input(SchemaGeneration::V2024, "conn_healthy") });
+    variables["input"]["extra"] = json!([1, 2]);
     let body = json!({ "query": INITIALIZE_DOC, "operationName": "ConnectorPlaidInitialize", "variables": variables });
     sb.post_graphql(None, body.clone()).await;
     sb.post_graphql(Some("Bearer wrong-token-value"), body.clone())
@@ -75,6 +77,11 @@ async fn seeded_connections_are_listed() {
     assert_eq!(find("conn_login_required")["status"], "ERROR_REPAIRABLE");
     assert_eq!(find("conn_chase_checking")["institution"]["name"], "Chase");
     assert_eq!(find("conn_wells_fargo")["status"], "SYNCED");
+    let oauth = find("conn_oauth");
+    assert_eq!(oauth["status"], "ERROR_REPAIRABLE");
+    assert_eq!(oauth["oauth"], true);
+    assert_eq!(oauth["institution"]["name"], "Citibank Online");
+    assert_eq!(find("conn_healthy")["oauth"], false);
     let cu = find("conn_credit_union");
     assert_eq!(cu["institution"]["name"], "Navy Federal Credit Union");
     assert_eq!(cu["accounts"].as_array().unwrap().len(), 4);
@@ -107,11 +114,13 @@ async fn seed_creates_and_replaces_connections() {
                 "status": "ERROR_REPAIRABLE",
                 "institution": { "name": "Ally Bank" },
                 "accounts": [{ "name": "Online Savings", "mask": "9876", "type": "depository", "subtype": "savings" }],
+                "oauth": true,
                 "linkBehavior": { "mode": "success", "delayMs": 10 }
             }),
         )
         .await;
     assert_eq!(created["id"], "conn_test_seed");
+    assert_eq!(created["oauth"], true);
     assert_eq!(created["accounts"][0]["id"], "acct_conn_test_seed_1");
     assert_eq!(created["linkBehavior"]["mode"], "success");
     let payload = sb.initialize("conn_test_seed").await;
@@ -126,6 +135,8 @@ async fn seed_creates_and_replaces_connections() {
     assert_eq!(session["accounts"][0]["mask"], "9876");
     assert_eq!(session["accounts"][0]["verification_status"], Value::Null);
     assert_eq!(session["behavior"]["mode"], "success");
+    assert_eq!(session["oauth"], true);
+    assert_eq!(session["oauthRedirect"], false);
 
     // Replace: healthy now; defaults for institution and accounts.
     let replaced = sb
@@ -204,8 +215,11 @@ async fn reset_restores_seed_and_clears_everything() {
         json!({ "connectionUpdate": { "status": 500 } }),
     )
     .await;
-    sb.admin_post("/__sandbox/config", json!({ "linkTokenTtlSecs": 5 }))
-        .await;
+    sb.admin_post(
+        "/__sandbox/config",
+        json!({ "linkTokenTtlSecs": 5, "schema": "2023" }),
+    )
+    .await;
     sb.client
         .get(sb.url(quiltt_sandbox::LINK_SCRIPT_PATH))
         .send()
@@ -232,8 +246,8 @@ async fn reset_restores_seed_and_clears_everything() {
     assert_eq!(sb.admin_get("/__sandbox/faults").await, json!({}));
     assert_eq!(sb.admin_get("/__sandbox/requests").await, json!([]));
     assert_eq!(
-        sb.admin_get("/__sandbox/config").await["linkTokenTtlSecs"],
-        1800.0
+        sb.admin_get("/__sandbox/config").await,
+        json!({ "linkTokenTtlSecs": 1800.0, "schema": "2024" })
     );
     assert_eq!(sb.admin_get("/__sandbox/script-loads").await["count"], 0);
     // Tokens from before the reset are gone.
@@ -325,4 +339,106 @@ async fn the_request_log_names_the_connection_a_close_is_about() {
         .map(|e| e["connectionId"].as_str().unwrap_or("-"))
         .collect();
     assert_eq!(ids, ["conn_login_required", "conn_login_required"]);
+}
+
+#[tokio::test]
+async fn config_reports_and_switches_the_schema_generation() {
+    let sb = Sb::start_schema(SchemaGeneration::V2023).await;
+    assert_eq!(sb.admin_get("/__sandbox/config").await["schema"], "2023");
+    let config = sb
+        .admin_post("/__sandbox/config", json!({ "schema": "2024-08" }))
+        .await;
+    assert_eq!(config["schema"], "2024");
+    for bad in [json!({ "schema": "2025" }), json!({ "schema": 2023 })] {
+        let resp = sb
+            .client
+            .post(sb.url("/__sandbox/config"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    // A reset goes back to the generation the sandbox was started with.
+    sb.admin_post("/__sandbox/reset", json!({})).await;
+    assert_eq!(sb.admin_get("/__sandbox/config").await["schema"], "2023");
+}
+
+#[tokio::test]
+async fn oauth_redirect_round_trip_binds_the_state_to_the_link_token() {
+    let sb = Sb::start().await;
+    let mut input = init_input(SchemaGeneration::V2024, "conn_oauth");
+    input["redirectUri"] = json!("http://127.0.0.1:9/oauth-return.html?app=1");
+    let (link_token, connector_token) = sb.tokens_with(input).await;
+    let session = sb
+        .admin_get(&format!("/__sandbox/link/session?token={link_token}"))
+        .await;
+    assert_eq!(session["oauth"], true);
+    assert_eq!(session["oauthRedirect"], true);
+    assert_eq!(session["institution"]["institution_id"], "ins_5");
+
+    let start = sb
+        .admin_post(
+            "/__sandbox/link/oauth/start",
+            json!({ "linkToken": link_token }),
+        )
+        .await;
+    let state = start["oauthStateId"].as_str().unwrap();
+    let redirect = start["redirectUrl"].as_str().unwrap();
+    assert_eq!(
+        redirect,
+        format!("http://127.0.0.1:9/oauth-return.html?app=1&oauth_state_id={state}")
+    );
+
+    let post = |body: Value| {
+        let request = sb
+            .client
+            .post(sb.url("/__sandbox/link/oauth/resume"))
+            .json(&body);
+        async move {
+            let resp = request.send().await.unwrap();
+            (resp.status(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    // Another link token (another Link session) with this state: Plaid's INCORRECT_LINK_TOKEN.
+    let (other_link, _) = sb.tokens("conn_login_required").await;
+    let (status, body) =
+        post(json!({ "linkToken": other_link, "receivedRedirectUri": redirect })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errorType"], "OAUTH_ERROR");
+    assert_eq!(body["errorCode"], "INCORRECT_LINK_TOKEN");
+    // A state Link never handed out.
+    let (status, body) = post(json!({ "linkToken": link_token, "receivedRedirectUri": "http://127.0.0.1:9/oauth-return.html?oauth_state_id=made-up" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errorCode"], "OAUTH_STATE_ID_NOT_FOUND");
+    // The right one resumes, once.
+    let (status, body) =
+        post(json!({ "linkToken": link_token, "receivedRedirectUri": redirect })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["valid"], true);
+    assert_eq!(body["connectionId"], "conn_oauth");
+    let (status, body) =
+        post(json!({ "linkToken": link_token, "receivedRedirectUri": redirect })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errorCode"], "OAUTH_STATE_ID_ALREADY_PROCESSED");
+
+    // Link then succeeds as usual; the original connector token closes.
+    let (public_token, metadata) = sb.link_success(&link_token).await;
+    assert_eq!(metadata["institution"]["name"], "Citibank Online");
+    let closed = sb.close(&connector_token, &public_token, metadata).await;
+    assert_eq!(closed["success"], true, "{closed}");
+    assert_eq!(closed["record"]["id"], "conn_oauth");
+
+    // Without redirectUri there is nowhere to send the user.
+    let (plain, _) = sb.tokens("conn_login_required").await;
+    let resp = sb
+        .client
+        .post(sb.url("/__sandbox/link/oauth/start"))
+        .json(&json!({ "linkToken": plain }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errorCode"], "INVALID_FIELD");
 }

@@ -40,22 +40,27 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-#[tokio::test]
-async fn link_stand_in_runs_every_mode_under_strict_csp() {
+/// Loads `path` from a sandbox serving `tests/browser/` (with the strict CSP if `csp`) in
+/// headless Chromium and returns the JSON report the page wrote into `#out`; None when no
+/// Chromium.
+async fn report_of(path: &str, csp: bool) -> Option<Value> {
     let Some(chromium) = find_chromium() else {
         eprintln!("skipped: no Chromium found (set CHROME=/path/to/chromium)");
-        return;
+        return None;
     };
     let www = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let sb = Sb::start_with(SandboxConfig {
         www_dir: Some(www),
-        csp: true,
+        csp,
         ..Default::default()
     })
     .await;
-    let url = sb.url("/");
-    let profile =
-        std::env::temp_dir().join(format!("quiltt-sandbox-chrome-{}", std::process::id()));
+    let url = sb.url(path);
+    let profile = std::env::temp_dir().join(format!(
+        "quiltt-sandbox-chrome-{}-{}",
+        std::process::id(),
+        path.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+    ));
     let output = tokio::task::spawn_blocking(move || {
         Command::new(chromium)
             .args([
@@ -78,12 +83,20 @@ async fn link_stand_in_runs_every_mode_under_strict_csp() {
     let end = start + dom[start..].find("</pre>").expect("report end");
     let report: Value = serde_json::from_str(&unescape(&dom[start..end]))
         .unwrap_or_else(|e| panic!("report is not JSON ({e}): {}", &dom[start..end]));
-    assert_eq!(report["done"], true, "{report:#}");
     assert_eq!(
         report["violations"],
         serde_json::json!([]),
         "CSP violations: {report:#}"
     );
+    Some(report)
+}
+
+#[tokio::test]
+async fn link_stand_in_runs_every_mode_under_strict_csp() {
+    let Some(report) = report_of("/", true).await else {
+        return;
+    };
+    assert_eq!(report["done"], true, "{report:#}");
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("loaded more than once"), "{warnings}");
     assert!(
@@ -138,4 +151,102 @@ async fn link_stand_in_runs_every_mode_under_strict_csp() {
     assert_eq!(r["force"]["exitError"], Value::Null);
     assert_eq!(r["force"]["exitMeta"]["status"], Value::Null);
     assert_eq!(r["modalGone"], true);
+
+    // OAuth without redirectUri: "Continue to bank" in the modal, success in place.
+    let modal = &r["oauthModal"];
+    assert_eq!(modal["plainContinue"], false, "{modal:#}");
+    assert_eq!(modal["success"], 1);
+    assert_eq!(
+        modal["events"],
+        serde_json::json!([
+            "OPEN:OAUTH",
+            "TRANSITION_VIEW:OAUTH",
+            "TRANSITION_VIEW:OAUTH",
+            "OPEN_OAUTH:OAUTH",
+            "TRANSITION_VIEW:CONNECTED",
+            "HANDOFF"
+        ])
+    );
+    assert_eq!(modal["metadata"]["institution"]["name"], "Citibank Online");
+
+    // OAuth with redirectUri: the page is sent to it with an oauth_state_id, Link ends without
+    // a callback; re-created with receivedRedirectUri it resumes once, for its own link token.
+    let left = &r["oauthRedirect"];
+    let navigated = left["navigated"].as_str().expect("navigated");
+    assert!(
+        navigated.contains("/oauth-return.html?app=smoke&oauth_state_id=oauth-state-"),
+        "{navigated}"
+    );
+    assert_eq!(left["callbacks"], 0);
+    assert_eq!(left["destroyed"], true);
+    assert_eq!(
+        left["events"],
+        serde_json::json!([
+            "OPEN:OAUTH",
+            "TRANSITION_VIEW:OAUTH",
+            "TRANSITION_VIEW:OAUTH",
+            "OPEN_OAUTH:OAUTH"
+        ])
+    );
+    let resume = &r["oauthResume"];
+    assert_eq!(
+        resume["wrongState"]["exitError"]["error_type"],
+        "OAUTH_ERROR"
+    );
+    assert_eq!(
+        resume["wrongState"]["exitError"]["error_code"],
+        "OAUTH_STATE_ID_NOT_FOUND"
+    );
+    assert_eq!(
+        resume["otherToken"]["exitError"]["error_code"],
+        "INCORRECT_LINK_TOKEN"
+    );
+    assert_eq!(resume["resumed"]["success"], 1, "{resume:#}");
+    assert_eq!(resume["resumed"]["publicToken"], "minted");
+    assert_eq!(
+        resume["resumed"]["closed"],
+        serde_json::json!({ "success": true, "record": { "id": "conn_oauth" } })
+    );
+    assert_eq!(
+        resume["again"]["exitError"]["error_code"],
+        "OAUTH_STATE_ID_ALREADY_PROCESSED"
+    );
+    assert_eq!(
+        report["stats"]["created"], report["stats"]["destroyed"],
+        "{report:#}"
+    );
+}
+
+/// The app page runs in a frame of `oauth.html` (Chromium's --dump-dom cannot follow a
+/// navigation of the page it dumps), so without the CSP, whose `frame-ancestors 'none'` forbids
+/// framing; the smoke test above runs the same OAuth code under the CSP.
+#[tokio::test]
+async fn oauth_redirect_navigates_the_page_and_link_resumes_there() {
+    let Some(report) = report_of("/oauth.html", false).await else {
+        return;
+    };
+    assert_eq!(report["done"], true, "{report:#}");
+    assert_eq!(
+        report["returnedTo"], "/oauth-app.html?from=test",
+        "{report:#}"
+    );
+    assert_eq!(
+        report["eventsBeforeRedirect"],
+        serde_json::json!([
+            "OPEN:OAUTH",
+            "TRANSITION_VIEW:OAUTH",
+            "TRANSITION_VIEW:OAUTH",
+            "OPEN_OAUTH:OAUTH"
+        ])
+    );
+    assert_eq!(report["exitError"], Value::Null, "{report:#}");
+    assert_eq!(report["institution"], "Citibank Online");
+    assert_eq!(
+        report["close"],
+        serde_json::json!({ "success": true, "record": { "id": "c_oauth_nav", "status": "SYNCED" } })
+    );
+    assert_eq!(
+        report["resumeEvents"],
+        serde_json::json!(["OPEN", "TRANSITION_VIEW", "HANDOFF"])
+    );
 }

@@ -32,8 +32,8 @@ async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
         .post(format!("{base}/v1/graphql"))
         .header("Authorization", "Bearer sandbox-session-token")
         .json(&json!({
-            "query": "mutation($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success record { connectorStatus expiration } } }",
-            "variables": { "input": { "connectionId": "conn_login_required", "features": "TRANSACTIONS" } }
+            "query": "mutation($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success record { connectorStatus expiration } } }",
+            "variables": { "input": { "connectionId": "conn_login_required", "featuresRequired": ["TRANSACTIONS"] } }
         }))
         .send()
         .await
@@ -63,6 +63,44 @@ async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn schema_flag_picks_the_generation() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+        .args(["--port", "0", "--schema", "2023"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the binary");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a first line").unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("listening on")
+        .to_owned();
+    let schema_line = lines
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("schema: "))
+        .expect("a schema line");
+    assert!(schema_line.contains("2023-08"), "{schema_line}");
+    let config: Value = reqwest::get(format!("{base}/__sandbox/config"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["schema"], "2023");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+        .args(["--port", "0", "--schema", "2022"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2023 or 2024"));
 }
 
 #[test]

@@ -4,12 +4,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Sb, INITIALIZE_DOC};
+use common::{init_input, Sb, INITIALIZE_DOC};
+use quiltt_sandbox::SchemaGeneration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 fn init_body(id: &str) -> Value {
-    json!({ "query": INITIALIZE_DOC, "variables": { "input": { "connectionId": id, "features": "TRANSACTIONS" } } })
+    json!({ "query": INITIALIZE_DOC, "variables": { "input": init_input(SchemaGeneration::V2024, id) } })
 }
 
 const AUTH: Option<&str> = Some("Bearer sandbox-session-token");
@@ -242,6 +243,7 @@ async fn bad_fault_bodies_are_refused() {
     for body in [
         json!({ "connectorPlaidInit": { "status": 500 } }),
         json!({ "script": { "latency": 5 } }),
+        json!({ "script": { "afterResolve": true } }),
         json!({ "connectionUpdate": { "status": 42 } }),
         json!([]),
     ] {
@@ -297,4 +299,84 @@ async fn body_answers_the_given_json_once() {
         body["data"]["connectorPlaidInitialize"]["record"]["connectorStatus"],
         "CONTINUE"
     );
+}
+
+#[tokio::test]
+async fn after_resolve_lets_the_close_go_through_then_answers_a_gateway_error() {
+    let sb = Sb::start().await;
+    let (link_token, connector_token) = sb.tokens("conn_credit_union").await;
+    let (public_token, metadata) = sb.link_success(&link_token).await;
+    let active = sb
+        .admin_post(
+            "/__sandbox/faults",
+            json!({ "connectorPlaidClose": { "status": 504, "afterResolve": true, "times": 1 } }),
+        )
+        .await;
+    assert_eq!(active["connectorPlaidClose"]["afterResolve"], true);
+    let close = json!({
+        "query": common::CLOSE_DOC,
+        "variables": { "input": { "connectorToken": connector_token, "publicToken": public_token, "metadata": metadata, "clientMutationId": "close-after-504" } }
+    });
+    let resp = sb.post_graphql(AUTH, close.clone()).await;
+    assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
+    // The close went through: the connection is repaired and the public token used.
+    assert_eq!(
+        sb.admin_get("/__sandbox/connections/conn_credit_union")
+            .await["status"],
+        "SYNCED"
+    );
+    // The client's retry with the same clientMutationId gets the close's success.
+    let resp = sb.post_graphql(AUTH, close.clone()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    let payload = &body["data"]["connectorPlaidClose"];
+    assert_eq!(payload["success"], true, "{body}");
+    assert_eq!(payload["record"]["id"], "conn_credit_union");
+    assert_eq!(payload["clientMutationId"], "close-after-504");
+    // Without it, the used public token is refused.
+    let mut other = close;
+    other["variables"]["input"]["clientMutationId"] = Value::Null;
+    let body: Value = sb.post_graphql(AUTH, other).await.json().await.unwrap();
+    assert_eq!(
+        body["data"]["connectorPlaidClose"]["errors"][0]["code"],
+        "PUBLIC_TOKEN_ALREADY_USED"
+    );
+    let log = sb.admin_get("/__sandbox/requests").await;
+    let closes: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["operation"] == "connectorPlaidClose")
+        .collect();
+    assert_eq!(closes[0]["status"], 504);
+    assert!(closes[0]["fault"]
+        .as_str()
+        .unwrap()
+        .contains("afterResolve"));
+    assert_eq!(closes[0]["connectionId"], "conn_credit_union");
+    assert_eq!(closes[1]["status"], 200);
+    assert_eq!(closes[1]["replayed"], true);
+    assert_eq!(closes[2]["replayed"], false);
+}
+
+#[tokio::test]
+async fn after_resolve_with_a_hang_holds_the_answer_of_an_operation_that_ran() {
+    let sb = Sb::start().await;
+    sb.admin_post(
+        "/__sandbox/faults",
+        json!({ "connectionUpdate": { "hang": true, "afterResolve": true, "times": 1 } }),
+    )
+    .await;
+    let err = sb
+        .client
+        .post(sb.url("/v1/graphql"))
+        .header("Authorization", "Bearer sandbox-session-token")
+        .json(&json!({ "query": common::UPDATE_DOC, "variables": { "input": { "id": "conn_healthy", "metadata": { "saved": true } } } }))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .expect_err("the answer never comes");
+    assert!(err.is_timeout());
+    let stored = sb.admin_get("/__sandbox/connections/conn_healthy").await;
+    assert_eq!(stored["metadata"], json!({ "saved": true }));
 }

@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::Sb;
-use quiltt_sandbox::{SandboxConfig, STRICT_CSP};
+use quiltt_sandbox::{SandboxConfig, SchemaGeneration, STRICT_CSP};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -126,42 +126,75 @@ async fn csp_flag_adds_strict_policy_to_html() {
 }
 
 #[tokio::test]
-async fn schema_file_matches_the_served_schema() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
-    let sdl = quiltt_sandbox::schema_sdl();
-    if std::env::var_os("UPDATE_SCHEMA").is_some() {
-        std::fs::write(&path, &sdl).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == sdl,
-        "sandbox/schema.graphql differs from the schema the sandbox serves; regenerate it with \
-         `UPDATE_SCHEMA=1 cargo test -p quiltt-sandbox --test static_files` and commit it"
-    );
+async fn schema_files_match_the_served_schemas() {
     let sb = Sb::start().await;
-    let served = get(&sb, "/__sandbox/schema.graphql")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(served, committed);
-    for name in [
-        "ConnectorPlaidInitializeInput",
-        "ConnectorPlaidInitializePayload",
-        "PlaidConnector",
-        "PlaidAPIError",
-        "ConnectorPlaidCloseInput",
-        "ConnectorPlaidClosePayload",
-        "ConnectionType",
-        "ConnectionUpdateInput",
-        "ConnectionUpdatePayload",
-        "type Error",
-        "scalar JSON",
-        "enum ConnectorStatus",
-        "enum ConnectionFeature",
-        "features: ConnectionFeature!",
-        "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput): ConnectorPlaidInitializePayload!",
-    ] {
-        assert!(committed.contains(name), "schema lacks {name}");
+    for generation in SchemaGeneration::ALL {
+        let file = format!("schema-{generation}.graphql");
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(&file);
+        let sdl = quiltt_sandbox::schema_sdl(generation);
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &sdl).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == sdl,
+            "sandbox/{file} differs from the schema the sandbox serves; regenerate it with \
+             `UPDATE_SCHEMA=1 cargo test -p quiltt-sandbox --test static_files` and commit it"
+        );
+        let served = get(&sb, &format!("/__sandbox/{file}")).await;
+        assert_eq!(served.headers()["x-quiltt-schema"], generation.as_str());
+        assert_eq!(served.text().await.unwrap(), committed);
     }
+    // /__sandbox/schema.graphql is the generation served now.
+    let now = get(&sb, "/__sandbox/schema.graphql").await;
+    assert_eq!(now.headers()["x-quiltt-schema"], "2024");
+    sb.admin_post("/__sandbox/config", serde_json::json!({ "schema": "2023" }))
+        .await;
+    let now = get(&sb, "/__sandbox/schema.graphql").await;
+    assert_eq!(now.headers()["x-quiltt-schema"], "2023");
+    assert_eq!(
+        now.text().await.unwrap(),
+        quiltt_sandbox::schema_sdl(SchemaGeneration::V2023)
+    );
+
+    let v2023 = quiltt_sandbox::schema_sdl(SchemaGeneration::V2023);
+    let v2024 = quiltt_sandbox::schema_sdl(SchemaGeneration::V2024);
+    for (sdl, needles) in [
+        (
+            &v2023,
+            &[
+                "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput!): ConnectorPlaidInitializePayload\n",
+                "features: [ConnectionFeature!]\n",
+                "euConfig: PlaidLinkTokenEUConfig",
+                "record: PlaidConnector\n",
+                "code: String!",
+            ][..],
+        ),
+        (
+            &v2024,
+            &[
+                "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput!): ConnectorPlaidInitializePayload\n",
+                "featuresRequired: [ConnectionFeature!]!",
+                "record: PlaidConnectorSession\n",
+                "hostedLinkUrl: String",
+                "code: String\n",
+            ][..],
+        ),
+    ] {
+        for needle in needles {
+            assert!(sdl.contains(needle), "schema lacks {needle:?}");
+        }
+        for needle in [
+            "connectorPlaidClose(input: ConnectorPlaidCloseInput!)",
+            "connectionUpdate(input: ConnectionUpdateInput!)",
+            "connection(id: ID!): Connection\n",
+            "connections(filter: ConnectionFilter): [Connection!]\n",
+            "logo: Image\n",
+            "type Error {",
+            "scalar JSON",
+        ] {
+            assert!(sdl.contains(needle), "schema lacks {needle:?}");
+        }
+    }
+    assert!(!v2024.contains("euConfig") && !v2024.contains("  features:"));
 }

@@ -17,18 +17,26 @@
       body: JSON.stringify({ query: query, variables: variables })
     }).then(function (r) { return r.json(); });
   }
-  function initialize(id) {
+  function initialize(id, redirectUri) {
     return gql(
-      'mutation($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { record { connectorToken linkToken } } }',
-      { input: { connectionId: id, features: 'TRANSACTIONS' } }
+      'mutation($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { record { connectorToken linkToken } } }',
+      { input: { connectionId: id, featuresRequired: ['TRANSACTIONS'], redirectUri: redirectUri || null } }
     ).then(function (b) { return b.data.connectorPlaidInitialize.record; });
   }
-  function run(token, behavior, drive) {
+  function create(config) {
+    return window.Plaid.create(config);
+  }
+  function run(token, behavior, drive, extra) {
     window.PlaidSandbox = behavior ? { behavior: behavior } : undefined;
+    if (extra && extra.navigate) {
+      window.PlaidSandbox = window.PlaidSandbox || {};
+      window.PlaidSandbox.navigate = extra.navigate;
+    }
     return new Promise(function (resolve) {
       var r = { events: [], loaded: false };
-      var handler = window.Plaid.create({
+      var handler = create({
         token: token,
+        receivedRedirectUri: extra && extra.receivedRedirectUri,
         onLoad: function () { r.loaded = true; },
         onEvent: function (name, meta) { r.events.push(name + (meta.view_name ? ':' + meta.view_name : '')); r.isUpdate = meta.is_update_mode; },
         onSuccess: function (publicToken, meta) {
@@ -58,7 +66,7 @@
       var rec = await initialize('conn_login_required');
       var s = await run(rec.linkToken, { mode: 'success' });
       var closed = await gql(
-        'mutation($input: ConnectorPlaidCloseInput) { connectorPlaidClose(input: $input) { success } }',
+        'mutation($input: ConnectorPlaidCloseInput!) { connectorPlaidClose(input: $input) { success } }',
         { input: { connectorToken: rec.connectorToken, publicToken: s.publicToken, metadata: s.metadata } }
       );
       s.closeSuccess = closed.data.connectorPlaidClose.success;
@@ -87,6 +95,48 @@
         handler.exit({ force: true });
       });
       report.results.modalGone = !document.getElementById('plaid-sandbox-modal');
+
+      // OAuth without redirectUri: the modal offers "Continue to bank"; the bank's pop-up is
+      // simulated and Link succeeds in place.
+      rec = await initialize('conn_oauth');
+      report.results.oauthModal = await run(rec.linkToken, null, async function (handler, r) {
+        for (var i = 0; i < 100 && !document.getElementById('plaid-sandbox-continue-to-bank'); i++) { await sleep(20); }
+        r.plainContinue = !!document.getElementById('plaid-sandbox-continue');
+        document.getElementById('plaid-sandbox-continue-to-bank').click();
+      });
+
+      // OAuth with redirectUri, the page's navigation caught by PlaidSandbox.navigate.
+      var redirectUri = location.origin + '/oauth-return.html?app=smoke';
+      rec = await initialize('conn_oauth', redirectUri);
+      var left = { navigated: null, events: [], callbacks: 0 };
+      window.PlaidSandbox = { behavior: { mode: 'oauth' }, navigate: function (url) { left.navigated = url; } };
+      var h = create({
+        token: rec.linkToken,
+        onEvent: function (name, meta) { left.events.push(name + (meta.view_name ? ':' + meta.view_name : '')); },
+        onSuccess: function () { left.callbacks += 1; },
+        onExit: function () { left.callbacks += 1; }
+      });
+      h.open();
+      for (var i = 0; i < 100 && left.navigated === null; i++) { await sleep(20); }
+      await sleep(100);
+      try { h.destroy(); left.destroyed = true; } catch (e) { left.destroyed = String(e); }
+      var navigated = left.navigated;
+      report.results.oauthRedirect = left;
+      // The handler ended without a callback (the page would be gone). The page re-creates
+      // Link with receivedRedirectUri: a wrong state, another link token, then the right one.
+      var wrongState = await run(rec.linkToken, null, null, { receivedRedirectUri: redirectUri + '&oauth_state_id=made-up' });
+      var other = await initialize('conn_chase_checking');
+      var otherToken = await run(other.linkToken, null, null, { receivedRedirectUri: navigated });
+      var resumed = await run(rec.linkToken, null, null, { receivedRedirectUri: navigated });
+      var closedOAuth = await gql(
+        'mutation($input: ConnectorPlaidCloseInput!) { connectorPlaidClose(input: $input) { success record { id } } }',
+        { input: { connectorToken: rec.connectorToken, publicToken: resumed.publicToken, metadata: resumed.metadata } }
+      );
+      resumed.closed = closedOAuth.data.connectorPlaidClose;
+      resumed.publicToken = resumed.publicToken ? 'minted' : resumed.publicToken;
+      var again = await run(rec.linkToken, null, null, { receivedRedirectUri: navigated });
+      report.results.oauthResume = { wrongState: wrongState, otherToken: otherToken, resumed: resumed, again: again };
+      report.stats = window.Plaid.stats;
       write(true);
     } catch (e) {
       report.error = String(e && e.stack || e);

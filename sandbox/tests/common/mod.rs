@@ -3,21 +3,42 @@
 
 use std::time::Duration;
 
-use quiltt_sandbox::{RunningSandbox, SandboxConfig, DEFAULT_SESSION_TOKEN};
+use quiltt_sandbox::{RunningSandbox, SandboxConfig, SchemaGeneration, DEFAULT_SESSION_TOKEN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The reference page's initialize document, verbatim.
-pub const INITIALIZE_DOC: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success record { connectorStatus connectorToken expiration linkToken requestId } errors { code message } }}";
-/// The reference page's close document, verbatim.
-pub const CLOSE_DOC: &str = "mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput) { connectorPlaidClose(input: $input) { success record { id accounts { id name } institution { name logo } } errors { code message } }}";
-/// The reference page's connectionUpdate document, verbatim.
+/// The reference page's initialize document, verbatim: its nullable `$input` is refused by
+/// both live generations (and so by the sandbox).
+pub const PAGE_INITIALIZE_DOC: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success record { connectorStatus connectorToken expiration linkToken requestId } errors { code message } }}";
+/// The reference page's close document, verbatim: nullable `$input`, `logo` as a leaf.
+pub const PAGE_CLOSE_DOC: &str = "mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput) { connectorPlaidClose(input: $input) { success record { id accounts { id name } institution { name logo } } errors { code message } }}";
+
+/// An initialize document valid on both generations (as the client's).
+pub const INITIALIZE_DOC: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success clientMutationId record { connectorStatus connectorToken expiration linkToken requestId } errors { code message type displayMessage requestId } } }";
+/// A close document valid on both generations (as the client's).
+pub const CLOSE_DOC: &str = "mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput!) { connectorPlaidClose(input: $input) { success clientMutationId record { id status metadata institution { name logo { url } } accounts { id name mask type } } errors { code message type displayMessage requestId } } }";
+/// The reference page's connectionUpdate document, verbatim (valid on both generations).
 pub const UPDATE_DOC: &str = "mutation ConnectionUpdate($input: ConnectionUpdateInput!) { connectionUpdate(input: $input) { errors { message } record { id metadata } success }}";
+
+/// The initialize input for `connection_id` in `generation`: the features field is the one
+/// that differs (`features` in 2023, the required `featuresRequired` in 2024).
+pub fn init_input(generation: SchemaGeneration, connection_id: &str) -> Value {
+    match generation {
+        SchemaGeneration::V2023 => {
+            json!({ "connectionId": connection_id, "features": ["TRANSACTIONS"], "update": { "accountSelectionEnabled": true } })
+        }
+        SchemaGeneration::V2024 => {
+            json!({ "connectionId": connection_id, "featuresRequired": ["TRANSACTIONS"], "update": { "accountSelectionEnabled": true } })
+        }
+    }
+}
 
 pub struct Sb {
     pub sandbox: RunningSandbox,
     pub base: String,
     pub client: reqwest::Client,
+    /// The schema generation the sandbox serves (as started; `use_schema` changes it).
+    pub generation: std::sync::Mutex<SchemaGeneration>,
 }
 
 impl Sb {
@@ -25,7 +46,17 @@ impl Sb {
         Self::start_with(SandboxConfig::default()).await
     }
 
+    /// A sandbox serving `generation`.
+    pub async fn start_schema(generation: SchemaGeneration) -> Self {
+        Self::start_with(SandboxConfig {
+            schema: generation,
+            ..Default::default()
+        })
+        .await
+    }
+
     pub async fn start_with(config: SandboxConfig) -> Self {
+        let generation = std::sync::Mutex::new(config.schema);
         let sandbox = quiltt_sandbox::spawn(config).await.expect("spawn sandbox");
         let base = sandbox.url();
         let client = reqwest::Client::builder()
@@ -36,7 +67,25 @@ impl Sb {
             sandbox,
             base,
             client,
+            generation,
         }
+    }
+
+    /// The generation served now.
+    pub fn generation(&self) -> SchemaGeneration {
+        *self.generation.lock().unwrap()
+    }
+
+    /// Switches the served generation with `POST /__sandbox/config`.
+    pub async fn use_schema(&self, generation: SchemaGeneration) {
+        let config = self
+            .admin_post(
+                "/__sandbox/config",
+                json!({ "schema": generation.as_str() }),
+            )
+            .await;
+        assert_eq!(config["schema"], generation.as_str());
+        *self.generation.lock().unwrap() = generation;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -65,14 +114,15 @@ impl Sb {
         (status, body)
     }
 
-    /// The reference initialize document for `connection_id`; returns the payload.
+    /// The initialize document for `connection_id`; returns the payload.
     pub async fn initialize(&self, connection_id: &str) -> Value {
-        let (status, body) = self
-            .gql(
-                INITIALIZE_DOC,
-                json!({ "input": { "connectionId": connection_id, "features": "TRANSACTIONS", "update": { "accountSelectionEnabled": true } } }),
-            )
-            .await;
+        self.initialize_with(init_input(self.generation(), connection_id))
+            .await
+    }
+
+    /// The initialize document with `input`; returns the payload.
+    pub async fn initialize_with(&self, input: Value) -> Value {
+        let (status, body) = self.gql(INITIALIZE_DOC, json!({ "input": input })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
         body["data"]["connectorPlaidInitialize"].clone()
@@ -80,7 +130,13 @@ impl Sb {
 
     /// Initializes a broken connection; returns (link token, connector token).
     pub async fn tokens(&self, connection_id: &str) -> (String, String) {
-        let payload = self.initialize(connection_id).await;
+        self.tokens_with(init_input(self.generation(), connection_id))
+            .await
+    }
+
+    /// Initializes with `input` (a broken connection); returns (link token, connector token).
+    pub async fn tokens_with(&self, input: Value) -> (String, String) {
+        let payload = self.initialize_with(input).await;
         assert_eq!(
             payload["record"]["connectorStatus"], "ACTION_REQUIRED",
             "{payload}"
@@ -111,16 +167,33 @@ impl Sb {
         )
     }
 
-    /// The reference close document; returns the payload.
+    /// The close document; returns the payload.
     pub async fn close(&self, connector_token: &str, public_token: &str, metadata: Value) -> Value {
-        let (status, body) = self
-            .gql(
-                CLOSE_DOC,
-                json!({ "input": { "connectorToken": connector_token, "publicToken": public_token, "metadata": metadata } }),
-            )
-            .await;
+        self.close_with(json!({ "connectorToken": connector_token, "publicToken": public_token, "metadata": metadata }))
+            .await
+    }
+
+    /// The close document with `input`; returns the payload.
+    pub async fn close_with(&self, input: Value) -> Value {
+        let (status, body) = self.gql(CLOSE_DOC, json!({ "input": input })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
         body["data"]["connectorPlaidClose"].clone()
+    }
+
+    /// The first GraphQL error message of a request that must fail validation.
+    pub async fn gql_error(&self, query: &str, variables: Value) -> String {
+        let (status, body) = self.gql(query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body.get("data").cloned().unwrap_or(Value::Null),
+            Value::Null,
+            "{body}"
+        );
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error: {body}"))
+            .to_owned()
     }
 
     pub async fn admin_get(&self, path: &str) -> Value {
