@@ -103,10 +103,13 @@ pub(crate) fn check_options(
     plaid_script_url: &str,
     timeout_ms: u32,
 ) -> Result<(), Error> {
-    if static_token.is_some_and(|t| t.trim_ascii().is_empty()) {
-        return Err(Error::invalid(
-            "token must be a non-empty Quiltt session token",
-        ));
+    if let Some(token) = static_token {
+        if token.trim_ascii().is_empty() {
+            return Err(Error::invalid(
+                "token must be a non-empty Quiltt session token",
+            ));
+        }
+        crate::machine::check_header_value(&crate::SessionToken::new(token))?;
     }
     check_url(endpoint, "endpoint")?;
     check_url(plaid_script_url, "plaidScriptUrl")?;

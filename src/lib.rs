@@ -42,6 +42,8 @@ mod web;
 #[cfg(target_arch = "wasm32")]
 pub use client::{Client, ClientOptions, TokenFuture, TokenSource};
 pub use error::{Error, ErrorCode, QuilttError};
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub use js::QuilttReconnect;
 pub use machine::{
     EventSink, OAuthState, ReconnectEvent, ReconnectOptions, ReconnectResult, RetryPolicy, Stage,
 };

@@ -1,11 +1,13 @@
 //! The real bridge against the real sandbox in headless Chromium, through the JavaScript class.
 //! `cargo xtask test` starts the sandbox and passes its URL in `QUILTT_SANDBOX_URL` at build
-//! time. Each test seeds connections of its own, so tests don't depend on each other.
+//! time; it runs these tests against both generations of Quiltt's schema (2024, then 2023, in
+//! `QUILTT_SANDBOX_SCHEMA`). Each test seeds connections of its own, so tests don't depend on
+//! each other.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::Array;
 use quiltt_reconnect::QuilttReconnect;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -39,11 +41,13 @@ async fn continue_resolves_repaired_and_never_opens_link() {
 async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair() {
     seed("b_success", "ERROR_REPAIRABLE", "success").await;
     let (bridge, events) = bridge(SESSION_TOKEN);
-    let result = settle(bridge.reconnect(json(
-        r#"{"connectionId":"b_success","features":"TRANSACTIONS","clientMutationId":"mut-1","update":{"accountSelectionEnabled":true}}"#,
-    )))
-    .await
-    .expect("resolves");
+    let input = format!(
+        r#"{{"connectionId":"b_success",{},"clientMutationId":"mut-1","update":{{"accountSelectionEnabled":true}}}}"#,
+        SANDBOX.features()
+    );
+    let result = settle(bridge.reconnect(json(&input)))
+        .await
+        .expect("resolves");
     assert_outcome(&result, "reconnected");
     assert_eq!(text(&result, "connection.id").as_deref(), Some("b_success"));
     assert_eq!(
@@ -51,7 +55,12 @@ async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair(
         Some("SYNCED")
     );
     assert!(Array::from(&get(&result, "connection.accounts")).length() > 0);
-    assert!(text(&result, "connection.institution.logo").is_some_and(|l| l.starts_with("iVBOR")));
+    assert!(
+        text(&result, "connection.institution.logo")
+            .is_some_and(|l| l.starts_with("data:image/png;base64,iVBOR")),
+        "the logo's URL, read from logo {{ url }}: {}",
+        stringify(&result)
+    );
 
     let stored = admin("GET", "/__sandbox/connections/b_success", None).await;
     assert_eq!(text(&stored, "status").as_deref(), Some("SYNCED"));
@@ -104,7 +113,17 @@ async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair(
 #[wasm_bindgen_test]
 async fn every_initialize_field_reaches_the_server_named_as_documented() {
     seed("b_fields", "SYNCED", "success").await;
-    let input = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"androidPackageName":"com.example","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m-2","clientName":"Acme","connectionId":"b_fields","countryCodes":["US"],"euConfig":{"headless":false},"features":"TRANSACTIONS","language":"en","linkCustomizationName":"default","products":["transactions"],"update":{"accountSelectionEnabled":true}}"#;
+    let common = r#""accountFilters":{"depository":{"accountSubtypes":["checking"]}},"androidPackageName":"com.example","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m-2","clientName":"Acme","connectionId":"b_fields","countryCodes":["US"],"language":"en","linkCustomizationName":"default","products":["transactions"],"redirectUri":"https://app.example/oauth","update":{"accountSelectionEnabled":true}"#;
+    let generation = match SANDBOX.schema {
+        "2023" => {
+            r#""additionalConsentedProducts":["identity"],"euConfig":{"headless":false},"features":["TRANSACTIONS"]"#
+        }
+        _ => {
+            r#""featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"optionalProducts":["auth"],"transactions":{"daysRequested":90}"#
+        }
+    };
+    let input = format!("{{{common},{generation}}}");
+    let input = input.as_str();
     let (bridge, _) = bridge(SESSION_TOKEN);
     let result = settle(bridge.reconnect(json(input)))
         .await
@@ -187,18 +206,50 @@ async fn bad_session_token_rejects_unauthorized_and_keeps_the_token_out() {
     assert!(!seen.contains("wrong-session-token-123"));
 }
 
+/// Fields the client does not know (or this generation refuses) go to Quiltt as given, and the
+/// server's validation message reaches the caller: the 2024 schema requires `featuresRequired`
+/// and refuses the 2023 `features` (the 2023 one refuses `featuresRequired`), and either
+/// refuses a field that does not exist.
 #[wasm_bindgen_test]
-async fn missing_features_reaches_the_caller_as_the_servers_validation_message() {
+async fn the_servers_validation_of_the_input_reaches_the_caller() {
     seed("b_no_features", "SYNCED", "success").await;
     let (bridge, _) = bridge(SESSION_TOKEN);
-    let error = settle(bridge.reconnect(json(r#"{"connectionId":"b_no_features"}"#)))
-        .await
-        .expect_err("rejects");
-    assert_eq!(text(&error, "code").as_deref(), Some("GRAPHQL"));
+    let other_generation = match SANDBOX.schema {
+        "2023" => r#""featuresRequired":["TRANSACTIONS"]"#,
+        _ => r#""features":"TRANSACTIONS""#,
+    };
+    let mut cases = vec![
+        (
+            format!(r#"{{"connectionId":"b_no_features",{other_generation}}}"#),
+            "features",
+        ),
+        (
+            format!(
+                r#"{{"connectionId":"b_no_features",{},"brandNewField":1}}"#,
+                SANDBOX.features()
+            ),
+            "brandNewField",
+        ),
+    ];
+    if SANDBOX.schema == "2024" {
+        cases.push((
+            r#"{"connectionId":"b_no_features"}"#.to_owned(),
+            "featuresRequired",
+        ));
+    }
+    for (input, named) in cases {
+        let error = settle(bridge.reconnect(json(&input)))
+            .await
+            .expect_err("rejects");
+        assert_eq!(text(&error, "code").as_deref(), Some("GRAPHQL"), "{input}");
+        let message = text(&error, "message").unwrap_or_default();
+        assert!(message.contains(named), "{input}: {message}");
+    }
+    let sent = requests_for("b_no_features").await;
     assert!(
-        text(&error, "message").is_some_and(|m| m.contains("features")),
-        "{:?}",
-        text(&error, "message")
+        sent.iter()
+            .any(|r| get(r, "variables.input.brandNewField").as_f64() == Some(1.0)),
+        "an unknown field is sent as given"
     );
 }
 
@@ -209,6 +260,8 @@ async fn bad_input_is_refused_before_any_request() {
         r#"{"connectionId":""}"#,
         r#"{"connectionId":"b_bad","countryCodes":"US"}"#,
         r#"{"conectionId":"b_bad"}"#,
+        r#"{"connectionId":"b_bad","update":[1]}"#,
+        r#"{"connectionId":"b_bad","features":{"a":1}}"#,
         "42",
     ] {
         let error = settle(bridge.reconnect(json(input)))
@@ -221,7 +274,7 @@ async fn bad_input_is_refused_before_any_request() {
         );
     }
     assert!(requests_for("b_bad").await.is_empty());
-    let error = settle(bridge.update_metadata("b_bad".into(), json("[1,2]")))
+    let error = settle(bridge.update_metadata("b_bad".into(), json("[1,2]"), JsValue::UNDEFINED))
         .await
         .expect_err("rejects");
     assert_eq!(text(&error, "code").as_deref(), Some("INVALID_INPUT"));
@@ -229,30 +282,50 @@ async fn bad_input_is_refused_before_any_request() {
     assert!(QuilttReconnect::new(json(r#"{"token":"t","timeoutMs":-1}"#)).is_err());
 }
 
+/// Options that can't work are refused by the constructor, with a message that does not quote
+/// the token: a token that is no HTTP header value, an endpoint that is no http(s) URL (or has
+/// credentials in it), a script URL of another scheme.
 #[wasm_bindgen_test]
-async fn an_unsendable_token_or_endpoint_is_invalid_input_before_any_request() {
-    seed("b_unsendable", "SYNCED", "success").await;
-    for options in [
-        r#"{"token":"line\nbreak"}"#,
-        r#"{"token":"caf\u00e9-\u20ac"}"#,
-        r#"{"endpoint":"http://[::1"}"#,
+async fn unsendable_options_are_refused_by_the_constructor() {
+    for (options, named) in [
+        (r#"{"token":"line\nbreak"}"#, "token"),
+        (r#"{"token":"caf\u00e9-\u20ac"}"#, "token"),
+        (r#"{"token":"t","endpoint":"http://[::1"}"#, "endpoint"),
+        (r#"{"token":"t","endpoint":"not a url"}"#, "endpoint"),
+        (
+            r#"{"token":"t","endpoint":"ftp://quiltt.example/graphql"}"#,
+            "endpoint",
+        ),
+        (
+            r#"{"token":"t","endpoint":"https://user:secret-pass@quiltt.example/graphql"}"#,
+            "endpoint",
+        ),
+        (
+            r#"{"token":"t","plaidScriptUrl":"javascript:alert(1)"}"#,
+            "plaidScriptUrl",
+        ),
     ] {
-        let (bridge, _) = bridge_with(options);
-        let error = reconnect(&bridge, "b_unsendable")
-            .await
-            .expect_err("rejects");
+        let error = QuilttReconnect::new(json(options)).expect_err(options);
         assert_eq!(
             text(&error, "code").as_deref(),
             Some("INVALID_INPUT"),
             "{options}"
         );
-        let message = text(&error, "message").unwrap_or_default();
-        assert!(
-            !message.contains("break") && !message.contains("caf"),
-            "{message}"
+        assert_eq!(
+            text(&error, "name").as_deref(),
+            Some("QuilttReconnectError")
         );
+        let message = text(&error, "message").unwrap_or_default();
+        assert!(message.contains(named), "{options}: {message}");
+        for secret in ["break", "caf", "secret-pass"] {
+            assert!(!message.contains(secret), "{message}");
+        }
     }
-    assert!(requests_for("b_unsendable").await.is_empty());
+    let relative = QuilttReconnect::new(json(r#"{"token":"t","endpoint":"/v1/graphql"}"#));
+    assert!(
+        relative.is_ok(),
+        "a path of the page's origin is an endpoint"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -260,9 +333,10 @@ async fn update_metadata_round_trips_through_the_sandbox() {
     seed("b_metadata", "SYNCED", "success").await;
     let (bridge, _) = bridge(SESSION_TOKEN);
     let metadata = r#"{"tier":"gold","tags":["a","b"],"nested":{"n":1.5,"ok":true,"none":null}}"#;
-    let connection = settle(bridge.update_metadata("b_metadata".into(), json(metadata)))
-        .await
-        .expect("resolves");
+    let connection =
+        settle(bridge.update_metadata("b_metadata".into(), json(metadata), JsValue::UNDEFINED))
+            .await
+            .expect("resolves");
     assert_eq!(text(&connection, "id").as_deref(), Some("b_metadata"));
     let stored = admin("GET", "/__sandbox/connections/b_metadata", None).await;
     // Servers may reorder keys (as JSONB does), so compare values, not text.
@@ -293,12 +367,8 @@ async fn the_plaid_script_is_loaded_once_for_two_instances() {
     let (first, _) = bridge(SESSION_TOKEN);
     let (second, _) = bridge(SESSION_TOKEN);
     let (a, b, p) = (
-        first.reconnect(json(
-            r#"{"connectionId":"b_twice_a","features":"TRANSACTIONS"}"#,
-        )),
-        second.reconnect(json(
-            r#"{"connectionId":"b_twice_b","features":"TRANSACTIONS"}"#,
-        )),
+        first.reconnect(SANDBOX.input("b_twice_a")),
+        second.reconnect(SANDBOX.input("b_twice_b")),
         second.preload(),
     );
     assert_outcome(&settle(a).await.expect("first resolves"), "reconnected");

@@ -1,6 +1,7 @@
-//! The Rust API, [`Client`], against the real sandbox in headless Chromium. The JS class runs on
-//! `driver.js`; the `Client` has its own browser parts (its `fetch` transport, Plaid launcher,
-//! timers and cancelling, driving the flow's async driver), and these tests cover them.
+//! The Rust API, [`Client`], against the real sandbox in headless Chromium: the same driver and
+//! browser `Io` the JS class runs on, through the Rust types, plus what only Rust apps use (a
+//! cancel future, a token provider, `?` on the crate's errors in an app's own
+//! `#[wasm_bindgen]` function).
 #![cfg(target_arch = "wasm32")]
 
 mod support;
@@ -12,9 +13,10 @@ use std::rc::Rc;
 
 use quiltt_reconnect::{
     Client, ClientOptions, ConnectionUpdateInput, ConnectorPlaidInitializeInput, Error, ErrorCode,
-    Json, ReconnectEvent, ReconnectResult, SessionToken, Stage, TokenSource,
+    Json, ReconnectEvent, ReconnectOptions, ReconnectResult, SessionToken, Stage, TokenSource,
 };
 use support::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -39,7 +41,10 @@ fn client() -> (Client, Events) {
 
 fn input(connection_id: &str) -> ConnectorPlaidInitializeInput {
     let mut input = ConnectorPlaidInitializeInput::new(connection_id);
-    input.features = Some("TRANSACTIONS".into());
+    match SANDBOX.schema {
+        "2023" => input.features = Some("TRANSACTIONS".into()),
+        _ => input.features_required = Some(vec!["TRANSACTIONS".into()]),
+    }
     input
 }
 
@@ -71,7 +76,7 @@ async fn reconnect_cancelled_once_link_opens(
         }
     };
     client
-        .reconnect_until(&input(connection_id), cancel)
+        .reconnect_until(&input(connection_id), ReconnectOptions::default(), cancel)
         .await
         .expect_err("rejects")
 }
@@ -240,12 +245,45 @@ async fn the_client_asks_its_token_provider_again_after_a_401() {
 async fn the_client_stores_metadata() {
     seed("c_metadata", "SYNCED", "success").await;
     let (client, _) = client();
-    let metadata = Json::object([("tier", Json::from("gold"))]);
+    let metadata = Json::parse(r#"{"tier":"gold"}"#).unwrap();
     let connection = client
-        .update_metadata(ConnectionUpdateInput::new("c_metadata", metadata.clone()))
+        .update_metadata(&ConnectionUpdateInput::new("c_metadata", metadata))
         .await
         .expect("resolves");
-    assert_eq!(connection.metadata, metadata);
+    assert_eq!(
+        text(connection.metadata.as_js(), "tier").as_deref(),
+        Some("gold")
+    );
     let stored = admin("GET", "/__sandbox/connections/c_metadata", None).await;
     assert_eq!(text(&stored, "metadata.tier").as_deref(), Some("gold"));
+}
+
+/// An app's own `#[wasm_bindgen]` function, using `?` on the crate's errors.
+#[wasm_bindgen]
+pub async fn app_stores_metadata(connection_id: String, metadata: JsValue) -> Result<(), JsValue> {
+    let (client, _) = client();
+    let input = ConnectionUpdateInput::new(connection_id, Json::from(metadata));
+    client.update_metadata(&input).await?;
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+async fn question_mark_in_an_apps_wasm_bindgen_function_rejects_with_the_packages_error() {
+    let error = app_stores_metadata("c_question_mark".into(), json("[1]"))
+        .await
+        .expect_err("metadata must be an object");
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(
+        text(&error, "name").as_deref(),
+        Some("QuilttReconnectError")
+    );
+    assert_eq!(text(&error, "code").as_deref(), Some("INVALID_INPUT"));
+    assert!(text(&error, "message").is_some_and(|m| m.contains("metadata")));
+    assert!(get(&error, "errors").is_array());
+    seed("c_question_mark", "SYNCED", "success").await;
+    app_stores_metadata("c_question_mark".into(), json(r#"{"tier":"silver"}"#))
+        .await
+        .expect("stored");
+    let stored = admin("GET", "/__sandbox/connections/c_question_mark", None).await;
+    assert_eq!(text(&stored, "metadata.tier").as_deref(), Some("silver"));
 }

@@ -17,9 +17,7 @@ use web_sys::AbortController;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn input(connection_id: &str) -> JsValue {
-    json(&format!(
-        r#"{{"connectionId":"{connection_id}","features":"TRANSACTIONS"}}"#
-    ))
+    SANDBOX.input(connection_id)
 }
 
 fn input_with_signal(connection_id: &str, signal: &web_sys::AbortSignal) -> JsValue {
@@ -224,10 +222,14 @@ async fn close_failed_keeps_links_metadata_no_token_and_can_be_retried() {
     let stored = admin("GET", "/__sandbox/connections/f_close_fail", None).await;
     assert_eq!(text(&stored, "status").as_deref(), Some("ERROR_REPAIRABLE"));
 
-    let connection = settle(bridge.retry_close(error.clone()))
+    let retried = settle(bridge.retry_close(error.clone()))
         .await
         .expect("the retried close succeeds");
-    assert_eq!(text(&connection, "status").as_deref(), Some("SYNCED"));
+    assert_outcome(&retried, "reconnected");
+    assert_eq!(
+        text(&retried, "connection.status").as_deref(),
+        Some("SYNCED")
+    );
     let stored = admin("GET", "/__sandbox/connections/f_close_fail", None).await;
     assert_eq!(text(&stored, "status").as_deref(), Some("SYNCED"));
     let again = settle(bridge.retry_close(error))

@@ -25,7 +25,7 @@ fn wasm_memory_bytes() -> f64 {
 async fn one_flow(bridge: &quiltt_reconnect::QuilttReconnect) {
     seed("m_flow", "ERROR_REPAIRABLE", "success").await;
     // A signal that never aborts: the flow's wait on it must be freed when the flow ends.
-    let input = json(r#"{"connectionId":"m_flow","features":"TRANSACTIONS"}"#);
+    let input = SANDBOX.input("m_flow");
     let controller = web_sys::AbortController::new().unwrap();
     Reflect::set(&input, &"signal".into(), &controller.signal()).unwrap();
     let result = settle(bridge.reconnect(input)).await.expect("resolves");

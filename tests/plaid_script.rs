@@ -27,7 +27,7 @@ fn script_tags() -> u32 {
 #[wasm_bindgen_test]
 async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() {
     seed("s_script", "ERROR_REPAIRABLE", "exit").await;
-    let input = || json(r#"{"connectionId":"s_script","features":"TRANSACTIONS"}"#);
+    let input = || SANDBOX.input("s_script");
     let (bridge, _) = bridge_with(r#"{"timeoutMs":1500}"#);
     for (knob, message) in [
         (r#"{"script":{"status":404,"times":1}}"#, "failed to load"),

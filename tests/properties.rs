@@ -56,8 +56,10 @@ const KNOWN_KEYS: &[&str] = &[
     "__typename",
 ];
 
-/// The typed fields of `ConnectorPlaidInitializeInput` (both schema generations, `connectionId`
-/// aside), with the JSON type each takes (`null` is also taken: it leaves the field unset).
+/// The typed fields of `ConnectorPlaidInitializeInput`: every field of both published schema
+/// generations (`connectionId` aside; `the_input_table_is_both_published_generations` checks
+/// the list against [`SCHEMAS`]), with the JSON type each takes (`null` is also taken: it leaves
+/// the field unset).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
     Str,
@@ -83,9 +85,17 @@ const INPUT_FIELDS: &[(&str, Kind)] = &[
     ("language", Kind::Str),
     ("linkCustomizationName", Kind::Str),
     ("optionalProducts", Kind::Strings),
+    ("portalId", Kind::Str),
     ("products", Kind::Strings),
     ("redirectUri", Kind::Str),
+    ("transactions", Kind::Object),
     ("update", Kind::Object),
+];
+
+/// Quiltt's two published schema generations (SDL subsets holding every field of the input).
+const SCHEMAS: [(&str, &str); 2] = [
+    ("2023-08", include_str!("schema/quiltt-2023-08.graphql")),
+    ("2024-08", include_str!("schema/quiltt-2024-08.graphql")),
 ];
 
 /// The mutations and the queries the decoders read, by their `data` field.
@@ -1102,9 +1112,73 @@ fn only_ascii_whitespace_ids_are_blank() {
     }
 }
 
+/// The fields of `input ConnectorPlaidInitializeInput` in an SDL text, `connectionId` aside, with
+/// the JSON type each takes: `String`/`ID` or an enum a string, a list of those a list of strings
+/// (`features` also a single string, as Quiltt's reference page takes it), an input type an
+/// object.
+fn schema_input_fields(sdl: &str) -> Vec<(String, Kind)> {
+    let declares = |keyword: &str, name: &str| sdl.contains(&format!("\n{keyword} {name} {{"));
+    let is_text = |ty: &str| matches!(ty, "String" | "ID") || declares("enum", ty);
+    let block = sdl
+        .split("input ConnectorPlaidInitializeInput {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("the schema declares ConnectorPlaidInitializeInput");
+    let mut in_description = false;
+    let mut fields = Vec::new();
+    for line in block.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("\"\"\"") {
+            if rest.is_empty() || !rest.ends_with("\"\"\"") {
+                in_description = !in_description;
+            }
+            continue;
+        }
+        if in_description || line.is_empty() || line.starts_with('#') || line.starts_with('"') {
+            continue;
+        }
+        let (name, ty) = line.split_once(':').expect("a field is `name: Type`");
+        let (name, ty) = (name.trim(), ty.trim().trim_end_matches('!'));
+        let kind = match ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            _ if name == "features" => Kind::Features,
+            Some(item) if is_text(item.trim_end_matches('!')) => Kind::Strings,
+            Some(item) => panic!("{name}: a list of {item} has no kind here yet"),
+            None if is_text(ty) => Kind::Str,
+            None if declares("input", ty) => Kind::Object,
+            None => panic!("{name}: {ty} has no kind here yet"),
+        };
+        if name != "connectionId" {
+            fields.push((name.to_owned(), kind));
+        }
+    }
+    fields
+}
+
+/// `INPUT_FIELDS` lists exactly the fields of both published generations, each with the kind
+/// its schema type means.
+#[test]
+fn the_input_table_is_both_published_generations() {
+    let mut published: Vec<(String, Kind)> = Vec::new();
+    for (generation, sdl) in SCHEMAS {
+        let fields = schema_input_fields(sdl);
+        assert!(fields.len() > 10, "{generation}: {fields:?}");
+        for (name, kind) in fields {
+            match published.iter().find(|(f, _)| *f == name) {
+                Some((_, seen)) => assert_eq!(*seen, kind, "{name} in {generation}"),
+                None => published.push((name, kind)),
+            }
+        }
+    }
+    published.sort_by(|a, b| a.0.cmp(&b.0));
+    let table: Vec<(String, Kind)> = INPUT_FIELDS
+        .iter()
+        .map(|&(name, kind)| (name.to_owned(), kind))
+        .collect();
+    assert_eq!(table, published);
+}
+
 /// `INPUT_FIELDS` (which the strategies and the oracles read) is the crate's list: every typed
-/// field of both generations, set from Rust, is sent under a name the table holds, with a value
-/// of the table's kind, and reads back as a typed field; and each takes exactly its kind.
+/// field, set from Rust, is sent under a name the table holds, with a value of the table's kind,
+/// and reads back as a typed field; and each name of the table is typed, taking exactly its kind.
 #[test]
 fn the_input_table_lists_every_typed_field_with_its_kind() {
     let list = || Some(vec!["x".to_owned()]);
@@ -1132,17 +1206,14 @@ fn the_input_table_lists_every_typed_field_with_its_kind() {
     let Value::Object(fields) = &sent else {
         panic!("an input is sent as an object")
     };
-    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
-    names.retain(|name| *name != "connectionId");
-    names.sort_unstable();
-    let mut table: Vec<&str> = INPUT_FIELDS.iter().map(|(name, _)| *name).collect();
-    table.sort_unstable();
-    assert_eq!(names, table);
-    for &(name, kind) in INPUT_FIELDS {
-        assert!(
-            !fields[name].is_null() && is_of_kind(&fields[name], kind),
-            "{name}"
-        );
+    assert_eq!(fields.len(), 19, "every field set is sent");
+    for (name, value) in fields.iter().filter(|(name, _)| *name != "connectionId") {
+        let kind = INPUT_FIELDS
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, kind)| *kind);
+        assert!(kind.is_some(), "{name} is not in the table");
+        assert!(is_of_kind(value, kind.unwrap()), "{name}");
     }
     let read = ConnectorPlaidInitializeInput::from_json(&Json::from(sent.clone()), &[]).unwrap();
     assert!(read.extra.is_empty());

@@ -71,8 +71,12 @@ export interface ConnectorPlaidInitializeInput {
   auth?: Record<string, unknown>;
   /** 2023 schema: EU flow options. */
   euConfig?: Record<string, unknown>;
-  /** 2024 schema: institution data for Link. */
+  /** 2024 schema: institution data for Link (`{ routingNumber }`). */
   institutionData?: Record<string, unknown>;
+  /** 2024 schema: Transactions product options (`{ daysRequested }`). */
+  transactions?: Record<string, unknown>;
+  /** 2024 schema: the Quiltt portal the connection belongs to. */
+  portalId?: string;
   /** Android package name (leave it unset on the web). */
   androidPackageName?: string;
   [field: string]: unknown;

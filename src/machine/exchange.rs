@@ -21,6 +21,21 @@ pub(crate) enum Next {
     Finished(Result<HttpReply, Error>),
 }
 
+/// Refuses a token that can't be sent as `Authorization: Bearer <token>`: a header value is
+/// bytes without NUL, CR or LF (the Fetch standard's ByteString).
+pub(crate) fn check_header_value(token: &SessionToken) -> Result<(), Error> {
+    let text = token.expose_secret();
+    if text
+        .chars()
+        .any(|c| matches!(c, '\0' | '\r' | '\n') || c > '\u{ff}')
+    {
+        return Err(Error::invalid(
+            "the session token is not a valid HTTP header value",
+        ));
+    }
+    Ok(())
+}
+
 /// One request, sent until it has an answer worth keeping.
 #[derive(Debug)]
 pub(crate) struct Exchange {

@@ -12,6 +12,7 @@
 //! tests run natively.
 
 mod exchange;
+pub(crate) use exchange::check_header_value;
 mod outcome;
 mod reconnect;
 mod request;

@@ -107,12 +107,18 @@ pub struct ConnectorPlaidInitializeInput {
     /// 2024 schema: Plaid products to add where the institution supports them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional_products: Option<Vec<String>>,
+    /// 2024 schema: the Quiltt portal the connection belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_id: Option<String>,
     /// Plaid products to use with Link.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
     /// Where an OAuth bank sends the user back (a page of the app that calls `resume()`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
+    /// 2024 schema: Transactions product options (`{ daysRequested }`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<Json>,
     /// Update-mode options (`PlaidLinkTokenCreateRequestUpdate`), e.g.
     /// `{ accountSelectionEnabled: true }` to let the user add accounts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,12 +129,13 @@ pub struct ConnectorPlaidInitializeInput {
 }
 
 /// Names of the typed fields, for reading an input given as JSON.
-const STRING_FIELDS: [&str; 6] = [
+const STRING_FIELDS: [&str; 7] = [
     "androidPackageName",
     "clientMutationId",
     "clientName",
     "language",
     "linkCustomizationName",
+    "portalId",
     "redirectUri",
 ];
 const LIST_FIELDS: [&str; 6] = [
@@ -139,11 +146,12 @@ const LIST_FIELDS: [&str; 6] = [
     "optionalProducts",
     "products",
 ];
-const OBJECT_FIELDS: [&str; 5] = [
+const OBJECT_FIELDS: [&str; 6] = [
     "accountFilters",
     "auth",
     "euConfig",
     "institutionData",
+    "transactions",
     "update",
 ];
 
@@ -264,6 +272,7 @@ impl ConnectorPlaidInitializeInput {
                     "clientName" => input.client_name = value,
                     "language" => input.language = value,
                     "linkCustomizationName" => input.link_customization_name = value,
+                    "portalId" => input.portal_id = value,
                     "redirectUri" => input.redirect_uri = value,
                     _ => {
                         input.connection_id = value.unwrap_or_default();
@@ -287,6 +296,7 @@ impl ConnectorPlaidInitializeInput {
                     "auth" => input.auth = value,
                     "euConfig" => input.eu_config = value,
                     "institutionData" => input.institution_data = value,
+                    "transactions" => input.transactions = value,
                     _ => input.update = value,
                 }
             } else if name == "features" {
@@ -479,7 +489,7 @@ mod tests {
 
     #[test]
     fn every_field_of_both_generations_is_read_and_sent_back_with_its_name() {
-        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"additionalConsentedProducts":["identity"],"androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m1","clientName":"Acme","connectionId":"c1","countryCodes":["US","CA"],"euConfig":{"headless":false},"features":["TRANSACTIONS"],"featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"language":"fr","linkCustomizationName":"default","optionalProducts":["auth"],"products":["transactions"],"redirectUri":"https://app.example/oauth","update":{"accountSelectionEnabled":true}}"#;
+        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"additionalConsentedProducts":["identity"],"androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m1","clientName":"Acme","connectionId":"c1","countryCodes":["US","CA"],"euConfig":{"headless":false},"features":["TRANSACTIONS"],"featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"language":"fr","linkCustomizationName":"default","optionalProducts":["auth"],"portalId":"p1","products":["transactions"],"redirectUri":"https://app.example/oauth","transactions":{"daysRequested":90},"update":{"accountSelectionEnabled":true}}"#;
         let input = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap();
         assert!(input.extra.is_empty());
         assert_eq!(

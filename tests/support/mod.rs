@@ -8,14 +8,52 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response};
 
-pub const SANDBOX: &str = match option_env!("QUILTT_SANDBOX_URL") {
-    Some(url) => url,
-    None => "http://127.0.0.1:8787",
+/// The sandbox of the run: its URL and the generation of Quiltt's schema it serves (`cargo
+/// xtask test` runs the browser tests against a 2024 sandbox, then `tests/browser.rs` again
+/// against a 2023 one).
+#[derive(Clone, Copy, Debug)]
+pub struct Sandbox {
+    pub url: &'static str,
+    pub schema: &'static str,
+}
+
+pub const SANDBOX: Sandbox = Sandbox {
+    url: match option_env!("QUILTT_SANDBOX_URL") {
+        Some(url) => url,
+        None => "http://127.0.0.1:8787",
+    },
+    schema: match option_env!("QUILTT_SANDBOX_SCHEMA") {
+        Some(schema) => schema,
+        None => "2024",
+    },
 };
+
 pub const SESSION_TOKEN: &str = "sandbox-session-token";
 
 pub fn url(path: &str) -> String {
-    format!("{SANDBOX}{path}")
+    SANDBOX.url(path)
+}
+
+impl Sandbox {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// The features field this generation's initialize input takes, as JSON members.
+    pub fn features(&self) -> &'static str {
+        match self.schema {
+            "2023" => r#""features":["TRANSACTIONS"]"#,
+            _ => r#""featuresRequired":["TRANSACTIONS"]"#,
+        }
+    }
+
+    /// `{ connectionId, <features> }` for this generation.
+    pub fn input(&self, connection_id: &str) -> JsValue {
+        json(&format!(
+            r#"{{"connectionId":"{connection_id}",{}}}"#,
+            self.features()
+        ))
+    }
 }
 
 pub fn json(text: &str) -> JsValue {
@@ -114,13 +152,10 @@ pub async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }
 
-/// `bridge.reconnect({ connectionId, features: "TRANSACTIONS" })`, settled: the input most tests
-/// send.
+/// `bridge.reconnect({ connectionId, featuresRequired: ["TRANSACTIONS"] })`, settled: the input
+/// most tests send.
 pub async fn reconnect(bridge: &QuilttReconnect, connection_id: &str) -> Result<JsValue, JsValue> {
-    let input = json(&format!(
-        r#"{{"connectionId":"{connection_id}","features":"TRANSACTIONS"}}"#
-    ));
-    settle(bridge.reconnect(input)).await
+    settle(bridge.reconnect(SANDBOX.input(connection_id))).await
 }
 
 pub fn stages(events: &Array) -> Vec<String> {

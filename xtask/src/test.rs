@@ -309,24 +309,33 @@ fn finish(s: &Suite) -> Result {
     }
 }
 
-/// `wasm-pack test --headless --chrome` against a fresh sandbox, whose URL the tests
-/// read at compile time from `QUILTT_SANDBOX_URL`.
+/// `wasm-pack test --headless --chrome` against a fresh sandbox, whose URL and schema
+/// generation the tests read at compile time (`QUILTT_SANDBOX_URL`, `QUILTT_SANDBOX_SCHEMA`):
+/// every test against the 2024 schema (Quiltt's current one), then the flow's own tests
+/// (`tests/browser.rs`) again against the 2023 schema.
 fn browser_tests(bin: &Path) -> Result {
-    let sandbox = Sandbox::start(bin, 0, &[])?;
-    run(cmd("wasm-pack")
-        .args([
+    for (schema, only) in [("2024", None), ("2023", Some("browser"))] {
+        println!("[test] browser tests against a sandbox with the {schema} schema");
+        let sandbox = Sandbox::start(bin, 0, &["--schema", schema])?;
+        let mut wasm_pack = cmd("wasm-pack");
+        wasm_pack.args([
             "test",
             "--headless",
             "--chrome",
             "--chromedriver",
             CHROMEDRIVER,
             "--",
-            "--features",
-            pkg::PKG_FEATURES,
-        ])
-        .env("QUILTT_SANDBOX_URL", &sandbox.url)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
-    drop(sandbox);
+        ]);
+        if let Some(test) = only {
+            wasm_pack.args(["--test", test]);
+        }
+        run(wasm_pack
+            .args(["--features", pkg::PKG_FEATURES])
+            .env("QUILTT_SANDBOX_URL", &sandbox.url)
+            .env("QUILTT_SANDBOX_SCHEMA", schema)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+        drop(sandbox);
+    }
     Ok(())
 }
 
