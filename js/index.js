@@ -1,5 +1,30 @@
-// The package's entry point: the wasm-bindgen API (default export `init`, `QuilttReconnect`, ...)
-// plus the <quiltt-reconnect> custom element, which registers itself on import.
+// The package's entry point: wasm-bindgen's module (default export `init`, `QuilttReconnect`, the
+// types), a runtime guard for its errors, and the <quiltt-reconnect> element, which registers
+// itself on import.
+import { QuilttReconnect as Generated } from "./quiltt_reconnect.js";
+
 export * from "./quiltt_reconnect.js";
 export { default } from "./quiltt_reconnect.js";
 export { QuilttReconnectElement, TAG_NAME } from "./element.js";
+
+/** Whether `value` is an error of this package (for `catch (e)`, where `e` is `unknown`). */
+export function isQuilttReconnectError(value) {
+  return value instanceof Error && value.name === "QuilttReconnectError" && typeof value.code === "string";
+}
+
+/** wasm-bindgen's class; constructed before `init()` has loaded the module, it says so. */
+export class QuilttReconnect extends Generated {
+  constructor(options) {
+    try {
+      super(options);
+    } catch (error) {
+      // The class's own failures are QuilttReconnectErrors; a TypeError is the missing module.
+      if (!(error instanceof TypeError)) throw error;
+      throw Object.assign(new Error("call `await init()` before `new QuilttReconnect()`: the WebAssembly module is not loaded yet"), {
+        name: "QuilttReconnectError",
+        code: "INVALID_INPUT",
+        errors: [],
+      });
+    }
+  }
+}

@@ -147,6 +147,12 @@ fn joined(shared: Promise, signal: Option<AbortSignal>) -> Promise {
 /// metadata on them.
 #[wasm_bindgen]
 pub struct QuilttReconnect {
+    /// `None` once `free()` was called: then every method rejects `INVALID_INPUT`.
+    live: std::cell::RefCell<Option<Live>>,
+}
+
+/// What an instance holds until `free()`.
+struct Live {
     client: Rc<Client>,
     /// Which callers may join each other's flows: those with the same token (the same string,
     /// or this very instance for a token function) and the same endpoint.
@@ -155,10 +161,16 @@ pub struct QuilttReconnect {
 
 impl std::fmt::Debug for QuilttReconnect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let live = self.live.borrow();
         f.debug_struct("QuilttReconnect")
-            .field("client", &self.client)
+            .field("client", &live.as_ref().map(|l| &l.client))
             .finish_non_exhaustive()
     }
+}
+
+/// `INVALID_INPUT` for a method called after `free()`.
+fn freed() -> Error {
+    Error::invalid("this QuilttReconnect was freed; create a new one")
 }
 
 thread_local! {
@@ -166,8 +178,11 @@ thread_local! {
 }
 
 impl QuilttReconnect {
-    fn settings(&self) -> crate::machine::Settings {
-        driver::Io::settings(&self.client.io)
+    /// The instance's client and join scope, unless it was freed.
+    fn live(&self) -> Result<(Rc<Client>, String), Error> {
+        let live = self.live.borrow();
+        let live = live.as_ref().ok_or_else(freed)?;
+        Ok((Rc::clone(&live.client), live.join_scope.clone()))
     }
 }
 
@@ -187,17 +202,32 @@ impl QuilttReconnect {
             web::TokenSource::Static(token) => format!("token {}", token.expose_secret()),
             web::TokenSource::Provider(_) => format!("instance {instance}"),
         };
-        Ok(QuilttReconnect {
+        let live = Live {
             join_scope: format!("{token}\n{}", client.io.endpoint),
             client: Rc::new(client),
+        };
+        Ok(QuilttReconnect {
+            live: std::cell::RefCell::new(Some(live)),
         })
+    }
+
+    /// Releases what the instance holds; running operations finish. Calling it again does
+    /// nothing; any other method afterwards rejects `INVALID_INPUT`. (It stands in for
+    /// wasm-bindgen's own `free()`, which would make a second call and later calls throw plain
+    /// errors; the instance's few bytes of wasm memory go when the object is collected.)
+    #[wasm_bindgen(js_name = free)]
+    pub fn dispose(&self) {
+        self.live.borrow_mut().take();
     }
 
     /// Loads Plaid's script ahead of time; idempotent and shared by every instance on the
     /// page. Rejects `PLAID_SCRIPT` when it fails (a later call tries again).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn preload(&self) -> Promise {
-        let client = Rc::clone(&self.client);
+        let client = match self.live() {
+            Ok((client, _)) => client,
+            Err(e) => return rejected(&e),
+        };
         future_to_promise(async move {
             client
                 .preload()
@@ -216,6 +246,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "ReconnectInput")] input: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
+            let (client, join_scope) = self.live()?;
             let signal = read_signal(&input)?;
             let snapshot = Json::from(input.clone()).snapshot("reconnect() input")?;
             let always = match snapshot.get("alwaysOpenLink") {
@@ -227,15 +258,16 @@ impl QuilttReconnect {
             };
             let parsed =
                 ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
-            let key = format!("{}\n{}", self.join_scope, snapshot.to_json_string()?);
+            let key = format!("{join_scope}\n{}", snapshot.to_json_string()?);
             let options = ReconnectOptions::default().with_always_open_link(always);
             let sent = snapshot.without("signal").without("alwaysOpenLink");
             let request = initialize_request_as_given(&sent)?;
-            let events = Rc::clone(&self.client.events);
-            let flow = Reconnect::new(&parsed, request, options, self.settings(), events)?;
-            Ok((flow, signal, key))
+            let events = Rc::clone(&client.events);
+            let settings = driver::Io::settings(&client.io);
+            let flow = Reconnect::new(&parsed, request, options, settings, events)?;
+            Ok((client, flow, signal, key))
         };
-        let (flow, signal, key) = match read() {
+        let (client, flow, signal, key) = match read() {
             Ok(read) => read,
             Err(e) => return rejected(&e),
         };
@@ -246,9 +278,9 @@ impl QuilttReconnect {
             return joined(running, signal);
         }
         // Plaid's script starts loading now: it is half the critical path.
-        web::start_script(&self.client.io.script_url, self.client.io.timeout_ms);
+        web::start_script(&client.io.script_url, client.io.timeout_ms);
         let promise = run(
-            &self.client,
+            &client,
             Box::new(flow),
             signal,
             Finally::FlowEnded(key.clone()),
@@ -266,6 +298,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "ResumeOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
+            let (client, _) = self.live()?;
             let signal = read_signal(&options)?;
             let url = match options.is_object() {
                 true => field(&options, "url")?,
@@ -279,13 +312,13 @@ impl QuilttReconnect {
                 }
                 None => return Err(Error::invalid("url must be a string")),
             };
-            Ok((url, signal))
+            Ok((client, url, signal))
         };
-        let (url, signal) = match read() {
+        let (client, url, signal) = match read() {
             Ok(read) => read,
             Err(e) => return rejected(&e),
         };
-        let io = &self.client.io;
+        let io = &client.io;
         let state = crate::client::from_bank(&url)
             .then(|| driver::Io::stored(io))
             .flatten();
@@ -293,9 +326,9 @@ impl QuilttReconnect {
             return Promise::resolve(&JsValue::NULL);
         };
         let now_ms = js_sys::Date::now();
-        let events = Rc::clone(&self.client.events);
+        let events = Rc::clone(&client.events);
         match Reconnect::resume(state, url, driver::Io::settings(io), events, now_ms) {
-            Some(flow) => run(&self.client, Box::new(flow), signal, Finally::Nothing),
+            Some(flow) => run(&client, Box::new(flow), signal, Finally::Nothing),
             None => {
                 driver::Io::store(io, None);
                 Promise::resolve(&JsValue::NULL)
@@ -311,6 +344,10 @@ impl QuilttReconnect {
         &self,
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectError")] error: JsValue,
     ) -> Promise {
+        let client = match self.live() {
+            Ok((client, _)) => client,
+            Err(e) => return rejected(&e),
+        };
         let id = match error.is_object() {
             true => Reflect::get(&error, &"closeRetryId".into()).ok(),
             false => None,
@@ -325,8 +362,8 @@ impl QuilttReconnect {
         if let Some(running) = registry::running_retry(id) {
             return running;
         }
-        let flow = Reconnect::retry_close(pending, driver::Io::settings(&self.client.io));
-        let retry = run(&self.client, Box::new(flow), None, Finally::RetryEnded(id));
+        let flow = Reconnect::retry_close(pending, driver::Io::settings(&client.io));
+        let retry = run(&client, Box::new(flow), None, Finally::RetryEnded(id));
         registry::retry_started(id, &retry);
         retry
     }
@@ -343,15 +380,22 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
+            let (client, _) = self.live()?;
             let id = connection_id
                 .as_string()
                 .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))?;
             let input = ConnectionUpdateInput::new(id, Json::from(metadata.clone()));
-            let request = Request::new(update_request(&input)?, decode_update, self.settings());
-            Ok((request, read_signal(&options)?))
+            let request = Request::new(
+                update_request(&input)?,
+                decode_update,
+                driver::Io::settings(&client.io),
+            );
+            Ok((client, request, read_signal(&options)?))
         };
         match read() {
-            Ok((request, signal)) => run(&self.client, Box::new(request), signal, Finally::Nothing),
+            Ok((client, request, signal)) => {
+                run(&client, Box::new(request), signal, Finally::Nothing)
+            }
             Err(e) => rejected(&e),
         }
     }
@@ -364,18 +408,21 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "ConnectionFilter")] filter: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
+            let (client, _) = self.live()?;
             let signal = read_signal(&filter)?;
             let snapshot = Json::from(filter.clone()).snapshot("connections() filter")?;
             let filter = ConnectionFilter::from_json(&snapshot, &["signal"])?;
             let request = Request::new(
                 connections_request(&filter)?,
                 decode_connections,
-                self.settings(),
+                driver::Io::settings(&client.io),
             );
-            Ok((request, signal))
+            Ok((client, request, signal))
         };
         match read() {
-            Ok((request, signal)) => run(&self.client, Box::new(request), signal, Finally::Nothing),
+            Ok((client, request, signal)) => {
+                run(&client, Box::new(request), signal, Finally::Nothing)
+            }
             Err(e) => rejected(&e),
         }
     }
@@ -389,15 +436,21 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
+            let (client, _) = self.live()?;
             let id = connection_id
                 .as_string()
                 .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))?;
-            let request =
-                Request::new(connection_request(&id)?, decode_connection, self.settings());
-            Ok((request, read_signal(&options)?))
+            let request = Request::new(
+                connection_request(&id)?,
+                decode_connection,
+                driver::Io::settings(&client.io),
+            );
+            Ok((client, request, read_signal(&options)?))
         };
         match read() {
-            Ok((request, signal)) => run(&self.client, Box::new(request), signal, Finally::Nothing),
+            Ok((client, request, signal)) => {
+                run(&client, Box::new(request), signal, Finally::Nothing)
+            }
             Err(e) => rejected(&e),
         }
     }

@@ -125,7 +125,9 @@ pub(crate) fn connections_request(filter: &ConnectionFilter) -> Result<GraphqlRe
 /// assert_eq!(decode_initialize(reply).unwrap_err().code(), ErrorCode::Http);
 /// ```
 pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
-    PlaidConnector::decode(&graphql::payload_record(reply, "connectorPlaidInitialize")?)
+    let status = reply.status;
+    let record = graphql::payload_record(reply, "connectorPlaidInitialize")?;
+    PlaidConnector::decode(&record).map_err(|e| e.with_status(status))
 }
 
 /// Decodes a `connectorPlaidClose` reply into the repaired connection.
@@ -140,8 +142,10 @@ pub fn decode_initialize(reply: HttpReply) -> Result<PlaidConnector, Error> {
 /// assert_eq!(decode_close(reply).unwrap_err().code(), ErrorCode::Unauthorized);
 /// ```
 pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
+    let status = reply.status;
     let record = graphql::payload_record(reply, "connectorPlaidClose")?;
-    Connection::decode(&record, "connectorPlaidClose.record")
+    Connection::decode(&record, "data.connectorPlaidClose.record")
+        .map_err(|e| e.with_status(status))
 }
 
 /// Decodes a `connectionUpdate` reply into the updated connection.
@@ -156,8 +160,9 @@ pub fn decode_close(reply: HttpReply) -> Result<Connection, Error> {
 /// assert_eq!(decode_update(reply).unwrap_err().code(), ErrorCode::BadResponse);
 /// ```
 pub fn decode_update(reply: HttpReply) -> Result<Connection, Error> {
+    let status = reply.status;
     let record = graphql::payload_record(reply, "connectionUpdate")?;
-    Connection::decode(&record, "connectionUpdate.record")
+    Connection::decode(&record, "data.connectionUpdate.record").map_err(|e| e.with_status(status))
 }
 
 /// Decodes a `connection(id)` reply: the connection, or `None` when Quiltt knows no such id.
@@ -172,10 +177,13 @@ pub fn decode_update(reply: HttpReply) -> Result<Connection, Error> {
 /// assert_eq!(decode_connection(reply).unwrap(), None);
 /// ```
 pub fn decode_connection(reply: HttpReply) -> Result<Option<Connection>, Error> {
+    let status = reply.status;
     let record = graphql::query_field(reply, "connection")?;
     match record.is_null() {
         true => Ok(None),
-        false => Connection::decode(&record, "connection").map(Some),
+        false => Connection::decode(&record, "data.connection")
+            .map(Some)
+            .map_err(|e| e.with_status(status)),
     }
 }
 
@@ -191,6 +199,7 @@ pub fn decode_connection(reply: HttpReply) -> Result<Option<Connection>, Error> 
 /// assert_eq!(decode_connections(reply).unwrap()[0].id, "c1");
 /// ```
 pub fn decode_connections(reply: HttpReply) -> Result<Vec<Connection>, Error> {
+    let status = reply.status;
     let list = graphql::query_field(reply, "connections")?;
     if list.is_null() {
         return Ok(Vec::new());
@@ -203,12 +212,14 @@ pub fn decode_connections(reply: HttpReply) -> Result<Vec<Connection>, Error> {
                 list.kind()
             ),
         )
+        .with_status(status)
     })?;
     items
         .iter()
         .enumerate()
-        .map(|(i, c)| Connection::decode(c, &format!("connections[{i}]")))
-        .collect()
+        .map(|(i, c)| Connection::decode(c, &format!("data.connections[{i}]")))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.with_status(status))
 }
 
 /// A `connectorPlaidClose` that failed after Link succeeded, kept so it can be sent again

@@ -128,7 +128,7 @@ impl PlaidConnector {
     }
 
     pub(crate) fn decode(record: &Json) -> Result<Self, Error> {
-        const PATH: &str = "connectorPlaidInitialize.record";
+        const PATH: &str = "data.connectorPlaidInitialize.record";
         if !record.is_object() {
             return Err(bad(
                 PATH,
