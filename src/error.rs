@@ -216,6 +216,14 @@ impl Error {
         self
     }
 
+    /// Replaces Link's metadata with `scrub`'s copy of it.
+    pub(crate) fn scrub_link_metadata(mut self, scrub: impl Fn(&Json) -> Json) -> Self {
+        if let Some(metadata) = &self.0.link_metadata {
+            self.0.link_metadata = Some(scrub(metadata));
+        }
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.0.code

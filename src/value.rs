@@ -352,6 +352,20 @@ impl Json {
         }
     }
 
+    /// This value with every occurrence of any of `secrets` in its JSON text replaced by
+    /// `[redacted]`: the value itself when none occurs, else a plain-data copy.
+    pub(crate) fn redacted(&self, secrets: &[&str]) -> Json {
+        let Ok(text) = self.to_json_string() else {
+            return self.clone();
+        };
+        let mut scrubbed = text.clone();
+        crate::secret::redact_all(&mut scrubbed, secrets);
+        match scrubbed == text {
+            true => self.clone(),
+            false => Json::parse(&scrubbed).unwrap_or_default(),
+        }
+    }
+
     /// This value when it is an object that `JSON.stringify` writes as an object (or `null`),
     /// checked without copying a plain object; other objects (a `Date`, a `String` object, a
     /// class with `toJSON`, a Proxy) are replaced by their [`Json::snapshot`], which must be an
@@ -425,7 +439,7 @@ impl Serialize for Json {
             if std::any::type_name::<S>() == wasm_bindgen {
                 return serde_wasm_bindgen::preserve::serialize(&self.0, serializer);
             }
-            web::Plain(&self.0, 0).serialize(serializer)
+            web::Plain(&web::salvage(&self.0), 0).serialize(serializer)
         }
         #[cfg(not(target_arch = "wasm32"))]
         self.0.serialize(serializer)
@@ -439,6 +453,7 @@ mod web {
     use serde::ser::{SerializeMap, SerializeSeq};
     use serde::{Serialize, Serializer};
     use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
 
     use crate::error::Error;
 
@@ -456,6 +471,12 @@ mod web {
         /// `JSON.parse` of a JavaScript string, without copying it through Rust.
         #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
         pub(crate) fn parse(text: &JsValue) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(js_namespace = Object, js_name = defineProperty, catch)]
+        fn define_property(
+            object: &js_sys::Object,
+            key: &JsValue,
+            descriptor: &js_sys::Object,
+        ) -> Result<JsValue, JsValue>;
     }
 
     /// `JSON.stringify(value)`: a string, or `undefined` for what JSON can't hold.
@@ -552,14 +573,76 @@ mod web {
         )
     }
 
-    /// What can be read of `value` as plain data: members whose getters throw, functions,
-    /// symbols, `undefined` and anything deeper than [`MAX_DEPTH`] (a cycle) are left out.
+    /// What can be read of `value` as plain data, as `JSON.stringify` would write it where it
+    /// can: `toJSON` applied; functions, symbols and `undefined` members left out (`null` in
+    /// arrays); and what makes `JSON.stringify` throw dropped instead: members whose getters
+    /// (or `toJSON`) throw, `BigInt`s, a value met again inside itself (a cycle), anything deeper
+    /// than [`MAX_DEPTH`]. Keys stay own data properties (`__proto__` included).
     pub(super) fn salvage(value: &JsValue) -> JsValue {
-        let copy = Plain(value, 0).serialize(&serde_wasm_bindgen::Serializer::json_compatible());
-        copy.unwrap_or(JsValue::NULL)
+        copy(value, &mut Vec::new()).unwrap_or(JsValue::NULL)
     }
 
-    /// A JavaScript value read as plain data, for serializers other than serde-wasm-bindgen's.
+    /// [`salvage`] of one value below `ancestors`; `None` for what JSON leaves out.
+    fn copy(value: &JsValue, ancestors: &mut Vec<JsValue>) -> Option<JsValue> {
+        let to_json = match kind(value) {
+            "object" | "array" => Reflect::get(value, &"toJSON".into()).ok(),
+            _ => None,
+        };
+        if let Some(to_json) = to_json.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+            let json = to_json.call1(value, &JsValue::from_str("")).ok()?;
+            if !ancestors.iter().any(|a| *a == json) && json != *value {
+                return copy(&json, ancestors);
+            }
+        }
+        match kind(value) {
+            "null" => Some(JsValue::NULL),
+            "boolean" | "string" => Some(value.clone()),
+            "number" => Some(match value.as_f64().is_some_and(f64::is_finite) {
+                true => value.clone(),
+                false => JsValue::NULL,
+            }),
+            "array" | "object" => {
+                if ancestors.len() >= MAX_DEPTH as usize || ancestors.iter().any(|a| a == value) {
+                    return None;
+                }
+                ancestors.push(value.clone());
+                let copied = match items(value) {
+                    Some(items) => {
+                        let array = Array::new();
+                        for item in &items {
+                            array.push(&copy(item, ancestors).unwrap_or(JsValue::NULL));
+                        }
+                        array.into()
+                    }
+                    None => {
+                        let object = js_sys::Object::new();
+                        for (key, member) in entries(value).unwrap_or_default() {
+                            if let Some(member) = copy(&member, ancestors) {
+                                define(&object, &key, &member);
+                            }
+                        }
+                        object.into()
+                    }
+                };
+                ancestors.pop();
+                Some(copied)
+            }
+            _ => None,
+        }
+    }
+
+    /// `object[key] = value` as an own data property, even for `__proto__`.
+    fn define(object: &js_sys::Object, key: &str, value: &JsValue) {
+        let descriptor = js_sys::Object::new();
+        for flag in ["writable", "enumerable", "configurable"] {
+            let _ = Reflect::set(&descriptor, &flag.into(), &JsValue::TRUE);
+        }
+        let _ = Reflect::set(&descriptor, &"value".into(), value);
+        let _ = define_property(object, &JsValue::from_str(key), &descriptor);
+    }
+
+    /// A JavaScript value read as plain data, for serializers other than serde-wasm-bindgen's
+    /// (it walks a [`salvage`]d copy, so no cycle and no throwing getter reaches it).
     pub(super) struct Plain<'a>(pub(super) &'a JsValue, pub(super) u32);
 
     impl Serialize for Plain<'_> {

@@ -34,6 +34,8 @@ struct MockIo {
     stored: RefCell<Option<OAuthState>>,
     /// Every state stored, in order.
     history: RefCell<Vec<OAuthState>>,
+    /// What Link's OPEN event carries in its metadata's `echo`.
+    event_echo: &'static str,
 }
 
 /// Logs when the Link run it lives in is dropped (finished or cancelled).
@@ -119,7 +121,7 @@ impl Io for MockIo {
         let _guard = DropLog(self.log.clone());
         events(PlaidEvent {
             name: "OPEN".into(),
-            metadata: Json::from(json!({ "view_name": "CONSENT" })),
+            metadata: Json::from(json!({ "view_name": "CONSENT", "echo": self.event_echo })),
         });
         let next = self.outcomes.borrow_mut().pop_front();
         match next {
@@ -230,6 +232,7 @@ fn harness(
             link_configs: RefCell::default(),
             stored: RefCell::default(),
             history: RefCell::default(),
+            event_echo: "",
         },
         events: Rc::default(),
     }
@@ -1028,4 +1031,38 @@ fn an_oauth_flow_keeps_its_state_across_the_redirect_and_resume_closes_with_it()
     ))
     .unwrap();
     assert!(none.is_none(), "nothing stored, nothing to resume");
+}
+
+#[test]
+fn tokens_echoed_by_link_reach_no_event_and_no_result() {
+    let mut h = harness(
+        vec![action_required()],
+        [Ok(LinkOutcome::Exit {
+            error: PlaidLinkError::from_json(&Json::from(json!({
+                "error_code": "X", "error_message": "token lt-1 (for ct-1) of session-1 was refused"
+            }))),
+            metadata: Json::from(json!({ "status": "lt-1", "nested": ["ct-1"] })),
+        })],
+    );
+    h.io.event_echo = "link lt-1 connector ct-1";
+    let ReconnectResult::Exited { error, metadata } = h.run(&input("c1")).unwrap() else {
+        panic!("exited");
+    };
+    let seen = format!(
+        "{} {:?} {}",
+        metadata.to_json_string().unwrap(),
+        error,
+        h.events
+            .borrow()
+            .iter()
+            .map(|e| match e {
+                ReconnectEvent::Plaid { metadata, .. } => metadata.to_json_string().unwrap(),
+                other => format!("{other:?}"),
+            })
+            .collect::<String>()
+    );
+    for token in ["lt-1", "ct-1", "session-1"] {
+        assert!(!seen.contains(token), "{token} in {seen}");
+    }
+    assert!(seen.contains("[redacted]"), "{seen}");
 }

@@ -30,6 +30,7 @@ use crate::error::{Error, ErrorCode};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{GraphqlRequest, HttpReply};
 use crate::secret::{redact_all, ConnectorToken, LinkToken, PublicToken, SessionToken};
+use crate::value::Json;
 
 /// What the driver does next.
 #[derive(Debug)]
@@ -161,14 +162,37 @@ impl Secrets {
         self.public.push(token.clone());
     }
 
-    /// `error` with every token seen replaced by `[redacted]`, in every text it carries.
-    pub(crate) fn scrub(&self, error: Error) -> Error {
-        let secrets: Vec<&str> = (self.session.iter().map(SessionToken::expose_secret))
+    /// Every token seen.
+    fn all(&self) -> Vec<&str> {
+        (self.session.iter().map(SessionToken::expose_secret))
             .chain(self.link.iter().map(LinkToken::expose_secret))
             .chain(self.connector.iter().map(ConnectorToken::expose_secret))
             .chain(self.public.iter().map(PublicToken::expose_secret))
-            .collect();
-        error.redact(|text| redact_all(text, &secrets))
+            .collect()
+    }
+
+    /// `error` with every token seen replaced by `[redacted]`, in every text it carries and in
+    /// Link's metadata on it.
+    pub(crate) fn scrub(&self, error: Error) -> Error {
+        let secrets = self.all();
+        error
+            .redact(|text| redact_all(text, &secrets))
+            .scrub_link_metadata(|metadata| metadata.redacted(&secrets))
+    }
+
+    /// `text` with every token seen replaced by `[redacted]`.
+    pub(crate) fn scrub_text(&self, text: &mut String) {
+        redact_all(text, &self.all());
+    }
+
+    /// `value` with every token seen replaced by `[redacted]` (itself when none occurs).
+    pub(crate) fn scrub_json(&self, value: &Json) -> Json {
+        value.redacted(&self.all())
+    }
+
+    /// The tokens seen so far, owned (for a callback that outlives this borrow).
+    pub(crate) fn snapshot(&self) -> Vec<String> {
+        self.all().into_iter().map(str::to_owned).collect()
     }
 }
 

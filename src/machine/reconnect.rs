@@ -687,11 +687,14 @@ impl Steps for Reconnect {
 
     fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
         let (events, connection_id) = (Rc::clone(&self.events), self.connection_id.clone());
+        // Link's metadata could echo a token; the app never sees one.
+        let secrets = self.secrets.snapshot();
         Rc::new(move |event: PlaidEvent| {
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
             events(ReconnectEvent::Plaid {
                 connection_id: connection_id.clone(),
                 name: event.name,
-                metadata: event.metadata,
+                metadata: event.metadata.redacted(&secrets),
             })
         })
     }
@@ -702,8 +705,14 @@ impl Operation for Reconnect {
 
     fn end(self) -> Result<ReconnectResult, Error> {
         self.progress(Stage::Done);
-        let result = self.ending.unwrap_or_else(|| Err(out_of_turn()));
-        result.map_err(|e| self.secrets.scrub(e))
+        match self.ending.unwrap_or_else(|| Err(out_of_turn())) {
+            Ok(ReconnectResult::Exited { error, metadata }) => Ok(ReconnectResult::Exited {
+                error: error.map(|e| e.redacted(|text| self.secrets.scrub_text(text))),
+                metadata: self.secrets.scrub_json(&metadata),
+            }),
+            Ok(result) => Ok(result),
+            Err(e) => Err(self.secrets.scrub(e)),
+        }
     }
 }
 

@@ -43,6 +43,18 @@ impl PlaidLinkError {
         })
     }
 
+    /// This error with `redact` applied to each of its texts.
+    pub(crate) fn redacted(mut self, redact: impl Fn(&mut String)) -> Self {
+        let texts = [
+            &mut self.error_type,
+            &mut self.error_code,
+            &mut self.error_message,
+            &mut self.display_message,
+        ];
+        texts.into_iter().flatten().for_each(redact);
+        self
+    }
+
     /// Whether Link refused the link token (`INVALID_LINK_TOKEN`: expired or already used).
     pub(crate) fn is_invalid_link_token(&self) -> bool {
         self.error_code.as_deref() == Some("INVALID_LINK_TOKEN")
