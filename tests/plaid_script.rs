@@ -29,6 +29,13 @@ async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() 
     seed("s_script", "ERROR_REPAIRABLE", "exit").await;
     let input = || SANDBOX.input("s_script");
     let (bridge, _) = bridge_with(r#"{"timeoutMs":1500}"#);
+    // Input refused before anything is sent loads nothing either.
+    let refused =
+        settle(bridge.reconnect(json(r#"{"connectionId":"s_script","countryCodes":"US"}"#)))
+            .await
+            .expect_err("rejects");
+    assert_eq!(text(&refused, "code").as_deref(), Some("INVALID_INPUT"));
+    assert_eq!(script_tags(), 0, "INVALID_INPUT starts no script load");
     for (knob, message) in [
         (r#"{"script":{"status":404,"times":1}}"#, "failed to load"),
         (

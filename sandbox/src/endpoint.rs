@@ -81,8 +81,12 @@ pub(crate) fn detect_operation(body: &Value) -> Option<String> {
 }
 
 /// The connection a request is about: `input.connectionId` (initialize), `input.id` (update,
-/// simulate error), or the connection its `input.connectorToken` was minted for (close).
+/// simulate error), `id` (the `connection(id)` query), or the connection its
+/// `input.connectorToken` was minted for (close).
 fn connection_of(app: &crate::AppState, variables: &Value) -> Option<String> {
+    if let Some(id) = variables.get("id").and_then(Value::as_str) {
+        return Some(id.to_owned());
+    }
     let input = variables.get("input")?;
     let text = |key: &str| input.get(key).and_then(Value::as_str);
     if let Some(id) = text("connectionId").or_else(|| text("id")) {

@@ -1,0 +1,613 @@
+//! Hostile pages and servers, through the JavaScript class in headless Chromium against the
+//! sandbox: values that throw while they are read, token functions that never answer, values
+//! that are not plain JSON, `__proto__` keys, servers and Link that echo tokens, a close whose
+//! answer is lost, a Link slow to exit, and the smaller ones (joins, concurrent retries, `free`,
+//! lone surrogates, large metadata). Each test names the fault it is about in `docs/RELIABILITY.md`.
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use js_sys::{Function, Object, Reflect};
+use quiltt_reconnect::QuilttReconnect;
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::AbortController;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Evaluates a JavaScript expression (the test page has no CSP; the package never evaluates).
+fn js(expression: &str) -> JsValue {
+    Function::new_no_args(&format!("return ({expression});"))
+        .call0(&JsValue::NULL)
+        .expect("the test's JavaScript runs")
+}
+
+fn code(error: &JsValue) -> Option<String> {
+    text(error, "code")
+}
+
+/// `{ connectionId, <features> }` with `extra` (JSON members) merged in.
+fn input_with(connection_id: &str, extra: &str) -> JsValue {
+    json(&format!(
+        r#"{{"connectionId":"{connection_id}",{}{extra}}}"#,
+        SANDBOX.features()
+    ))
+}
+
+/// Replaces `window.Plaid.create` so Link's callbacks get what `wrap` (a JavaScript function
+/// `config => config`) makes of them; returns a function that puts the original back. Plaid's
+/// script must be loaded (`bridge.preload()`).
+fn wrap_plaid(wrap: &str) -> Function {
+    js(&format!(
+        "(() => {{ const original = window.Plaid.create; const wrap = {wrap};
+           window.Plaid.create = (config) => original.call(window.Plaid, wrap(config));
+           return () => {{ window.Plaid.create = original; }}; }})()"
+    ))
+    .unchecked_into()
+}
+
+async fn preloaded(bridge: &QuilttReconnect) {
+    settle(bridge.preload())
+        .await
+        .expect("Plaid's script loads");
+}
+
+// 1. A value that throws while it is read
+
+#[wasm_bindgen_test]
+async fn values_that_throw_while_read_are_invalid_input_and_the_module_stays_healthy() {
+    seed("h_throw", "ERROR_REPAIRABLE", "success").await;
+    let (bridge, _) = bridge_with("{}");
+    let hostile = [
+        // An array element whose getter throws.
+        format!(
+            "(() => {{ const codes = ['US']; Object.defineProperty(codes, 0, {{ get() {{ throw new Error('getter'); }} }});
+               return {{ connectionId: 'h_throw', {}, countryCodes: codes }}; }})()",
+            SANDBOX.features()
+        ),
+        // A Proxy whose traps throw.
+        "new Proxy({}, { ownKeys() { throw new Error('ownKeys'); }, get() { throw new Error('get'); } })".into(),
+        // A revoked Proxy.
+        "(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; })()".into(),
+        // A signal whose getter throws.
+        "({ connectionId: 'h_throw', get signal() { throw new Error('signal'); } })".into(),
+        // A BigInt and a cycle.
+        "({ connectionId: 'h_throw', clientName: 10n })".into(),
+        "(() => { const o = { connectionId: 'h_throw' }; o.update = { self: o }; return o; })()".into(),
+    ];
+    // Before the fix, about 1,200 such calls broke every instance on the page.
+    for round in 0..250 {
+        for input in &hostile {
+            let error = settle(bridge.reconnect(js(input)))
+                .await
+                .expect_err("rejects");
+            assert_eq!(code(&error).as_deref(), Some("INVALID_INPUT"), "{input}");
+            if round == 0 {
+                assert_eq!(
+                    text(&error, "name").as_deref(),
+                    Some("QuilttReconnectError")
+                );
+            }
+        }
+    }
+    let metadata = js("new Proxy({}, { get() { throw new Error('trap'); }, ownKeys() { throw new Error('trap'); } })");
+    let error = settle(bridge.update_metadata("h_throw".into(), metadata, JsValue::UNDEFINED))
+        .await
+        .expect_err("rejects");
+    assert_eq!(code(&error).as_deref(), Some("INVALID_INPUT"));
+    let options = js("({ get token() { throw new Error('token'); } })");
+    let error = QuilttReconnect::new(options).expect_err("refused");
+    assert_eq!(code(&error).as_deref(), Some("INVALID_INPUT"));
+    assert!(
+        requests_for("h_throw").await.is_empty(),
+        "nothing was sent for a value that could not be read"
+    );
+    // The module and the instance still work.
+    let result = reconnect(&bridge, "h_throw").await.expect("resolves");
+    assert_outcome(&result, "reconnected");
+    bridge.dispose();
+    let (fresh, _) = bridge_with("{}");
+    fresh.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn links_metadata_that_throws_is_closed_with_what_could_be_read() {
+    let (bridge, _) = bridge_with("{}");
+    preloaded(&bridge).await;
+    let cases = [
+        // A revoked Proxy: nothing can be read.
+        ("h_link_revoked", "(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; })()", None),
+        // A member whose getter throws, a cycle, a function and a Date.
+        (
+            "h_link_partial",
+            "(() => { const m = { kept: 'yes', when: new Date(0), f() {} };
+               Object.defineProperty(m, 'bad', { enumerable: true, get() { throw new Error('getter'); } });
+               m.self = m; return m; })()",
+            Some(r#"{"kept":"yes","when":"1970-01-01T00:00:00.000Z"}"#),
+        ),
+    ];
+    for (id, metadata, sent) in cases {
+        seed(id, "ERROR_REPAIRABLE", "success").await;
+        let restore = wrap_plaid(&format!(
+            "(config) => ({{ ...config, onSuccess: (token) => config.onSuccess(token, {metadata}) }})"
+        ));
+        let result = reconnect(&bridge, id).await;
+        restore.call0(&JsValue::NULL).unwrap();
+        let result = result.expect("the close was sent");
+        assert_outcome(&result, "reconnected");
+        let requests = requests_for(id).await;
+        assert_eq!(
+            operations(&requests),
+            ["connectorPlaidInitialize", "connectorPlaidClose"]
+        );
+        let close = get(&requests[1], "variables.input.metadata");
+        match sent {
+            Some(expected) => assert_eq!(stringify(&close), expected, "{id}"),
+            None => assert_eq!(stringify(&close), "{}", "{id}"),
+        }
+    }
+}
+
+// 2. A token function that never settles
+
+#[wasm_bindgen_test]
+async fn a_token_function_that_never_answers_times_out_and_blocks_nothing() {
+    seed("h_token_hang", "SYNCED", "success").await;
+    let options = json(&format!(
+        r#"{{"endpoint":"{}","plaidScriptUrl":"{}","timeoutMs":300}}"#,
+        url("/v1/graphql"),
+        url("/link/v2/stable/link-initialize.js")
+    ));
+    Reflect::set(
+        &options,
+        &"token".into(),
+        &js("() => new Promise(() => {})"),
+    )
+    .unwrap();
+    let hanging = QuilttReconnect::new(options).expect("valid options");
+    let started = js_sys::Date::now();
+    let error = settle(hanging.reconnect(SANDBOX.input("h_token_hang")))
+        .await
+        .expect_err("rejects");
+    assert_eq!(code(&error).as_deref(), Some("TIMEOUT"));
+    assert!(
+        js_sys::Date::now() - started < 3_000.0,
+        "bounded by timeoutMs"
+    );
+    let error =
+        settle(hanging.update_metadata("h_token_hang".into(), json("{}"), JsValue::UNDEFINED))
+            .await
+            .expect_err("rejects");
+    assert_eq!(code(&error).as_deref(), Some("TIMEOUT"));
+    assert!(requests_for("h_token_hang").await.is_empty());
+    let (working, _) = bridge_with("{}");
+    let result = reconnect(&working, "h_token_hang")
+        .await
+        .expect("the connection is not blocked");
+    assert_outcome(&result, "repaired");
+}
+
+#[wasm_bindgen_test]
+async fn update_metadata_takes_a_signal() {
+    seed("h_update_signal", "SYNCED", "success").await;
+    faults(r#"{"connectionUpdate":{"latencyMs":3000,"times":1}}"#).await;
+    let (bridge, _) = bridge_with("{}");
+    let controller = AbortController::new().unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"signal".into(), &controller.signal()).unwrap();
+    let update =
+        bridge.update_metadata("h_update_signal".into(), json(r#"{"a":1}"#), options.into());
+    sleep(100).await;
+    controller.abort();
+    let error = settle(update).await.expect_err("rejects");
+    clear_faults().await;
+    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
+    sleep(200).await;
+    let requests = requests_for("h_update_signal").await;
+    assert_eq!(
+        get(&requests[0], "abandoned").as_bool(),
+        Some(true),
+        "the request was aborted"
+    );
+}
+
+// 4. Metadata that isn't plain JSON, 5. `__proto__` keys, and lone surrogates
+
+#[wasm_bindgen_test]
+async fn metadata_is_sent_as_json_stringify_writes_it() {
+    seed("h_plain", "SYNCED", "success").await;
+    let (bridge, _) = bridge_with("{}");
+    let metadata = js(
+        "({ when: new Date(0), name: new String('x'), n: new Number(2), yes: new Boolean(true),
+            skipped: undefined, f() {}, list: [undefined, () => 1, new Date(1000)] })",
+    );
+    let connection = settle(bridge.update_metadata("h_plain".into(), metadata, JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    let sent = get(
+        &requests_for("h_plain").await[0],
+        "variables.input.metadata",
+    );
+    // The sandbox's log may order keys its own way: compare member by member.
+    let expected = json(
+        r#"{"when":"1970-01-01T00:00:00.000Z","name":"x","n":2,"yes":true,"list":[null,null,"1970-01-01T00:00:01.000Z"]}"#,
+    );
+    let keys = Object::keys(expected.unchecked_ref::<Object>());
+    let sent_keys = Object::keys(sent.unchecked_ref::<Object>());
+    assert_eq!(sent_keys.length(), keys.length(), "{}", stringify(&sent));
+    for key in keys.iter() {
+        let key = key.as_string().unwrap();
+        assert_eq!(
+            stringify(&get(&sent, &key)),
+            stringify(&get(&expected, &key)),
+            "{key}"
+        );
+    }
+    assert_eq!(text(&connection, "metadata.name").as_deref(), Some("x"));
+    for top in ["new Date(0)", "new String('x')", "[1]", "'x'", "3"] {
+        let error = settle(bridge.update_metadata("h_plain".into(), js(top), JsValue::UNDEFINED))
+            .await
+            .expect_err(top);
+        assert_eq!(code(&error).as_deref(), Some("INVALID_INPUT"), "{top}");
+    }
+    let cleared =
+        settle(bridge.update_metadata("h_plain".into(), JsValue::NULL, JsValue::UNDEFINED))
+            .await
+            .expect("null clears the metadata");
+    assert!(get(&cleared, "metadata").is_null());
+}
+
+#[wasm_bindgen_test]
+async fn proto_keys_are_data_both_ways() {
+    seed("h_proto", "SYNCED", "success").await;
+    let (bridge, _) = bridge_with("{}");
+    let metadata = js(r#"JSON.parse('{"__proto__":{"isAdmin":true},"a":1}')"#);
+    let connection = settle(bridge.update_metadata("h_proto".into(), metadata, JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    let sent = get(
+        &requests_for("h_proto").await[0],
+        "variables.input.metadata",
+    );
+    assert_eq!(
+        stringify(&sent),
+        r#"{"__proto__":{"isAdmin":true},"a":1}"#,
+        "sent as an own key"
+    );
+    let stored = admin("GET", "/__sandbox/connections/h_proto", None).await;
+    assert_eq!(
+        get(&stored, "metadata.__proto__.isAdmin").as_bool(),
+        Some(true)
+    );
+    let back = get(&connection, "metadata");
+    let own = Object::get_own_property_names(back.unchecked_ref::<Object>());
+    assert!(
+        own.includes(&"__proto__".into(), 0),
+        "an own key in the reply: {}",
+        stringify(&back)
+    );
+    assert!(
+        get(&back, "isAdmin").is_undefined(),
+        "never the object's prototype"
+    );
+    assert_eq!(
+        Object::get_prototype_of(&back),
+        Object::get_prototype_of(&Object::new().into()),
+        "a plain object"
+    );
+    // A reply whose metadata's __proto__ is null still makes a usable object.
+    let null_proto = js(r#"JSON.parse('{"__proto__":null}')"#);
+    let connection =
+        settle(bridge.update_metadata("h_proto".into(), null_proto, JsValue::UNDEFINED))
+            .await
+            .expect("resolves");
+    let back = get(&connection, "metadata");
+    let as_string: Function = js("String").unchecked_into();
+    let text = as_string
+        .call1(&JsValue::NULL, &back)
+        .expect("String(metadata) does not throw");
+    assert_eq!(text.as_string().as_deref(), Some("[object Object]"));
+}
+
+/// Lone surrogates are text JavaScript can hold and Rust text can't: values pass through as
+/// JavaScript values (here Link's exit metadata, which reaches the result) and keep them, and
+/// a typed input field refuses them rather than changing them. (The sandbox's JSON parser
+/// refuses them in a request body, so a metadata round trip can't show it.)
+#[wasm_bindgen_test]
+async fn lone_surrogates_are_kept_in_values_and_refused_in_typed_input_fields() {
+    seed("h_surrogate", "ERROR_REPAIRABLE", "success").await;
+    let (bridge, _) = bridge_with("{}");
+    preloaded(&bridge).await;
+    let restore = wrap_plaid(
+        r#"(config) => ({ ...config, onSuccess: () => config.onExit(null, { s: "a\uD800b" }) })"#,
+    );
+    let result = reconnect(&bridge, "h_surrogate").await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let result = result.expect("resolves");
+    assert_outcome(&result, "exited");
+    let kept = js_sys::JsString::from(get(&result, "metadata.s"));
+    assert_eq!(kept.length(), 3);
+    assert_eq!(
+        kept.char_code_at(1),
+        f64::from(0xD800),
+        "the lone surrogate is kept"
+    );
+    let error = settle(bridge.reconnect(js(&format!(
+        r#"({{ connectionId: "h_surrogate", {}, clientName: "a\uDC00" }})"#,
+        SANDBOX.features()
+    ))))
+    .await
+    .expect_err("rejects");
+    assert_eq!(code(&error).as_deref(), Some("INVALID_INPUT"));
+    assert!(text(&error, "message").is_some_and(|m| m.contains("clientName")));
+}
+
+// 6. Token scrubbing
+
+#[wasm_bindgen_test]
+async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
+    seed("h_echo", "ERROR_REPAIRABLE", "success").await;
+    let (bridge, events) = bridge_with("{}");
+    preloaded(&bridge).await;
+    // Link echoes its link token in an event, and the public token in its exit metadata.
+    let restore = wrap_plaid(
+        "(config) => (window.__linkToken = config.token, { ...config,
+            onSuccess: (publicToken, metadata) => {
+              config.onEvent('ECHO', { link: config.token, publicToken });
+              config.onExit({ error_code: 'X', error_message: 'refused ' + config.token }, { public: publicToken, link: config.token });
+            } })",
+    );
+    let result = reconnect(&bridge, "h_echo").await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let result = result.expect("resolves");
+    assert_outcome(&result, "exited");
+    // The server echoes the session token in every field of an error.
+    let echo = format!(
+        r#"{{"connectorPlaidInitialize":{{"times":1,"body":{{"data":{{"connectorPlaidInitialize":{{"success":false,"errors":[{{"code":"{t}","message":"bad {t}","type":"{t}","displayMessage":"{t}","requestId":"{t}","path":["{t}"]}}]}}}}}}}}}}"#,
+        t = SESSION_TOKEN
+    );
+    faults(&echo).await;
+    let error = reconnect(&bridge, "h_echo").await.expect_err("rejects");
+    clear_faults().await;
+    assert_eq!(code(&error).as_deref(), Some("MUTATION_FAILED"));
+    let stack = text(&error, "stack").unwrap_or_default();
+    let as_string = js_sys::JsString::from(error.clone())
+        .as_string()
+        .unwrap_or_default();
+    let seen = format!(
+        "{} {} {} {} {stack} {as_string}",
+        stringify(&result),
+        stringify(&events),
+        stringify(&error),
+        stringify(&get(&error, "errors"))
+    );
+    let link_token = text(&js_sys::global(), "__linkToken").expect("Link was opened");
+    let secrets = [SESSION_TOKEN.to_owned(), link_token];
+    for secret in &secrets {
+        assert!(
+            !seen.contains(secret.as_str()),
+            "a token reached the page: {seen}"
+        );
+    }
+    assert!(seen.contains("[redacted]"), "{seen}");
+    assert!(
+        events
+            .iter()
+            .any(|e| text(&e, "name").as_deref() == Some("ECHO")),
+        "Link's own event reached the app, scrubbed"
+    );
+}
+
+// 7. A close that the server completed
+
+#[wasm_bindgen_test]
+async fn a_close_whose_answer_was_lost_is_not_reported_as_failed() {
+    // The gateway answers 504 after the close went through; the retry (same clientMutationId)
+    // gets Quiltt's answer to the first close again.
+    seed("h_lost_once", "ERROR_REPAIRABLE", "success").await;
+    faults(r#"{"connectorPlaidClose":{"status":504,"afterResolve":true,"times":1}}"#).await;
+    let (bridge, _) = bridge_with("{}");
+    let result = reconnect(&bridge, "h_lost_once").await;
+    clear_faults().await;
+    assert_outcome(&result.expect("resolves"), "reconnected");
+    // Every answer is lost: the bridge reads the connection back before saying CLOSE_FAILED.
+    seed("h_lost_all", "ERROR_REPAIRABLE", "success").await;
+    faults(r#"{"connectorPlaidClose":{"status":504,"afterResolve":true,"times":10}}"#).await;
+    let result = reconnect(&bridge, "h_lost_all").await;
+    clear_faults().await;
+    let result = result.expect("the read-back shows the repair");
+    assert_outcome(&result, "reconnected");
+    assert_eq!(
+        text(&result, "connection.status").as_deref(),
+        Some("SYNCED")
+    );
+    let ops = operations(&requests_for("h_lost_all").await);
+    assert_eq!(
+        ops.last().map(String::as_str),
+        Some("connection"),
+        "{ops:?}"
+    );
+}
+
+// 8. A forced exit slower than the old grace period
+
+#[wasm_bindgen_test]
+async fn a_forced_exit_slower_than_five_seconds_is_waited_for_before_destroy() {
+    seed_json(
+        r#"{"id":"h_slow_exit","status":"ERROR_REPAIRABLE","linkBehavior":{"mode":"modal","forcedExitDelayMs":6000}}"#,
+    )
+    .await;
+    let (bridge, events) = bridge_with("{}");
+    let controller = AbortController::new().unwrap();
+    let input = SANDBOX.input("h_slow_exit");
+    Reflect::set(&input, &"signal".into(), &controller.signal()).unwrap();
+    let flow = bridge.reconnect(input);
+    for _ in 0..250 {
+        if events
+            .iter()
+            .any(|e| text(&e, "name").as_deref() == Some("OPEN"))
+        {
+            break;
+        }
+        sleep(20).await;
+    }
+    let (created, destroyed) = (plaid_stat("created"), plaid_stat("destroyed"));
+    controller.abort();
+    assert_eq!(
+        code(&settle(flow).await.expect_err("rejects")).as_deref(),
+        Some("ABORTED")
+    );
+    sleep(5_500).await;
+    assert_eq!(
+        plaid_stat("destroyed"),
+        destroyed,
+        "not destroyed while Link is still open"
+    );
+    sleep(1_500).await;
+    assert_eq!(
+        plaid_stat("destroyWhileOpen"),
+        Some(0.0),
+        "never destroyed while open"
+    );
+    assert_eq!(
+        plaid_stat("destroyed"),
+        created,
+        "destroyed once the late onExit came"
+    );
+}
+
+// 9. The smaller ones
+
+#[wasm_bindgen_test]
+async fn only_identical_requests_join_and_each_caller_is_checked() {
+    seed_json(r#"{"id":"h_join","status":"ERROR_REPAIRABLE","linkBehavior":{"mode":"success","delayMs":300}}"#).await;
+    let (first, _) = bridge_with("{}");
+    let (other_token, _) = bridge_with(r#"{"token":"another-session-token"}"#);
+    let a = first.reconnect(SANDBOX.input("h_join"));
+    // A caller with bad input is refused even while a flow runs for the connection.
+    let bad = settle(first.reconnect(json(r#"{"connectionId":"h_join","countryCodes":"US"}"#)))
+        .await
+        .expect_err("rejects");
+    assert_eq!(code(&bad).as_deref(), Some("INVALID_INPUT"));
+    // A caller whose own signal aborts gets ABORTED alone; the flow goes on.
+    let controller = AbortController::new().unwrap();
+    let input = SANDBOX.input("h_join");
+    Reflect::set(&input, &"signal".into(), &controller.signal()).unwrap();
+    let joined = first.reconnect(input);
+    controller.abort();
+    assert_eq!(
+        code(&settle(joined).await.expect_err("aborted")).as_deref(),
+        Some("ABORTED")
+    );
+    // Another token (another user, maybe) does not join: its own flow fails on its own token.
+    let foreign = settle(other_token.reconnect(SANDBOX.input("h_join"))).await;
+    assert_eq!(
+        code(&foreign.expect_err("rejects")).as_deref(),
+        Some("UNAUTHORIZED")
+    );
+    assert_outcome(
+        &settle(a).await.expect("the first flow resolves"),
+        "reconnected",
+    );
+    assert_eq!(
+        operations(&requests_for("h_join").await)
+            .iter()
+            .filter(|o| *o == "connectorPlaidClose")
+            .count(),
+        1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_retry_closes_send_one_close() {
+    seed("h_retry_twice", "ERROR_REPAIRABLE", "success").await;
+    faults(r#"{"connectorPlaidClose":{"status":500,"times":1}}"#).await;
+    let (bridge, _) = bridge_with("{}");
+    let error = reconnect(&bridge, "h_retry_twice")
+        .await
+        .expect_err("rejects");
+    clear_faults().await;
+    assert_eq!(code(&error).as_deref(), Some("CLOSE_FAILED"));
+    let (a, b) = (bridge.retry_close(error.clone()), bridge.retry_close(error));
+    let (a, b) = (
+        settle(a).await.expect("resolves"),
+        settle(b).await.expect("resolves"),
+    );
+    assert!(Object::is(&a, &b), "both callers share one close");
+    let closes = operations(&requests_for("h_retry_twice").await)
+        .iter()
+        .filter(|o| *o == "connectorPlaidClose")
+        .count();
+    assert_eq!(closes, 2, "the failed close and one retry");
+}
+
+#[wasm_bindgen_test]
+async fn free_twice_is_harmless_and_methods_after_free_reject_invalid_input() {
+    let (bridge, _) = bridge_with("{}");
+    // The JavaScript object apps hold, with the glue's methods.
+    let object = JsValue::from(bridge);
+    let method = |name: &str| -> Function {
+        Reflect::get(&object, &name.into())
+            .unwrap()
+            .unchecked_into()
+    };
+    method("free").call0(&object).expect("free() works");
+    method("free")
+        .call0(&object)
+        .expect("a second free() does nothing");
+    let calls = [
+        method("reconnect").call1(&object, &SANDBOX.input("h_freed")),
+        method("preload").call0(&object),
+        method("connections").call0(&object),
+        method("updateMetadata").call2(&object, &"h_freed".into(), &json("{}")),
+    ];
+    for call in calls {
+        let promise: js_sys::Promise = call.expect("no throw: a rejected promise").unchecked_into();
+        let error = settle(promise).await.expect_err("rejects");
+        assert_eq!(
+            text(&error, "name").as_deref(),
+            Some("QuilttReconnectError")
+        );
+        assert_eq!(code(&error).as_deref(), Some("INVALID_INPUT"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn deep_and_large_metadata_pass_through_without_filling_wasm_memory() {
+    seed("h_large", "SYNCED", "success").await;
+    let (bridge, _) = bridge_with("{}");
+    // As deep as the sandbox's JSON parser takes: the bridge itself has no depth limit.
+    let deep = js(
+        "(() => { let v = { leaf: true }; for (let i = 0; i < 100; i++) v = { v }; return v; })()",
+    );
+    let connection = settle(bridge.update_metadata("h_large".into(), deep, JsValue::UNDEFINED))
+        .await
+        .expect("what the bridge sent comes back and is accepted");
+    assert!(get(&connection, "metadata.v.v.v").is_object());
+    let memory = || {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        f64::from(
+            memory
+                .buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length(),
+        )
+    };
+    let before = memory();
+    // 1.5 MB: the sandbox takes request bodies up to 2 MB.
+    let large = js("({ blob: 'x'.repeat(1536 * 1024) })");
+    let connection = settle(bridge.update_metadata("h_large".into(), large, JsValue::UNDEFINED))
+        .await
+        .expect("1.5 MB of metadata round-trips");
+    assert_eq!(
+        js_sys::JsString::from(get(&connection, "metadata.blob")).length(),
+        1536 * 1024
+    );
+    let grown = memory() - before;
+    assert!(
+        grown < 256.0 * 1024.0,
+        "wasm memory grew by {grown} bytes for 1.5 MB of metadata"
+    );
+}
