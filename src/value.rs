@@ -27,8 +27,9 @@ type Inner = serde_json::Value;
 /// `serde_json::Value`.
 ///
 /// Its `Debug` never prints the value (metadata may hold anything). In the browser it
-/// serializes as itself with serde-wasm-bindgen, and as plain data with any other serializer;
-/// equality is JavaScript's `===` there, and value equality natively.
+/// serializes as itself with serde-wasm-bindgen (other serializers get an error:
+/// [`Json::to_json_string`] gives its text), and equality is JavaScript's `===`; natively it is
+/// a `serde_json::Value` in both respects.
 ///
 /// # Examples
 /// ```
@@ -432,14 +433,17 @@ impl Serialize for Json {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[cfg(target_arch = "wasm32")]
         {
-            // serde-wasm-bindgen takes the value itself (no copy, nothing rebuilt); other
-            // serializers get it as plain data. The serializer's type is the only way serde
-            // offers to tell them apart (serde-wasm-bindgen hands `&Serializer` down).
+            // serde-wasm-bindgen takes the value itself (no copy, nothing rebuilt). Another
+            // serializer would get a handle it can't read, so it gets an error instead (the
+            // serializer's type is the only way serde offers to tell them apart;
+            // serde-wasm-bindgen hands `&Serializer` down). `to_json_string` gives the text.
             let wasm_bindgen = std::any::type_name::<&serde_wasm_bindgen::Serializer>();
-            if std::any::type_name::<S>() == wasm_bindgen {
-                return serde_wasm_bindgen::preserve::serialize(&self.0, serializer);
+            if std::any::type_name::<S>() != wasm_bindgen {
+                return Err(serde::ser::Error::custom(
+                    "in the browser a Json serializes with serde-wasm-bindgen only; use Json::to_json_string for its text",
+                ));
             }
-            web::Plain(&web::salvage(&self.0), 0).serialize(serializer)
+            serde_wasm_bindgen::preserve::serialize(&self.0, serializer)
         }
         #[cfg(not(target_arch = "wasm32"))]
         self.0.serialize(serializer)
@@ -449,9 +453,7 @@ impl Serialize for Json {
 /// The browser side of the reader: every call that can throw is a `catch` binding.
 #[cfg(target_arch = "wasm32")]
 mod web {
-    use js_sys::{Array, JsString, Reflect};
-    use serde::ser::{SerializeMap, SerializeSeq};
-    use serde::{Serialize, Serializer};
+    use js_sys::{Array, Reflect};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
 
@@ -639,53 +641,6 @@ mod web {
         }
         let _ = Reflect::set(&descriptor, &"value".into(), value);
         let _ = define_property(object, &JsValue::from_str(key), &descriptor);
-    }
-
-    /// A JavaScript value read as plain data, for serializers other than serde-wasm-bindgen's
-    /// (it walks a [`salvage`]d copy, so no cycle and no throwing getter reaches it).
-    pub(super) struct Plain<'a>(pub(super) &'a JsValue, pub(super) u32);
-
-    impl Serialize for Plain<'_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let Plain(value, depth) = *self;
-            if depth > MAX_DEPTH {
-                return serializer.serialize_unit();
-            }
-            if let Some(b) = value.as_bool() {
-                return serializer.serialize_bool(b);
-            }
-            if let Some(n) = value.as_f64() {
-                return match n.is_finite() {
-                    true => serializer.serialize_f64(n),
-                    false => serializer.serialize_unit(),
-                };
-            }
-            if value.is_string() {
-                let text = value.unchecked_ref::<JsString>();
-                return serializer.serialize_str(&String::from(text));
-            }
-            if let Some(items) = items(value) {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in &items {
-                    seq.serialize_element(&Plain(item, depth + 1))?;
-                }
-                return seq.end();
-            }
-            match entries(value) {
-                Some(entries) => {
-                    let plain = |v: &JsValue| kind(v) != "function" && kind(v) != "symbol";
-                    let kept: Vec<_> = entries.iter().filter(|(_, v)| plain(v)).collect();
-                    let mut map = serializer.serialize_map(Some(kept.len()))?;
-                    for (key, member) in kept {
-                        if !member.is_undefined() {
-                            map.serialize_entry(key, &Plain(member, depth + 1))?;
-                        }
-                    }
-                    map.end()
-                }
-                None => serializer.serialize_unit(),
-            }
-        }
     }
 }
 
