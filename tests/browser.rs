@@ -412,3 +412,182 @@ async fn a_close_over_64_kib_of_utf8_is_sent_without_keepalive_and_succeeds() {
         60
     );
 }
+
+/// `connections({ status })` finds what needs repair and `connection(id)` reads one, with the
+/// accounts' mask and type and the institution's logo URL; an unknown id is `null`.
+#[wasm_bindgen_test]
+async fn connections_are_listed_by_status_and_read_one_by_one() {
+    seed("b_list_broken", "ERROR_REPAIRABLE", "success").await;
+    seed("b_list_healthy", "SYNCED", "success").await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let ids = |list: &JsValue| -> Vec<String> {
+        Array::from(list)
+            .iter()
+            .filter_map(|c| text(&c, "id"))
+            .collect()
+    };
+    let broken = settle(bridge.connections(json(r#"{"status":"ERROR_REPAIRABLE"}"#)))
+        .await
+        .expect("resolves");
+    assert!(
+        ids(&broken).contains(&"b_list_broken".to_owned()),
+        "{}",
+        stringify(&broken)
+    );
+    assert!(!ids(&broken).contains(&"b_list_healthy".to_owned()));
+    assert!(Array::from(&broken)
+        .iter()
+        .all(|c| text(&c, "status").as_deref() == Some("ERROR_REPAIRABLE")));
+    let all = settle(bridge.connections(JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    assert!(ids(&all).contains(&"b_list_healthy".to_owned()));
+    let listed = settle(bridge.connections(json(r#"{"status":["SYNCED","ERROR_REPAIRABLE"]}"#)))
+        .await
+        .expect("a list of statuses");
+    assert!(ids(&listed).contains(&"b_list_healthy".to_owned()));
+
+    let one = settle(bridge.connection("b_list_healthy".into(), JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    assert_eq!(text(&one, "status").as_deref(), Some("SYNCED"));
+    let account = get(&one, "accounts.0");
+    assert!(text(&account, "mask").is_some(), "{}", stringify(&one));
+    assert!(text(&account, "type").is_some(), "{}", stringify(&one));
+    assert!(text(&one, "institution.logo").is_some_and(|l| l.starts_with("data:image/png")));
+    let none = settle(bridge.connection("b_list_missing".into(), JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    assert!(none.is_null(), "{}", stringify(&none));
+    let refused = settle(bridge.connections(json(r#"{"state":"x"}"#)))
+        .await
+        .expect_err("an unknown filter field");
+    assert_eq!(text(&refused, "code").as_deref(), Some("INVALID_INPUT"));
+}
+
+/// `alwaysOpenLink` opens Link on a healthy connection (to add accounts), then closes; without
+/// it a healthy connection resolves `repaired` as before.
+#[wasm_bindgen_test]
+async fn always_open_link_adds_accounts_to_a_healthy_connection() {
+    seed("b_add_accounts", "SYNCED", "success").await;
+    let (bridge, events) = bridge(SESSION_TOKEN);
+    let plain = reconnect(&bridge, "b_add_accounts")
+        .await
+        .expect("resolves");
+    assert_outcome(&plain, "repaired");
+    let input = format!(
+        r#"{{"connectionId":"b_add_accounts",{},"update":{{"accountSelectionEnabled":true}},"alwaysOpenLink":true}}"#,
+        SANDBOX.features()
+    );
+    let result = settle(bridge.reconnect(json(&input)))
+        .await
+        .expect("resolves");
+    assert_outcome(&result, "reconnected");
+    assert_eq!(
+        operations(&requests_for("b_add_accounts").await),
+        [
+            "connectorPlaidInitialize",
+            "connectorPlaidInitialize",
+            "connectorPlaidClose"
+        ]
+    );
+    let sent = get(&requests_for("b_add_accounts").await[1], "variables.input");
+    assert!(
+        get(&sent, "alwaysOpenLink").is_undefined(),
+        "the call's own option is not sent to Quiltt"
+    );
+    assert!(stages(&events).contains(&"link_open".to_owned()));
+}
+
+/// An OAuth bank: Link sends the page to the bank and the bank back to `redirectUri` with an
+/// `oauth_state_id`; `resume()` on that page opens Link again with the same link token and
+/// `receivedRedirectUri`, and closes with the original connector token. The state lived in
+/// sessionStorage only until the flow ended.
+#[wasm_bindgen_test]
+async fn an_oauth_round_trip_resumes_link_and_closes_with_the_original_connector_token() {
+    seed_json(
+        r#"{"id":"b_oauth","status":"ERROR_REPAIRABLE","oauth":true,"linkBehavior":{"mode":"oauth"}}"#,
+    )
+    .await;
+    // The test runner's page must not navigate: the stand-in tells us where it would go.
+    let global = js_sys::global();
+    let hooks = json("{}");
+    let sent_to = Array::new();
+    let record: js_sys::Function = js_sys::Reflect::get(&sent_to, &"push".into())
+        .unwrap()
+        .unchecked_into();
+    js_sys::Reflect::set(&hooks, &"navigate".into(), &record.bind0(&sent_to)).unwrap();
+    js_sys::Reflect::set(&global, &"PlaidSandbox".into(), &hooks).unwrap();
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    let (first, _) = bridge(SESSION_TOKEN);
+    let nothing = settle(first.resume(JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    assert!(
+        nothing.is_null(),
+        "no oauth_state_id in this page's URL: nothing to resume"
+    );
+
+    let controller = web_sys::AbortController::new().unwrap();
+    let input = json(&format!(
+        r#"{{"connectionId":"b_oauth",{},"redirectUri":"https://app.example/back?tab=bank"}}"#,
+        SANDBOX.features()
+    ));
+    js_sys::Reflect::set(&input, &"signal".into(), &controller.signal()).unwrap();
+    let first_page = first.reconnect(input);
+    for _ in 0..250 {
+        if sent_to.length() > 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    let back = sent_to
+        .get(0)
+        .as_string()
+        .expect("Link sent the page to the bank");
+    assert!(
+        back.starts_with("https://app.example/back?tab=bank&oauth_state_id="),
+        "{back}"
+    );
+    let stored = storage
+        .get_item("quiltt-reconnect:oauth")
+        .unwrap()
+        .expect("the flow's state survives the navigation");
+    assert!(!stored.is_empty());
+
+    // The page the bank sent the user back to: a new instance resumes.
+    let (later, events) = bridge(SESSION_TOKEN);
+    let options = json("{}");
+    js_sys::Reflect::set(&options, &"url".into(), &back.as_str().into()).unwrap();
+    let result = settle(later.resume(options)).await.expect("resumes");
+    assert_outcome(&result, "reconnected");
+    assert_eq!(text(&result, "connection.id").as_deref(), Some("b_oauth"));
+    assert_eq!(
+        stages(&events),
+        ["link_loading", "link_open", "closing", "done"]
+    );
+    assert!(
+        storage
+            .get_item("quiltt-reconnect:oauth")
+            .unwrap()
+            .is_none(),
+        "the state is gone once the flow ended"
+    );
+    let requests = requests_for("b_oauth").await;
+    assert_eq!(
+        operations(&requests),
+        ["connectorPlaidInitialize", "connectorPlaidClose"],
+        "one initialize: the resumed Link used the first one's tokens"
+    );
+    let stored = admin("GET", "/__sandbox/connections/b_oauth", None).await;
+    assert_eq!(text(&stored, "status").as_deref(), Some("SYNCED"));
+    // The first page's flow, which in a browser would have ended with the navigation.
+    controller.abort();
+    let _ = settle(first_page).await;
+    let global: &js_sys::Object = global.unchecked_ref();
+    js_sys::Reflect::delete_property(global, &"PlaidSandbox".into()).unwrap();
+}

@@ -28,14 +28,6 @@ fn code(error: &JsValue) -> Option<String> {
     text(error, "code")
 }
 
-/// `{ connectionId, <features> }` with `extra` (JSON members) merged in.
-fn input_with(connection_id: &str, extra: &str) -> JsValue {
-    json(&format!(
-        r#"{{"connectionId":"{connection_id}",{}{extra}}}"#,
-        SANDBOX.features()
-    ))
-}
-
 /// Replaces `window.Plaid.create` so Link's callbacks get what `wrap` (a JavaScript function
 /// `config => config`) makes of them; returns a function that puts the original back. Plaid's
 /// script must be loaded (`bridge.preload()`).

@@ -242,6 +242,17 @@ pub struct OAuthStart {
 pub enum InitializeOutcome {
     /// The connection is healthy: no Link session needed.
     Continue,
+    /// The connection is healthy, and the app asked for update mode with account selection
+    /// (`update: { accountSelectionEnabled: true }`): `CONTINUE` with a Link session in which
+    /// the user can add accounts (the close adds one).
+    AddAccounts {
+        /// The new link token.
+        link_token: String,
+        /// The connector token to pass to `connectorPlaidClose`.
+        connector_token: String,
+        /// When the link token expires.
+        expiration: SystemTime,
+    },
     /// Link must be opened with this link token.
     ActionRequired {
         /// The new link token.
@@ -271,6 +282,8 @@ struct LinkTokenRecord {
     expires_at: SystemTime,
     request_id: String,
     redirect_uri: Option<String>,
+    /// A session on a healthy connection to add accounts: its close adds one.
+    adds_account: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -427,6 +440,7 @@ impl Store {
         connection_id: Option<&str>,
         redirect_uri: Option<&str>,
         request_id: &str,
+        account_selection: bool,
     ) -> Result<InitializeOutcome, PlaidFailure> {
         let Some(id) = connection_id else {
             return Err(PlaidFailure::new(
@@ -439,7 +453,8 @@ impl Store {
             .connections
             .get(id)
             .ok_or_else(|| PlaidFailure::not_found(id))?;
-        if connection.status.is_healthy() {
+        let healthy = connection.status.is_healthy();
+        if healthy && !account_selection {
             return Ok(InitializeOutcome::Continue);
         }
         let link_token = random_id("link-sandbox");
@@ -453,14 +468,22 @@ impl Store {
                 expires_at: expiration,
                 request_id: request_id.to_owned(),
                 redirect_uri: redirect_uri.map(str::to_owned),
+                adds_account: healthy,
             },
         );
         self.connector_tokens
             .insert(connector_token.clone(), link_token.clone());
-        Ok(InitializeOutcome::ActionRequired {
-            link_token,
-            connector_token,
-            expiration,
+        Ok(match healthy {
+            true => InitializeOutcome::AddAccounts {
+                link_token,
+                connector_token,
+                expiration,
+            },
+            false => InitializeOutcome::ActionRequired {
+                link_token,
+                connector_token,
+                expiration,
+            },
         })
     }
 
@@ -617,11 +640,19 @@ impl Store {
             .display("This session has expired. Please try again."));
         }
         let connection_id = record.connection_id.clone();
+        let adds_account = record.adds_account;
         let connection = self
             .connections
             .get_mut(&connection_id)
             .ok_or_else(|| PlaidFailure::not_found(&connection_id))?;
         connection.status = ConnectionStatus::Synced;
+        if adds_account {
+            let n = connection.accounts.len() + 1;
+            let id = format!("{connection_id}_added_{n}");
+            let mask = format!("{:04}", 7000 + n);
+            let added = account(&id, "Added Savings", &mask, "depository", "savings");
+            connection.accounts.push(added);
+        }
         let repaired = connection.clone();
         if let Some(p) = self.public_tokens.get_mut(public_token) {
             p.closed = Some((client_mutation_id.map(str::to_owned), repaired.clone()));
@@ -875,7 +906,7 @@ mod tests {
     }
 
     fn action_required(s: &mut Store, id: &str) -> (String, String) {
-        match s.initialize(Some(id), None, "req") {
+        match s.initialize(Some(id), None, "req", false) {
             Ok(InitializeOutcome::ActionRequired {
                 link_token,
                 connector_token,
@@ -889,7 +920,7 @@ mod tests {
     fn healthy_continues_and_broken_needs_action() {
         let mut s = store();
         assert!(matches!(
-            s.initialize(Some("conn_healthy"), None, "r"),
+            s.initialize(Some("conn_healthy"), None, "r", false),
             Ok(InitializeOutcome::Continue)
         ));
         let (link, connector) = action_required(&mut s, "conn_login_required");
@@ -900,10 +931,13 @@ mod tests {
     #[test]
     fn unknown_and_missing_ids_are_not_found() {
         let mut s = store();
-        let err = s.initialize(Some("nope"), None, "r").unwrap_err();
+        let err = s.initialize(Some("nope"), None, "r", false).unwrap_err();
         assert_eq!(err.code, "NOT_FOUND");
         assert_eq!(err.message, "Connection nope was not found");
-        assert_eq!(s.initialize(None, None, "r").unwrap_err().code, "NOT_FOUND");
+        assert_eq!(
+            s.initialize(None, None, "r", false).unwrap_err().code,
+            "NOT_FOUND"
+        );
     }
 
     #[test]
@@ -947,12 +981,34 @@ mod tests {
     }
 
     #[test]
+    fn a_healthy_connection_opened_to_add_accounts_continues_with_a_session_that_adds_one() {
+        let mut s = store();
+        let before = s.connection("conn_healthy").unwrap().accounts.len();
+        let Ok(InitializeOutcome::AddAccounts {
+            link_token,
+            connector_token,
+            ..
+        }) = s.initialize(Some("conn_healthy"), None, "r", true)
+        else {
+            panic!("CONTINUE with a Link session");
+        };
+        let (public, _) = s.mint_public_token(&link_token).unwrap();
+        let closed = s.close(&connector_token, &public, None).unwrap();
+        assert_eq!(closed.connection.accounts.len(), before + 1);
+        assert!(matches!(
+            s.initialize(Some("conn_login_required"), None, "r", true),
+            Ok(InitializeOutcome::ActionRequired { .. })
+        ));
+    }
+
+    #[test]
     fn oauth_state_binds_the_redirect_to_its_link_token_once() {
         let mut s = store();
         let tokens = |s: &mut Store, id: &str, redirect: Option<&str>| match s.initialize(
             Some(id),
             redirect,
             "r",
+            false,
         ) {
             Ok(InitializeOutcome::ActionRequired { link_token, .. }) => link_token,
             other => panic!("{other:?}"),

@@ -282,11 +282,14 @@ fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<AppState>> {
     ctx.data::<Arc<AppState>>()
 }
 
-/// A Link session made by `connectorPlaidInitialize` (`ACTION_REQUIRED`).
+/// A Link session made by `connectorPlaidInitialize`: `ACTION_REQUIRED`, or `CONTINUE` on a
+/// healthy connection opened to add accounts.
 pub(crate) struct LinkTokens {
     pub link_token: String,
     pub connector_token: String,
     pub expiration: DateTime,
+    /// Whether the connection is healthy (the record says `CONTINUE`).
+    pub healthy: bool,
 }
 
 /// `connectorPlaidInitialize`'s work: the request id, and the Link session to open (none:
@@ -295,6 +298,7 @@ pub(crate) fn initialize(
     ctx: &Context<'_>,
     connection_id: Option<&ID>,
     redirect_uri: Option<&str>,
+    account_selection: bool,
 ) -> async_graphql::Result<(String, Result<Option<LinkTokens>, Failure>)> {
     let request_id = random_id("req-sandbox");
     let outcome = state(ctx)?
@@ -303,18 +307,28 @@ pub(crate) fn initialize(
             connection_id.map(|id| id.as_str()),
             redirect_uri,
             &request_id,
+            account_selection,
         )
-        .map(|outcome| match outcome {
-            InitializeOutcome::Continue => None,
-            InitializeOutcome::ActionRequired {
-                link_token,
-                connector_token,
-                expiration,
-            } => Some(LinkTokens {
+        .map(|outcome| {
+            let (healthy, link_token, connector_token, expiration) = match outcome {
+                InitializeOutcome::Continue => return None,
+                InitializeOutcome::ActionRequired {
+                    link_token,
+                    connector_token,
+                    expiration,
+                } => (false, link_token, connector_token, expiration),
+                InitializeOutcome::AddAccounts {
+                    link_token,
+                    connector_token,
+                    expiration,
+                } => (true, link_token, connector_token, expiration),
+            };
+            Some(LinkTokens {
                 link_token,
                 connector_token,
                 expiration: DateTime(iso8601(expiration)),
-            }),
+                healthy,
+            })
         })
         .map_err(|f| Failure::new(f, &request_id));
     Ok((request_id, outcome))

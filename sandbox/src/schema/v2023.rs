@@ -504,12 +504,12 @@ pub(super) struct PlaidConnector {
 }
 
 impl PlaidConnector {
-    /// `ACTION_REQUIRED` with the Link session's tokens, or `CONTINUE` without any.
+    /// `ACTION_REQUIRED` with the Link session's tokens, `CONTINUE` with them (a healthy
+    /// connection opened to add accounts), or `CONTINUE` without any.
     fn new(request_id: String, tokens: Option<LinkTokens>) -> Self {
-        let connector_status = if tokens.is_some() {
-            ConnectorStatus::ActionRequired
-        } else {
-            ConnectorStatus::Continue
+        let connector_status = match &tokens {
+            Some(t) if !t.healthy => ConnectorStatus::ActionRequired,
+            _ => ConnectorStatus::Continue,
         };
         let (link_token, connector_token, expiration) = match tokens {
             Some(t) => (
@@ -659,10 +659,16 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: ConnectorPlaidInitializeInput,
     ) -> async_graphql::Result<Option<ConnectorPlaidInitializePayload>> {
+        let account_selection = input
+            .update
+            .as_ref()
+            .and_then(|u| u.account_selection_enabled)
+            .unwrap_or(false);
         let (request_id, outcome) = super::initialize(
             ctx,
             input.connection_id.as_ref(),
             input.redirect_uri.as_deref(),
+            account_selection,
         )?;
         Ok(Some(match outcome {
             Ok(tokens) => ConnectorPlaidInitializePayload {
