@@ -95,6 +95,12 @@ const PKG_FILES: &[PkgFile] = &[
     PkgFile::built("quiltt_reconnect.d.ts"),
     PkgFile::built("quiltt_reconnect_bg.wasm").export("./quiltt_reconnect_bg.wasm"),
     PkgFile::built("quiltt_reconnect_bg.wasm.d.ts"),
+    // What a stranger reads on npm: the package's own README (the repository's is for
+    // contributors), the changelog, and both licenses of "MIT OR Apache-2.0".
+    PkgFile::copied("js/README.md", "README.md"),
+    PkgFile::copied("CHANGELOG.md", "CHANGELOG.md"),
+    PkgFile::copied("LICENSE-MIT", "LICENSE-MIT"),
+    PkgFile::copied("LICENSE-APACHE", "LICENSE-APACHE"),
 ];
 
 /// What a page downloads from `dir`: the `.wasm` and the JS files of [`PKG_FILES`], each
