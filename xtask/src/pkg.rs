@@ -103,6 +103,15 @@ const PKG_FILES: &[PkgFile] = &[
     PkgFile::copied("LICENSE-APACHE", "LICENSE-APACHE"),
 ];
 
+/// Every file the tarball must hold: [`PKG_FILES`] and `package.json`.
+pub fn tarball_files() -> Vec<&'static str> {
+    PKG_FILES
+        .iter()
+        .map(|f| f.path)
+        .chain(["package.json"])
+        .collect()
+}
+
 /// What a page downloads from `dir`: the `.wasm` and the JS files of [`PKG_FILES`], each
 /// compressed on its own with gzip level 9 (Node's zlib, as `cargo xtask bench` measures), summed.
 pub fn shipped_gzip_bytes(dir: &Path) -> Result<u64> {
