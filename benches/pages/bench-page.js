@@ -10,7 +10,9 @@ const options = {
   endpoint: `${sandbox}/v1/graphql`,
   plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
 };
-const input = (connectionId) => ({ connectionId, features: "TRANSACTIONS" });
+// The initialize input Quiltt's live API takes today (the 2024-08 generation, which the sandbox
+// serves by default): `featuresRequired` is required there, and `features` is refused.
+const input = (connectionId) => ({ connectionId, featuresRequired: ["TRANSACTIONS"] });
 
 async function load() {
   if (impl === "ours") {

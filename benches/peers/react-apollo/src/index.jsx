@@ -2,6 +2,8 @@
 // connectorPlaidInitialize and connectorPlaidClose, react-plaid-link's usePlaidLink with the
 // link token, open() when Link is ready. `createReconnect(...).reconnect(input)` mounts the
 // component (as clicking a "Reconnect" button would) and resolves with the result.
+// The documents are what Quiltt's live API accepts today: a non-null $input, Institution.logo as
+// Image { url }; the records select what quiltt-reconnect's own documents do (the same reply).
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { ApolloProvider, useMutation } from "@apollo/client/react";
 import { useEffect, useState } from "react";
@@ -21,7 +23,7 @@ const CLOSE = gql`
   mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput!) {
     connectorPlaidClose(input: $input) {
       success
-      record { id status metadata accounts { id name } institution { name logo } }
+      record { id status metadata institution { name logo { url } } accounts { id name mask type } }
       errors { code message }
     }
   }
@@ -30,7 +32,7 @@ const UPDATE = gql`
   mutation ConnectionUpdate($input: ConnectionUpdateInput!) {
     connectionUpdate(input: $input) {
       success
-      record { id status metadata }
+      record { id status metadata institution { name logo { url } } accounts { id name mask type } }
       errors { message }
     }
   }

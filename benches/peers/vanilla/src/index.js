@@ -1,8 +1,10 @@
 // The floor: Quiltt's reconnect flow for Plaid by hand, no dependencies. Initialize and the Plaid
 // script load in parallel; then Plaid.create + open; onSuccess -> connectorPlaidClose.
+// The documents are what Quiltt's live API accepts today: a non-null $input, Institution.logo as
+// Image { url }; the records select what quiltt-reconnect's own documents do (the same reply).
 const INIT = "mutation($input:ConnectorPlaidInitializeInput!){connectorPlaidInitialize(input:$input){success record{connectorStatus connectorToken linkToken expiration requestId}errors{code message}}}";
-const CLOSE = "mutation($input:ConnectorPlaidCloseInput!){connectorPlaidClose(input:$input){success record{id status metadata accounts{id name}institution{name logo}}errors{code message}}}";
-const UPDATE = "mutation($input:ConnectionUpdateInput!){connectionUpdate(input:$input){success record{id status metadata}errors{message}}}";
+const CLOSE = "mutation($input:ConnectorPlaidCloseInput!){connectorPlaidClose(input:$input){success record{id status metadata institution{name logo{url}}accounts{id name mask type}}errors{code message}}}";
+const UPDATE = "mutation($input:ConnectionUpdateInput!){connectionUpdate(input:$input){success record{id status metadata institution{name logo{url}}accounts{id name mask type}}errors{message}}}";
 let script;
 const loadPlaid = (src) => (script ??= new Promise((resolve, reject) => {
   const s = Object.assign(document.createElement("script"), { src, async: true });
