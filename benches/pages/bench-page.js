@@ -1,5 +1,6 @@
 // Loads one implementation of the reconnect flow and exposes it as `window.bench`, a promise of
-// { reconnect(connectionId), updateMetadata(id, metadata), wasmBytes(), initMs, initFetchMs, importMs }.
+// { reconnect(connectionId), updateMetadata(id, metadata), updateMetadataByHand(id, metadata, document),
+//   wasmBytes(), initMs, initFetchMs, importMs }.
 //   /index.html?impl=ours|vanilla|react-apollo&sandbox=http://127.0.0.1:PORT
 // The runner (run.mjs) hooks window.Plaid before anything loads and times the flows.
 const query = new URLSearchParams(location.search);
@@ -13,6 +14,21 @@ const options = {
 // The initialize input Quiltt's live API takes today (the 2024-08 generation, which the sandbox
 // serves by default): `featuresRequired` is required there, and `features` is refused.
 const input = (connectionId) => ({ connectionId, featuresRequired: ["TRANSACTIONS"] });
+
+/**
+ * The baseline of updateMetadata: the same `connectionUpdate` document (the runner passes the
+ * package's own, src/quiltt/documents/connection_update.graphql) sent by hand with a plain
+ * fetch, the body written by JSON.stringify, the reply read by response.json().
+ */
+async function updateMetadataByHand(id, metadata, document) {
+  const response = await fetch(options.endpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${options.token}` },
+    body: JSON.stringify({ query: document, operationName: "ConnectionUpdate", variables: { input: { id, metadata } } }),
+  });
+  const { data } = await response.json();
+  return data?.connectionUpdate?.record ?? null;
+}
 
 async function load() {
   if (impl === "ours") {
@@ -30,6 +46,7 @@ async function load() {
       initFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null,
       reconnect: (id) => bridge.reconnect(input(id)),
       updateMetadata: (id, metadata) => bridge.updateMetadata(id, metadata),
+      updateMetadataByHand,
       wasmBytes: () => exports?.memory?.buffer?.byteLength ?? null,
     };
   }
@@ -42,6 +59,7 @@ async function load() {
     initFetchMs: null,
     reconnect: (id) => api.reconnect(input(id)),
     updateMetadata: (id, metadata) => api.updateMetadata(id, metadata),
+    updateMetadataByHand,
     wasmBytes: () => null,
   };
 }
