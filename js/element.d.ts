@@ -5,6 +5,7 @@ import type {
   ConnectionFeature,
   ErrorCode,
   QuilttError,
+  QuilttReconnectError,
   ReconnectEvent,
   ReconnectInput,
   ReconnectResult,
@@ -23,8 +24,16 @@ export interface QuilttReconnectErrorDetail {
   errors: QuilttError[];
   /** The HTTP status, when the failure came with one. */
   status?: number;
+  /** The first message Plaid wrote for the user, where Quiltt sent one. */
+  displayMessage?: string;
   /** Plaid Link's success metadata, for failures after Link succeeded. */
   metadata?: unknown;
+  /** On `CLOSE_FAILED`: the close can be sent again, with the element's `retryClose()` (or a
+   *  click on it) or with `bridge.retryClose(detail.error)`. */
+  closeRetryId?: number;
+  /** What was thrown: the `QuilttReconnectError` itself for the package's failures (what
+   *  `bridge.retryClose()` takes); narrow it with `isQuilttReconnectError`. */
+  error: unknown;
 }
 
 /** The events `<quiltt-reconnect>` dispatches (all bubble and cross shadow roots). */
@@ -44,10 +53,13 @@ export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
 }
 
 /**
- * `<quiltt-reconnect connection-id="…" token="…" endpoint="…" plaid-script-url="…" features="…">`:
+ * `<quiltt-reconnect connection-id="…" token="…" endpoint="…" plaid-script-url="…" features-required="…">`:
  * a button (slot for custom content, default "Repair connection") that runs the reconnect flow on
  * click, is disabled (`aria-busy="true"` on the element) while it runs, and reports through DOM
- * events. Registered when the package (or `quiltt-reconnect/element`) is imported.
+ * events. After `CLOSE_FAILED` the element has the `close-failed` attribute, the button shows
+ * its `retry` slot (default "Try saving again") and a click sends the failed close again. Removed
+ * from the document while its flow runs, it aborts the flow (Link is closed). Registered when the
+ * package (or `quiltt-reconnect/element`) is imported.
  */
 export declare class QuilttReconnectElement extends HTMLElement {
   static readonly observedAttributes: string[];
@@ -62,23 +74,37 @@ export declare class QuilttReconnectElement extends HTMLElement {
   /** The `plaid-script-url` attribute. */
   get plaidScriptUrl(): string | undefined;
   set plaidScriptUrl(value: string | null | undefined);
-  /** The `features` attribute, e.g. `TRANSACTIONS`. */
-  get features(): ConnectionFeature | undefined;
-  set features(value: ConnectionFeature | null | undefined);
+  /** The `features-required` attribute (Quiltt's 2024 schema, where it is required), a space- or
+   *  comma-separated list such as `TRANSACTIONS BALANCES`; sent as `featuresRequired`. */
+  get featuresRequired(): ConnectionFeature[] | undefined;
+  set featuresRequired(value: ConnectionFeature[] | string | null | undefined);
+  /** The `features` attribute (Quiltt's 2023 schema), e.g. `TRANSACTIONS`: one feature, or a list
+   *  when it names several; sent as `features`. */
+  get features(): ConnectionFeature | ConnectionFeature[] | undefined;
+  set features(value: ConnectionFeature | ConnectionFeature[] | null | undefined);
   /** The `timeout-ms` attribute (per request). */
   get timeoutMs(): number | undefined;
   set timeoutMs(value: number | null | undefined);
   /** The `disabled` attribute. */
   disabled: boolean;
-  /** Whether a flow is running. */
+  /** Whether a flow (or a retried close) is running. */
   readonly busy: boolean;
+  /** The `CLOSE_FAILED` error whose close a click (or `retryClose()`) sends again, or null. */
+  readonly failedClose: QuilttReconnectError | null;
   /** Further `reconnect()` input fields (everything but `connectionId` and `signal`). */
   input: Partial<Omit<ReconnectInput, "connectionId" | "signal">>;
   /**
-   * Runs the flow, as a click does. Resolves with the result, or `undefined` when disabled or
-   * already running; rejects with the package's error (also dispatched as `quiltt-error`).
+   * Runs the flow, as a click does (unless a close failed). Resolves with the result, or
+   * `undefined` when disabled or already running; rejects with the package's error (also
+   * dispatched as `quiltt-error`).
    */
   reconnect(): Promise<ReconnectResult | undefined>;
+  /**
+   * Sends the failed close again (after `CLOSE_FAILED`), as a click does then. Resolves with the
+   * result (also dispatched as `quiltt-reconnected`), or `undefined` when no close failed or the
+   * element is disabled or running; rejects with the package's error (also `quiltt-error`).
+   */
+  retryClose(): Promise<ReconnectResult | undefined>;
 
   addEventListener<K extends keyof QuilttReconnectElementEventMap>(
     type: K,

@@ -4,9 +4,15 @@
 //   <quiltt-reconnect connection-id="conn_123" token="SESSION_TOKEN">Fix my bank</quiltt-reconnect>
 //
 // Attributes: connection-id (required), token (or the `token` property, which may also be a
-// function returning a token), endpoint, plaid-script-url, features, timeout-ms, disabled.
+// function returning a token), endpoint, plaid-script-url, features-required (Quiltt's 2024
+// schema) or features (2023), timeout-ms, disabled.
 // Events (bubbling, composed CustomEvents): quiltt-progress, quiltt-plaid, quiltt-repaired,
 // quiltt-reconnected, quiltt-exited, quiltt-error.
+//
+// After a CLOSE_FAILED error (Link succeeded, saving the repair did not) the button shows its
+// `retry` slot ("Try saving again") and a click sends the same close again (`retryClose()`)
+// instead of starting over. Removed from the document while its flow runs, the element aborts
+// the flow: an open Link is closed and nothing is sent.
 //
 // It works under a strict Content-Security-Policy (`style-src 'self'`): no style attributes, no
 // <style> elements; the shadow root is styled with a constructable stylesheet.
@@ -56,6 +62,16 @@ button[disabled] {
   cursor: progress;
   opacity: 0.65;
 }
+:host([close-failed]) button {
+  background: #b45309;
+}
+:host([close-failed]) button:hover {
+  background: #92400e;
+}
+:host([close-failed]) slot:not([name]),
+:host(:not([close-failed])) slot[name="retry"] {
+  display: none;
+}
 :host([disabled]) button[disabled] {
   cursor: not-allowed;
 }
@@ -84,6 +100,10 @@ export class QuilttReconnectElement extends BaseElement {
   #button;
   #busy = false;
   #token = undefined;
+  /** The running reconnect's AbortController (aborted when the element leaves the document). */
+  #controller = null;
+  /** The CLOSE_FAILED error whose close the button retries, or null. */
+  #failedClose = null;
   /** Extra `reconnect()` input fields (everything but `connectionId`), e.g. `{ countryCodes: ["US"] }`. */
   input = {};
 
@@ -99,9 +119,14 @@ export class QuilttReconnectElement extends BaseElement {
     button.setAttribute("part", "button");
     const slot = document.createElement("slot");
     slot.textContent = "Repair connection";
-    button.append(slot);
+    const retry = document.createElement("slot");
+    retry.name = "retry";
+    retry.textContent = "Try saving again";
+    button.append(slot, retry);
     button.addEventListener("click", () => {
-      this.reconnect().catch(() => {
+      // After CLOSE_FAILED the user already went through Link: send that close again.
+      const run = this.#failedClose ? this.retryClose() : this.reconnect();
+      run.catch(() => {
         /* reported as a quiltt-error event */
       });
     });
@@ -111,6 +136,16 @@ export class QuilttReconnectElement extends BaseElement {
 
   connectedCallback() {
     this.#sync();
+  }
+
+  disconnectedCallback() {
+    // Removed while a flow runs: abort it (Link is closed, no close is sent). A move within the
+    // document disconnects and reconnects in one go, so look again once that is over.
+    const controller = this.#controller;
+    if (!controller) return;
+    queueMicrotask(() => {
+      if (!this.isConnected && this.#controller === controller) controller.abort();
+    });
   }
 
   attributeChangedCallback() {
@@ -146,11 +181,22 @@ export class QuilttReconnectElement extends BaseElement {
     this.#setOptional("plaid-script-url", value);
   }
 
+  /** The `features` attribute (Quiltt's 2023 schema): one feature, or a list when it names several. */
   get features() {
-    return this.getAttribute("features") ?? undefined;
+    const list = splitList(this.getAttribute("features"));
+    if (!list) return undefined;
+    return list.length === 1 ? list[0] : list;
   }
   set features(value) {
-    this.#setOptional("features", value);
+    this.#setOptional("features", Array.isArray(value) ? value.join(" ") : value);
+  }
+
+  /** The `features-required` attribute (Quiltt's 2024 schema), a space- or comma-separated list. */
+  get featuresRequired() {
+    return splitList(this.getAttribute("features-required"));
+  }
+  set featuresRequired(value) {
+    this.#setOptional("features-required", Array.isArray(value) ? value.join(" ") : value);
   }
 
   get timeoutMs() {
@@ -169,19 +215,55 @@ export class QuilttReconnectElement extends BaseElement {
     this.toggleAttribute("disabled", Boolean(value));
   }
 
-  /** Whether a flow is running. */
+  /** Whether a flow (or a retried close) is running. */
   get busy() {
     return this.#busy;
   }
 
+  /** The `CLOSE_FAILED` error whose close a click (or `retryClose()`) sends again, or null. */
+  get failedClose() {
+    return this.#failedClose;
+  }
+
   /**
-   * Runs the flow (what a click does). Resolves with the result, or `undefined` when the element
-   * is disabled or already running; rejects with the package's error (also sent as `quiltt-error`).
+   * Runs the flow (what a click does, unless a close failed). Resolves with the result, or
+   * `undefined` when the element is disabled or already running; rejects with the package's
+   * error (also sent as `quiltt-error`).
    */
   async reconnect() {
     if (this.#busy || this.disabled) {
       return undefined;
     }
+    this.#setFailedClose(null);
+    const controller = new AbortController();
+    this.#controller = controller;
+    return this.#run((client) => {
+      const input = { ...this.input, connectionId: this.connectionId, signal: controller.signal };
+      const features = this.features;
+      const featuresRequired = this.featuresRequired;
+      if (features !== undefined) input.features = features;
+      if (featuresRequired !== undefined) input.featuresRequired = featuresRequired;
+      return client.reconnect(input);
+    });
+  }
+
+  /**
+   * Sends again the close that failed (`CLOSE_FAILED`), as a click does then: the user does not
+   * go through Link again. Resolves with the result (`quiltt-reconnected`), or `undefined` when
+   * there is no failed close, or the element is disabled or running; rejects with the package's
+   * error (also sent as `quiltt-error`; the button keeps offering the retry while that error
+   * still has a `closeRetryId`).
+   */
+  async retryClose() {
+    const failed = this.#failedClose;
+    if (!failed || this.#busy || this.disabled) {
+      return undefined;
+    }
+    return this.#run((client) => client.retryClose(failed));
+  }
+
+  /** Runs `operation` with a fresh client and reports how it ended. */
+  async #run(operation) {
     this.#setBusy(true);
     let client = null;
     try {
@@ -191,22 +273,19 @@ export class QuilttReconnectElement extends BaseElement {
       if (this.plaidScriptUrl) options.plaidScriptUrl = this.plaidScriptUrl;
       if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
       client = new QuilttReconnect(options);
-      const input = { ...this.input, connectionId: this.connectionId };
-      if (this.features) input.features = this.features;
-      const result = await client.reconnect(input);
+      const result = await operation(client);
+      this.#setFailedClose(null);
       this.#emit(`quiltt-${result.outcome}`, result);
       return result;
     } catch (error) {
-      this.#emit("quiltt-error", errorDetail(error));
+      const detail = errorDetail(error);
+      // The page-wide registry of failed closes outlives this client: a later click retries it.
+      this.#setFailedClose(detail.closeRetryId !== undefined ? error : null);
+      this.#emit("quiltt-error", detail);
       throw error;
     } finally {
-      if (client) {
-        try {
-          client.free();
-        } catch {
-          /* already freed */
-        }
-      }
+      this.#controller = null;
+      client?.free();
       this.#setBusy(false);
     }
   }
@@ -231,6 +310,11 @@ export class QuilttReconnectElement extends BaseElement {
     }
   }
 
+  #setFailedClose(error) {
+    this.#failedClose = error;
+    this.toggleAttribute("close-failed", error !== null);
+  }
+
   #setBusy(busy) {
     this.#busy = busy;
     if (busy) {
@@ -253,18 +337,31 @@ export class QuilttReconnectElement extends BaseElement {
   }
 }
 
+/** Splits a space- or comma-separated attribute into its items; `undefined` when absent or empty. */
+function splitList(value) {
+  const items = (value ?? "").split(/[\s,]+/).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/**
+ * `quiltt-error`'s detail: the error itself (`error`, what `bridge.retryClose(error)` takes) and
+ * its fields copied out, among them `closeRetryId` after `CLOSE_FAILED`.
+ */
 function errorDetail(error) {
   if (error && typeof error === "object") {
     const detail = {
       code: typeof error.code === "string" ? error.code : "UNKNOWN",
       message: String(error.message ?? error),
       errors: Array.isArray(error.errors) ? error.errors : [],
+      error,
     };
     if (typeof error.status === "number") detail.status = error.status;
+    if (typeof error.displayMessage === "string") detail.displayMessage = error.displayMessage;
     if ("metadata" in error && error.metadata !== undefined) detail.metadata = error.metadata;
+    if (typeof error.closeRetryId === "number") detail.closeRetryId = error.closeRetryId;
     return detail;
   }
-  return { code: "UNKNOWN", message: String(error), errors: [] };
+  return { code: "UNKNOWN", message: String(error), errors: [], error };
 }
 
 if (typeof customElements !== "undefined" && !customElements.get(TAG_NAME)) {
