@@ -1,10 +1,30 @@
-// The quiltt-reconnect demo page: lists the sandbox's connections and repairs them with the
-// package, as an app would. Everything is rendered with textContent (never innerHTML), and the
-// page runs under the sandbox's strict Content-Security-Policy (no inline script or style).
+// The quiltt-reconnect demo page, written as an app would write it: it lists the connections
+// with `bridge.connections()`, repairs those that need it, adds accounts to healthy ones, and
+// comes back from OAuth banks with `bridge.resume()`. Only the sandbox-only buttons (Break,
+// Reset) and the schema check below use the sandbox's own endpoints.
+//
+// Everything is rendered with textContent (never innerHTML), and the page runs under the
+// sandbox's strict Content-Security-Policy (no inline script or style).
 
 const TOKEN = "sandbox-session-token";
 const ENDPOINT = `${location.origin}/v1/graphql`;
 const PLAID_SCRIPT_URL = `${location.origin}/link/v2/stable/link-initialize.js`;
+// OAuth banks send the user back here (Plaid adds `?oauth_state_id=…`); this page then calls
+// `bridge.resume()`. A real app registers this URL with Plaid.
+const RETURN_URL = `${location.origin}${location.pathname}`;
+
+/**
+ * The connection features the initialize input asks for. What a real app sends to Quiltt's
+ * current API (the 2024-08 schema, where the field is required) is
+ *
+ *     { featuresRequired: ["TRANSACTIONS"] }
+ *
+ * The sandbox can also play Quiltt's 2023-08 schema, which takes `features` instead (and refuses
+ * `featuresRequired`), so this demo asks the sandbox which one it serves.
+ */
+function featureFields(schema) {
+  return schema === "2023" ? { features: ["TRANSACTIONS"] } : { featuresRequired: ["TRANSACTIONS"] };
+}
 
 async function loadPackage() {
   try {
@@ -27,11 +47,25 @@ const STATUS = {
   ERROR_INSTITUTION: ["Bank error", "error"],
 };
 
+/** Whether the user can fix the connection by logging in to the bank again. */
+const needsRepair = (c) => c.status === "ERROR_REPAIRABLE" || c.status === "DISCONNECTED";
+/** Whether the connection works (accounts can be added to it in Plaid Link). */
+const isHealthy = (c) => c.status === "SYNCED";
+
+const ACCOUNT_TYPES = {
+  CHECKING: "Checking",
+  SAVINGS: "Savings",
+  CREDIT: "Credit card",
+  LOAN: "Loan",
+  INVESTMENT: "Investment",
+  OTHER: "Other",
+};
+
 const STAGES = [
   ["initializing", "Asking Quiltt about the connection"],
   ["link_loading", "Loading Plaid Link"],
   ["link_open", "Waiting for you in Plaid Link"],
-  ["closing", "Saving the repaired connection"],
+  ["closing", "Saving the connection with Quiltt"],
   ["done", "Done"],
 ];
 
@@ -44,10 +78,11 @@ const ERROR_WORDS = {
   GRAPHQL: ["Quiltt couldn't start the repair.", "The server turned the request down."],
   MUTATION_FAILED: ["Quiltt couldn't complete the request.", "The server turned the request down."],
   BAD_RESPONSE: ["The server sent an answer we didn't understand.", "Please try again later."],
+  CONNECTOR_ABORTED: ["Quiltt can't repair this connection right now.", "Please try again later."],
   PLAID_SCRIPT: ["Plaid Link couldn't be loaded.", "A blocker or a network problem may be stopping it."],
   NO_PUBLIC_TOKEN: ["Plaid finished without confirming the repair.", "Please try again."],
   ABORTED: ["The repair was cancelled.", "Nothing changed."],
-  CLOSE_FAILED: ["Your bank login worked, but saving the repair failed.", "Please try again."],
+  CLOSE_FAILED: ["Your bank login worked, but saving it failed.", "Press Try saving again: you won't need to log in again."],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -55,13 +90,18 @@ const $ = (id) => document.getElementById(id);
 const state = {
   pkg: null,
   client: null,
-  connections: [],
+  schema: "2024", // the Quiltt schema generation the sandbox serves
+  connections: [], // what the last bridge.connections() call listed
+  known: new Map(), // connection id → the latest Connection seen (list or result)
+  filter: "all", // "all" | "repair"
   selectedId: null,
   runningId: null,
-  outcomes: new Map(), // connection id → { kind: "result" | "error", value }
+  running: null, // "repair" | "add" | "resume" | "retry" while a flow runs
+  outcomes: new Map(), // connection id → { kind: "result" | "error", value, action }
   stages: new Map(), // connection id → list of stages seen in the current/last run
   plaidEvents: new Map(), // connection id → Plaid event names
   listError: null,
+  notice: null, // a page-wide message, e.g. after coming back from a bank
 };
 
 function el(tag, options = {}, children = []) {
@@ -73,12 +113,13 @@ function el(tag, options = {}, children = []) {
   return node;
 }
 
-function logoImg(base64, className) {
-  if (!base64) {
+/** The institution's logo: `institution.logo` is the image's URL, used as given. */
+function logoImg(url, className) {
+  if (!url) {
     return el("span", { className: `${className} logo-placeholder`, attrs: { "aria-hidden": "true" } });
   }
   const img = el("img", { className, attrs: { alt: "", width: "40", height: "40" } });
-  img.src = `data:image/png;base64,${base64}`;
+  img.src = url;
   return img;
 }
 
@@ -87,8 +128,25 @@ function statusBadge(status) {
   return el("span", { className: `status status-${tone}`, text: label, attrs: { "data-status": status ?? "" } });
 }
 
+/** "Checking · •••• 4321" */
+function accountDetails(account) {
+  const type = account.type ? (ACCOUNT_TYPES[account.type] ?? account.type) : null;
+  return [type, account.mask ? `•••• ${account.mask}` : null].filter(Boolean).join(" · ");
+}
+
+function metadataSummary(metadata) {
+  if (!metadata || Object.keys(metadata).length === 0) return null;
+  const text = JSON.stringify(metadata);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 // ---------------------------------------------------------------------------------------------
-// Sandbox admin API (the demo's own plumbing; a real app has its own list of connections)
+// The sandbox's own endpoints: which schema it serves, and the sandbox-only Break and Reset
+// buttons. A real app has none of these.
 
 async function fetchJson(url, init) {
   const response = await fetch(url, init);
@@ -96,15 +154,13 @@ async function fetchJson(url, init) {
   return response.json();
 }
 
-async function refresh() {
+async function readSchema() {
   try {
-    state.connections = await fetchJson("/__sandbox/connections");
-    state.listError = null;
+    const config = await fetchJson("/__sandbox/config");
+    if (config?.schema === "2023" || config?.schema === "2024") state.schema = config.schema;
   } catch (error) {
-    state.listError = "The sandbox didn't answer. Is it still running?";
-    console.warn(error);
+    console.warn("couldn't read the sandbox's config; assuming Quiltt's 2024 schema", error);
   }
-  render();
 }
 
 async function breakConnection(id) {
@@ -133,13 +189,35 @@ async function resetSandbox() {
   state.outcomes.clear();
   state.stages.clear();
   state.plaidEvents.clear();
+  state.known.clear();
   state.metadataFor = null;
+  state.notice = null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The package
 
+/** Lists the connections through Quiltt's API: all, or those that need repair. */
+async function refresh() {
+  if (!state.client) return;
+  try {
+    const filter = state.filter === "repair" ? { status: "ERROR_REPAIRABLE" } : {};
+    state.connections = await state.client.connections(filter);
+    for (const c of state.connections) state.known.set(c.id, c);
+    state.listError = null;
+  } catch (error) {
+    const [title] = ERROR_WORDS[error?.code] ?? ["Something went wrong."];
+    state.listError = `The connections couldn't be loaded. ${title}`;
+    console.warn("connections() failed:", error?.code, error?.message);
+  }
+  render();
+}
+
 function onEvent(event) {
+  if (state.running === "resume" && !state.runningId && event.connectionId) {
+    // Back from the bank: the events say which connection the resumed flow repairs.
+    startRun(event.connectionId, "resume");
+  }
   const id = event.connectionId ?? state.runningId;
   if (!id) return;
   if (event.type === "progress") {
@@ -154,25 +232,101 @@ function onEvent(event) {
   if (id === state.selectedId) renderDetail();
 }
 
-async function repair(id) {
-  if (state.runningId || !state.client) return;
+function startRun(id, action) {
   state.runningId = id;
+  state.running = action;
   state.selectedId = id;
   state.outcomes.delete(id);
   state.stages.set(id, []);
   state.plaidEvents.set(id, []);
   render();
   revealDetail();
+}
+
+/** Runs one flow of the package for connection `id` and shows how it ended. */
+async function runFlow(id, action, flow) {
+  if (state.running || !state.client) return;
+  startRun(id, action);
+  await settle(action, flow);
+}
+
+/** Awaits `flow` (a method of the package), keeps how it ended, and lists the connections again. */
+async function settle(action, flow) {
+  let result = null;
+  let failed = false;
   try {
-    const result = await state.client.reconnect({ connectionId: id, features: "TRANSACTIONS" });
-    state.outcomes.set(id, { kind: "result", value: result });
+    result = await flow();
+    if (result) {
+      const id = result.connection?.id ?? state.runningId;
+      if (result.connection) state.known.set(id, result.connection);
+      if (id) state.outcomes.set(id, { kind: "result", value: result, action });
+    }
   } catch (error) {
-    state.outcomes.set(id, { kind: "error", value: error });
-    console.warn("reconnect failed:", error?.code, error?.message);
+    failed = true;
+    if (state.runningId) {
+      state.outcomes.set(state.runningId, { kind: "error", value: error, action });
+    } else {
+      const [title] = ERROR_WORDS[error?.code] ?? ["Something went wrong."];
+      state.notice = { tone: "error", text: `The repair couldn't be finished. ${title}` };
+    }
+    console.warn(`${action} failed:`, error?.code, error?.message);
   } finally {
     state.runningId = null;
+    state.running = null;
   }
-  await refresh();
+  if (result || failed) await refresh();
+  else render();
+  return result;
+}
+
+/** Repairs a broken connection: the user logs in to the bank again in Plaid Link. */
+function repair(id) {
+  return runFlow(id, "repair", () =>
+    state.client.reconnect({
+      connectionId: id,
+      ...featureFields(state.schema),
+      // For OAuth banks: Link sends the whole page to the bank, which sends the user back here.
+      redirectUri: RETURN_URL,
+    }),
+  );
+}
+
+/** Adds accounts to a healthy connection: Link in update mode with account selection. */
+function addAccounts(id) {
+  return runFlow(id, "add", () =>
+    state.client.reconnect({
+      connectionId: id,
+      ...featureFields(state.schema),
+      redirectUri: RETURN_URL,
+      update: { accountSelectionEnabled: true },
+      alwaysOpenLink: true, // Quiltt answers CONTINUE for a healthy connection: open Link anyway
+    }),
+  );
+}
+
+/** After CLOSE_FAILED: sends the same close again (the user doesn't go through Link again). */
+function retryClose(id, error) {
+  return runFlow(id, "retry", () => state.client.retryClose(error));
+}
+
+/**
+ * On every load: when an OAuth bank sent the user back (`?oauth_state_id=…`), finish the flow
+ * that left for the bank. `resume()` resolves null when there is nothing to resume.
+ */
+async function resumeFromBank() {
+  const url = new URL(location.href);
+  const fromBank = url.searchParams.has("oauth_state_id");
+  state.running = "resume";
+  const result = await settle("resume", () => state.client.resume());
+  if (fromBank) {
+    // The state id is single use: don't leave it in the address bar (or a reload would retry it).
+    url.searchParams.delete("oauth_state_id");
+    history.replaceState(history.state, "", url);
+    if (!result && !state.notice) {
+      state.notice = { tone: "muted", text: "Back from your bank, but there was nothing left to finish." };
+      render();
+    }
+  }
 }
 
 async function saveMetadata(event) {
@@ -197,6 +351,7 @@ async function saveMetadata(event) {
   status.textContent = "Saving…";
   try {
     const connection = await state.client.updateMetadata(id, value);
+    state.known.set(id, connection);
     state.metadataFor = null; // re-fill the editor from what the server stored
     await refresh();
     $("metadata").value = JSON.stringify(connection.metadata ?? {}, null, 2);
@@ -207,12 +362,13 @@ async function saveMetadata(event) {
     status.classList.add("text-error");
     status.textContent = `${title} ${serverMessages(error)}`.trim();
   } finally {
-    $("metadata-save").disabled = false;
+    $("metadata-save").disabled = !state.client;
   }
 }
 
 function serverMessages(error) {
-  const list = Array.isArray(error?.errors) ? error.errors.map((e) => e.message).filter(Boolean) : [];
+  if (error?.displayMessage) return error.displayMessage;
+  const list = Array.isArray(error?.errors) ? error.errors.map((e) => e.displayMessage ?? e.message).filter(Boolean) : [];
   return list.join(" ");
 }
 
@@ -220,34 +376,60 @@ function serverMessages(error) {
 // Rendering
 
 function render() {
+  renderTop();
   renderList();
   renderDetail();
+}
+
+function renderTop() {
+  $("schema").textContent = `Quiltt ${state.schema}-08 schema`;
+  for (const button of document.querySelectorAll("[data-filter]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.filter === state.filter));
+  }
+  const notice = $("notice");
+  notice.hidden = !state.notice;
+  notice.className = `notice${state.notice?.tone === "error" ? " text-error" : ""}`;
+  notice.textContent = state.notice?.text ?? "";
+}
+
+function actionButton(c) {
+  const running = state.runningId === c.id;
+  let button = null;
+  if (needsRepair(c)) {
+    button = el("button", {
+      className: "btn btn-small btn-primary",
+      text: running ? "Repairing…" : "Repair",
+      attrs: { type: "button", "data-action": "repair", "data-testid": `repair-${c.id}` },
+    });
+  } else if (isHealthy(c)) {
+    button = el("button", {
+      className: "btn btn-small btn-secondary",
+      text: running ? "Adding…" : "Add accounts",
+      attrs: { type: "button", "data-action": "add", "data-testid": `add-accounts-${c.id}` },
+    });
+  }
+  if (button) button.disabled = Boolean(state.running) || !state.client;
+  return button;
 }
 
 function renderList() {
   const list = $("connections");
   const empty = $("connections-empty");
   const items = state.connections.map((c) => {
-    const needsRepair = c.status !== "SYNCED";
     const running = state.runningId === c.id;
-    const repairBtn = el("button", {
-      className: `btn btn-small ${needsRepair ? "btn-primary" : "btn-secondary"}`,
-      text: running ? "Repairing…" : "Repair",
-      attrs: { type: "button", "data-action": "repair", "data-testid": `repair-${c.id}` },
-    });
-    repairBtn.disabled = Boolean(state.runningId) || !state.client;
     const breakBtn = el("button", {
       className: "btn btn-small btn-ghost",
       text: "Break",
-      attrs: { type: "button", "data-action": "break", "data-testid": `break-${c.id}` },
+      attrs: { type: "button", "data-action": "break", "data-testid": `break-${c.id}`, title: "Sandbox only: make it need repair" },
     });
-    breakBtn.disabled = Boolean(state.runningId) || c.status === "ERROR_REPAIRABLE";
+    breakBtn.disabled = Boolean(state.running) || c.status === "ERROR_REPAIRABLE";
     const detailsBtn = el("button", {
       className: "btn btn-small btn-ghost",
       text: "Details",
       attrs: { type: "button", "data-action": "select", "data-testid": `details-${c.id}` },
     });
-    const count = c.accounts?.length ?? 0;
+    const accounts = c.accounts ?? [];
+    const metadata = metadataSummary(c.metadata);
     const li = el(
       "li",
       {
@@ -258,12 +440,30 @@ function renderList() {
         logoImg(c.institution?.logo, "logo"),
         el("div", { className: "card-main" }, [
           el("div", { className: "card-title" }, [
-            el("strong", { text: c.institution?.name ?? c.id }),
+            el("strong", { text: c.institution?.name ?? c.id, attrs: { "data-testid": "institution-name" } }),
             statusBadge(c.status),
           ]),
-          el("p", { className: "muted small", text: `${c.id} · ${count} account${count === 1 ? "" : "s"}` }),
+          el("p", { className: "muted small", text: `${c.id} · ${plural(accounts.length, "account")}` }),
+          accounts.length
+            ? el(
+                "ul",
+                { className: "card-accounts small" },
+                accounts.map((a) =>
+                  el("li", { attrs: { "data-testid": `card-account-${a.id}` } }, [
+                    el("span", { className: "card-account-name", text: a.name }),
+                    el("span", { className: "muted", text: accountDetails(a) }),
+                  ]),
+                ),
+              )
+            : null,
+          metadata
+            ? el("p", { className: "card-metadata small", attrs: { "data-testid": `card-metadata-${c.id}` } }, [
+                el("span", { className: "muted", text: "Metadata " }),
+                el("code", { text: metadata }),
+              ])
+            : null,
         ]),
-        el("div", { className: "card-actions" }, [repairBtn, breakBtn, detailsBtn]),
+        el("div", { className: "card-actions" }, [actionButton(c), breakBtn, detailsBtn]),
       ],
     );
     if (running) li.setAttribute("aria-busy", "true");
@@ -277,41 +477,36 @@ function renderList() {
   } else {
     empty.hidden = items.length > 0;
     empty.className = "empty";
-    empty.textContent = "No connections in the sandbox. Press Reset sandbox.";
+    empty.textContent =
+      state.filter === "repair" ? "Nothing needs repair." : "No connections in the sandbox. Press Reset sandbox.";
   }
 }
 
 function renderDetail() {
-  const c = state.connections.find((x) => x.id === state.selectedId);
+  const c = state.known.get(state.selectedId);
   $("detail-empty").hidden = Boolean(c);
   $("detail-body").hidden = !c;
   if (!c) return;
 
   const outcome = state.outcomes.get(c.id);
-  const result = outcome?.kind === "result" ? outcome.value : null;
-  const repaired = result?.outcome === "reconnected" ? result.connection : null;
 
   const logo = $("detail-logo");
-  const logoData = repaired?.institution?.logo ?? c.institution?.logo;
-  logo.hidden = !logoData;
-  if (logoData) logo.src = `data:image/png;base64,${logoData}`;
-  $("detail-name").textContent = repaired?.institution?.name ?? c.institution?.name ?? c.id;
+  logo.hidden = !c.institution?.logo;
+  if (c.institution?.logo) logo.src = c.institution.logo;
+  $("detail-name").textContent = c.institution?.name ?? c.id;
   $("detail-id").textContent = c.id;
   $("detail-status").replaceChildren(statusBadge(c.status));
 
   renderProgress(c.id);
   renderOutcome(c, outcome);
 
-  // Accounts: the repaired connection's when there is one, else the sandbox's view.
-  const byId = new Map((c.accounts ?? []).map((a) => [a.id, a]));
-  const accounts = repaired?.accounts ?? c.accounts ?? [];
+  const accounts = c.accounts ?? [];
   $("accounts").replaceChildren(
     ...accounts.map((a) => {
-      const extra = byId.get(a.id);
-      const meta = [extra?.subtype, extra?.mask ? `•••• ${extra.mask}` : null].filter(Boolean).join(" · ");
+      const details = accountDetails(a);
       return el("li", { attrs: { "data-testid": `account-${a.id}` } }, [
         el("span", { className: "account-name", text: a.name }),
-        meta ? el("span", { className: "muted small", text: meta }) : null,
+        details ? el("span", { className: "muted small account-details", text: details }) : null,
       ]);
     }),
   );
@@ -368,28 +563,43 @@ function renderOutcome(c, outcome) {
     $("error-title").textContent = title;
     $("error-text").textContent = [serverMessages(error), advice].filter(Boolean).join(" ");
     $("error-code").textContent = `Error code ${code}${error?.status ? ` (HTTP ${error.status})` : ""}`;
+    // A close that failed can be sent again (within 30 minutes): the bank login stays done.
+    const retry = $("error-retry");
+    retry.hidden = typeof error?.closeRetryId !== "number";
+    retry.disabled = Boolean(state.running);
     return;
   }
 
   const result = outcome.value;
   const inst = $("result-institution");
   resultBox.dataset.outcome = result.outcome;
+  resultBox.dataset.action = outcome.action;
   inst.hidden = true;
   if (result.outcome === "reconnected") {
     const conn = result.connection;
-    $("result-title").textContent = "Connection repaired";
+    const n = conn.accounts.length;
+    if (outcome.action === "add") {
+      $("result-title").textContent = "Accounts updated";
+      $("result-text").textContent = `${plural(n, "account")} connected.`;
+    } else {
+      $("result-title").textContent = "Connection repaired";
+      $("result-text").textContent = `${n} account${n === 1 ? " is" : "s are"} syncing again.`;
+    }
     inst.hidden = false;
     const logo = $("result-logo");
     logo.hidden = !conn.institution?.logo;
-    if (conn.institution?.logo) logo.src = `data:image/png;base64,${conn.institution.logo}`;
+    if (conn.institution?.logo) logo.src = conn.institution.logo;
     $("result-name").textContent = conn.institution?.name ?? conn.id;
-    const n = conn.accounts.length;
-    $("result-text").textContent = `${n} account${n === 1 ? " is" : "s are"} syncing again.`;
   } else if (result.outcome === "repaired") {
-    $("result-title").textContent = "Already working";
-    $("result-text").textContent = "Quiltt says this connection doesn't need you to log in again. Nothing to do.";
+    if (outcome.action === "add") {
+      $("result-title").textContent = "Nothing to add";
+      $("result-text").textContent = "Quiltt says this connection is fine and offered no Plaid Link session, so there was nothing to choose.";
+    } else {
+      $("result-title").textContent = "Already working";
+      $("result-text").textContent = "Quiltt says this connection doesn't need you to log in again. Nothing to do.";
+    }
   } else {
-    $("result-title").textContent = "Repair not finished";
+    $("result-title").textContent = outcome.action === "add" ? "No accounts added" : "Repair not finished";
     const e = result.error;
     $("result-text").textContent = e
       ? `Plaid stopped: ${e.display_message ?? e.error_message ?? e.error_code}`
@@ -416,6 +626,8 @@ function bind() {
     const action = button.dataset.action;
     if (action === "repair") {
       repair(id);
+    } else if (action === "add") {
+      addAccounts(id);
     } else if (action === "select") {
       state.selectedId = id;
       render();
@@ -423,10 +635,21 @@ function bind() {
     } else if (action === "break") {
       button.disabled = true;
       breakConnection(id)
-        .catch((error) => state.outcomes.set(id, { kind: "error", value: error }))
+        .catch((error) => state.outcomes.set(id, { kind: "error", value: error, action: "break" }))
         .finally(refresh);
     }
   });
+  $("error-retry").addEventListener("click", () => {
+    const id = state.selectedId;
+    const outcome = state.outcomes.get(id);
+    if (outcome?.kind === "error") retryClose(id, outcome.value);
+  });
+  for (const button of document.querySelectorAll("[data-filter]")) {
+    button.addEventListener("click", () => {
+      state.filter = button.dataset.filter;
+      refresh();
+    });
+  }
   $("refresh").addEventListener("click", refresh);
   $("reset").addEventListener("click", async () => {
     $("reset").disabled = true;
@@ -446,7 +669,7 @@ function bind() {
 async function main() {
   bind();
   $("connections-empty").hidden = false;
-  const listed = refresh();
+  const schema = readSchema();
   try {
     const pkg = await loadPackage();
     await pkg.default();
@@ -463,7 +686,10 @@ async function main() {
     console.warn(error);
     state.listError = "The quiltt-reconnect package couldn't be loaded. Build it with `cargo xtask pkg`.";
   }
-  await listed;
+  await schema;
+  if (state.client) {
+    await Promise.all([refresh(), resumeFromBank()]);
+  }
   render();
   document.documentElement.dataset.ready = "true";
 }
