@@ -186,8 +186,8 @@ export async function npmCiIfNeeded(dir, { name = path.basename(dir), log = cons
 /**
  * Runs a runner's `main()` and exits the process with its result: the number it returns (0 when
  * it returns nothing), or 1 when it throws, after printing `${label}: ${stack}` and closing the
- * open `browser()`. The sandbox `sandbox()` returns (one the runner started, if any) is stopped
- * with SIGTERM either way.
+ * open `browser()`. The sandbox `sandbox()` returns (one the runner started, or a list of them;
+ * none when it started none) is stopped with SIGTERM either way.
  */
 export async function runMain(label, main, { browser = () => null, sandbox = () => null } = {}) {
   let code = 1;
@@ -197,7 +197,7 @@ export async function runMain(label, main, { browser = () => null, sandbox = () 
     console.error(`${label}: ${e.stack ?? e}`);
     await browser()?.close().catch(() => {});
   } finally {
-    sandbox()?.kill("SIGTERM");
+    for (const child of [sandbox() ?? []].flat()) child.kill("SIGTERM");
   }
   process.exit(code);
 }

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // End-to-end tests of quiltt-reconnect: the demo page, a plain <script type="module"> page, the
 // custom element, a Vite app, a webpack 5 app and a TypeScript consumer, in headless Chromium
-// (playwright-core driving /usr/bin/chromium) against the sandbox.
+// (playwright-core driving /usr/bin/chromium) against the sandbox, in both of Quiltt's schema
+// generations.
 //
-//   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT node tests/e2e/run.mjs [scenario-name-filter...]
+//   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT2 \
+//     node tests/e2e/run.mjs [scenario-name-filter...]
 //
-// The sandbox must serve `--www www --pkg pkg --csp`; without QUILTT_SANDBOX_URL this script
-// starts target/debug/quiltt-sandbox itself. `pkg/` must be built (`cargo xtask pkg`).
+// Both sandboxes must serve `--www www --pkg pkg --csp`, the second one with `--schema 2023`;
+// this script starts target/debug/quiltt-sandbox itself for a URL that is not given (and only
+// when a selected scenario needs it). `pkg/` must be built (`cargo xtask pkg`).
 // Prints PASS/FAIL per scenario and exits non-zero on any failure. See README.md beside it.
 
 import { createHash } from "node:crypto";
@@ -21,7 +24,7 @@ const OUT = path.join(ROOT, "target", "e2e");
 const PKG = path.join(ROOT, "pkg");
 const FIXTURES = path.join(HERE, "fixtures");
 const TOKEN = "sandbox-session-token";
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM || process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const STEP_TIMEOUT = 20_000;
 const filters = process.argv.slice(2);
 
@@ -38,29 +41,65 @@ function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
-async function sandboxJson(pathname, init) {
-  const response = await fetch(new URL(pathname, SANDBOX_URL), init);
+/** `pathname` of the sandbox at `base` (default: the 2024 one) as JSON; throws on HTTP errors. */
+async function sandboxJson(pathname, init, base = SANDBOX_URL) {
+  const response = await fetch(new URL(pathname, base), init);
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${pathname}: HTTP ${response.status} ${JSON.stringify(body)}`);
   return body;
 }
 
-const resetSandbox = () => sandboxJson("/__sandbox/reset", { method: "POST" });
+const postJson = (pathname, body, base) =>
+  sandboxJson(pathname, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }, base);
+const resetSandbox = (base) => sandboxJson("/__sandbox/reset", { method: "POST" }, base);
+const seed = (connection, base) => postJson("/__sandbox/seed", connection, base);
+const setFaults = (faults, base) => postJson("/__sandbox/faults", faults, base);
+const clearFaults = (base) => sandboxJson("/__sandbox/faults", { method: "DELETE" }, base);
+const adminConnection = (id, base) => sandboxJson(`/__sandbox/connections/${id}`, undefined, base);
+
+/** The GraphQL requests the sandbox saw since its reset, those of `operation` when given. */
+async function sandboxRequests(operation, base) {
+  const all = await sandboxJson("/__sandbox/requests", undefined, base);
+  return operation ? all.filter((r) => r.operation === operation) : all;
+}
+
+/**
+ * Runs `fn`, then drops the page problems it caused that match `expected` (the HTTP errors a
+ * fault knob asks for); any other problem stays.
+ */
+async function allowingProblems(problems, expected, fn) {
+  const before = problems.length;
+  try {
+    return await fn();
+  } finally {
+    const caused = problems.splice(before);
+    problems.push(...caused.filter((p) => !expected.test(p)));
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
-// The sandbox (given, or started here)
+// The sandboxes (given, or started here): Quiltt's current schema (2024) for every scenario, and
+// the 2023 one for the scenarios that must work on both generations.
 
 let SANDBOX_URL = process.env.QUILTT_SANDBOX_URL;
-let ownSandbox = null;
+let SANDBOX_2023_URL = process.env.QUILTT_SANDBOX_2023_URL;
+const ownSandboxes = [];
 
 /** Starts target/debug/quiltt-sandbox serving www/ and pkg/ with the strict CSP; resolves its URL. */
-function startOwnSandbox() {
+function startOwnSandbox(schema) {
   const sandbox = startSandbox({
-    args: ["--www", "www", "--pkg", "pkg", "--csp"],
-    missing: "QUILTT_SANDBOX_URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`",
+    args: ["--www", "www", "--pkg", "pkg", "--csp", "--schema", schema],
+    missing: "QUILTT_SANDBOX_URL or QUILTT_SANDBOX_2023_URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`",
   });
-  ownSandbox = sandbox.child;
+  ownSandboxes.push(sandbox.child);
   return sandbox.url;
+}
+
+/** The sandbox at `url` is up and serves `schema`. */
+async function checkSandbox(url, schema) {
+  await sandboxJson("/__sandbox/health", undefined, url);
+  const config = await sandboxJson("/__sandbox/config", undefined, url);
+  assert(config.schema === schema, `the sandbox at ${url} serves Quiltt's ${schema} schema (it serves ${config.schema})`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,13 +117,13 @@ function csp(sandbox) {
   ].join("; ");
 }
 
-/** Serves `mounts` ({ "/": dir, "/pkg/": dir }); `%SANDBOX_URL%` in HTML files is replaced. */
-function serveFixture(mounts) {
+/** Serves `mounts` ({ "/": dir, "/pkg/": dir }); `%SANDBOX_URL%` in HTML files is replaced by `sandbox`. */
+function serveFixture(mounts, sandbox = SANDBOX_URL) {
   return serveStatic(mounts, {
     transform({ data, ext, headers }) {
       if (ext !== ".html") return data;
-      headers["Content-Security-Policy"] = csp(SANDBOX_URL);
-      return Buffer.from(data.toString("utf8").replaceAll("%SANDBOX_URL%", SANDBOX_URL));
+      headers["Content-Security-Policy"] = csp(sandbox);
+      return Buffer.from(data.toString("utf8").replaceAll("%SANDBOX_URL%", sandbox));
     },
   });
 }
@@ -187,15 +226,97 @@ async function installFixture(name) {
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
+// The demo page (www/), served by a sandbox under its strict CSP.
+
+const demoReady = (page) => page.locator("html[data-ready=true]").waitFor({ state: "attached" });
+
+/** Opens the demo served by the sandbox at `base` and waits until it has listed the connections. */
+async function openDemo(page, base = SANDBOX_URL) {
+  await page.goto(`${base}/`);
+  await demoReady(page);
+}
+
+/** The ids of the connections the demo lists, sorted. */
+function listedIds(page) {
+  return page
+    .getByTestId("connections")
+    .locator("li[data-id]")
+    .evaluateAll((els) => els.map((e) => e.dataset.id).sort());
+}
+
+/** The initialize inputs the sandbox at `base` received for connection `id`, in order. */
+async function initializeInputs(id, base) {
+  const sent = await sandboxRequests("connectorPlaidInitialize", base);
+  return sent.filter((r) => r.connectionId === id).map((r) => r.variables?.input);
+}
+
+/** The flow's OAuth state (and anything else) is gone from sessionStorage. */
+async function assertSessionStorageEmpty(page, when) {
+  const keys = await page.evaluate(() => Object.keys(sessionStorage));
+  assert(keys.length === 0, `sessionStorage holds nothing of the flow ${when} (it holds ${JSON.stringify(keys)})`);
+}
+
+/** The demo's card of `id` shows the institution, its logo as Quiltt gave it, and the accounts. */
+async function checkCard(page, id, base) {
+  const admin = await adminConnection(id, base);
+  const card = page.getByTestId(`connection-${id}`);
+  const name = await card.getByTestId("institution-name").textContent();
+  assert(name === admin.institution.name, `the card shows the institution (got ${JSON.stringify(name)})`);
+  // institution.logo is the image's URL (a data: URL in the sandbox): the page uses it as given.
+  const logo = card.locator("img.logo");
+  const src = await logo.getAttribute("src");
+  assert(
+    src === `data:image/png;base64,${admin.institution.logo}`,
+    `the card's logo is institution.logo as given (got ${JSON.stringify(src?.slice(0, 48))}…)`,
+  );
+  assert(await logo.evaluate((img) => img.complete && img.naturalWidth > 0), "the card's logo decoded");
+  for (const a of admin.accounts) {
+    const text = await card.getByTestId(`card-account-${a.id}`).textContent();
+    assert(text.includes(a.name) && text.includes(`•••• ${a.mask}`), `the card lists ${a.name} with its mask (got ${JSON.stringify(text)})`);
+  }
+  return card;
+}
+
 async function demoPage(problems) {
   await resetSandbox();
   const id = "conn_login_required";
   const { context, page } = await newPage(problems);
+  const adminCalls = [];
+  page.on("request", (req) => {
+    if (new URL(req.url()).pathname.startsWith("/__sandbox/connections")) adminCalls.push(req.url());
+  });
   try {
-    await page.goto(`${SANDBOX_URL}/`);
-    await page.locator("html[data-ready=true]").waitFor({ state: "attached" });
+    await openDemo(page);
+    const schema = await page.getByTestId("schema").textContent();
+    assert(schema.includes("2024-08"), `the page says which schema the sandbox serves (got ${JSON.stringify(schema)})`);
     const card = page.getByTestId(`connection-${id}`);
     await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
+
+    // The list comes from bridge.connections(), Quiltt's API, not the sandbox's admin endpoint.
+    const seeded = (await sandboxJson("/__sandbox/connections")).map((c) => c.id).sort();
+    const listed = await listedIds(page);
+    assert(isDeepStrictEqual(listed, seeded), `every connection is listed (got ${listed}, seeded ${seeded})`);
+    const queries = await sandboxRequests("connections");
+    assert(queries.length >= 1 && queries.every((r) => r.status === 200), `the list was read with the connections query (${JSON.stringify(queries)})`);
+    await checkCard(page, id);
+    const accountType = await card.getByTestId("card-account-acct_cap1_checking").textContent();
+    assert(accountType.includes("Checking"), `the card shows the account's type (got ${JSON.stringify(accountType)})`);
+    // One action per status: Repair what needs it, Add accounts to a healthy one, neither otherwise.
+    const actions = async (c) => [await page.getByTestId(`repair-${c}`).count(), await page.getByTestId(`add-accounts-${c}`).count()];
+    assert(isDeepStrictEqual(await actions(id), [1, 0]), "a connection that needs repair offers Repair");
+    assert(isDeepStrictEqual(await actions("conn_healthy"), [0, 1]), "a healthy connection offers Add accounts");
+    assert(isDeepStrictEqual(await actions("conn_service_error"), [0, 0]), "a service error offers neither");
+
+    // "Needs repair": connections({ status: "ERROR_REPAIRABLE" }).
+    await page.getByTestId("filter-repair").click();
+    await page.getByTestId("connection-conn_healthy").waitFor({ state: "detached" });
+    const broken = await listedIds(page);
+    const expected = ["conn_chase_checking", "conn_credit_union", "conn_login_required", "conn_oauth"];
+    assert(isDeepStrictEqual(broken, expected), `Needs repair lists the ERROR_REPAIRABLE connections (got ${broken})`);
+    const filtered = (await sandboxRequests("connections")).at(-1);
+    assert(JSON.stringify(filtered.variables).includes("ERROR_REPAIRABLE"), `the filter went to Quiltt (${JSON.stringify(filtered.variables)})`);
+    await page.getByTestId("filter-all").click();
+    await page.getByTestId("connection-conn_healthy").waitFor();
 
     await page.getByTestId(`repair-${id}`).click();
     await continueInPlaid(page);
@@ -205,7 +326,7 @@ async function demoPage(problems) {
     const name = await page.getByTestId("result-name").textContent();
     assert(name === "Capital One", `result shows the institution (got ${JSON.stringify(name)})`);
     const logoSrc = await page.getByTestId("result-logo").getAttribute("src");
-    assert(logoSrc?.startsWith("data:image/png;base64,"), "result shows the institution logo as a data: PNG");
+    assert(logoSrc?.startsWith("data:image/png;base64,iVBOR"), `result shows the institution logo as given (got ${JSON.stringify(logoSrc?.slice(0, 48))})`);
     const logoOk = await page.getByTestId("result-logo").evaluate((img) => img.complete && img.naturalWidth > 0);
     assert(logoOk, "the logo image decoded");
     const accounts = await page.getByTestId("accounts").locator(".account-name").allTextContents();
@@ -217,23 +338,31 @@ async function demoPage(problems) {
     const stages = await page.locator("#steps li.step-done").evaluateAll((els) => els.map((e) => e.dataset.stage));
     assert(stages.includes("done") && stages.includes("link_open"), `progress shows the stages (got ${stages})`);
 
-    const admin = await sandboxJson(`/__sandbox/connections/${id}`);
+    const admin = await adminConnection(id);
     assert(admin.status === "SYNCED", `the sandbox has the connection SYNCED (got ${admin.status})`);
+    // What the page sent: Quiltt's 2024 input, with the page as the OAuth return address.
+    const [sent] = await initializeInputs(id);
+    assert(
+      isDeepStrictEqual(sent.featuresRequired, ["TRANSACTIONS"]) && !("features" in sent) && sent.redirectUri === `${SANDBOX_URL}/`,
+      `initialize got featuresRequired and redirectUri (got ${JSON.stringify(sent)})`,
+    );
+    await assertSessionStorageEmpty(page, "after the repair");
 
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(OUT, "demo-repaired.png"), fullPage: true });
     log("screenshot target/e2e/demo-repaired.png");
 
-    // Metadata editor: save, then read it back through the admin endpoint.
+    // Metadata editor: save, then read it back through the admin endpoint and on the card.
     const metadata = { nickname: "Joint account", tags: ["household", "e2e"], limit: 2500 };
     await page.getByTestId("metadata").fill(JSON.stringify(metadata, null, 2));
     await page.getByTestId("metadata-save").click();
     await page.getByTestId("metadata-status").filter({ hasText: "Saved." }).waitFor();
-    const stored = await sandboxJson(`/__sandbox/connections/${id}`);
+    const stored = await adminConnection(id);
     assert(
       isDeepStrictEqual(stored.metadata, metadata),
       `metadata round trip (stored ${JSON.stringify(stored.metadata)})`,
     );
+    await page.getByTestId(`card-metadata-${id}`).filter({ hasText: "Joint account" }).waitFor();
     // An invalid edit is explained in plain words and not sent.
     await page.getByTestId("metadata").fill("[1, 2]");
     await page.getByTestId("metadata-save").click();
@@ -249,32 +378,50 @@ async function demoPage(problems) {
     assert(/Nothing changed/.test(exitText), `exit is explained (got ${JSON.stringify(exitText)})`);
 
     // A server failure is shown in plain words (the HTTP 500s it causes are expected).
-    await sandboxJson("/__sandbox/faults", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ connectorPlaidInitialize: { status: 500 } }),
+    await allowingProblems(problems, /HTTP 500|status of 500/, async () => {
+      await setFaults({ connectorPlaidInitialize: { status: 500 } });
+      await page.getByTestId(`repair-${id}`).click();
+      await page.getByTestId("error").waitFor({ state: "visible" });
+      await clearFaults();
     });
-    const before = problems.length;
-    await page.getByTestId(`repair-${id}`).click();
-    await page.getByTestId("error").waitFor({ state: "visible" });
-    await sandboxJson("/__sandbox/faults", { method: "DELETE" });
     const title = await page.locator("#error-title").textContent();
     const code = await page.locator("#error-code").textContent();
     assert(title && !/undefined|null|\[object/.test(title) && title !== "Something went wrong.", `error in plain words (got ${JSON.stringify(title)})`);
     assert(/^Error code [A-Z_]+ \(HTTP 500\)$/.test(code), `error code and status shown (got ${JSON.stringify(code)})`);
+    assert(await page.getByTestId("error-retry").isHidden(), "no Try saving again for an initialize that failed");
     log(`error shown: ${title} / ${code}`);
-    const expected = (p) => /HTTP 500|status of 500/.test(p);
-    problems.splice(before, problems.length - before, ...problems.slice(before).filter((p) => !expected(p)));
+
+    // The close fails (HTTP 500, also when retried): the page offers to send it again, and
+    // that close repairs the connection without Link.
+    await allowingProblems(problems, /HTTP 500|status of 500/, async () => {
+      await setFaults({ connectorPlaidClose: { status: 500, times: 10 } });
+      await page.getByTestId(`repair-${id}`).click();
+      await continueInPlaid(page);
+      await page.getByTestId("error-retry").waitFor({ state: "visible" });
+      await clearFaults();
+    });
+    const closeCode = await page.locator("#error-code").textContent();
+    assert(/CLOSE_FAILED/.test(closeCode), `the failed close is CLOSE_FAILED (got ${JSON.stringify(closeCode)})`);
+    await page.getByTestId("error-retry").click();
+    await result.locator(".result-title", { hasText: "Connection repaired" }).waitFor();
+    await card.locator('[data-status="SYNCED"]').waitFor();
+    const closes = (await sandboxRequests("connectorPlaidClose")).filter((r) => r.connectionId === id);
+    const retried = closes.at(-1);
+    assert(retried.status === 200, `the retried close succeeded (${JSON.stringify(closes.map((c) => c.status))})`);
+    assert(
+      retried.variables.input.publicToken === closes.at(-2).variables.input.publicToken,
+      "the retried close sent the public token of the failed one",
+    );
 
     // Reset sandbox button.
     await page.getByTestId("reset").click();
     await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
+    assert(adminCalls.length === 0, `the page read no connection from the admin API (${adminCalls})`);
 
     // Phone width: repair again and capture the page.
     const phone = await newPage(problems, { width: 375, height: 812 });
     try {
-      await phone.page.goto(`${SANDBOX_URL}/`);
-      await phone.page.locator("html[data-ready=true]").waitFor({ state: "attached" });
+      await openDemo(phone.page);
       await phone.page.getByTestId(`repair-${id}`).click();
       await continueInPlaid(phone.page);
       await phone.page.locator(".result-title", { hasText: "Connection repaired" }).waitFor();
@@ -285,6 +432,157 @@ async function demoPage(problems) {
     } finally {
       await phone.context.close();
     }
+  } finally {
+    await context.close();
+  }
+}
+
+/** Add accounts to a healthy connection: Link in update mode with account selection, then close. */
+async function demoAddAccounts(problems) {
+  await resetSandbox();
+  const id = "conn_healthy";
+  const { context, page } = await newPage(problems);
+  try {
+    await openDemo(page);
+    const card = page.getByTestId(`connection-${id}`);
+    await card.locator('[data-status="SYNCED"]').waitFor();
+    const before = (await adminConnection(id)).accounts.map((a) => a.id);
+    await page.getByTestId(`add-accounts-${id}`).click();
+    // Link opens, unless Quiltt offered no Link session: then the page ends at once.
+    const link = page.getByTestId("plaid-sandbox-continue");
+    const ended = page.locator("[data-testid=result][data-outcome], [data-testid=error]:not([hidden])");
+    await link.or(ended).first().waitFor();
+    const [sent] = await initializeInputs(id);
+    assert(
+      sent?.update?.accountSelectionEnabled === true && isDeepStrictEqual(sent.featuresRequired, ["TRANSACTIONS"]),
+      `initialize asked for account selection (got ${JSON.stringify(sent)})`,
+    );
+    if (!(await link.isVisible())) {
+      const shown = await page.locator("#result-title, #error-title").allTextContents();
+      throw new Error(
+        `Link did not open for Add accounts on ${id}: the page shows ${JSON.stringify(shown.filter(Boolean))}. ` +
+          "Quiltt (the sandbox) answered the initialize with CONTINUE and no link token, so alwaysOpenLink had no Link session to open",
+      );
+    }
+    await continueInPlaid(page);
+    const result = page.locator("[data-testid=result][data-outcome=reconnected][data-action=add]");
+    await result.waitFor();
+    const title = await page.locator("#result-title").textContent();
+    assert(title === "Accounts updated", `the page says the accounts were updated (got ${JSON.stringify(title)})`);
+    const name = await page.getByTestId("result-name").textContent();
+    assert(name === "Bank of America", `result shows the institution (got ${JSON.stringify(name)})`);
+    const closes = (await sandboxRequests("connectorPlaidClose")).filter((r) => r.connectionId === id);
+    assert(closes.length === 1 && closes[0].status === 200, `one close was sent and succeeded (${JSON.stringify(closes)})`);
+    await card.locator('[data-status="SYNCED"]').waitFor();
+    const admin = await adminConnection(id);
+    assert(admin.status === "SYNCED", `the sandbox keeps ${id} SYNCED (got ${admin.status})`);
+    // The account the user added (the sandbox's close adds one) is on the page: in the result and on the card.
+    const added = admin.accounts.filter((a) => !before.includes(a.id));
+    assert(added.length === 1, `the close added an account (before ${before}, after ${admin.accounts.map((a) => a.id)})`);
+    const shown = await page.getByTestId("accounts").locator(".account-name").allTextContents();
+    assert(shown.length === before.length + 1 && shown.includes(added[0].name), `the result lists the added account (got ${JSON.stringify(shown)})`);
+    await card.getByTestId(`card-account-${added[0].id}`).waitFor();
+    const text = await page.locator("#result-text").textContent();
+    assert(text === `${before.length + 1} accounts connected.`, `the page counts the accounts (got ${JSON.stringify(text)})`);
+    await assertSessionStorageEmpty(page, "after adding accounts");
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * An OAuth bank: Link sends the whole page to the bank, which sends it back to the demo with
+ * `?oauth_state_id=…`; the demo resumes the flow on load and closes with the original tokens.
+ */
+async function demoOAuth(problems) {
+  await resetSandbox();
+  const id = "conn_oauth";
+  const home = `${SANDBOX_URL}/`;
+  const { context, page } = await newPage(problems);
+  try {
+    await openDemo(page);
+    // The connector token Quiltt gave before the page went to the bank.
+    const initialized = page.waitForResponse(
+      (r) => r.url() === `${SANDBOX_URL}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
+    );
+    await page.getByTestId(`repair-${id}`).click();
+    const initBody = await (await initialized).json();
+    const connectorToken = initBody?.data?.connectorPlaidInitialize?.record?.connectorToken;
+    assert(typeof connectorToken === "string" && connectorToken.length > 0, `initialize gave a connector token (${JSON.stringify(initBody)})`);
+
+    const toBank = page.getByTestId("plaid-sandbox-continue-to-bank");
+    await toBank.waitFor({ state: "visible" });
+    const saved = await page.evaluate(() => Object.keys(sessionStorage).length);
+    assert(saved > 0, "the flow saved its state in sessionStorage before Link sent the page to the bank");
+    const back = page.waitForEvent("framenavigated", {
+      predicate: (frame) => frame === page.mainFrame() && new URL(frame.url()).searchParams.has("oauth_state_id"),
+    });
+    await toBank.click();
+    const returned = (await back).url();
+    assert(returned.startsWith(`${home}?oauth_state_id=`), `the bank sent the user back to the demo (${returned})`);
+
+    // On load the demo calls resume(): Link finishes and the close is sent.
+    await demoReady(page);
+    await page.locator("[data-testid=result][data-outcome=reconnected][data-action=resume]").waitFor();
+    const title = await page.locator("#result-title").textContent();
+    assert(title === "Connection repaired", `the page shows the repair (got ${JSON.stringify(title)})`);
+    const name = await page.getByTestId("result-name").textContent();
+    assert(name === "Citibank Online", `result shows the institution (got ${JSON.stringify(name)})`);
+    await page.getByTestId(`connection-${id}`).locator('[data-status="SYNCED"]').waitFor();
+    assert(page.url() === home, `the demo removed oauth_state_id from the address (${page.url()})`);
+    await assertSessionStorageEmpty(page, "after the OAuth round trip");
+
+    const inits = await initializeInputs(id);
+    assert(inits.length === 1 && inits[0].redirectUri === home, `one initialize, with the demo as redirectUri (${JSON.stringify(inits)})`);
+    const closes = (await sandboxRequests("connectorPlaidClose")).filter((r) => r.connectionId === id);
+    assert(closes.length === 1 && closes[0].status === 200, `one close, which succeeded (${JSON.stringify(closes.map((c) => c.status))})`);
+    assert(
+      closes[0].variables.input.connectorToken === connectorToken,
+      "the close after the bank used the connector token of the initialize before it",
+    );
+    const admin = await adminConnection(id);
+    assert(admin.status === "SYNCED", `the sandbox has ${id} SYNCED (got ${admin.status})`);
+
+    // Back at the same address again (a reload, a second tab): nothing to resume, and the page says so.
+    await page.goto(returned);
+    await demoReady(page);
+    await page.getByTestId("notice").filter({ hasText: "nothing left to finish" }).waitFor();
+    assert(page.url() === home, `oauth_state_id removed again (${page.url()})`);
+    const after = (await sandboxRequests("connectorPlaidClose")).length;
+    assert(after === 1, `no second close (${after})`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** The demo's repair against a sandbox serving Quiltt's 2023 schema (`features`, not `featuresRequired`). */
+async function demoPage2023(problems) {
+  const base = SANDBOX_2023_URL;
+  await resetSandbox(base);
+  const id = "conn_login_required";
+  const { context, page } = await newPage(problems);
+  try {
+    await openDemo(page, base);
+    const schema = await page.getByTestId("schema").textContent();
+    assert(schema.includes("2023-08"), `the page says which schema the sandbox serves (got ${JSON.stringify(schema)})`);
+    const card = page.getByTestId(`connection-${id}`);
+    await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
+    await checkCard(page, id, base);
+
+    await page.getByTestId(`repair-${id}`).click();
+    await continueInPlaid(page);
+    await page.getByTestId("result").locator(".result-title", { hasText: "Connection repaired" }).waitFor();
+    const name = await page.getByTestId("result-name").textContent();
+    assert(name === "Capital One", `result shows the institution (got ${JSON.stringify(name)})`);
+    await card.locator('[data-status="SYNCED"]').waitFor();
+    const [sent] = await initializeInputs(id, base);
+    assert(
+      isDeepStrictEqual(sent.features, ["TRANSACTIONS"]) && !("featuresRequired" in sent),
+      `initialize got the 2023 input, features (got ${JSON.stringify(sent)})`,
+    );
+    const admin = await adminConnection(id, base);
+    assert(admin.status === "SYNCED", `the 2023 sandbox has the connection SYNCED (got ${admin.status})`);
+    await assertSessionStorageEmpty(page, "after the repair");
   } finally {
     await context.close();
   }
@@ -307,18 +605,29 @@ async function plainPage(problems) {
     // The package's JS surface is what the README documents; internals (the JS class's jobs,
     // which wasm-bindgen would export) stay inside.
     const exported = await page.evaluate(async () => Object.keys(await import("/pkg/index.js")).sort());
-    const documented = ["QuilttReconnect", "QuilttReconnectElement", "TAG_NAME", "default", "initSync"];
+    const documented = ["QuilttReconnect", "QuilttReconnectElement", "TAG_NAME", "default", "initSync", "isQuilttReconnectError"];
     assert(
       JSON.stringify(exported) === JSON.stringify(documented),
       `index.js exports ${JSON.stringify(exported)}, documented ${JSON.stringify(documented)}`,
     );
+    // isQuilttReconnectError: true for the package's errors (here: a call after free()), false
+    // for other errors and look-alikes.
+    const guard = await page.evaluate(async () => {
+      const { QuilttReconnect, isQuilttReconnectError } = await import("/pkg/index.js");
+      const bridge = new QuilttReconnect({ token: "t" });
+      bridge.free();
+      const error = await bridge.connections().catch((e) => e);
+      const lookalike = { name: "QuilttReconnectError", code: "NETWORK", message: "" };
+      return [isQuilttReconnectError(error), error?.code, isQuilttReconnectError(new Error("x")), isQuilttReconnectError(lookalike)];
+    });
+    assert(isDeepStrictEqual(guard, [true, "INVALID_INPUT", false, false]), `isQuilttReconnectError (${JSON.stringify(guard)})`);
     await button.click();
     await page.locator("#result[data-outcome=reconnected]").waitFor();
     const name = await page.locator("#institution").textContent();
     assert(name === "Chase", `plain page shows the institution (got ${JSON.stringify(name)})`);
     const accounts = await page.locator("#accounts li").allTextContents();
     assert(accounts.includes("Chase Total Checking"), `plain page lists the accounts (got ${accounts})`);
-    const admin = await sandboxJson("/__sandbox/connections/conn_chase_checking");
+    const admin = await adminConnection("conn_chase_checking");
     assert(admin.status === "SYNCED", `the sandbox has conn_chase_checking SYNCED (got ${admin.status})`);
   } finally {
     await context.close();
@@ -326,23 +635,61 @@ async function plainPage(problems) {
   }
 }
 
+// The custom element (fixtures/element/: a page whose only script is /pkg/element.js).
+
+const ELEMENT_EVENTS = ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "quiltt-reconnected", "quiltt-exited", "quiltt-error"];
+
+/**
+ * Opens the element page against the sandbox at `base` and records the element's events in
+ * `window.__events` (details made plain: `detail.error` becomes a summary of the error) and the
+ * events themselves in `window.__raw`. `at: "document"` listens where a page would (bubbling,
+ * composed events); `at: "element"` on the element itself, which also hears it once removed.
+ * `window.__el` is the element.
+ */
+async function openElementPage(problems, { base = SANDBOX_URL, at = "element" } = {}) {
+  const server = await serveFixture({ "/": path.join(FIXTURES, "element"), "/pkg/": PKG }, base);
+  const { context, page } = await newPage(problems);
+  await page.goto(`${server.url}/`);
+  await page.waitForFunction(() => customElements.get("quiltt-reconnect") !== undefined);
+  await page.evaluate(
+    ({ types, at }) => {
+      window.__events = [];
+      window.__raw = [];
+      window.__el = document.querySelector("quiltt-reconnect");
+      const target = at === "document" ? document : window.__el;
+      const summary = (error) =>
+        error && typeof error === "object"
+          ? { isError: error instanceof Error, name: error.name, code: error.code, closeRetryId: error.closeRetryId }
+          : error;
+      for (const type of types) {
+        target.addEventListener(type, (e) => {
+          window.__raw.push(e);
+          const detail = e.detail && "error" in e.detail ? { ...e.detail, error: summary(e.detail.error) } : e.detail;
+          window.__events.push({ type, detail: JSON.parse(JSON.stringify(detail)), composed: e.composed });
+        });
+      }
+    },
+    { types: ELEMENT_EVENTS, at },
+  );
+  const close = async () => {
+    await context.close();
+    await server.close();
+  };
+  return { page, host: page.locator("quiltt-reconnect"), close };
+}
+
+/** Waits for the `n`th event of `type`; resolves it. */
+async function elementEvent(page, type, n = 1) {
+  await page.waitForFunction(([type, n]) => window.__events.filter((e) => e.type === type).length >= n, [type, n]);
+  return page.evaluate(([type, n]) => window.__events.filter((e) => e.type === type)[n - 1], [type, n]);
+}
+
 async function customElement(problems) {
   await resetSandbox();
-  const server = await serveFixture({ "/": path.join(FIXTURES, "element"), "/pkg/": PKG });
-  const { context, page } = await newPage(problems);
+  const { page, host, close } = await openElementPage(problems, { at: "document" });
   try {
-    await page.goto(`${server.url}/`);
     const scripts = await page.locator("script").evaluateAll((els) => els.map((s) => s.getAttribute("src")));
     assert(scripts.length === 1 && scripts[0].endsWith("element.js"), `only the package import on the page (${scripts})`);
-    await page.waitForFunction(() => customElements.get("quiltt-reconnect") !== undefined);
-    // The test's listener (not the page's): collect every event at the document.
-    await page.evaluate(() => {
-      window.__events = [];
-      for (const type of ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "quiltt-reconnected", "quiltt-exited", "quiltt-error"]) {
-        document.addEventListener(type, (e) => window.__events.push({ type, detail: e.detail, composed: e.composed }));
-      }
-    });
-    const host = page.locator("quiltt-reconnect");
     const label = await host.textContent();
     assert(label.trim() === "Fix my bank", "slotted content is the label");
     const inner = host.locator("button"); // CSS locators pierce the open shadow root
@@ -355,7 +702,7 @@ async function customElement(problems) {
     }));
     assert(busy.aria === "true" && busy.disabled && busy.prop, `disabled while running (${JSON.stringify(busy)})`);
     await continueInPlaid(page);
-    await page.waitForFunction(() => window.__events.some((e) => e.type === "quiltt-reconnected"));
+    const done = await elementEvent(page, "quiltt-reconnected");
     const events = await page.evaluate(() => window.__events);
     const stages = events.filter((e) => e.type === "quiltt-progress").map((e) => e.detail.stage);
     assert(
@@ -364,10 +711,15 @@ async function customElement(problems) {
       `progress events (got ${stages})`,
     );
     assert(events.every((e) => e.composed), "events are composed");
-    const done = events.find((e) => e.type === "quiltt-reconnected");
     assert(done.detail.connection.id === "conn_credit_union", "quiltt-reconnected carries the connection");
     assert(done.detail.connection.accounts.length === 4, "with its accounts");
     assert(!events.some((e) => e.type === "quiltt-error"), "no quiltt-error");
+    // The features-required attribute is the 2024 input's featuresRequired.
+    const [sent] = await initializeInputs("conn_credit_union");
+    assert(
+      isDeepStrictEqual(sent.featuresRequired, ["TRANSACTIONS"]) && !("features" in sent),
+      `features-required="TRANSACTIONS" sent featuresRequired (got ${JSON.stringify(sent)})`,
+    );
     const after = await host.evaluate((el) => ({
       aria: el.getAttribute("aria-busy"),
       disabled: el.shadowRoot.querySelector("button").hasAttribute("disabled"),
@@ -379,13 +731,172 @@ async function customElement(problems) {
     // An error is an event too: a connection that does not exist.
     await host.evaluate((el) => el.setAttribute("connection-id", "conn_does_not_exist"));
     await inner.first().click();
-    await page.waitForFunction(() => window.__events.some((e) => e.type === "quiltt-error"));
-    const err = (await page.evaluate(() => window.__events)).find((e) => e.type === "quiltt-error").detail;
+    const err = (await elementEvent(page, "quiltt-error")).detail;
     assert(typeof err.code === "string" && err.message && Array.isArray(err.errors), `quiltt-error detail (${JSON.stringify(err)})`);
+    assert(err.errors[0]?.code === "NOT_FOUND", `Quiltt's errors in the detail (${JSON.stringify(err.errors)})`);
+    assert(
+      err.error?.isError && err.error.name === "QuilttReconnectError" && err.error.code === err.code,
+      `detail.error is the error itself (${JSON.stringify(err.error)})`,
+    );
+    assert(err.closeRetryId === undefined, "no closeRetryId but after CLOSE_FAILED");
     log(`error event: ${err.code}: ${err.message}`);
   } finally {
-    await context.close();
-    await server.close();
+    await close();
+  }
+}
+
+/** `features` (2023) and `features-required` (2024) as input fields, against a 2023 sandbox. */
+async function customElement2023(problems) {
+  const base = SANDBOX_2023_URL;
+  await resetSandbox(base);
+  const id = "conn_e2e_element_2023";
+  await seed({ id }, base);
+  const { page, host, close } = await openElementPage(problems, { base });
+  try {
+    // The attributes as the properties read them: lists split on spaces or commas.
+    const parsed = await host.evaluate((el) => {
+      el.setAttribute("features-required", "TRANSACTIONS, BALANCES  INVESTMENTS");
+      const required = el.featuresRequired;
+      el.setAttribute("features", "TRANSACTIONS IDENTITY");
+      const several = el.features;
+      el.featuresRequired = null;
+      el.features = "TRANSACTIONS";
+      return { required, several, one: el.features, hasRequired: el.hasAttribute("features-required") };
+    });
+    assert(
+      isDeepStrictEqual(parsed, { required: ["TRANSACTIONS", "BALANCES", "INVESTMENTS"], several: ["TRANSACTIONS", "IDENTITY"], one: "TRANSACTIONS", hasRequired: false }),
+      `features attributes parsed (${JSON.stringify(parsed)})`,
+    );
+    await host.evaluate((el, id) => el.setAttribute("connection-id", id), id);
+    await page.evaluate(() => {
+      window.PlaidSandbox = { behavior: { mode: "success" } };
+    });
+    await host.locator("button").click();
+    const done = await elementEvent(page, "quiltt-reconnected");
+    assert(done.detail.connection.id === id, `reconnected on the 2023 schema (${JSON.stringify(done.detail)})`);
+    const [sent] = await initializeInputs(id, base);
+    assert(
+      sent.features === "TRANSACTIONS" && !("featuresRequired" in sent),
+      `features="TRANSACTIONS" sent the 2023 input's features (got ${JSON.stringify(sent)})`,
+    );
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * After CLOSE_FAILED the quiltt-error detail carries the error and its closeRetryId, and the
+ * element's button sends the close again (no second Link).
+ */
+async function elementCloseRetry(problems) {
+  await resetSandbox();
+  const id = "conn_e2e_element_retry";
+  await seed({ id });
+  const { page, host, close } = await openElementPage(problems);
+  try {
+    await host.evaluate((el, id) => el.setAttribute("connection-id", id), id);
+    const button = host.locator("button");
+    let first;
+    await allowingProblems(problems, /HTTP 500|status of 500/, async () => {
+      // Every close fails, also those the bridge retries by itself.
+      await setFaults({ connectorPlaidClose: { status: 500, times: 20 } });
+      await button.click();
+      await continueInPlaid(page);
+      first = (await elementEvent(page, "quiltt-error", 1)).detail;
+      assert(first.code === "CLOSE_FAILED", `the close failed (${JSON.stringify(first)})`);
+      assert(Number.isInteger(first.closeRetryId), `closeRetryId in the detail (${JSON.stringify(first)})`);
+      assert(
+        first.error?.isError && first.error.name === "QuilttReconnectError" && first.error.closeRetryId === first.closeRetryId,
+        `detail.error is the error, with the same closeRetryId (${JSON.stringify(first.error)})`,
+      );
+      assert(first.metadata && typeof first.metadata === "object", "Link's metadata in the detail");
+      const held = await host.evaluate((el) => ({
+        attribute: el.hasAttribute("close-failed"),
+        same: el.failedClose === window.__raw.at(-1).detail.error,
+        busy: el.busy,
+      }));
+      assert(isDeepStrictEqual(held, { attribute: true, same: true, busy: false }), `the element holds the failed close (${JSON.stringify(held)})`);
+      // The button now offers the retry, and says so.
+      await host.getByRole("button", { name: "Try saving again" }).waitFor();
+
+      // A retry while the close still fails: CLOSE_FAILED again with the same closeRetryId.
+      await button.click();
+      const second = (await elementEvent(page, "quiltt-error", 2)).detail;
+      assert(
+        second.code === "CLOSE_FAILED" && second.closeRetryId === first.closeRetryId,
+        `the retry failed again with the same closeRetryId (${JSON.stringify(second)})`,
+      );
+      await host.getByRole("button", { name: "Try saving again" }).waitFor();
+      await clearFaults();
+    });
+    const failed = await sandboxRequests("connectorPlaidClose");
+    assert(failed.length >= 2 && failed.every((r) => r.status === 500), `the closes so far failed (${failed.map((r) => r.status)})`);
+    assert((await adminConnection(id)).status === "ERROR_REPAIRABLE", "not repaired yet");
+
+    // The close goes through now: one click, no Link.
+    await button.click();
+    const done = (await elementEvent(page, "quiltt-reconnected")).detail;
+    assert(done.outcome === "reconnected" && done.connection.id === id, `the retried close resolved a ReconnectResult (${JSON.stringify(done)})`);
+    await host.getByRole("button", { name: "Fix my bank" }).waitFor();
+    const cleared = await host.evaluate((el) => ({ attribute: el.hasAttribute("close-failed"), failedClose: el.failedClose }));
+    assert(isDeepStrictEqual(cleared, { attribute: false, failedClose: null }), `the retry state is cleared (${JSON.stringify(cleared)})`);
+    assert((await adminConnection(id)).status === "SYNCED", "the sandbox has the connection SYNCED");
+    const closes = await sandboxRequests("connectorPlaidClose");
+    const last = closes.at(-1);
+    assert(last.status === 200, `the last close succeeded (${closes.map((r) => r.status)})`);
+    assert(
+      closes.every((r) => r.variables.input.publicToken === last.variables.input.publicToken && r.variables.input.connectorToken === last.variables.input.connectorToken),
+      "every close sent the same public and connector tokens",
+    );
+    assert((await initializeInputs(id)).length === 1, "one initialize: the retries did not start over");
+    const stats = await page.evaluate(() => window.Plaid.stats);
+    assert(stats.created === 1 && stats.destroyed === 1, `Link opened once (${JSON.stringify(stats)})`);
+  } finally {
+    await close();
+  }
+}
+
+/** Moved within the page, the element's flow goes on; removed from it, the flow is aborted. */
+async function elementRemoved(problems) {
+  await resetSandbox();
+  const id = "conn_e2e_element_removed";
+  await seed({ id });
+  const { page, host, close } = await openElementPage(problems);
+  try {
+    await host.evaluate((el, id) => el.setAttribute("connection-id", id), id);
+    const modal = page.getByTestId("plaid-sandbox-modal");
+
+    // A move (removed and inserted again in one go) is not a removal: Link stays open.
+    await host.locator("button").click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await page.evaluate(() => document.body.prepend(window.__el));
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    assert(await modal.isVisible(), "Link is still open after the element moved");
+    await page.getByTestId("plaid-sandbox-exit").click();
+    await elementEvent(page, "quiltt-exited");
+
+    // Removed while Link is open: the flow is aborted and Link closed; nothing is sent.
+    await host.locator("button").click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await page.evaluate(() => window.__el.remove());
+    await modal.waitFor({ state: "detached" });
+    const error = (await elementEvent(page, "quiltt-error")).detail;
+    assert(error.code === "ABORTED", `the flow was aborted (${JSON.stringify(error)})`);
+    const state = await page.evaluate(() => ({ busy: window.__el.busy, connected: window.__el.isConnected, stats: window.Plaid.stats }));
+    assert(!state.busy && !state.connected, `the element is idle and gone (${JSON.stringify(state)})`);
+    assert(
+      state.stats.destroyWhileOpen === 0 && state.stats.created === 2 && state.stats.destroyed === 2,
+      `Link was closed before it was destroyed (${JSON.stringify(state.stats)})`,
+    );
+    const stages = (await page.evaluate(() => window.__events))
+      .filter((e) => e.type === "quiltt-progress")
+      .map((e) => e.detail.stage);
+    assert(stages.at(-1) === "done" && !stages.includes("closing"), `the flow ended without closing (${stages})`);
+    const closes = await sandboxRequests("connectorPlaidClose");
+    assert(closes.length === 0, `no close was sent (${closes.length})`);
+    assert((await adminConnection(id)).status === "ERROR_REPAIRABLE", "the connection is unchanged");
+  } finally {
+    await close();
   }
 }
 
@@ -402,11 +913,7 @@ async function bundlerApp(problems, name, build) {
 
   await resetSandbox();
   const connectionId = `conn_e2e_${name}`;
-  await sandboxJson("/__sandbox/seed", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ id: connectionId }),
-  });
+  await seed({ id: connectionId });
   const server = await serveFixture({ "/": dist });
   const { context, page } = await newPage(problems);
   try {
@@ -420,7 +927,7 @@ async function bundlerApp(problems, name, build) {
     assert(accounts.length >= 1, `${name} app lists accounts (${accounts})`);
     const element = await page.evaluate(() => customElements.get("quiltt-reconnect") !== undefined);
     assert(element, `${name} app registered <quiltt-reconnect> (import "quiltt-reconnect/element")`);
-    const admin = await sandboxJson(`/__sandbox/connections/${connectionId}`);
+    const admin = await adminConnection(connectionId);
     assert(admin.status === "SYNCED", `the sandbox has ${connectionId} SYNCED (got ${admin.status})`);
   } finally {
     await context.close();
@@ -454,13 +961,20 @@ async function typescript() {
   log(`misuse rejected as expected: ${got.map(([l, c]) => `${c} at line ${l}`).join(", ")}`);
 }
 
+// `schemas`: the sandboxes a scenario uses ("2024": QUILTT_SANDBOX_URL, "2023": QUILTT_SANDBOX_2023_URL).
 const SCENARIOS = [
-  { name: "demo-page", browser: true, fn: demoPage },
-  { name: "plain-script-tag", browser: true, fn: plainPage },
-  { name: "custom-element", browser: true, fn: customElement },
-  { name: "vite-app", browser: true, fn: (p) => bundlerApp(p, "vite") },
-  { name: "webpack-app", browser: true, fn: (p) => bundlerApp(p, "webpack") },
-  { name: "typescript", browser: false, fn: typescript },
+  { name: "demo-page", browser: true, schemas: ["2024"], fn: demoPage },
+  { name: "demo-add-accounts", browser: true, schemas: ["2024"], fn: demoAddAccounts },
+  { name: "demo-oauth", browser: true, schemas: ["2024"], fn: demoOAuth },
+  { name: "demo-page-2023", browser: true, schemas: ["2023"], fn: demoPage2023 },
+  { name: "plain-script-tag", browser: true, schemas: ["2024"], fn: plainPage },
+  { name: "custom-element", browser: true, schemas: ["2024"], fn: customElement },
+  { name: "custom-element-2023", browser: true, schemas: ["2023"], fn: customElement2023 },
+  { name: "element-close-retry", browser: true, schemas: ["2024"], fn: elementCloseRetry },
+  { name: "element-removed", browser: true, schemas: ["2024"], fn: elementRemoved },
+  { name: "vite-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "vite") },
+  { name: "webpack-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "webpack") },
+  { name: "typescript", browser: false, schemas: [], fn: typescript },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -491,13 +1005,20 @@ async function main() {
   const started = Date.now();
   checkPkg();
   const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
-  if (!SANDBOX_URL) {
-    SANDBOX_URL = await startOwnSandbox();
-    console.log(`started the sandbox at ${SANDBOX_URL}`);
+  const needs = (schema) => selected.some((s) => s.schemas.includes(schema));
+  if (!SANDBOX_URL && needs("2024")) {
+    SANDBOX_URL = await startOwnSandbox("2024");
+    console.log(`started a sandbox (2024 schema) at ${SANDBOX_URL}`);
   }
-  SANDBOX_URL = SANDBOX_URL.replace(/\/+$/, "");
-  await sandboxJson("/__sandbox/health");
-  console.log(`e2e against ${SANDBOX_URL}; output in ${path.relative(ROOT, OUT)}/`);
+  if (!SANDBOX_2023_URL && needs("2023")) {
+    SANDBOX_2023_URL = await startOwnSandbox("2023");
+    console.log(`started a sandbox (2023 schema) at ${SANDBOX_2023_URL}`);
+  }
+  SANDBOX_URL = SANDBOX_URL?.replace(/\/+$/, "");
+  SANDBOX_2023_URL = SANDBOX_2023_URL?.replace(/\/+$/, "");
+  if (needs("2024")) await checkSandbox(SANDBOX_URL, "2024");
+  if (needs("2023")) await checkSandbox(SANDBOX_2023_URL, "2023");
+  console.log(`e2e against ${[SANDBOX_URL, SANDBOX_2023_URL].filter(Boolean).join(" and ")}; output in ${path.relative(ROOT, OUT)}/`);
   if (selected.some((s) => s.browser)) await launchBrowser();
 
   const results = [];
@@ -528,4 +1049,4 @@ async function main() {
   return failed.length === 0 && results.length > 0 ? 0 : 1;
 }
 
-await runMain("e2e", main, { browser: () => browser, sandbox: () => ownSandbox });
+await runMain("e2e", main, { browser: () => browser, sandbox: () => ownSandboxes });
