@@ -493,6 +493,14 @@ async fn only_identical_requests_join_and_each_caller_is_checked() {
         code(&settle(joined).await.expect_err("aborted")).as_deref(),
         Some("ABORTED")
     );
+    // Other input for the same connection does not join: it is sent, and Quiltt refuses it.
+    let other_input = SANDBOX.input("h_join");
+    Reflect::set(&other_input, &"brandNewField".into(), &1.into()).unwrap();
+    let other = settle(first.reconnect(other_input)).await;
+    assert_eq!(
+        code(&other.expect_err("its own flow, refused")).as_deref(),
+        Some("GRAPHQL")
+    );
     // Another token (another user, maybe) does not join: its own flow fails on its own token.
     let foreign = settle(other_token.reconnect(SANDBOX.input("h_join"))).await;
     assert_eq!(
