@@ -90,6 +90,9 @@ const PKG_FILES: &[PkgFile] = &[
     // The <quiltt-reconnect> custom element on its own (registers itself on import).
     PkgFile::copied("js/element.js", "element.js").export("./element").types("element.d.ts").side_effects(),
     PkgFile::copied("js/element.d.ts", "element.d.ts"),
+    // The React hook (React is a peer dependency of this entry only).
+    PkgFile::copied("js/react.js", "react.js").export("./react").types("react.d.ts"),
+    PkgFile::copied("js/react.d.ts", "react.d.ts"),
     // wasm-bindgen's output; also the "." entry when there is no js/index.js.
     PkgFile::built("quiltt_reconnect.js").export(".").types("quiltt_reconnect.d.ts").side_effects(),
     PkgFile::built("quiltt_reconnect.d.ts"),

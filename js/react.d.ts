@@ -1,0 +1,52 @@
+// Types of quiltt-reconnect/react.
+import type {
+  CallOptions,
+  Connection,
+  ConnectionFilter,
+  QuilttReconnectError,
+  QuilttReconnectOptions,
+  ReconnectInput,
+  ReconnectResult,
+  ResumeOptions,
+  Stage,
+} from "./quiltt_reconnect.js";
+
+/** The latest `reconnect`, `resume` or `retryClose` of the hook. */
+export type QuilttReconnectState =
+  | { status: "idle" }
+  /** `stage` is null until the flow's first progress event. */
+  | { status: "running"; stage: Stage | null }
+  | { status: "done"; result: ReconnectResult }
+  | { status: "error"; error: QuilttReconnectError };
+
+/** What `useQuilttReconnect` returns; the functions keep their identity across renders. */
+export interface UseQuilttReconnect {
+  state: QuilttReconnectState;
+  /** `QuilttReconnect.reconnect`; `state` follows it. Aborted when the component unmounts. */
+  reconnect(input: ReconnectInput): Promise<ReconnectResult>;
+  /** `QuilttReconnect.resume`; `state` follows it (back to idle when there was nothing to resume). */
+  resume(options?: ResumeOptions): Promise<ReconnectResult | null>;
+  /** `QuilttReconnect.retryClose` after `CLOSE_FAILED`; `state` follows it. */
+  retryClose(error: QuilttReconnectError): Promise<ReconnectResult>;
+  /** `QuilttReconnect.connections`; leaves `state` alone. Aborted when the component unmounts. */
+  connections(filter?: ConnectionFilter): Promise<Connection[]>;
+  /** `QuilttReconnect.connection`; leaves `state` alone. Aborted when the component unmounts. */
+  connection(connectionId: string, options?: CallOptions): Promise<Connection | null>;
+  /** `QuilttReconnect.updateMetadata`; leaves `state` alone. Aborted when the component unmounts. */
+  updateMetadata(connectionId: string, metadata: Record<string, unknown> | null, options?: CallOptions): Promise<Connection>;
+  /** Aborts every call of this hook still running. */
+  abort(): void;
+  /** Back to `idle`; a flow still running no longer sets `state`. */
+  reset(): void;
+}
+
+/**
+ * One `QuilttReconnect` for a component: the WebAssembly module is initialised on first use, a
+ * new bridge is made when `token` (a string), `endpoint`, `plaidScriptUrl` or `timeoutMs` change
+ * (a token function and `onEvent` may change on every render), and unmounting aborts every call
+ * still running (Link is closed; a close after Link's success is still sent).
+ *
+ * The promises reject as the class's methods do, and leaving one unawaited is no unhandled
+ * rejection: the error is in `state` (for flows) either way.
+ */
+export declare function useQuilttReconnect(options: QuilttReconnectOptions): UseQuilttReconnect;
