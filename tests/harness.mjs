@@ -187,9 +187,16 @@ export async function npmCiIfNeeded(dir, { name = path.basename(dir), log = cons
  * Runs a runner's `main()` and exits the process with its result: the number it returns (0 when
  * it returns nothing), or 1 when it throws, after printing `${label}: ${stack}` and closing the
  * open `browser()`. The sandbox `sandbox()` returns (one the runner started, or a list of them;
- * none when it started none) is stopped with SIGTERM either way.
+ * none when it started none) is stopped with SIGTERM either way, also when the process exits
+ * on an uncaught error.
  */
 export async function runMain(label, main, { browser = () => null, sandbox = () => null } = {}) {
+  const stopSandboxes = () => {
+    for (const child of [sandbox() ?? []].flat()) if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  // Also when the process dies some other way (an unhandled rejection): a sandbox left running
+  // would hold the caller's output pipe open.
+  process.on("exit", stopSandboxes);
   let code = 1;
   try {
     code = (await main()) ?? 0;
@@ -197,7 +204,7 @@ export async function runMain(label, main, { browser = () => null, sandbox = () 
     console.error(`${label}: ${e.stack ?? e}`);
     await browser()?.close().catch(() => {});
   } finally {
-    for (const child of [sandbox() ?? []].flat()) child.kill("SIGTERM");
+    stopSandboxes();
   }
   process.exit(code);
 }
