@@ -296,6 +296,7 @@ async function demoPage(problems) {
     const seeded = (await sandboxJson("/__sandbox/connections")).map((c) => c.id).sort();
     const listed = await listedIds(page);
     assert(isDeepStrictEqual(listed, seeded), `every connection is listed (got ${listed}, seeded ${seeded})`);
+    assert(adminCalls.length === 0, `the page read no connection from the admin API (${adminCalls})`);
     const queries = await sandboxRequests("connections");
     assert(queries.length >= 1 && queries.every((r) => r.status === 200), `the list was read with the connections query (${JSON.stringify(queries)})`);
     await checkCard(page, id);
@@ -447,7 +448,13 @@ async function demoAddAccounts(problems) {
     const card = page.getByTestId(`connection-${id}`);
     await card.locator('[data-status="SYNCED"]').waitFor();
     const before = (await adminConnection(id)).accounts.map((a) => a.id);
-    await page.getByTestId(`add-accounts-${id}`).click();
+    const [initialized] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.url() === `${SANDBOX_URL}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
+      ),
+      page.getByTestId(`add-accounts-${id}`).click(),
+    ]);
+    const record = (await initialized.json())?.data?.connectorPlaidInitialize?.record;
     // Link opens, unless Quiltt offered no Link session: then the page ends at once.
     const link = page.getByTestId("plaid-sandbox-continue");
     const ended = page.locator("[data-testid=result][data-outcome], [data-testid=error]:not([hidden])");
@@ -458,11 +465,11 @@ async function demoAddAccounts(problems) {
       `initialize asked for account selection (got ${JSON.stringify(sent)})`,
     );
     if (!(await link.isVisible())) {
-      const shown = await page.locator("#result-title, #error-title").allTextContents();
-      throw new Error(
-        `Link did not open for Add accounts on ${id}: the page shows ${JSON.stringify(shown.filter(Boolean))}. ` +
-          "Quiltt (the sandbox) answered the initialize with CONTINUE and no link token, so alwaysOpenLink had no Link session to open",
-      );
+      const shown = (await page.locator("#result-title, #error-title").allTextContents()).filter(Boolean);
+      const why = record?.linkToken
+        ? "Quiltt returned a link token: the page did not ask for alwaysOpenLink, or the bridge ignored it"
+        : `Quiltt (the sandbox) answered ${record?.connectorStatus} without a link token, so there was no Link session to open`;
+      throw new Error(`Link did not open for Add accounts on ${id} (the page shows ${JSON.stringify(shown)}): ${why}`);
     }
     await continueInPlaid(page);
     const result = page.locator("[data-testid=result][data-outcome=reconnected][data-action=add]");
@@ -502,11 +509,13 @@ async function demoOAuth(problems) {
   try {
     await openDemo(page);
     // The connector token Quiltt gave before the page went to the bank.
-    const initialized = page.waitForResponse(
-      (r) => r.url() === `${SANDBOX_URL}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
-    );
-    await page.getByTestId(`repair-${id}`).click();
-    const initBody = await (await initialized).json();
+    const [initialized] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.url() === `${SANDBOX_URL}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
+      ),
+      page.getByTestId(`repair-${id}`).click(),
+    ]);
+    const initBody = await initialized.json();
     const connectorToken = initBody?.data?.connectorPlaidInitialize?.record?.connectorToken;
     assert(typeof connectorToken === "string" && connectorToken.length > 0, `initialize gave a connector token (${JSON.stringify(initBody)})`);
 
@@ -514,11 +523,13 @@ async function demoOAuth(problems) {
     await toBank.waitFor({ state: "visible" });
     const saved = await page.evaluate(() => Object.keys(sessionStorage).length);
     assert(saved > 0, "the flow saved its state in sessionStorage before Link sent the page to the bank");
-    const back = page.waitForEvent("framenavigated", {
-      predicate: (frame) => frame === page.mainFrame() && new URL(frame.url()).searchParams.has("oauth_state_id"),
-    });
-    await toBank.click();
-    const returned = (await back).url();
+    const [back] = await Promise.all([
+      page.waitForEvent("framenavigated", {
+        predicate: (frame) => frame === page.mainFrame() && new URL(frame.url()).searchParams.has("oauth_state_id"),
+      }),
+      toBank.click(),
+    ]);
+    const returned = back.url();
     assert(returned.startsWith(`${home}?oauth_state_id=`), `the bank sent the user back to the demo (${returned})`);
 
     // On load the demo calls resume(): Link finishes and the close is sent.
@@ -817,7 +828,7 @@ async function elementCloseRetry(problems) {
       }));
       assert(isDeepStrictEqual(held, { attribute: true, same: true, busy: false }), `the element holds the failed close (${JSON.stringify(held)})`);
       // The button now offers the retry, and says so.
-      await host.getByRole("button", { name: "Try saving again" }).waitFor();
+      await host.getByRole("button", { name: "Try saving again", exact: true }).waitFor();
 
       // A retry while the close still fails: CLOSE_FAILED again with the same closeRetryId.
       await button.click();
@@ -826,7 +837,7 @@ async function elementCloseRetry(problems) {
         second.code === "CLOSE_FAILED" && second.closeRetryId === first.closeRetryId,
         `the retry failed again with the same closeRetryId (${JSON.stringify(second)})`,
       );
-      await host.getByRole("button", { name: "Try saving again" }).waitFor();
+      await host.getByRole("button", { name: "Try saving again", exact: true }).waitFor();
       await clearFaults();
     });
     const failed = await sandboxRequests("connectorPlaidClose");
@@ -837,7 +848,7 @@ async function elementCloseRetry(problems) {
     await button.click();
     const done = (await elementEvent(page, "quiltt-reconnected")).detail;
     assert(done.outcome === "reconnected" && done.connection.id === id, `the retried close resolved a ReconnectResult (${JSON.stringify(done)})`);
-    await host.getByRole("button", { name: "Fix my bank" }).waitFor();
+    await host.getByRole("button", { name: "Fix my bank", exact: true }).waitFor();
     const cleared = await host.evaluate((el) => ({ attribute: el.hasAttribute("close-failed"), failedClose: el.failedClose }));
     assert(isDeepStrictEqual(cleared, { attribute: false, failedClose: null }), `the retry state is cleared (${JSON.stringify(cleared)})`);
     assert((await adminConnection(id)).status === "SYNCED", "the sandbox has the connection SYNCED");
