@@ -228,6 +228,10 @@ async function installFixture(name) {
 
 // The demo page (www/), served by a sandbox under its strict CSP.
 
+/** The sandbox of a schema generation, and the input field that generation takes for features. */
+const sandboxFor = (schema) => (schema === "2023" ? SANDBOX_2023_URL : SANDBOX_URL);
+const FEATURES_FIELD = { 2023: "features", 2024: "featuresRequired" };
+
 const demoReady = (page) => page.locator("html[data-ready=true]").waitFor({ state: "attached" });
 
 /** Opens the demo served by the sandbox at `base` and waits until it has listed the connections. */
@@ -438,19 +442,23 @@ async function demoPage(problems) {
   }
 }
 
-/** Add accounts to a healthy connection: Link in update mode with account selection, then close. */
-async function demoAddAccounts(problems) {
-  await resetSandbox();
+/**
+ * Add accounts to a healthy connection: Link in update mode with account selection, then close;
+ * against the sandbox of `schema`.
+ */
+async function demoAddAccounts(problems, schema) {
+  const base = sandboxFor(schema);
+  await resetSandbox(base);
   const id = "conn_healthy";
   const { context, page } = await newPage(problems);
   try {
-    await openDemo(page);
+    await openDemo(page, base);
     const card = page.getByTestId(`connection-${id}`);
     await card.locator('[data-status="SYNCED"]').waitFor();
-    const before = (await adminConnection(id)).accounts.map((a) => a.id);
+    const before = (await adminConnection(id, base)).accounts.map((a) => a.id);
     const [initialized] = await Promise.all([
       page.waitForResponse(
-        (r) => r.url() === `${SANDBOX_URL}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
+        (r) => r.url() === `${base}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
       ),
       page.getByTestId(`add-accounts-${id}`).click(),
     ]);
@@ -459,9 +467,9 @@ async function demoAddAccounts(problems) {
     const link = page.getByTestId("plaid-sandbox-continue");
     const ended = page.locator("[data-testid=result][data-outcome], [data-testid=error]:not([hidden])");
     await link.or(ended).first().waitFor();
-    const [sent] = await initializeInputs(id);
+    const [sent] = await initializeInputs(id, base);
     assert(
-      sent?.update?.accountSelectionEnabled === true && isDeepStrictEqual(sent.featuresRequired, ["TRANSACTIONS"]),
+      sent?.update?.accountSelectionEnabled === true && isDeepStrictEqual(sent[FEATURES_FIELD[schema]], ["TRANSACTIONS"]),
       `initialize asked for account selection (got ${JSON.stringify(sent)})`,
     );
     if (!(await link.isVisible())) {
@@ -478,10 +486,10 @@ async function demoAddAccounts(problems) {
     assert(title === "Accounts updated", `the page says the accounts were updated (got ${JSON.stringify(title)})`);
     const name = await page.getByTestId("result-name").textContent();
     assert(name === "Bank of America", `result shows the institution (got ${JSON.stringify(name)})`);
-    const closes = (await sandboxRequests("connectorPlaidClose")).filter((r) => r.connectionId === id);
+    const closes = (await sandboxRequests("connectorPlaidClose", base)).filter((r) => r.connectionId === id);
     assert(closes.length === 1 && closes[0].status === 200, `one close was sent and succeeded (${JSON.stringify(closes)})`);
     await card.locator('[data-status="SYNCED"]').waitFor();
-    const admin = await adminConnection(id);
+    const admin = await adminConnection(id, base);
     assert(admin.status === "SYNCED", `the sandbox keeps ${id} SYNCED (got ${admin.status})`);
     // The account the user added (the sandbox's close adds one) is on the page: in the result and on the card.
     const added = admin.accounts.filter((a) => !before.includes(a.id));
@@ -500,18 +508,20 @@ async function demoAddAccounts(problems) {
 /**
  * An OAuth bank: Link sends the whole page to the bank, which sends it back to the demo with
  * `?oauth_state_id=…`; the demo resumes the flow on load and closes with the original tokens.
+ * Against the sandbox of `schema`.
  */
-async function demoOAuth(problems) {
-  await resetSandbox();
+async function demoOAuth(problems, schema) {
+  const base = sandboxFor(schema);
+  await resetSandbox(base);
   const id = "conn_oauth";
-  const home = `${SANDBOX_URL}/`;
+  const home = `${base}/`;
   const { context, page } = await newPage(problems);
   try {
-    await openDemo(page);
+    await openDemo(page, base);
     // The connector token Quiltt gave before the page went to the bank.
     const [initialized] = await Promise.all([
       page.waitForResponse(
-        (r) => r.url() === `${SANDBOX_URL}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
+        (r) => r.url() === `${base}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
       ),
       page.getByTestId(`repair-${id}`).click(),
     ]);
@@ -543,15 +553,15 @@ async function demoOAuth(problems) {
     assert(page.url() === home, `the demo removed oauth_state_id from the address (${page.url()})`);
     await assertSessionStorageEmpty(page, "after the OAuth round trip");
 
-    const inits = await initializeInputs(id);
+    const inits = await initializeInputs(id, base);
     assert(inits.length === 1 && inits[0].redirectUri === home, `one initialize, with the demo as redirectUri (${JSON.stringify(inits)})`);
-    const closes = (await sandboxRequests("connectorPlaidClose")).filter((r) => r.connectionId === id);
+    const closes = (await sandboxRequests("connectorPlaidClose", base)).filter((r) => r.connectionId === id);
     assert(closes.length === 1 && closes[0].status === 200, `one close, which succeeded (${JSON.stringify(closes.map((c) => c.status))})`);
     assert(
       closes[0].variables.input.connectorToken === connectorToken,
       "the close after the bank used the connector token of the initialize before it",
     );
-    const admin = await adminConnection(id);
+    const admin = await adminConnection(id, base);
     assert(admin.status === "SYNCED", `the sandbox has ${id} SYNCED (got ${admin.status})`);
 
     // Back at the same address again (a reload, a second tab): nothing to resume, and the page says so.
@@ -559,7 +569,7 @@ async function demoOAuth(problems) {
     await demoReady(page);
     await page.getByTestId("notice").filter({ hasText: "nothing left to finish" }).waitFor();
     assert(page.url() === home, `oauth_state_id removed again (${page.url()})`);
-    const after = (await sandboxRequests("connectorPlaidClose")).length;
+    const after = (await sandboxRequests("connectorPlaidClose", base)).length;
     assert(after === 1, `no second close (${after})`);
   } finally {
     await context.close();
@@ -975,9 +985,11 @@ async function typescript() {
 // `schemas`: the sandboxes a scenario uses ("2024": QUILTT_SANDBOX_URL, "2023": QUILTT_SANDBOX_2023_URL).
 const SCENARIOS = [
   { name: "demo-page", browser: true, schemas: ["2024"], fn: demoPage },
-  { name: "demo-add-accounts", browser: true, schemas: ["2024"], fn: demoAddAccounts },
-  { name: "demo-oauth", browser: true, schemas: ["2024"], fn: demoOAuth },
+  { name: "demo-add-accounts", browser: true, schemas: ["2024"], fn: (p) => demoAddAccounts(p, "2024") },
+  { name: "demo-oauth", browser: true, schemas: ["2024"], fn: (p) => demoOAuth(p, "2024") },
   { name: "demo-page-2023", browser: true, schemas: ["2023"], fn: demoPage2023 },
+  { name: "demo-add-accounts-2023", browser: true, schemas: ["2023"], fn: (p) => demoAddAccounts(p, "2023") },
+  { name: "demo-oauth-2023", browser: true, schemas: ["2023"], fn: (p) => demoOAuth(p, "2023") },
   { name: "plain-script-tag", browser: true, schemas: ["2024"], fn: plainPage },
   { name: "custom-element", browser: true, schemas: ["2024"], fn: customElement },
   { name: "custom-element-2023", browser: true, schemas: ["2023"], fn: customElement2023 },
