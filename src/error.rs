@@ -198,10 +198,11 @@ impl Error {
         self
     }
 
-    /// Turns this error into another code with a message prefix, keeping what it carries.
+    /// Turns this error into another code with a message prefix (`prefix`, a space, the old
+    /// message), keeping what it carries.
     pub(crate) fn recoded(mut self, code: ErrorCode, prefix: &str) -> Self {
         self.0.code = code;
-        self.0.message = format!("{prefix}: {}", self.0.message);
+        self.0.message = format!("{prefix} {}", self.0.message);
         self
     }
 
@@ -305,7 +306,7 @@ mod tests {
     fn recoded_keeps_errors_and_prefixes_message() {
         let e = Error::new(ErrorCode::Http, "HTTP 500")
             .with_status(500)
-            .recoded(ErrorCode::CloseFailed, "connectorPlaidClose failed");
+            .recoded(ErrorCode::CloseFailed, "connectorPlaidClose failed:");
         assert_eq!(e.code(), ErrorCode::CloseFailed);
         assert_eq!(e.message(), "connectorPlaidClose failed: HTTP 500");
         assert_eq!(e.status(), Some(500));

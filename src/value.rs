@@ -258,24 +258,13 @@ impl Json {
             .map(|items| items.iter().cloned().map(Json).collect());
     }
 
-    /// This object without its member `key` (a copy natively; in the browser the member is
-    /// deleted from this very object, which must be the bridge's own, such as a snapshot).
-    #[cfg(any(feature = "js", test))]
+    /// This object without its member `key`, deleted from this very object, which must be the
+    /// bridge's own (such as a snapshot).
+    #[cfg(all(target_arch = "wasm32", feature = "js"))]
     pub(crate) fn without(self, key: &str) -> Json {
-        #[cfg(target_arch = "wasm32")]
-        {
-            let object: &js_sys::Object = wasm_bindgen::JsCast::unchecked_ref(&self.0);
-            let _ = js_sys::Reflect::delete_property(object, &key.into());
-            self
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let mut value = self.0;
-            if let Some(object) = value.as_object_mut() {
-                object.remove(key);
-            }
-            Json(value)
-        }
+        let object: &js_sys::Object = wasm_bindgen::JsCast::unchecked_ref(&self.0);
+        let _ = js_sys::Reflect::delete_property(object, &key.into());
+        self
     }
 
     /// The own enumerable members of an object, in their order.
@@ -592,7 +581,7 @@ mod web {
         };
         if let Some(to_json) = to_json.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
             let json = to_json.call1(value, &JsValue::from_str("")).ok()?;
-            if !ancestors.iter().any(|a| *a == json) && json != *value {
+            if !ancestors.contains(&json) && json != *value {
                 return copy(&json, ancestors);
             }
         }

@@ -8,7 +8,6 @@ mod options;
 mod registry;
 mod types;
 
-use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
 
@@ -64,12 +63,10 @@ fn read_signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
 }
 
 /// Finishes when `signal` aborts; never without one.
-fn cancel_of(signal: Option<AbortSignal>) -> impl Future<Output = ()> {
-    async move {
-        match signal {
-            Some(signal) => web::aborted(signal).await,
-            None => std::future::pending().await,
-        }
+async fn cancel_of(signal: Option<AbortSignal>) {
+    match signal {
+        Some(signal) => web::aborted(signal).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -295,7 +292,7 @@ impl QuilttReconnect {
     #[wasm_bindgen(unchecked_return_type = "Promise<ReconnectResult | null>")]
     pub fn resume(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ResumeOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResumeOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
             let (client, _) = self.live()?;
@@ -377,7 +374,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(js_name = connectionId, unchecked_param_type = "string")]
         connection_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] metadata: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
             let (client, _) = self.live()?;
@@ -405,7 +402,7 @@ impl QuilttReconnect {
     #[wasm_bindgen(unchecked_return_type = "Promise<Connection[]>")]
     pub fn connections(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ConnectionFilter")] filter: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectionFilter")] filter: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
             let (client, _) = self.live()?;
@@ -433,7 +430,7 @@ impl QuilttReconnect {
         &self,
         #[wasm_bindgen(js_name = connectionId, unchecked_param_type = "string")]
         connection_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
             let (client, _) = self.live()?;

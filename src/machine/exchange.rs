@@ -93,14 +93,8 @@ impl Exchange {
                 "the session token is blank: the token function gave no usable token",
             )));
         }
-        // A header value is bytes without NUL, CR or LF (the Fetch standard's ByteString).
-        if text
-            .chars()
-            .any(|c| matches!(c, '\0' | '\r' | '\n') || c > '\u{ff}')
-        {
-            return Next::Finished(Err(Error::invalid(
-                "the session token is not a valid HTTP header value",
-            )));
+        if let Err(e) = check_header_value(&token) {
+            return Next::Finished(Err(e));
         }
         self.token = Some(token);
         Next::Send

@@ -12,6 +12,7 @@
 //! tests run natively.
 
 mod exchange;
+#[cfg(target_arch = "wasm32")]
 pub(crate) use exchange::check_header_value;
 mod outcome;
 mod reconnect;

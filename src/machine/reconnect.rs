@@ -518,7 +518,7 @@ impl Reconnect {
                 return self.finish(Err(e
                     .recoded(
                         ErrorCode::CloseFailed,
-                        "Plaid Link succeeded but the close can't be sent",
+                        "Plaid Link succeeded but the close can't be sent:",
                     )
                     .with_link_metadata(metadata)));
             }
@@ -719,11 +719,13 @@ impl Operation for Reconnect {
 /// `CLOSE_FAILED` for a close that failed after Link succeeded: it carries Link's metadata and
 /// the pending close to send again, and neither of the close's tokens.
 fn close_failed(error: Error, pending: &PendingClose) -> Error {
+    // The close's own messages name the mutation ("connectorPlaidClose failed (HTTP 500): …").
+    let prefix = match error.message().starts_with("connectorPlaidClose") {
+        true => "Plaid Link succeeded, then",
+        false => "Plaid Link succeeded but connectorPlaidClose failed:",
+    };
     error
-        .recoded(
-            ErrorCode::CloseFailed,
-            "Plaid Link succeeded but connectorPlaidClose failed",
-        )
+        .recoded(ErrorCode::CloseFailed, prefix)
         .with_link_metadata(pending.input.metadata.clone())
         .with_pending_close(pending.clone())
         .redact(|text| {

@@ -57,7 +57,7 @@ impl GraphqlRequest {
         .map_err(|e| {
             e.recoded(
                 ErrorCode::InvalidInput,
-                "the request can't be written as JSON",
+                "the request can't be written as JSON:",
             )
         })?;
         Ok(GraphqlRequest {
