@@ -13,7 +13,14 @@ use crate::quiltt::{
 };
 use crate::web::BrowserIo;
 pub use crate::web::{TokenFuture, TokenSource};
-use crate::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
+
+/// Quiltt's production GraphQL endpoint, the default.
+pub const DEFAULT_ENDPOINT: &str = "https://api.quiltt.io/v1/graphql";
+/// Plaid's Link script, the default.
+pub const DEFAULT_PLAID_SCRIPT_URL: &str =
+    "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
+/// The default per-request timeout in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 /// Options of a [`Client`].
 ///
@@ -109,7 +116,7 @@ pub(crate) fn check_options(
                 "token must be a non-empty Quiltt session token",
             ));
         }
-        crate::machine::check_header_value(&crate::SessionToken::new(token))?;
+        crate::machine::check_header_value(&crate::secret::SessionToken::new(token))?;
     }
     check_url(endpoint, "endpoint")?;
     check_url(plaid_script_url, "plaidScriptUrl")?;

@@ -1,9 +1,9 @@
 //! The one error type of the bridge, with a stable code for every way a flow can fail.
 
-use serde::Serialize;
+use std::any::Any;
+use std::rc::Rc;
 
-use crate::quiltt::PendingClose;
-use crate::value::Json;
+use serde::Serialize;
 
 /// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
 ///
@@ -152,8 +152,10 @@ struct Fields {
     message: String,
     errors: Vec<QuilttError>,
     status: Option<u16>,
-    link_metadata: Option<Json>,
-    pending_close: Option<PendingClose>,
+    /// What a failure after Plaid Link's success carries (Link's metadata, the close to send
+    /// again: `quiltt::AfterLink`), held as `Any` so that this module depends on no other.
+    /// `Debug` shows none of it.
+    attachment: Option<Rc<dyn Any>>,
 }
 
 impl Error {
@@ -164,8 +166,7 @@ impl Error {
             message: message.into(),
             errors: Vec::new(),
             status: None,
-            link_metadata: None,
-            pending_close: None,
+            attachment: None,
         }))
     }
 
@@ -186,16 +187,15 @@ impl Error {
         self
     }
 
-    /// Attaches Plaid Link's success metadata (for `CLOSE_FAILED`, `NO_PUBLIC_TOKEN`).
-    pub(crate) fn with_link_metadata(mut self, metadata: Json) -> Self {
-        self.0.link_metadata = Some(metadata);
+    /// Attaches `value` (one attachment an error; a second replaces the first).
+    pub(crate) fn with_attachment<T: Any>(mut self, value: T) -> Self {
+        self.0.attachment = Some(Rc::new(value));
         self
     }
 
-    /// Attaches the close that failed, so the app can send it again.
-    pub(crate) fn with_pending_close(mut self, close: PendingClose) -> Self {
-        self.0.pending_close = Some(close);
-        self
+    /// The attachment, when there is one of type `T`.
+    pub(crate) fn attachment<T: Any>(&self) -> Option<&T> {
+        self.0.attachment.as_deref()?.downcast_ref()
     }
 
     /// Turns this error into another code with a message prefix (`prefix`, a space, the old
@@ -214,14 +214,6 @@ impl Error {
             .iter_mut()
             .flat_map(QuilttError::texts_mut)
             .for_each(redact);
-        self
-    }
-
-    /// Replaces Link's metadata with `scrub`'s copy of it.
-    pub(crate) fn scrub_link_metadata(mut self, scrub: impl Fn(&Json) -> Json) -> Self {
-        if let Some(metadata) = &self.0.link_metadata {
-            self.0.link_metadata = Some(scrub(metadata));
-        }
         self
     }
 
@@ -258,23 +250,6 @@ impl Error {
     /// The HTTP status, when the failure came with one.
     pub fn status(&self) -> Option<u16> {
         self.0.status
-    }
-
-    /// Plaid Link's success metadata, when Link had succeeded before the failure.
-    pub fn link_metadata(&self) -> Option<&Json> {
-        self.0.link_metadata.as_ref()
-    }
-
-    /// For `CLOSE_FAILED`: the close that failed, to send again with
-    /// [`Client::retry_close`](crate::Client::retry_close) while the public token is valid
-    /// (30 minutes, single use).
-    pub fn pending_close(&self) -> Option<&PendingClose> {
-        self.0.pending_close.as_ref()
-    }
-
-    /// Moves the pending close out of a `CLOSE_FAILED` error, dropping the rest.
-    pub fn into_pending_close(self) -> Option<PendingClose> {
-        self.0.pending_close
     }
 }
 

@@ -40,7 +40,10 @@ mod js;
 mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::{Client, ClientOptions, TokenFuture, TokenSource};
+pub use client::{
+    Client, ClientOptions, TokenFuture, TokenSource, DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL,
+    DEFAULT_TIMEOUT_MS,
+};
 pub use error::{Error, ErrorCode, QuilttError};
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub use js::QuilttReconnect;
@@ -56,14 +59,6 @@ pub use quiltt::{
 };
 pub use secret::{ConnectorToken, LinkToken, PublicToken, SessionToken};
 pub use value::Json;
-
-/// Quiltt's production GraphQL endpoint, the default.
-pub const DEFAULT_ENDPOINT: &str = "https://api.quiltt.io/v1/graphql";
-/// Plaid's Link script, the default.
-pub const DEFAULT_PLAID_SCRIPT_URL: &str =
-    "https://cdn.plaid.com/link/v2/stable/link-initialize.js";
-/// The default per-request timeout in milliseconds.
-pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 /// The npm package's allocator (feature `talc-allocator`): smaller than the default dlmalloc.
 #[cfg(all(

@@ -9,12 +9,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{check_options, Client, ClientOptions};
+use crate::client::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
 use crate::error::{Error, ErrorCode};
 use crate::machine::{EventSink, RetryPolicy};
 use crate::secret::SessionToken;
 use crate::value::Json;
 use crate::web::TokenSource;
-use crate::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
 
 #[wasm_bindgen]
 extern "C" {

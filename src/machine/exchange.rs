@@ -1,9 +1,10 @@
 //! One GraphQL request's life, as every operation runs it: a session token, the request, one
 //! fresh token and one more request after a 401 (when the token can be refreshed), and retries
-//! of transient failures under the [`RetryPolicy`](super::RetryPolicy).
+//! of transient failures under the [`RetryPolicy`](super::retry::RetryPolicy).
 
 use super::retry::Attempts;
-use super::{Clock, Secrets, Settings};
+use super::secrets::Secrets;
+use super::step::{Clock, Settings};
 use crate::error::{Error, ErrorCode};
 use crate::quiltt::{GraphqlRequest, HttpReply};
 use crate::secret::SessionToken;

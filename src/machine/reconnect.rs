@@ -4,13 +4,11 @@
 
 use std::rc::Rc;
 
-use serde::Serialize;
-
 use super::exchange::{Exchange, Next};
-use super::{
-    out_of_turn, Clock, EventSink, Operation, ReconnectEvent, ReconnectResult, Secrets, Seen,
-    Settings, Stage, Step, Steps,
-};
+use super::oauth::OAuthState;
+use super::outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
+use super::secrets::Secrets;
+use super::step::{out_of_turn, Clock, Operation, Seen, Settings, Step, Steps};
 use crate::error::{Error, ErrorCode};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{
@@ -19,75 +17,10 @@ use crate::quiltt::{
     HttpReply, PendingClose, PlaidConnector,
 };
 use crate::secret::{redact_all, ConnectorToken, LinkToken, SessionToken};
-use crate::value::Json;
 
 /// A link token without an expiration is kept for resuming no longer than Plaid's default
 /// lifetime of a link token.
 const LINK_TOKEN_LIFETIME_MS: f64 = 30.0 * 60.0 * 1000.0;
-
-/// What a flow keeps across an OAuth bank's redirect (in `sessionStorage` in the browser), so
-/// `resume()` can open Link again with the same link token and close with the same connector
-/// token. Kept only until the link token expires or the flow ends. `Debug` redacts its tokens.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OAuthState {
-    connection_id: String,
-    link_token: LinkToken,
-    connector_token: ConnectorToken,
-    expires_at_ms: f64,
-    client_mutation_id: Option<String>,
-    was_broken: bool,
-}
-
-impl OAuthState {
-    /// The connection the flow repairs.
-    pub fn connection_id(&self) -> &str {
-        &self.connection_id
-    }
-
-    /// Whether the link token has expired at `now_ms`.
-    pub fn is_expired(&self, now_ms: f64) -> bool {
-        now_ms >= self.expires_at_ms
-    }
-
-    /// The state as JSON, for an [`Io`](crate::driver::Io) to store (it holds the tokens:
-    /// never show it).
-    ///
-    /// # Errors
-    /// Only if the platform can't make JSON values.
-    pub fn to_json(&self) -> Result<Json, Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Stored<'a> {
-            connection_id: &'a str,
-            link_token: &'a str,
-            connector_token: &'a str,
-            expires_at_ms: f64,
-            client_mutation_id: Option<&'a str>,
-            was_broken: bool,
-        }
-        Json::from_serde(&Stored {
-            connection_id: &self.connection_id,
-            link_token: self.link_token.expose_secret(),
-            connector_token: self.connector_token.expose_secret(),
-            expires_at_ms: self.expires_at_ms,
-            client_mutation_id: self.client_mutation_id.as_deref(),
-            was_broken: self.was_broken,
-        })
-    }
-
-    /// Reads what [`OAuthState::to_json`] made; `None` for anything else.
-    pub fn from_json(value: &Json) -> Option<Self> {
-        let text = |key: &str| value.get(key).and_then(|v| v.as_string());
-        Some(OAuthState {
-            connection_id: text("connectionId")?,
-            link_token: LinkToken::new(text("linkToken")?),
-            connector_token: ConnectorToken::new(text("connectorToken")?),
-            expires_at_ms: value.get("expiresAtMs")?.as_f64()?,
-            client_mutation_id: text("clientMutationId"),
-            was_broken: value.get("wasBroken")?.as_bool()?,
-        })
-    }
-}
 
 /// What a reconnect is asked to do besides its input.
 ///
@@ -747,10 +680,11 @@ fn generated_mutation_id(random: f64) -> String {
 mod tests {
     use super::*;
     use crate::secret::PublicToken;
+    use crate::value::Json;
 
     fn settings() -> Settings {
         Settings {
-            policy: super::super::RetryPolicy::default(),
+            policy: super::super::retry::RetryPolicy::default(),
             token_refreshes: false,
             link_load_timeout_ms: 1000,
         }
@@ -858,7 +792,7 @@ mod tests {
         assert_eq!(stored, state);
         assert!(matches!(m.on(Seen::Stored, CLOCK), Step::RunLink(_)));
         assert!(
-            matches!(m.stop(super::super::aborted()), Step::Store(None)),
+            matches!(m.stop(super::super::step::aborted()), Step::Store(None)),
             "an abort deletes it too"
         );
         assert!(matches!(m.on(Seen::Stored, CLOCK), Step::Done));

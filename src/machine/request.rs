@@ -3,7 +3,8 @@
 use std::rc::Rc;
 
 use super::exchange::{Exchange, Next};
-use super::{out_of_turn, Clock, Operation, Secrets, Seen, Settings, Step, Steps};
+use super::secrets::Secrets;
+use super::step::{out_of_turn, Clock, Operation, Seen, Settings, Step, Steps};
 use crate::error::Error;
 use crate::plaid::PlaidEvent;
 use crate::quiltt::{GraphqlRequest, HttpReply};

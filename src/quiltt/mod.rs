@@ -235,6 +235,61 @@ pub struct PendingClose {
     pub(crate) was_broken: bool,
 }
 
+/// What a failure after Plaid Link's success carries beyond its text: Link's metadata (for
+/// `CLOSE_FAILED`, `NO_PUBLIC_TOKEN`) and the close to send again (`CLOSE_FAILED`).
+#[derive(Clone, Debug, Default)]
+struct AfterLink {
+    metadata: Option<Json>,
+    close: Option<PendingClose>,
+}
+
+impl Error {
+    fn after_link(&self) -> Option<&AfterLink> {
+        self.attachment::<AfterLink>()
+    }
+
+    fn with_after_link(self, change: impl FnOnce(&mut AfterLink)) -> Self {
+        let mut after = self.after_link().cloned().unwrap_or_default();
+        change(&mut after);
+        self.with_attachment(after)
+    }
+
+    /// Attaches Plaid Link's success metadata.
+    pub(crate) fn with_link_metadata(self, metadata: Json) -> Self {
+        self.with_after_link(|a| a.metadata = Some(metadata))
+    }
+
+    /// Attaches the close that failed, so the app can send it again.
+    pub(crate) fn with_pending_close(self, close: PendingClose) -> Self {
+        self.with_after_link(|a| a.close = Some(close))
+    }
+
+    /// Replaces Link's metadata with `scrub`'s copy of it.
+    pub(crate) fn scrub_link_metadata(self, scrub: impl Fn(&Json) -> Json) -> Self {
+        match self.link_metadata().map(scrub) {
+            Some(scrubbed) => self.with_link_metadata(scrubbed),
+            None => self,
+        }
+    }
+
+    /// Plaid Link's success metadata, when Link had succeeded before the failure.
+    pub fn link_metadata(&self) -> Option<&Json> {
+        self.after_link()?.metadata.as_ref()
+    }
+
+    /// For `CLOSE_FAILED`: the close that failed, to send again with
+    /// [`Client::retry_close`](crate::Client::retry_close) while the public token is valid
+    /// (30 minutes, single use).
+    pub fn pending_close(&self) -> Option<&PendingClose> {
+        self.after_link()?.close.as_ref()
+    }
+
+    /// Moves the pending close out of a `CLOSE_FAILED` error, dropping the rest.
+    pub fn into_pending_close(self) -> Option<PendingClose> {
+        self.pending_close().cloned()
+    }
+}
+
 impl PendingClose {
     /// The connection the close repairs.
     pub fn connection_id(&self) -> &str {

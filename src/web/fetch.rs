@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
-use super::within;
+use super::deadline::within;
 use crate::error::{Error, ErrorCode};
 use crate::quiltt::{GraphqlRequest, HttpReply};
 use crate::secret::SessionToken;

@@ -16,7 +16,7 @@ use gloo_timers::future::TimeoutFuture;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::within;
+use super::deadline::within;
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent, PlaidLinkError};
 use crate::secret::PublicToken;
 use crate::value::Json;

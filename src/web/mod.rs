@@ -3,6 +3,7 @@
 //! for the OAuth state. The JavaScript class and the Rust [`Client`](crate::Client) both run on
 //! it. It decides nothing: every policy is the machines'.
 
+mod deadline;
 mod error;
 mod fetch;
 mod link;
@@ -12,7 +13,6 @@ mod signal;
 mod storage;
 mod token;
 
-use std::future::Future;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
@@ -23,16 +23,12 @@ use crate::machine::{Clock, OAuthState, RetryPolicy, Settings};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{GraphqlRequest, HttpReply};
 use crate::secret::SessionToken;
+use deadline::within;
 #[cfg(feature = "js")]
 pub(crate) use script::start as start_script;
 #[cfg(feature = "js")]
 pub(crate) use signal::aborted;
 pub use token::{TokenFuture, TokenSource};
-
-/// `work`'s output if it finishes within `ms` milliseconds; `None` (and `work` dropped) if not.
-pub(crate) async fn within<T>(ms: u32, work: impl Future<Output = T>) -> Option<T> {
-    crate::driver::unless(work, TimeoutFuture::new(ms)).await
-}
 
 /// The browser platform of one client: where requests go, the session token, the timeout, and
 /// Plaid's script.

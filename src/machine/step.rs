@@ -1,0 +1,131 @@
+//! The protocol between a machine and its driver: the [`Step`] a machine asks for, what the
+//! driver [`Seen`], the [`Clock`] and [`Settings`] steps are decided with, and the [`Steps`] /
+//! [`Operation`] traits every machine implements.
+
+use std::rc::Rc;
+
+use super::oauth::OAuthState;
+use super::retry::RetryPolicy;
+use crate::error::{Error, ErrorCode};
+use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
+use crate::quiltt::{GraphqlRequest, HttpReply};
+use crate::secret::SessionToken;
+
+/// What the driver does next.
+#[derive(Debug)]
+pub enum Step {
+    /// Get a session token (the app's string, or its function's answer, bounded by the
+    /// timeout), then report [`Seen::Token`].
+    Token,
+    /// Send [`Steps::outgoing`]'s request with its token, then report [`Seen::Reply`].
+    Send,
+    /// Wait this many milliseconds, then report [`Seen::Woke`].
+    Sleep(u32),
+    /// Start loading Plaid's script without waiting for it, then report
+    /// [`Seen::ScriptStarted`] at once.
+    StartScript,
+    /// Wait for Plaid's script, then report [`Seen::Script`].
+    AwaitScript,
+    /// Save (or, with `None`, delete) the state an OAuth redirect must not lose, then report
+    /// [`Seen::Stored`] at once.
+    Store(Option<OAuthState>),
+    /// Run Link as configured, passing its events to [`Steps::plaid_events`], then report
+    /// how it ended with [`Seen::Linked`].
+    RunLink(LinkConfig),
+    /// The operation is over: [`Operation::end`] gives its result.
+    Done,
+}
+
+/// What the driver saw of the last step.
+#[derive(Debug)]
+pub enum Seen {
+    /// The session token, or why there is none.
+    Token(Result<SessionToken, Error>),
+    /// The reply, or the transport's failure (`NETWORK`, `TIMEOUT`, `INVALID_INPUT`).
+    Reply(Result<HttpReply, Error>),
+    /// A sleep is over.
+    Woke,
+    /// Plaid's script started loading.
+    ScriptStarted,
+    /// Plaid's script loaded, or failed to.
+    Script(Result<(), Error>),
+    /// The OAuth state was stored or deleted.
+    Stored,
+    /// How Link ended, or why it could not run.
+    Linked(Result<LinkOutcome, LinkFailure>),
+}
+
+/// The time and randomness a step is decided with.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    /// Now, in milliseconds since the Unix epoch.
+    pub now_ms: f64,
+    /// A random number in `[0, 1)` (backoff jitter, generated mutation ids).
+    pub random: f64,
+}
+
+/// What a machine knows of its driver's set-up.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// How transient failures are retried.
+    pub policy: RetryPolicy,
+    /// Whether asking for a token again can give a fresh one (a token function): then a 401 is
+    /// answered by one more token and one more request.
+    pub token_refreshes: bool,
+    /// The bound on Link's loading (Plaid's script has its own, in the driver).
+    pub link_load_timeout_ms: u32,
+}
+
+/// One operation as a machine the driver runs: the steps, without the result's type, so one
+/// driver loop serves every operation.
+pub trait Steps {
+    /// The first step.
+    fn begin(&mut self, clock: Clock) -> Step;
+
+    /// The step after `seen`.
+    fn on(&mut self, seen: Seen, clock: Clock) -> Step;
+
+    /// The request of a [`Step::Send`] and the token to send it with.
+    fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)>;
+
+    /// Whether a cancel ends the operation now (a reconnect, until Link has succeeded: after
+    /// that the close is the user's work and is seen through).
+    fn cancellable(&self) -> bool;
+
+    /// Ends the operation with `error` (`ABORTED` for a cancel while [`Steps::cancellable`], or
+    /// a driver's own failure): the step that winds it down.
+    fn stop(&mut self, error: Error) -> Step;
+
+    /// Where Link's events go while Link runs.
+    fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)>;
+}
+
+/// An operation and its result.
+pub trait Operation: Steps {
+    /// What the operation resolves with.
+    type Output;
+
+    /// The result reached at [`Step::Done`], with every secret the operation has seen scrubbed
+    /// from an error; emits the operation's last event.
+    ///
+    /// # Errors
+    /// The operation's error, scrubbed.
+    fn end(self) -> Result<Self::Output, Error>;
+}
+
+/// A driver reported something the machine did not ask for: a bug in the driver, reported as
+/// a typed error rather than a panic.
+pub fn out_of_turn() -> Error {
+    Error::new(
+        ErrorCode::BadResponse,
+        "the operation was driven out of turn (a bug in the bridge's driver)",
+    )
+}
+
+/// `ABORTED`, for an operation its signal cancelled.
+pub fn aborted() -> Error {
+    Error::new(
+        ErrorCode::Aborted,
+        "the operation was aborted by its signal",
+    )
+}
