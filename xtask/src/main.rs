@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod fuzz;
+mod layout;
 mod pkg;
 mod sandbox;
 mod setup;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 use crate::util::{cmd, root, run, Result};
-use crate::{bail, pkg};
+use crate::{bail, layout, pkg};
 
 /// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): the issue
 /// "One flow, one driver"'s budget. `cargo xtask test` reports the figure beside it; the verdict
@@ -127,6 +127,7 @@ pub fn test(quick: bool) -> Result {
     let mut s = Suite::default();
     let set_up = s.step("setup", setup::setup);
 
+    s.step("module imports of src/ (no circle)", layout::check);
     s.step("cargo fmt --check", || {
         run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))
     });
