@@ -2,7 +2,7 @@
 // End-to-end tests of quiltt-reconnect: the demo page, a plain <script type="module"> page, the
 // custom element, a Vite app, a webpack 5 app and a TypeScript consumer, in headless Chromium
 // (playwright-core driving /usr/bin/chromium) against the sandbox, in both of Quiltt's schema
-// generations.
+// generations, with axe-core's WCAG 2.1 A/AA rules on the demo and the element.
 //
 //   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT2 \
 //     node tests/e2e/run.mjs [scenario-name-filter...]
@@ -168,6 +168,51 @@ async function newPage(problems, viewport = { width: 1280, height: 900 }) {
   return { context, page };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Accessibility: axe-core (the root package's devDependency) on a page, its WCAG 2.0 and 2.1
+// level A and AA rules.
+
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const AXE_FILE = path.join(ROOT, "node_modules", "axe-core", "axe.min.js");
+let axeSource = null;
+/** What the axe runs of this process saw: runs, rules checked (per run) and violations. */
+const axeTally = { runs: 0, rules: 0, violations: 0 };
+
+/**
+ * Runs axe-core on the whole of `page` and fails listing every violation (rule id, impact,
+ * targets, help). axe is evaluated through the DevTools protocol (`page.evaluate`), which the
+ * page's Content-Security-Policy does not govern: no <script> is added, and the page's strict
+ * `script-src` stays in force for everything else (a CSP violation is still a page problem).
+ */
+async function checkAxe(page, where) {
+  if (!axeSource) {
+    assert(fs.existsSync(AXE_FILE), `${path.relative(ROOT, AXE_FILE)} exists (run \`npm ci\` at the repository's root)`);
+    axeSource = fs.readFileSync(AXE_FILE, "utf8");
+  }
+  if (!(await page.evaluate(() => typeof window.axe?.run === "function"))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return {
+      rules: r.passes.length + r.violations.length + r.incomplete.length + r.inapplicable.length,
+      version: r.testEngine.version,
+      violations: r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.map((n) => n.target.join(" ")),
+      })),
+    };
+  }, AXE_TAGS);
+  axeTally.runs += 1;
+  axeTally.rules = Math.max(axeTally.rules, result.rules);
+  axeTally.violations += result.violations.length;
+  const list = result.violations
+    .map((v) => `       ${v.id} (${v.impact}): ${v.help}\n         ${v.targets.join("\n         ")}`)
+    .join("\n");
+  assert(result.violations.length === 0, `axe-core ${result.version} finds no WCAG 2.1 A/AA violation on ${where} (${result.rules} rules); it found:\n${list}`);
+  log(`axe: ${where}: no violations (${result.rules} rules)`);
+}
+
 /** Clicks the Plaid Link stand-in's Continue button, as a person would. */
 async function continueInPlaid(page) {
   const button = page.getByTestId("plaid-sandbox-continue");
@@ -304,6 +349,7 @@ async function demoPage(problems) {
     const queries = await sandboxRequests("connections");
     assert(queries.length >= 1 && queries.every((r) => r.status === 200), `the list was read with the connections query (${JSON.stringify(queries)})`);
     await checkCard(page, id);
+    await checkAxe(page, "the demo as loaded");
     const accountType = await card.getByTestId("card-account-acct_cap1_checking").textContent();
     assert(accountType.includes("Checking"), `the card shows the account's type (got ${JSON.stringify(accountType)})`);
     // One action per status: Repair what needs it, Add accounts to a healthy one, neither otherwise.
@@ -324,6 +370,8 @@ async function demoPage(problems) {
     await page.getByTestId("connection-conn_healthy").waitFor();
 
     await page.getByTestId(`repair-${id}`).click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await checkAxe(page, "the demo with the Link stand-in open");
     await continueInPlaid(page);
 
     const result = page.getByTestId("result");
@@ -342,6 +390,7 @@ async function demoPage(problems) {
     await card.locator('[data-status="SYNCED"]').waitFor();
     const stages = await page.locator("#steps li.step-done").evaluateAll((els) => els.map((e) => e.dataset.stage));
     assert(stages.includes("done") && stages.includes("link_open"), `progress shows the stages (got ${stages})`);
+    await checkAxe(page, "the demo after a repair");
 
     const admin = await adminConnection(id);
     assert(admin.status === "SYNCED", `the sandbox has the connection SYNCED (got ${admin.status})`);
@@ -713,6 +762,7 @@ async function customElement(problems) {
     assert(scripts.length === 1 && scripts[0].endsWith("element.js"), `only the package import on the page (${scripts})`);
     const label = await host.textContent();
     assert(label.trim() === "Fix my bank", "slotted content is the label");
+    await checkAxe(page, "the element's page");
     const inner = host.locator("button"); // CSS locators pierce the open shadow root
     await inner.first().click();
     await page.getByTestId("plaid-sandbox-continue").waitFor();
@@ -748,6 +798,7 @@ async function customElement(problems) {
     assert(after.aria === null && !after.disabled, `enabled again afterwards (${JSON.stringify(after)})`);
     const styled = await host.evaluate((el) => el.shadowRoot.adoptedStyleSheets.length);
     assert(styled === 1, "styled with a constructable stylesheet");
+    await checkAxe(page, "the element's page after a repair");
 
     // An error is an event too: a connection that does not exist.
     await host.evaluate((el) => el.setAttribute("connection-id", "conn_does_not_exist"));
@@ -930,7 +981,7 @@ async function bundlerApp(problems, name, build) {
   const dist = path.join(dir, "dist");
   const files = fs.readdirSync(dist, { recursive: true }).map(String);
   assert(files.some((f) => f.endsWith(".wasm")), `${name} emitted the .wasm (${files})`);
-  if (build) build(files);
+  if (build) build(files, dist);
 
   await resetSandbox();
   const connectionId = `conn_e2e_${name}`;
@@ -1064,6 +1115,9 @@ async function main() {
   }
 
   if (browser) await browser.close();
+  if (axeTally.runs) {
+    console.log(`axe-core: ${axeTally.runs} pages checked, ${axeTally.rules} WCAG 2.1 A/AA rules each, ${axeTally.violations} violations`);
+  }
   const failed = results.filter((r) => !r.ok);
   console.log(
     `\ne2e: ${results.length - failed.length} passed, ${failed.length} failed in ${((Date.now() - started) / 1000).toFixed(1)} s` +
