@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // End-to-end tests of quiltt-reconnect: the demo page, a plain <script type="module"> page, the
-// custom element, a Vite app, a webpack 5 app and a TypeScript consumer, in headless Chromium
-// (playwright-core driving /usr/bin/chromium) against the sandbox, in both of Quiltt's schema
-// generations, with axe-core's WCAG 2.1 A/AA rules on the demo and the element.
+// custom element, a Vite app, a webpack 5 app, a React app and a TypeScript consumer, in
+// headless Chromium (playwright-core driving /usr/bin/chromium) against the sandbox, in both of
+// Quiltt's schema generations, with axe-core's WCAG 2.1 A/AA rules on the demo, the element and
+// the React app.
 //
 //   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT2 \
 //     node tests/e2e/run.mjs [scenario-name-filter...]
@@ -972,6 +973,21 @@ async function elementRemoved(problems) {
   }
 }
 
+/**
+ * The package's main entry has nothing of React: the files it loads import no "react", and the
+ * Vite app's bundle (which imports "quiltt-reconnect" and "quiltt-reconnect/element") holds no
+ * React code. quiltt-reconnect/react does import it.
+ */
+function noReactInMainEntry(files, dist) {
+  const importsReact = (file) => /\bfrom\s*["']react["']|\bimport\s*\(?\s*["']react["']/.test(fs.readFileSync(path.join(PKG, file), "utf8"));
+  for (const file of ["index.js", "quiltt_reconnect.js", "element.js"]) {
+    assert(!importsReact(file), `pkg/${file} imports nothing from "react"`);
+  }
+  assert(importsReact("react.js"), 'pkg/react.js imports "react" (the check would see an import)');
+  const bundled = files.filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(dist, f), "utf8")).join("\n");
+  assert(!REACT_MARKER.test(bundled), "the Vite app's bundle holds no React code");
+}
+
 async function bundlerApp(problems, name, build) {
   const dir = await installFixture(name);
   fs.rmSync(path.join(dir, "dist"), { recursive: true, force: true });
@@ -1004,6 +1020,172 @@ async function bundlerApp(problems, name, build) {
   } finally {
     await context.close();
     await server.close();
+  }
+}
+
+// The React fixture (fixtures/react/): Vite + React 19 with quiltt-reconnect/react, a
+// development build (so <StrictMode> mounts its effects twice and React's warnings reach the console).
+
+/** What React's code carries in any build (the element type's symbol name). */
+const REACT_MARKER = /react\.(transitional\.)?element/;
+
+let reactDist = null;
+
+/** Installs and builds fixtures/react once per run; resolves its `dist/`. */
+async function reactBuild() {
+  if (reactDist) return reactDist;
+  const dir = await installFixture("react");
+  const dist = path.join(dir, "dist");
+  fs.rmSync(dist, { recursive: true, force: true });
+  const t0 = Date.now();
+  await run("npm", ["run", "build", "--silent"], { cwd: dir });
+  log(`react: development build in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const files = fs.readdirSync(dist, { recursive: true }).map(String);
+  assert(files.some((f) => f.endsWith(".wasm")), `the React app emitted the .wasm (${files})`);
+  const js = files.filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(dist, f), "utf8")).join("\n");
+  // The counterpart of the vite-app check that the main entry brings no React: here it does.
+  assert(REACT_MARKER.test(js), "the React app's bundle holds React");
+  assert(js.includes('unique "key" prop'), "the React app is React's development build (StrictMode's checks on)");
+  reactDist = dist;
+  return dist;
+}
+
+/**
+ * Opens the React app against the sandbox and waits for its list of connections that need
+ * repair; `window.__statusLog` records every change of the status line ([status, stage, text]).
+ */
+async function openReactApp(problems) {
+  const server = await serveFixture({ "/": await reactBuild() });
+  const { context, page } = await newPage(problems);
+  await page.goto(`${server.url}/?sandbox=${encodeURIComponent(SANDBOX_URL)}`);
+  await page.getByTestId("broken").waitFor();
+  await page.evaluate(() => {
+    window.__statusLog = [];
+    const status = document.querySelector("[data-testid=status]");
+    const note = () => {
+      const entry = [status.dataset.status, status.dataset.stage ?? null, status.textContent];
+      if (JSON.stringify(entry) !== JSON.stringify(window.__statusLog.at(-1))) window.__statusLog.push(entry);
+    };
+    note();
+    new MutationObserver(note).observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+  });
+  const close = async () => {
+    await context.close();
+    await server.close();
+  };
+  return { page, close };
+}
+
+/** The ids the React app lists as needing repair, sorted. */
+const reactListed = (page) =>
+  page.getByTestId("broken").locator("li[data-id]").evaluateAll((els) => els.map((e) => e.dataset.id).sort());
+
+async function reactApp(problems) {
+  await resetSandbox();
+  const id = "conn_login_required";
+  const { page, close } = await openReactApp(problems);
+  try {
+    const effects = await page.evaluate(() => window.__listEffects);
+    assert(effects === 2, `<StrictMode> ran the list's effect twice on mount (${effects})`);
+    // connections({ status: "ERROR_REPAIRABLE" }): what the sandbox has in that state, asked of Quiltt's API.
+    const repairable = (await sandboxJson("/__sandbox/connections")).filter((c) => c.status === "ERROR_REPAIRABLE").map((c) => c.id).sort();
+    const listed = await reactListed(page);
+    assert(isDeepStrictEqual(listed, repairable), `the app lists what needs repair (got ${listed}, expected ${repairable})`);
+    const queries = await sandboxRequests("connections");
+    assert(
+      queries.length >= 1 && queries.every((r) => r.status === 200 && JSON.stringify(r.variables).includes("ERROR_REPAIRABLE")),
+      `listed through connections({ status: "ERROR_REPAIRABLE" }) (${JSON.stringify(queries.map((r) => r.variables))})`,
+    );
+    assert((await page.getByTestId("status").getAttribute("data-status")) === "idle", "the hook starts idle");
+    await checkAxe(page, "the React app as loaded");
+
+    // Repair one, found by its accessible name; Link opens, Continue, the close.
+    await page.getByRole("button", { name: `Repair Capital One (${id})`, exact: true }).click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await checkAxe(page, "the React app with the Link stand-in open");
+    await continueInPlaid(page);
+    await page.locator("[data-testid=status][data-status=done]").waitFor();
+    const text = await page.getByTestId("status").textContent();
+    assert(text === "Connection repaired: Capital One", `the status says so (got ${JSON.stringify(text)})`);
+    const accounts = await page.getByTestId("accounts").locator("li").allTextContents();
+    assert(accounts.includes("360 Checking"), `the result lists the accounts (got ${JSON.stringify(accounts)})`);
+    // The UI went through the stages, then showed the result (and nothing after it).
+    const shown = await page.evaluate(() => window.__statusLog);
+    const statuses = shown.map(([status]) => status);
+    const stages = shown.filter(([status]) => status === "running").map(([, stage]) => stage);
+    assert(
+      statuses[0] === "idle" && statuses.at(-1) === "done" && statuses.slice(1, -1).every((s) => s === "running"),
+      `idle, running, then done (got ${JSON.stringify(shown)})`,
+    );
+    assert(
+      ["initializing", "link_open", "closing"].every((s) => stages.includes(s)),
+      `the status showed the running stages (got ${JSON.stringify(stages)})`,
+    );
+    assert(shown.some(([status, , text]) => status === "running" && text === "Working: Waiting for you in Plaid Link…"), "a stage in words");
+    // Listed again: the repaired connection is gone; focus is on the status that told the result.
+    await page.getByTestId(`repair-${id}`).waitFor({ state: "detached" });
+    const focused = await page.evaluate(() => document.activeElement?.dataset.testid ?? document.activeElement?.tagName);
+    assert(focused === "status", `focus went to the status line when the pressed button left the list (got ${focused})`);
+    const admin = await adminConnection(id);
+    assert(admin.status === "SYNCED", `the sandbox has ${id} SYNCED (got ${admin.status})`);
+    const inits = await initializeInputs(id);
+    assert(inits.length === 1, `one initialize: <StrictMode> did not run the flow twice (${inits.length})`);
+    const stats = await page.evaluate(() => window.Plaid.stats);
+    assert(stats.created === stats.destroyed && stats.destroyWhileOpen === 0, `every Link handler destroyed (${JSON.stringify(stats)})`);
+    await checkAxe(page, "the React app after a repair");
+  } finally {
+    await close();
+  }
+}
+
+/** Unmounting the component while Link is open aborts its flow: Link closed, nothing sent. */
+async function reactUnmount(problems) {
+  await resetSandbox();
+  const id = "conn_e2e_react_unmount";
+  await seed({ id });
+  const { page, close } = await openReactApp(problems);
+  try {
+    const modal = page.getByTestId("plaid-sandbox-modal");
+    await page.getByTestId(`repair-${id}`).click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    // "Hide repairs" is under Link's modal; the app unmounts <Repairs> as any route change would.
+    await page.evaluate(() => document.getElementById("toggle").click());
+    await page.getByTestId("broken").waitFor({ state: "detached" });
+    await modal.waitFor({ state: "detached" });
+    // Anything late (a close, a state update on the unmounted component) would come now.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    const stats = await page.evaluate(() => window.Plaid.stats);
+    assert(
+      stats.destroyWhileOpen === 0 && stats.created === 1 && stats.destroyed === 1,
+      `Link was closed, then its handler destroyed (${JSON.stringify(stats)})`,
+    );
+    const closes = await sandboxRequests("connectorPlaidClose");
+    assert(closes.length === 0, `no close was sent (${closes.length})`);
+    assert((await adminConnection(id)).status === "ERROR_REPAIRABLE", "the connection is unchanged");
+
+    // Mounted again, a new hook runs the flow; unmounted once Link has succeeded (the close is
+    // slow), the close is still sent: dropping it would lose the user's repair.
+    await page.locator("#toggle").click();
+    await setFaults({ connectorPlaidClose: { latencyMs: 1000 } });
+    await page.getByTestId(`repair-${id}`).click();
+    await continueInPlaid(page);
+    await page.locator("[data-testid=status][data-stage=closing]").waitFor();
+    await page.locator("#toggle").click();
+    await page.getByTestId("status").waitFor({ state: "detached" });
+    const deadline = Date.now() + STEP_TIMEOUT;
+    let sent = [];
+    while (sent.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      sent = await sandboxRequests("connectorPlaidClose");
+      if (sent.some((r) => r.status === null)) sent = []; // still being answered
+    }
+    await clearFaults();
+    assert(sent.length === 1 && sent[0].status === 200, `the close after Link's success was sent once (${JSON.stringify(sent.map((r) => r.status))})`);
+    assert((await adminConnection(id)).status === "SYNCED", "and it repaired the connection");
+    const after = await page.evaluate(() => window.Plaid.stats);
+    assert(after.created === 2 && after.destroyed === 2 && after.destroyWhileOpen === 0, `every Link handler destroyed (${JSON.stringify(after)})`);
+  } finally {
+    await close();
   }
 }
 
@@ -1046,8 +1228,10 @@ const SCENARIOS = [
   { name: "custom-element-2023", browser: true, schemas: ["2023"], fn: customElement2023 },
   { name: "element-close-retry", browser: true, schemas: ["2024"], fn: elementCloseRetry },
   { name: "element-removed", browser: true, schemas: ["2024"], fn: elementRemoved },
-  { name: "vite-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "vite") },
+  { name: "vite-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "vite", noReactInMainEntry) },
   { name: "webpack-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "webpack") },
+  { name: "react-app", browser: true, schemas: ["2024"], fn: reactApp },
+  { name: "react-unmount", browser: true, schemas: ["2024"], fn: reactUnmount },
   { name: "typescript", browser: false, schemas: [], fn: typescript },
 ];
 
