@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // End-to-end tests of quiltt-reconnect: the demo page, a plain <script type="module"> page, the
-// custom element, a Vite app, a webpack 5 app, a React app and a TypeScript consumer, in
-// headless Chromium (playwright-core driving /usr/bin/chromium) against the sandbox, in both of
-// Quiltt's schema generations, with axe-core's WCAG 2.1 A/AA rules on the demo, the element and
-// the React app.
+// custom element, a Vite app, a webpack 5 app, a React app, a new app made by following the
+// package's README, and a TypeScript consumer, in headless Chromium (playwright-core driving
+// /usr/bin/chromium) against the sandbox, in both of Quiltt's schema generations, with axe-core's
+// WCAG 2.1 A/AA rules on the demo, the element and the React app.
 //
 //   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT2 \
 //     node tests/e2e/run.mjs [scenario-name-filter...]
@@ -1023,6 +1023,119 @@ async function bundlerApp(problems, name, build) {
   }
 }
 
+// A stranger following the package's README (js/README.md): a new app, the Install section's
+// command with the tarball `npm pack` wrote, and the "Use it" code as written.
+
+/** The text of `## title` in `markdown`, up to the next `## ` heading. */
+function markdownSection(markdown, title) {
+  const start = markdown.indexOf(`\n## ${title}\n`);
+  assert(start >= 0, `js/README.md has a "## ${title}" section`);
+  const rest = markdown.slice(start + 1);
+  const end = rest.indexOf("\n## ", 1);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** The first fenced code block of language `lang` in `text`. */
+function codeBlock(text, lang, where) {
+  const m = text.match(new RegExp("```" + lang + "\\n([\\s\\S]*?)\\n```"));
+  assert(m, `${where} has a \`\`\`${lang} code block`);
+  return m[1];
+}
+
+/** The sandbox answers for Quiltt's API and Plaid's CDN: what the README's code calls by default. */
+const PRODUCTION_ORIGINS = /^https:\/\/(api\.quiltt\.io|cdn\.plaid\.com)\//;
+
+async function readmeApp(problems) {
+  const readme = fs.readFileSync(path.join(ROOT, "js", "README.md"), "utf8");
+  const tgz = await packTarball();
+
+  // ## Install: the command that installs into the app, with only the tarball's path replaced.
+  const install = codeBlock(markdownSection(readme, "Install"), "sh", "## Install");
+  const lines = install.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim());
+  const packLine = install.split("\n").find((l) => /\bnpm pack\b/.test(l)) ?? "";
+  assert(packLine.includes(path.basename(tgz)), `the README names the tarball npm pack writes, ${path.basename(tgz)} (${JSON.stringify(packLine)})`);
+  const command = lines
+    .flatMap((l) => l.split("&&").map((c) => c.trim()))
+    .find((c) => /^npm (install|i) /.test(c));
+  assert(command, `## Install has an npm install command (${JSON.stringify(install)})`);
+  const args = command.split(/\s+/);
+  const at = args.findIndex((a) => a.endsWith(".tgz"));
+  assert(at > 0 && path.basename(args[at]) === path.basename(tgz), `the install command names the tarball ${path.basename(tgz)} (${command})`);
+  args[at] = tgz;
+
+  const app = path.join(OUT, "readme-app");
+  fs.rmSync(app, { recursive: true, force: true });
+  fs.mkdirSync(app, { recursive: true });
+  const quiet = { npm_config_audit: "false", npm_config_fund: "false" };
+  await run("npm", ["init", "-y"], { cwd: app, env: quiet });
+  log(`readme-app: ${args.join(" ").replace(tgz, path.relative(ROOT, tgz))}`);
+  await run(args[0], args.slice(1), { cwd: app, env: quiet });
+  const manifest = JSON.parse(fs.readFileSync(path.join(app, "package.json"), "utf8"));
+  assert(manifest.dependencies?.["quiltt-reconnect"], `the app depends on quiltt-reconnect (${JSON.stringify(manifest.dependencies)})`);
+
+  // ## Use it: the code as written, imported through the no-bundler path the section gives.
+  const use = markdownSection(readme, "Use it");
+  const code = codeBlock(use, "js", "## Use it");
+  const plain = use.match(/from\s+"(\/node_modules\/quiltt-reconnect\/index\.js)"/)?.[1];
+  assert(plain, "## Use it gives the path for pages without a bundler");
+  const main = code.replace(/from "quiltt-reconnect";/, `from "${plain}";`);
+  assert(main !== code, `the code imports "quiltt-reconnect" (${JSON.stringify(code.split("\n")[0])})`);
+  fs.writeFileSync(path.join(app, "main.js"), main);
+  // What the code references, defined as an app would: `connectionId`, and `/api/quiltt-session`
+  // (the app's server handing out the session token, here a file).
+  const id = "conn_e2e_readme";
+  fs.writeFileSync(path.join(app, "connection.js"), `var connectionId = ${JSON.stringify(id)};\n`);
+  const server = path.join(OUT, "readme-server");
+  fs.mkdirSync(server, { recursive: true });
+  fs.writeFileSync(path.join(server, "quiltt-session"), JSON.stringify({ token: TOKEN }));
+  fs.writeFileSync(
+    path.join(app, "index.html"),
+    `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>A new app</title>\n<link rel="icon" href="data:,">\n` +
+      `<script src="/connection.js"></script>\n<script type="module" src="/main.js"></script>\n</head>\n<body><h1>A new app</h1></body>\n</html>\n`,
+  );
+
+  await resetSandbox();
+  await seed({ id });
+  const site = await serveFixture({ "/": app, "/api/": server }, "https://api.quiltt.io https://cdn.plaid.com");
+  const { context, page } = await newPage(problems);
+  try {
+    // The code keeps the defaults (Quiltt's API, Plaid's script): the sandbox answers for both.
+    await context.route(PRODUCTION_ORIGINS, async (route) => {
+      const request = route.request();
+      const url = new URL(request.url());
+      const headers = { ...request.headers() };
+      delete headers.host;
+      const response = await fetch(`${SANDBOX_URL}${url.pathname}${url.search}`, {
+        method: request.method(),
+        headers,
+        body: request.postDataBuffer() ?? undefined,
+      });
+      const sent = Object.fromEntries([...response.headers].filter(([k]) => !["content-encoding", "content-length"].includes(k)));
+      await route.fulfill({ status: response.status, headers: sent, body: Buffer.from(await response.arrayBuffer()) });
+    });
+    const logged = [];
+    page.on("console", async (msg) => {
+      const values = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => null)));
+      logged.push({ type: msg.type(), values });
+      if (msg.type() === "warning") problems.push(`console warning: ${msg.text()}`);
+    });
+    await page.goto(`${site.url}/`);
+    await continueInPlaid(page);
+    const deadline = Date.now() + STEP_TIMEOUT;
+    while (!logged.some((m) => m.values[0] === "repaired") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const repaired = logged.find((m) => m.values[0] === "repaired");
+    assert(repaired?.values[1]?.id === id, `the README's code logged the repaired connection (logged ${JSON.stringify(logged.map((m) => m.values[0]))})`);
+    const stages = logged.filter((m) => m.values[0]?.type === "progress").map((m) => m.values[0].stage);
+    assert(stages.includes("link_open") && stages.at(-1) === "done", `its onEvent logged the progress (${stages})`);
+    assert((await adminConnection(id)).status === "SYNCED", `the sandbox has ${id} SYNCED`);
+    const inits = (await sandboxRequests("connectorPlaidInitialize")).filter((r) => r.connectionId === id);
+    assert(inits.length === 1 && inits[0].status === 200, `one initialize, accepted with the token from /api/quiltt-session (${JSON.stringify(inits.map((r) => r.status))})`);
+  } finally {
+    await context.close();
+    await site.close();
+  }
+}
+
 // The React fixture (fixtures/react/): Vite + React 19 with quiltt-reconnect/react, a
 // development build (so <StrictMode> mounts its effects twice and React's warnings reach the console).
 
@@ -1230,6 +1343,7 @@ const SCENARIOS = [
   { name: "element-removed", browser: true, schemas: ["2024"], fn: elementRemoved },
   { name: "vite-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "vite", noReactInMainEntry) },
   { name: "webpack-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "webpack") },
+  { name: "readme-app", browser: true, schemas: ["2024"], fn: readmeApp },
   { name: "react-app", browser: true, schemas: ["2024"], fn: reactApp },
   { name: "react-unmount", browser: true, schemas: ["2024"], fn: reactUnmount },
   { name: "typescript", browser: false, schemas: [], fn: typescript },
