@@ -55,7 +55,8 @@ export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
 /**
  * `<quiltt-reconnect connection-id="…" token="…" endpoint="…" plaid-script-url="…" features-required="…">`:
  * a button (slot for custom content, default "Repair connection") that runs the reconnect flow on
- * click, is disabled (`aria-busy="true"` on the element) while it runs, and reports through DOM
+ * click, is busy (`aria-busy="true"` on the element, `aria-disabled` on its button, which keeps
+ * focus) while it runs, and reports through DOM
  * events. After `CLOSE_FAILED` the element has the `close-failed` attribute, the button shows
  * its `retry` slot (default "Try saving again") and a click sends the failed close again. Removed
  * from the document while its flow runs, it aborts the flow (Link is closed). Registered when the

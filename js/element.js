@@ -58,8 +58,11 @@ button:focus-visible {
   outline: 3px solid #a5b4fc;
   outline-offset: 2px;
 }
-button[disabled] {
+button[aria-disabled="true"] {
   cursor: progress;
+  opacity: 0.65;
+}
+button[disabled] {
   opacity: 0.65;
 }
 :host([close-failed]) button {
@@ -109,7 +112,8 @@ export class QuilttReconnectElement extends BaseElement {
 
   constructor() {
     super();
-    const root = this.attachShadow({ mode: "open" });
+    // delegatesFocus: focusing the element (as Plaid Link does when it closes) focuses its button.
+    const root = this.attachShadow({ mode: "open", delegatesFocus: true });
     const s = styleSheet();
     if (s && "adoptedStyleSheets" in root) {
       root.adoptedStyleSheets = [s];
@@ -327,11 +331,14 @@ export class QuilttReconnectElement extends BaseElement {
 
   #sync() {
     if (!this.#button) return;
-    const off = this.#busy || this.disabled;
-    this.#button.toggleAttribute("disabled", off);
+    // Disabled by the page: out of the focus order. Busy: `aria-disabled`, so the button keeps
+    // focus while the flow runs (a disabled one drops it to <body>) and gets it back from Link.
+    this.#button.toggleAttribute("disabled", this.disabled);
     if (this.#busy) {
+      this.#button.setAttribute("aria-disabled", "true");
       this.#button.setAttribute("aria-busy", "true");
     } else {
+      this.#button.removeAttribute("aria-disabled");
       this.#button.removeAttribute("aria-busy");
     }
   }

@@ -7,6 +7,10 @@
  * against the sandbox that served it. No eval, no inline handlers, no <style> tags:
  * it works under a strict Content-Security-Policy.
  *
+ * The modal is a modal dialog for keyboards and screen readers too: it takes focus when it
+ * opens, Tab and Shift+Tab cycle through its buttons (focus that lands outside it is brought
+ * back), Escape exits, and focus returns to the element that had it before Link opened.
+ *
  * Behaviour comes from the connection's `linkBehavior` (seeded with POST /__sandbox/seed)
  * and can be overridden by a page with `window.PlaidSandbox = { behavior: { ... } }`:
  *   mode: "modal" (default) | "success" | "exit" | "exit_error" | "success_twice"
@@ -190,7 +194,9 @@
       flushTimer: null,
       timers: [],
       modal: null,
-      keyListener: null
+      keyListener: null,
+      focusListener: null,
+      opener: null
     };
 
     function requestId() {
@@ -283,10 +289,36 @@
         document.removeEventListener('keydown', state.keyListener, true);
         state.keyListener = null;
       }
-      if (state.modal && state.modal.parentNode) {
-        state.modal.parentNode.removeChild(state.modal);
+      if (state.focusListener) {
+        document.removeEventListener('focusin', state.focusListener, true);
+        state.focusListener = null;
+      }
+      var modal = state.modal;
+      var hadFocus = modal && (modal.contains(document.activeElement) || !document.activeElement ||
+        document.activeElement === document.body);
+      if (modal && modal.parentNode) {
+        modal.parentNode.removeChild(modal);
       }
       state.modal = null;
+      // Focus goes back to what opened Link (unless the page has put it somewhere else since).
+      var opener = state.opener;
+      state.opener = null;
+      if (modal && hadFocus && opener && opener.isConnected && isFunction(opener.focus)) {
+        try {
+          opener.focus();
+        } catch (e) {
+          /* ignore */
+        }
+      }
+    }
+
+    // The element that has focus, inside shadow roots too (a custom element's button).
+    function deepActiveElement() {
+      var active = document.activeElement;
+      while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+        active = active.shadowRoot.activeElement;
+      }
+      return active;
     }
 
     function finish() {
@@ -541,7 +573,12 @@
       var exit = button('plaid-sandbox-exit', 'Exit', false);
       var fail = button('plaid-sandbox-fail', 'Fail with ITEM_LOGIN_REQUIRED', false);
       cont.addEventListener('click', function () {
-        cont.disabled = true;
+        // Busy, but still focused (a disabled button would drop focus out of the dialog).
+        if (cont.getAttribute('aria-disabled') === 'true') {
+          return;
+        }
+        cont.setAttribute('aria-disabled', 'true');
+        css(cont, { opacity: '0.6', cursor: 'progress' });
         if (oauth) {
           removeModal();
           startOAuth();
@@ -555,12 +592,43 @@
       fail.addEventListener('click', function () {
         finishExit(ITEM_LOGIN_REQUIRED, 'requires_credentials');
       });
+      // The dialog is modal: Tab and Shift+Tab cycle through its buttons, and focus that lands
+      // outside it (a script, a screen reader) is brought back.
+      function buttons() {
+        return Array.prototype.slice.call(dialog.querySelectorAll('button')).filter(function (b) {
+          return !b.disabled;
+        });
+      }
       state.keyListener = function (e) {
         if (e.key === 'Escape') {
           finishExit(null, 'requires_credentials');
+          return;
+        }
+        if (e.key !== 'Tab') {
+          return;
+        }
+        var list = buttons();
+        if (list.length === 0) {
+          return;
+        }
+        var at = list.indexOf(document.activeElement);
+        var next = e.shiftKey
+          ? at <= 0 ? list[list.length - 1] : list[at - 1]
+          : at === -1 || at === list.length - 1 ? list[0] : list[at + 1];
+        e.preventDefault();
+        next.focus();
+      };
+      state.focusListener = function (e) {
+        if (!overlay.contains(e.target)) {
+          var list = buttons();
+          if (list.length) {
+            list[0].focus();
+          }
         }
       };
+      state.opener = deepActiveElement();
       document.addEventListener('keydown', state.keyListener, true);
+      document.addEventListener('focusin', state.focusListener, true);
       dialog.appendChild(badge);
       dialog.appendChild(title);
       dialog.appendChild(text);

@@ -214,6 +214,27 @@ async function checkAxe(page, where) {
   log(`axe: ${where}: no violations (${result.rules} rules)`);
 }
 
+/** The element that has focus (inside shadow roots too), described for a failure message. */
+function describeFocus(page) {
+  return page.evaluate(() => {
+    let a = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    if (!a) return "nothing";
+    return `<${a.tagName.toLowerCase()}${a.id ? ` id=${a.id}` : ""}${a.dataset?.testid ? ` data-testid=${a.dataset.testid}` : ""}>`;
+  });
+}
+
+/** Waits (up to 2 s) for focus on the element with `data-testid` `testid`; fails naming where it is. */
+async function expectFocus(page, testid, when) {
+  const ok = await page
+    .waitForFunction((id) => document.activeElement?.dataset?.testid === id, testid, { timeout: 2000 })
+    .then(() => true, () => false);
+  if (!ok) throw new Error(`assertion failed: focus is on [data-testid=${testid}] ${when} (it is on ${await describeFocus(page)})`);
+}
+
+/** The data-testid of the focused element. */
+const focusedTestId = (page) => page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+
 /** Clicks the Plaid Link stand-in's Continue button, as a person would. */
 async function continueInPlaid(page) {
   const button = page.getByTestId("plaid-sandbox-continue");
@@ -769,11 +790,15 @@ async function customElement(problems) {
     await page.getByTestId("plaid-sandbox-continue").waitFor();
     const busy = await host.evaluate((el) => ({
       aria: el.getAttribute("aria-busy"),
-      disabled: el.shadowRoot.querySelector("button").hasAttribute("disabled"),
+      disabled: el.shadowRoot.querySelector("button").getAttribute("aria-disabled"),
       prop: el.busy,
     }));
-    assert(busy.aria === "true" && busy.disabled && busy.prop, `disabled while running (${JSON.stringify(busy)})`);
+    assert(busy.aria === "true" && busy.disabled === "true" && busy.prop, `aria-disabled while running (${JSON.stringify(busy)})`);
+    await expectFocus(page, "plaid-sandbox-continue", "when Link opens");
     await continueInPlaid(page);
+    // Link gave focus back to the element's button (busy, but focusable), and it kept it.
+    const back = await host.evaluate((el) => document.activeElement === el && el.shadowRoot.activeElement === el.shadowRoot.querySelector("button"));
+    assert(back, `focus is back on the element's button after Link (it is on ${await describeFocus(page)})`);
     const done = await elementEvent(page, "quiltt-reconnected");
     const events = await page.evaluate(() => window.__events);
     const stages = events.filter((e) => e.type === "quiltt-progress").map((e) => e.detail.stage);
@@ -794,9 +819,10 @@ async function customElement(problems) {
     );
     const after = await host.evaluate((el) => ({
       aria: el.getAttribute("aria-busy"),
-      disabled: el.shadowRoot.querySelector("button").hasAttribute("disabled"),
+      disabled: el.shadowRoot.querySelector("button").hasAttribute("disabled") || el.shadowRoot.querySelector("button").hasAttribute("aria-disabled"),
+      focused: el.shadowRoot.activeElement === el.shadowRoot.querySelector("button"),
     }));
-    assert(after.aria === null && !after.disabled, `enabled again afterwards (${JSON.stringify(after)})`);
+    assert(after.aria === null && !after.disabled && after.focused, `enabled again afterwards, still focused (${JSON.stringify(after)})`);
     const styled = await host.evaluate((el) => el.shadowRoot.adoptedStyleSheets.length);
     assert(styled === 1, "styled with a constructable stylesheet");
     await checkAxe(page, "the element's page after a repair");
