@@ -5,6 +5,11 @@
 //
 // Everything is rendered with textContent (never innerHTML), and the page runs under the
 // sandbox's strict Content-Security-Policy (no inline script or style).
+//
+// Accessibility: the list is rebuilt on every render, so focus is kept by each control's stable
+// id (`data-testid`), or moved to the nearest control that still makes sense; controls that are
+// busy are `aria-disabled` (still focusable) rather than `disabled`; progress and outcomes are
+// announced in one small status region (#live); each row's buttons name their connection.
 
 const TOKEN = "sandbox-session-token";
 const ENDPOINT = `${location.origin}/v1/graphql`;
@@ -61,6 +66,15 @@ const ACCOUNT_TYPES = {
   OTHER: "Other",
 };
 
+/** How a step of the progress list is shown: an icon (not colour alone) and words for screen readers. */
+const STEP_STATES = {
+  done: ["✓", "done"],
+  failed: ["✕", "failed"],
+  active: ["…", "in progress"],
+  skipped: ["–", "skipped"],
+  pending: ["○", "not reached"],
+};
+
 const STAGES = [
   ["initializing", "Asking Quiltt about the connection"],
   ["link_loading", "Loading Plaid Link"],
@@ -102,6 +116,7 @@ const state = {
   plaidEvents: new Map(), // connection id → Plaid event names
   listError: null,
   notice: null, // a page-wide message, e.g. after coming back from a bank
+  breaking: new Set(), // connection ids whose Break request is on its way
 };
 
 function el(tag, options = {}, children = []) {
@@ -112,6 +127,27 @@ function el(tag, options = {}, children = []) {
   for (const child of children) if (child) node.append(child);
   return node;
 }
+
+/**
+ * Marks a control busy without taking it out of the focus order (a `disabled` button that has
+ * focus drops it to <body>): `aria-disabled`, which click handlers respect.
+ */
+function setBlocked(control, blocked) {
+  if (blocked) control.setAttribute("aria-disabled", "true");
+  else control.removeAttribute("aria-disabled");
+}
+
+const isBlocked = (control) => control.getAttribute("aria-disabled") === "true";
+
+/** Says `text` in the status region screen readers listen to (#live). */
+function announce(text) {
+  const live = $("live");
+  // The same words again are a new message: change the text so it is announced again.
+  live.textContent = live.textContent === text ? `${text}\u00a0` : text;
+}
+
+/** The connection's name for people: its institution, else its id. */
+const displayName = (c) => c?.institution?.name ?? c?.id ?? "";
 
 /** The institution's logo: `institution.logo` is the image's URL, used as given. */
 function logoImg(url, className) {
@@ -224,6 +260,8 @@ function onEvent(event) {
     const seen = state.stages.get(id) ?? [];
     seen.push(event.stage);
     state.stages.set(id, seen);
+    const label = STAGES.find(([stage]) => stage === event.stage)?.[1];
+    if (label && event.stage !== "done") announce(`${displayName(state.known.get(id))}: ${label}…`);
   } else if (event.type === "plaid") {
     const names = state.plaidEvents.get(id) ?? [];
     names.push(event.name);
@@ -236,7 +274,8 @@ function startRun(id, action) {
   state.runningId = id;
   state.running = action;
   state.selectedId = id;
-  state.outcomes.delete(id);
+  // A retried close keeps its error on screen, Try saving again busy and focused, until it ends.
+  if (action !== "retry") state.outcomes.delete(id);
   state.stages.set(id, []);
   state.plaidEvents.set(id, []);
   render();
@@ -254,6 +293,7 @@ async function runFlow(id, action, flow) {
 async function settle(action, flow) {
   let result = null;
   let failed = false;
+  let lastId = state.runningId;
   try {
     result = await flow();
     if (result) {
@@ -271,11 +311,18 @@ async function settle(action, flow) {
     }
     console.warn(`${action} failed:`, error?.code, error?.message);
   } finally {
+    lastId = state.runningId ?? lastId;
     state.runningId = null;
     state.running = null;
   }
   if (result || failed) await refresh();
   else render();
+  const id = result?.connection?.id ?? lastId;
+  const outcome = state.outcomes.get(id);
+  if (outcome?.kind === "result") {
+    const words = outcomeWords(outcome);
+    announce(`${words.title}: ${displayName(state.known.get(id))}. ${words.text}`);
+  }
   return result;
 }
 
@@ -329,25 +376,44 @@ async function resumeFromBank() {
   }
 }
 
+/**
+ * Marks the metadata editor invalid (`aria-invalid`, the message tied to it with
+ * `aria-describedby` and announced) and puts focus back in it; `null` clears that.
+ */
+function setMetadataError(message) {
+  const editor = $("metadata");
+  const status = $("metadata-status");
+  status.className = message ? "small text-error" : "small";
+  if (message) {
+    status.textContent = message;
+    editor.setAttribute("aria-invalid", "true");
+    editor.setAttribute("aria-describedby", "metadata-status");
+    editor.focus();
+  } else {
+    editor.removeAttribute("aria-invalid");
+    editor.removeAttribute("aria-describedby");
+  }
+}
+
 async function saveMetadata(event) {
   event.preventDefault();
+  const save = $("metadata-save");
+  if (isBlocked(save)) return;
   const id = state.selectedId;
   const status = $("metadata-status");
-  status.className = "small";
   let value;
   try {
     value = JSON.parse($("metadata").value.trim() || "{}");
   } catch (error) {
-    status.classList.add("text-error");
-    status.textContent = `That isn't valid JSON: ${error.message}`;
+    setMetadataError(`That isn't valid JSON: ${error.message}`);
     return;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    status.classList.add("text-error");
-    status.textContent = "Metadata must be a JSON object, like {\"nickname\": \"Joint account\"}.";
+    setMetadataError("Metadata must be a JSON object, like {\"nickname\": \"Joint account\"}.");
     return;
   }
-  $("metadata-save").disabled = true;
+  setMetadataError(null);
+  setBlocked(save, true);
   status.textContent = "Saving…";
   try {
     const connection = await state.client.updateMetadata(id, value);
@@ -362,7 +428,7 @@ async function saveMetadata(event) {
     status.classList.add("text-error");
     status.textContent = `${title} ${serverMessages(error)}`.trim();
   } finally {
-    $("metadata-save").disabled = !state.client;
+    setBlocked(save, !state.client);
   }
 }
 
@@ -376,9 +442,50 @@ function serverMessages(error) {
 // Rendering
 
 function render() {
+  const focused = focusedControl();
   renderTop();
   renderList();
   renderDetail();
+  restoreFocus(focused);
+}
+
+/** Whether `node` can take focus now (in the page, shown, not disabled). */
+function canFocus(node) {
+  return Boolean(node?.isConnected) && !node.disabled && !node.closest("[hidden]") && node.getClientRects().length > 0;
+}
+
+/** The control that has focus, with what finds it (or its stand-in) again after a render. */
+function focusedControl() {
+  const node = document.activeElement;
+  if (!node || node === document.body) return null;
+  return {
+    node,
+    key: node.dataset?.testid ?? null,
+    row: node.closest("li[data-id]")?.dataset.id ?? null,
+    inDetail: Boolean(node.closest("#detail")),
+  };
+}
+
+/**
+ * After a render, when the focused control was rebuilt, hidden or disabled (focus fell to
+ * <body>): the control with the same id; else, in the list, the row's main action (Repair, Add
+ * accounts) or its Details, then the list's heading; in the details, the outcome's title, then
+ * the panel's heading. Focus elsewhere (Plaid Link's dialog, the editor) is left alone.
+ */
+function restoreFocus(before) {
+  if (!before) return;
+  // A control hidden or disabled keeps document.activeElement until the next frame: ask canFocus.
+  const now = document.activeElement;
+  if (now && now !== document.body && canFocus(now)) return;
+  const candidates = [before.node];
+  if (before.key) candidates.push(document.querySelector(`[data-testid="${CSS.escape(before.key)}"]`));
+  if (before.row) {
+    const row = document.querySelector(`li[data-id="${CSS.escape(before.row)}"]`);
+    candidates.push(row?.querySelector("[data-action=repair], [data-action=add]"), row?.querySelector("[data-action=select]"));
+  }
+  if (before.inDetail) candidates.push($("result-title"), $("error-title"), $("detail-title"));
+  else candidates.push($("connections-title"));
+  candidates.find(canFocus)?.focus();
 }
 
 function renderTop() {
@@ -392,23 +499,33 @@ function renderTop() {
   notice.textContent = state.notice?.text ?? "";
 }
 
+/**
+ * A row's button: `text` shown, and an accessible name that starts with it and names the row's
+ * connection ("Repair Capital One (conn_login_required)"), so six of them are told apart.
+ */
+function rowButton(c, text, className, action, testid, extra = {}) {
+  return el("button", {
+    className: `btn btn-small ${className}`,
+    text,
+    attrs: {
+      type: "button",
+      "data-action": action,
+      "data-testid": testid,
+      "aria-label": `${text} ${displayName(c)} (${c.id})`,
+      ...extra,
+    },
+  });
+}
+
 function actionButton(c) {
   const running = state.runningId === c.id;
   let button = null;
   if (needsRepair(c)) {
-    button = el("button", {
-      className: "btn btn-small btn-primary",
-      text: running ? "Repairing…" : "Repair",
-      attrs: { type: "button", "data-action": "repair", "data-testid": `repair-${c.id}` },
-    });
+    button = rowButton(c, running ? "Repairing…" : "Repair", "btn-primary", "repair", `repair-${c.id}`);
   } else if (isHealthy(c)) {
-    button = el("button", {
-      className: "btn btn-small btn-secondary",
-      text: running ? "Adding…" : "Add accounts",
-      attrs: { type: "button", "data-action": "add", "data-testid": `add-accounts-${c.id}` },
-    });
+    button = rowButton(c, running ? "Adding…" : "Add accounts", "btn-secondary", "add", `add-accounts-${c.id}`);
   }
-  if (button) button.disabled = Boolean(state.running) || !state.client;
+  if (button) setBlocked(button, Boolean(state.running) || !state.client);
   return button;
 }
 
@@ -417,17 +534,11 @@ function renderList() {
   const empty = $("connections-empty");
   const items = state.connections.map((c) => {
     const running = state.runningId === c.id;
-    const breakBtn = el("button", {
-      className: "btn btn-small btn-ghost",
-      text: "Break",
-      attrs: { type: "button", "data-action": "break", "data-testid": `break-${c.id}`, title: "Sandbox only: make it need repair" },
-    });
-    breakBtn.disabled = Boolean(state.running) || c.status === "ERROR_REPAIRABLE";
-    const detailsBtn = el("button", {
-      className: "btn btn-small btn-ghost",
-      text: "Details",
-      attrs: { type: "button", "data-action": "select", "data-testid": `details-${c.id}` },
-    });
+    const breakBtn = rowButton(c, "Break", "btn-ghost", "break", `break-${c.id}`, { title: "Sandbox only: make it need repair" });
+    // Already broken: nothing to do (and out of the focus order). Busy: still focusable.
+    breakBtn.disabled = c.status === "ERROR_REPAIRABLE";
+    setBlocked(breakBtn, Boolean(state.running) || state.breaking.has(c.id));
+    const detailsBtn = rowButton(c, "Details", "btn-ghost", "select", `details-${c.id}`);
     const accounts = c.accounts ?? [];
     const metadata = metadataSummary(c.metadata);
     const li = el(
@@ -516,6 +627,7 @@ function renderDetail() {
   if (state.metadataFor !== c.id) {
     state.metadataFor = c.id;
     $("metadata").value = JSON.stringify(c.metadata ?? {}, null, 2);
+    setMetadataError(null);
     $("metadata-status").textContent = "";
   }
   $("metadata-save").disabled = !state.client;
@@ -532,17 +644,19 @@ function renderProgress(id) {
   const lastIndex = STAGES.findIndex(([s]) => s === last);
   $("steps").replaceChildren(
     ...STAGES.map(([stage, label], i) => {
-      let cls = "step";
-      let note = "";
+      let step = "pending";
       if (seen.includes(stage) && (stage !== last || stage === "done" || !running)) {
-        cls += stage === last && failed ? " step-failed" : " step-done";
+        step = stage === last && failed ? "failed" : "done";
       }
-      if (stage === last && running && stage !== "done") {
-        cls += " step-active";
-        note = "…";
-      }
-      if (!seen.includes(stage) && i < lastIndex) cls += " step-skipped";
-      return el("li", { className: cls, text: label + note, attrs: { "data-stage": stage } });
+      if (stage === last && running && stage !== "done") step = "active";
+      if (!seen.includes(stage) && i < lastIndex) step = "skipped";
+      // The state is told by an icon and in words, not by colour alone.
+      const [icon, words] = STEP_STATES[step];
+      return el("li", { className: `step step-${step}`, attrs: { "data-stage": stage, "data-state": step } }, [
+        el("span", { className: "step-icon", text: icon, attrs: { "aria-hidden": "true" } }),
+        el("span", { text: label }),
+        el("span", { className: "visually-hidden", text: ` (${words})` }),
+      ]);
     }),
   );
   const events = state.plaidEvents.get(id) ?? [];
@@ -566,7 +680,7 @@ function renderOutcome(c, outcome) {
     // A close that failed can be sent again (within 30 minutes): the bank login stays done.
     const retry = $("error-retry");
     retry.hidden = typeof error?.closeRetryId !== "number";
-    retry.disabled = Boolean(state.running);
+    setBlocked(retry, Boolean(state.running));
     return;
   }
 
@@ -574,37 +688,39 @@ function renderOutcome(c, outcome) {
   const inst = $("result-institution");
   resultBox.dataset.outcome = result.outcome;
   resultBox.dataset.action = outcome.action;
-  inst.hidden = true;
+  const words = outcomeWords(outcome);
+  $("result-title").textContent = words.title;
+  $("result-text").textContent = words.text;
+  inst.hidden = result.outcome !== "reconnected";
   if (result.outcome === "reconnected") {
     const conn = result.connection;
-    const n = conn.accounts.length;
-    if (outcome.action === "add") {
-      $("result-title").textContent = "Accounts updated";
-      $("result-text").textContent = `${plural(n, "account")} connected.`;
-    } else {
-      $("result-title").textContent = "Connection repaired";
-      $("result-text").textContent = `${n} account${n === 1 ? " is" : "s are"} syncing again.`;
-    }
-    inst.hidden = false;
     const logo = $("result-logo");
     logo.hidden = !conn.institution?.logo;
     if (conn.institution?.logo) logo.src = conn.institution.logo;
     $("result-name").textContent = conn.institution?.name ?? conn.id;
-  } else if (result.outcome === "repaired") {
-    if (outcome.action === "add") {
-      $("result-title").textContent = "Nothing to add";
-      $("result-text").textContent = "Quiltt says this connection is fine and offered no Plaid Link session, so there was nothing to choose.";
-    } else {
-      $("result-title").textContent = "Already working";
-      $("result-text").textContent = "Quiltt says this connection doesn't need you to log in again. Nothing to do.";
-    }
-  } else {
-    $("result-title").textContent = outcome.action === "add" ? "No accounts added" : "Repair not finished";
-    const e = result.error;
-    $("result-text").textContent = e
-      ? `Plaid stopped: ${e.display_message ?? e.error_message ?? e.error_code}`
-      : "You closed Plaid before finishing. Nothing changed; you can try again any time.";
   }
+}
+
+/** The title and sentence the page shows (and announces) for a flow's result. */
+function outcomeWords({ value: result, action }) {
+  if (result.outcome === "reconnected") {
+    const n = result.connection.accounts.length;
+    return action === "add"
+      ? { title: "Accounts updated", text: `${plural(n, "account")} connected.` }
+      : { title: "Connection repaired", text: `${n} account${n === 1 ? " is" : "s are"} syncing again.` };
+  }
+  if (result.outcome === "repaired") {
+    return action === "add"
+      ? { title: "Nothing to add", text: "Quiltt says this connection is fine and offered no Plaid Link session, so there was nothing to choose." }
+      : { title: "Already working", text: "Quiltt says this connection doesn't need you to log in again. Nothing to do." };
+  }
+  const e = result.error;
+  return {
+    title: action === "add" ? "No accounts added" : "Repair not finished",
+    text: e
+      ? `Plaid stopped: ${e.display_message ?? e.error_message ?? e.error_code}`
+      : "You closed Plaid before finishing. Nothing changed; you can try again any time.",
+  };
 }
 
 // On narrow screens the details sit below the list: bring them into view.
@@ -620,7 +736,7 @@ function revealDetail() {
 function bind() {
   $("connections").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
-    if (!button) return;
+    if (!button || isBlocked(button)) return;
     const id = button.closest("li[data-id]")?.dataset.id;
     if (!id) return;
     const action = button.dataset.action;
@@ -633,13 +749,19 @@ function bind() {
       render();
       revealDetail();
     } else if (action === "break") {
-      button.disabled = true;
+      state.breaking.add(id);
+      setBlocked(button, true);
       breakConnection(id)
+        .then(() => announce(`${displayName(state.known.get(id))} needs repair now.`))
         .catch((error) => state.outcomes.set(id, { kind: "error", value: error, action: "break" }))
-        .finally(refresh);
+        .finally(() => {
+          state.breaking.delete(id);
+          return refresh();
+        });
     }
   });
   $("error-retry").addEventListener("click", () => {
+    if (isBlocked($("error-retry"))) return;
     const id = state.selectedId;
     const outcome = state.outcomes.get(id);
     if (outcome?.kind === "error") retryClose(id, outcome.value);
@@ -652,14 +774,17 @@ function bind() {
   }
   $("refresh").addEventListener("click", refresh);
   $("reset").addEventListener("click", async () => {
-    $("reset").disabled = true;
+    const reset = $("reset");
+    if (isBlocked(reset)) return;
+    setBlocked(reset, true);
     try {
       await resetSandbox();
+      announce("The sandbox is back to its first state.");
     } catch (error) {
       console.warn(error);
       state.listError = "The sandbox couldn't be reset. Is it still running?";
     } finally {
-      $("reset").disabled = false;
+      setBlocked(reset, false);
     }
     await refresh();
   });

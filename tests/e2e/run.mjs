@@ -372,6 +372,34 @@ async function demoPage(problems) {
     assert(queries.length >= 1 && queries.every((r) => r.status === 200), `the list was read with the connections query (${JSON.stringify(queries)})`);
     await checkCard(page, id);
     await checkAxe(page, "the demo as loaded");
+    // One small status region says what happens (in the page, empty, before anything is said);
+    // the list, rebuilt on every render, is no live region and holds none.
+    const live = page.getByTestId("live");
+    assert((await live.getAttribute("role")) === "status" && (await live.textContent()) === "", "an empty status region is in the page from the start");
+    const liveList = await page.getByTestId("connections").evaluate((list) => {
+      const LIVE = "[aria-live], [role=status], [role=alert], [role=log]";
+      return Boolean(list.closest(LIVE) || list.querySelector(LIVE));
+    });
+    assert(!liveList, "the connection list is no live region and holds none");
+    await page.evaluate(() => {
+      window.__said = [];
+      const region = document.querySelector("[data-testid=live]");
+      new MutationObserver(() => window.__said.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
+    });
+    // Each row's buttons are told apart: the name starts with the visible text, then the connection.
+    const names = await page
+      .getByTestId("connections")
+      .getByRole("button")
+      .evaluateAll((buttons) => buttons.map((b) => [b.textContent.trim(), b.getAttribute("aria-label")]));
+    assert(names.length >= 18, `a row's buttons (got ${names.length})`);
+    assert(names.every(([text, name]) => name?.startsWith(`${text} `)), `every name starts with the button's text (${JSON.stringify(names)})`);
+    assert(new Set(names.map(([, name]) => name)).size === names.length, `no two buttons share a name (${JSON.stringify(names)})`);
+    assert((await page.getByRole("button", { name: `Repair Capital One (${id})`, exact: true }).count()) === 1, "Repair is named after its connection");
+    // Details by keyboard: the list is rebuilt, the focus stays on that Details.
+    await page.getByTestId("details-conn_healthy").focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("detail-name").filter({ hasText: "Bank of America" }).waitFor();
+    await expectFocus(page, "details-conn_healthy", "after Details");
     const accountType = await card.getByTestId("card-account-acct_cap1_checking").textContent();
     assert(accountType.includes("Checking"), `the card shows the account's type (got ${JSON.stringify(accountType)})`);
     // One action per status: Repair what needs it, Add accounts to a healthy one, neither otherwise.
@@ -391,10 +419,24 @@ async function demoPage(problems) {
     await page.getByTestId("filter-all").click();
     await page.getByTestId("connection-conn_healthy").waitFor();
 
-    await page.getByTestId(`repair-${id}`).click();
+    // Repair by keyboard. Link's dialog takes focus and keeps it: Tab and Shift+Tab cycle
+    // through its buttons, and focus put outside it comes back.
+    await page.getByTestId(`repair-${id}`).focus();
+    await page.keyboard.press("Enter");
     await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
     await checkAxe(page, "the demo with the Link stand-in open");
-    await continueInPlaid(page);
+    await expectFocus(page, "plaid-sandbox-continue", "when Link opens");
+    const tabbed = [];
+    for (const key of ["Tab", "Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab"]) {
+      await page.keyboard.press(key);
+      tabbed.push(await focusedTestId(page));
+    }
+    const cycle = ["exit", "fail", "continue", "exit", "continue", "fail", "exit"].map((b) => `plaid-sandbox-${b}`);
+    assert(isDeepStrictEqual(tabbed, cycle), `Tab cycles inside Link's dialog (got ${JSON.stringify(tabbed)})`);
+    await page.evaluate(() => document.getElementById("refresh").focus());
+    await expectFocus(page, "plaid-sandbox-continue", "after a script focused the page behind Link");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("plaid-sandbox-modal").waitFor({ state: "detached" });
 
     const result = page.getByTestId("result");
     await result.locator(".result-title", { hasText: "Connection repaired" }).waitFor();
@@ -412,6 +454,25 @@ async function demoPage(problems) {
     await card.locator('[data-status="SYNCED"]').waitFor();
     const stages = await page.locator("#steps li.step-done").evaluateAll((els) => els.map((e) => e.dataset.stage));
     assert(stages.includes("done") && stages.includes("link_open"), `progress shows the stages (got ${stages})`);
+    // A step's state is an icon and words (for screen readers), not a colour alone.
+    const steps = await page.locator("#steps li").evaluateAll((items) =>
+      items.map((li) => {
+        const read = li.cloneNode(true);
+        for (const hidden of read.querySelectorAll("[aria-hidden=true]")) hidden.remove();
+        return { state: li.dataset.state, read: read.textContent, icon: li.querySelector("[aria-hidden=true]")?.textContent };
+      }),
+    );
+    const STEP_WORDS = { done: ["✓", "(done)"], failed: ["✕", "(failed)"], active: ["…", "(in progress)"], skipped: ["–", "(skipped)"], pending: ["○", "(not reached)"] };
+    assert(
+      steps.length === 5 && steps.every((s) => STEP_WORDS[s.state] && s.icon === STEP_WORDS[s.state][0] && s.read.endsWith(` ${STEP_WORDS[s.state][1]}`)),
+      `every step says its state in words and with an icon (${JSON.stringify(steps)})`,
+    );
+    // The status region said the stages, then the result; focus is on the row's main action
+    // now that its Repair button is gone (Link gave it back to Repair when it closed).
+    const said = await page.evaluate(() => window.__said);
+    assert(said.includes("Capital One: Waiting for you in Plaid Link…"), `the stages were announced (${JSON.stringify(said)})`);
+    assert(said.at(-1) === "Connection repaired: Capital One. 2 accounts are syncing again.", `the repair was announced (${JSON.stringify(said)})`);
+    await expectFocus(page, `add-accounts-${id}`, "after the repair (its row's main action)");
     await checkAxe(page, "the demo after a repair");
 
     const admin = await adminConnection(id);
@@ -424,9 +485,27 @@ async function demoPage(problems) {
     );
     await assertSessionStorageEmpty(page, "after the repair");
 
+    // The picture for docs/demo.png: from the top (the details panel is sticky), no focus ring.
     await page.mouse.move(0, 0);
+    await page.evaluate(() => {
+      document.activeElement?.blur();
+      window.scrollTo(0, 0);
+    });
     await page.screenshot({ path: path.join(OUT, "demo-repaired.png"), fullPage: true });
     log("screenshot target/e2e/demo-repaired.png");
+
+    // Metadata that isn't JSON: the editor is aria-invalid, described by the message, focused.
+    const editorState = () =>
+      page.getByTestId("metadata").evaluate((t) => ({
+        invalid: t.getAttribute("aria-invalid"),
+        message: document.getElementById(t.getAttribute("aria-describedby") ?? "")?.textContent ?? null,
+        focused: document.activeElement === t,
+      }));
+    await page.getByTestId("metadata").fill("{ nickname: ");
+    await page.getByTestId("metadata-save").click();
+    await page.getByTestId("metadata-status").filter({ hasText: "isn't valid JSON" }).waitFor();
+    const bad = await editorState();
+    assert(bad.invalid === "true" && /^That isn't valid JSON/.test(bad.message ?? "") && bad.focused, `bad JSON marked on the editor (${JSON.stringify(bad)})`);
 
     // Metadata editor: save, then read it back through the admin endpoint and on the card.
     const metadata = { nickname: "Joint account", tags: ["household", "e2e"], limit: 2500 };
@@ -439,17 +518,27 @@ async function demoPage(problems) {
       `metadata round trip (stored ${JSON.stringify(stored.metadata)})`,
     );
     await page.getByTestId(`card-metadata-${id}`).filter({ hasText: "Joint account" }).waitFor();
+    const good = await editorState();
+    assert(good.invalid === null && good.message === null, `valid JSON clears aria-invalid (${JSON.stringify(good)})`);
     // An invalid edit is explained in plain words and not sent.
     await page.getByTestId("metadata").fill("[1, 2]");
     await page.getByTestId("metadata-save").click();
     await page.getByTestId("metadata-status").filter({ hasText: "must be a JSON object" }).waitFor();
+    const notObject = await editorState();
+    assert(notObject.invalid === "true" && /must be a JSON object/.test(notObject.message ?? ""), `a non-object is marked too (${JSON.stringify(notObject)})`);
 
-    // Break it again, then exit Link: the page says nothing changed.
-    await page.getByTestId(`break-${id}`).click();
+    // Break it again (focus goes to the row's Repair: Break is disabled now), then exit Link:
+    // the page says nothing changed, and Link gave focus back to Repair.
+    await page.getByTestId(`break-${id}`).focus();
+    await page.keyboard.press("Enter");
     await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
-    await page.getByTestId(`repair-${id}`).click();
-    await page.getByTestId("plaid-sandbox-exit").click();
+    await expectFocus(page, `repair-${id}`, "after Break");
+    await page.keyboard.press("Enter");
+    await expectFocus(page, "plaid-sandbox-continue", "when Link opens");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter"); // Exit
     await page.locator('[data-testid=result][data-outcome=exited]').waitFor();
+    await expectFocus(page, `repair-${id}`, "after leaving Link (back where it was opened)");
     const exitText = await page.locator("#result-text").textContent();
     assert(/Nothing changed/.test(exitText), `exit is explained (got ${JSON.stringify(exitText)})`);
 
@@ -480,6 +569,7 @@ async function demoPage(problems) {
     assert(/CLOSE_FAILED/.test(closeCode), `the failed close is CLOSE_FAILED (got ${JSON.stringify(closeCode)})`);
     await page.getByTestId("error-retry").click();
     await result.locator(".result-title", { hasText: "Connection repaired" }).waitFor();
+    await expectFocus(page, "result-title", "after Try saving again (the button is gone)");
     await card.locator('[data-status="SYNCED"]').waitFor();
     const closes = (await sandboxRequests("connectorPlaidClose")).filter((r) => r.connectionId === id);
     const retried = closes.at(-1);
