@@ -111,13 +111,16 @@ async fn links_metadata_that_throws_is_closed_with_what_could_be_read() {
     let cases = [
         // A revoked Proxy: nothing can be read.
         ("h_link_revoked", "(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; })()", None),
-        // A member whose getter throws, a cycle, a function and a Date.
+        // A member whose getter throws, a cycle, a function, a Date, and an own `__proto__`
+        // key (data in the copy too, never its prototype).
         (
             "h_link_partial",
             "(() => { const m = { kept: 'yes', when: new Date(0), f() {} };
                Object.defineProperty(m, 'bad', { enumerable: true, get() { throw new Error('getter'); } });
+               Object.defineProperty(m, '__proto__', { value: { x: 1 }, enumerable: true, writable: true, configurable: true });
                m.self = m; return m; })()",
-            Some(r#"{"kept":"yes","when":"1970-01-01T00:00:00.000Z"}"#),
+            // (The sandbox logs keys in sorted order.)
+            Some(r#"{"__proto__":{"x":1},"kept":"yes","when":"1970-01-01T00:00:00.000Z"}"#),
         ),
     ];
     for (id, metadata, sent) in cases {
