@@ -74,7 +74,11 @@ async fn custom_session_token_is_required() {
 #[tokio::test]
 async fn healthy_connection_continues() {
     let sb = Sb::start().await;
-    let payload = sb.initialize("conn_healthy").await;
+    let payload = sb
+        .initialize_with(
+            json!({ "connectionId": "conn_healthy", "featuresRequired": ["TRANSACTIONS"] }),
+        )
+        .await;
     assert_eq!(payload["success"], true);
     assert_eq!(payload["errors"], Value::Null);
     let record = &payload["record"];
@@ -82,6 +86,12 @@ async fn healthy_connection_continues() {
     assert_eq!(record["connectorToken"], Value::Null);
     assert_eq!(record["linkToken"], Value::Null);
     assert!(record["requestId"].as_str().is_some());
+    // With account selection, a healthy connection gets a Link session to add accounts in.
+    let payload = sb.initialize("conn_healthy").await;
+    let record = &payload["record"];
+    assert_eq!(record["connectorStatus"], "CONTINUE");
+    assert!(record["linkToken"].as_str().is_some(), "{payload}");
+    assert!(record["connectorToken"].as_str().is_some(), "{payload}");
 }
 
 #[tokio::test]
