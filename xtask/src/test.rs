@@ -173,6 +173,11 @@ pub fn test(quick: bool) -> Result {
     s.step("cargo test (native)", || {
         run(cmd("cargo").args(["test", "--workspace"]))
     });
+    s.step("GraphQL documents on both schema generations", || {
+        // Every document the crate sends, validated by graphql-js against Quiltt's published
+        // schemas (2023-08, 2024-08) and the sandbox's; see tests/schema/README.md.
+        run(cmd("node").arg("tests/schema/validate.mjs"))
+    });
     s.step(
         "a Rust app depending on the crate (tests/rust-app)",
         rust_app,
