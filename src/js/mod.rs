@@ -47,6 +47,24 @@ fn rejected(error: &Error) -> Promise {
     Promise::reject(&JsValue::from(error))
 }
 
+/// A one-request operation as a method sets it up (its client, its request, its signal): run,
+/// or rejected with why it could not be set up.
+type SetUp = Result<(Rc<Client>, Box<dyn JsOperation>, Option<AbortSignal>), Error>;
+
+fn run_request(set_up: SetUp) -> Promise {
+    match set_up {
+        Ok((client, request, signal)) => run(&client, request, signal, Finally::Nothing),
+        Err(e) => rejected(&e),
+    }
+}
+
+/// The `connectionId` argument of a method, as a string.
+fn connection_id_of(value: &JsValue) -> Result<String, Error> {
+    value
+        .as_string()
+        .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))
+}
+
 /// Reads `value.signal`: absent, or an `AbortSignal`.
 fn read_signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
     if value.is_undefined() || value.is_null() {
@@ -379,25 +397,20 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | null")] metadata: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let read = || -> Result<_, Error> {
+        let set_up = || -> SetUp {
             let (client, _) = self.live()?;
-            let id = connection_id
-                .as_string()
-                .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))?;
-            let input = ConnectionUpdateInput::new(id, Json::from(metadata.clone()));
+            let input = ConnectionUpdateInput::new(
+                connection_id_of(&connection_id)?,
+                Json::from(metadata.clone()),
+            );
             let request = Request::new(
                 update_request(&input)?,
                 decode_update,
                 driver::Io::settings(&client.io),
             );
-            Ok((client, request, read_signal(&options)?))
+            Ok((client, Box::new(request), read_signal(&options)?))
         };
-        match read() {
-            Ok((client, request, signal)) => {
-                run(&client, Box::new(request), signal, Finally::Nothing)
-            }
-            Err(e) => rejected(&e),
-        }
+        run_request(set_up())
     }
 
     /// Lists connections, all or those with the given statuses:
@@ -407,7 +420,7 @@ impl QuilttReconnect {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectionFilter")] filter: JsValue,
     ) -> Promise {
-        let read = || -> Result<_, Error> {
+        let set_up = || -> SetUp {
             let (client, _) = self.live()?;
             let signal = read_signal(&filter)?;
             let snapshot = Json::from(filter.clone()).snapshot("connections() filter")?;
@@ -417,14 +430,9 @@ impl QuilttReconnect {
                 decode_connections,
                 driver::Io::settings(&client.io),
             );
-            Ok((client, request, signal))
+            Ok((client, Box::new(request), signal))
         };
-        match read() {
-            Ok((client, request, signal)) => {
-                run(&client, Box::new(request), signal, Finally::Nothing)
-            }
-            Err(e) => rejected(&e),
-        }
+        run_request(set_up())
     }
 
     /// Reads one connection; resolves `null` when Quiltt knows no such id.
@@ -435,23 +443,15 @@ impl QuilttReconnect {
         connection_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let read = || -> Result<_, Error> {
+        let set_up = || -> SetUp {
             let (client, _) = self.live()?;
-            let id = connection_id
-                .as_string()
-                .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))?;
             let request = Request::new(
-                connection_request(&id)?,
+                connection_request(&connection_id_of(&connection_id)?)?,
                 decode_connection,
                 driver::Io::settings(&client.io),
             );
-            Ok((client, request, read_signal(&options)?))
+            Ok((client, Box::new(request), read_signal(&options)?))
         };
-        match read() {
-            Ok((client, request, signal)) => {
-                run(&client, Box::new(request), signal, Finally::Nothing)
-            }
-            Err(e) => rejected(&e),
-        }
+        run_request(set_up())
     }
 }
