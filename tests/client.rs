@@ -12,8 +12,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use quiltt_reconnect::{
-    Client, ClientOptions, ConnectionUpdateInput, ConnectorPlaidInitializeInput, Error, ErrorCode,
-    Json, ReconnectEvent, ReconnectOptions, ReconnectResult, SessionToken, Stage, TokenSource,
+    Client, ClientOptions, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
+    Error, ErrorCode, Json, ReconnectEvent, ReconnectOptions, ReconnectResult, SessionToken, Stage,
+    TokenSource,
 };
 use support::*;
 use wasm_bindgen::prelude::*;
@@ -256,6 +257,82 @@ async fn the_client_stores_metadata() {
     );
     let stored = admin("GET", "/__sandbox/connections/c_metadata", None).await;
     assert_eq!(text(&stored, "metadata.tier").as_deref(), Some("gold"));
+}
+
+#[wasm_bindgen_test]
+async fn the_client_finds_what_needs_repair_and_reads_one_connection() {
+    seed("c_list_broken", "ERROR_REPAIRABLE", "success").await;
+    seed("c_list_ok", "SYNCED", "success").await;
+    let (client, _) = client();
+    let broken = client
+        .connections(&ConnectionFilter::status(["ERROR_REPAIRABLE"]))
+        .await
+        .expect("resolves");
+    let ids: Vec<&str> = broken.iter().map(|c| c.id.as_str()).collect();
+    assert!(ids.contains(&"c_list_broken"), "{ids:?}");
+    assert!(!ids.contains(&"c_list_ok"), "{ids:?}");
+    assert!(broken
+        .iter()
+        .all(|c| c.status.as_deref() == Some("ERROR_REPAIRABLE")));
+    let one = client.connection("c_list_ok").await.expect("resolves");
+    let one = one.expect("the sandbox knows it");
+    assert_eq!(one.status.as_deref(), Some("SYNCED"));
+    assert!(!one.accounts.is_empty());
+    assert!(one.institution.is_some_and(|i| i.logo.is_some()));
+    assert_eq!(
+        client.connection("c_list_none").await.expect("resolves"),
+        None
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_client_adds_accounts_to_a_healthy_connection_when_asked() {
+    seed("c_add_accounts", "SYNCED", "success").await;
+    let (client, events) = client();
+    let mut add = input("c_add_accounts");
+    add.update = Some(Json::parse(r#"{"accountSelectionEnabled":true}"#).unwrap());
+    let result = client
+        .reconnect_until(
+            &add,
+            ReconnectOptions::default().with_always_open_link(true),
+            std::future::pending(),
+        )
+        .await
+        .expect("resolves");
+    let ReconnectResult::Reconnected { connection } = result else {
+        panic!("Link opened and the close went through: {result:?}");
+    };
+    assert_eq!(connection.id, "c_add_accounts");
+    assert!(stages(&events).contains(&Stage::LinkOpen));
+    // Without the option the healthy connection is left alone.
+    let plain = client.reconnect(&add).await.expect("resolves");
+    assert!(
+        matches!(plain, ReconnectResult::Repaired { .. }),
+        "{plain:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_client_has_nothing_to_resume_without_a_flow_that_left_for_a_bank() {
+    let (client, _) = client();
+    let page = "https://app.example/oauth";
+    assert_eq!(
+        client
+            .resume_from(page, std::future::pending())
+            .await
+            .expect("resolves"),
+        None,
+        "no oauth_state_id: not back from a bank"
+    );
+    let back = format!("{page}?oauth_state_id=1234");
+    assert_eq!(
+        client
+            .resume_from(&back, std::future::pending())
+            .await
+            .expect("resolves"),
+        None,
+        "back from a bank, but no flow was stored"
+    );
 }
 
 /// An app's own `#[wasm_bindgen]` function, using `?` on the crate's errors.

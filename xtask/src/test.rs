@@ -348,10 +348,11 @@ fn finish(s: &Suite) -> Result {
 
 /// `wasm-pack test --headless --chrome` against a fresh sandbox, whose URL and schema
 /// generation the tests read at compile time (`QUILTT_SANDBOX_URL`, `QUILTT_SANDBOX_SCHEMA`):
-/// every test against the 2024 schema (Quiltt's current one), then the flow's own tests
-/// (`tests/browser.rs`) again against the 2023 schema.
+/// every test against the 2024 schema (Quiltt's current one), then the JS class's and the Rust
+/// `Client`'s flow tests (`tests/browser.rs`, `tests/client.rs`) again against the 2023 schema.
 fn browser_tests(bin: &Path) -> Result {
-    for (schema, only) in [("2024", None), ("2023", Some("browser"))] {
+    let every: &[&str] = &[];
+    for (schema, only) in [("2024", every), ("2023", &["browser", "client"][..])] {
         println!("[test] browser tests against a sandbox with the {schema} schema");
         let sandbox = Sandbox::start(bin, 0, &["--schema", schema])?;
         let mut wasm_pack = cmd("wasm-pack");
@@ -363,7 +364,7 @@ fn browser_tests(bin: &Path) -> Result {
             CHROMEDRIVER,
             "--",
         ]);
-        if let Some(test) = only {
+        for test in only {
             wasm_pack.args(["--test", test]);
         }
         run(wasm_pack
