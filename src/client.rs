@@ -84,7 +84,7 @@ pub(crate) fn from_bank(url: &str) -> bool {
 /// send those, and they would show in messages).
 fn check_url(url: &str, name: &str) -> Result<(), Error> {
     let refused = |why: &str| Err(Error::invalid(format!("{name} {why}")));
-    let base = web_sys::window().and_then(|w| w.location().href().ok());
+    let base = crate::web::page_url();
     let parsed = match (url.starts_with('/'), base) {
         (true, Some(base)) => web_sys::Url::new_with_base(url, &base),
         _ => web_sys::Url::new(url),
@@ -102,9 +102,9 @@ fn check_url(url: &str, name: &str) -> Result<(), Error> {
 }
 
 /// Checks options before any request: a static token that is not blank, `http(s)` URLs
-/// without credentials, and a positive timeout. The JavaScript class's options are checked here
-/// too.
-pub(crate) fn check_options(
+/// without credentials, and a positive timeout (the JavaScript class's too, through
+/// [`Client::new`]).
+fn check_options(
     static_token: Option<&str>,
     endpoint: &str,
     plaid_script_url: &str,
@@ -229,7 +229,7 @@ impl Client {
     /// # Errors
     /// As [`Client::reconnect`], from Link on.
     pub async fn resume(&self) -> Result<Option<ReconnectResult>, Error> {
-        let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
+        let Some(href) = crate::web::page_url() else {
             return Ok(None);
         };
         self.resume_from(&href, std::future::pending()).await

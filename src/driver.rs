@@ -184,7 +184,7 @@ pub async fn reconnect<I: Io>(
     events: EventSink,
     cancel: impl Future<Output = ()>,
 ) -> Result<ReconnectResult, Error> {
-    input.validate()?;
+    // Reconnect::new checks the input, before any request.
     let request = initialize_request(input)?;
     let flow = Reconnect::new(input, request, options, io.settings(), events)?;
     run(flow, io, cancel).await
@@ -203,18 +203,26 @@ pub async fn resume<I: Io>(
     events: EventSink,
     cancel: impl Future<Output = ()>,
 ) -> Result<Option<ReconnectResult>, Error> {
-    let Some(state) = io.stored() else {
-        return Ok(None);
-    };
-    let now_ms = io.clock().now_ms;
-    let uri = received_redirect_uri.to_owned();
-    match Reconnect::resume(state, uri, io.settings(), events, now_ms) {
+    match resumable(io, received_redirect_uri, events) {
         Some(flow) => run(flow, io, cancel).await.map(Some),
-        None => {
-            io.store(None);
-            Ok(None)
-        }
+        None => Ok(None),
     }
+}
+
+/// The flow [`resume`] runs, ready to run: `None` when there is nothing to resume (no saved
+/// state, or its link token has expired; then the state is deleted).
+pub(crate) fn resumable<I: Io>(
+    io: &I,
+    received_redirect_uri: &str,
+    events: EventSink,
+) -> Option<Reconnect> {
+    let state = io.stored()?;
+    let uri = received_redirect_uri.to_owned();
+    let flow = Reconnect::resume(state, uri, io.settings(), events, io.clock().now_ms);
+    if flow.is_none() {
+        io.store(None);
+    }
+    flow
 }
 
 /// Sends again the close a `CLOSE_FAILED` error carries, while its public token is valid (30

@@ -324,10 +324,7 @@ impl QuilttReconnect {
             };
             let url = match url.as_string() {
                 Some(url) => url,
-                None if url.is_undefined() || url.is_null() => {
-                    let location = web_sys::window().map(|w| w.location());
-                    location.and_then(|l| l.href().ok()).unwrap_or_default()
-                }
+                None if url.is_undefined() || url.is_null() => web::page_url().unwrap_or_default(),
                 None => return Err(Error::invalid("url must be a string")),
             };
             Ok((client, url, signal))
@@ -336,21 +333,13 @@ impl QuilttReconnect {
             Ok(read) => read,
             Err(e) => return rejected(&e),
         };
-        let io = &client.io;
-        let state = crate::client::from_bank(&url)
-            .then(|| driver::Io::stored(io))
-            .flatten();
-        let Some(state) = state else {
-            return Promise::resolve(&JsValue::NULL);
-        };
-        let now_ms = js_sys::Date::now();
         let events = Rc::clone(&client.events);
-        match Reconnect::resume(state, url, driver::Io::settings(io), events, now_ms) {
+        let flow = crate::client::from_bank(&url)
+            .then(|| driver::resumable(&client.io, &url, events))
+            .flatten();
+        match flow {
             Some(flow) => run(&client, Box::new(flow), signal, Finally::Nothing),
-            None => {
-                driver::Io::store(io, None);
-                Promise::resolve(&JsValue::NULL)
-            }
+            None => Promise::resolve(&JsValue::NULL),
         }
     }
 

@@ -30,6 +30,11 @@ pub(crate) use script::start as start_script;
 pub(crate) use signal::aborted;
 pub use token::{TokenFuture, TokenSource};
 
+/// The page's address (`location.href`), where there is a page.
+pub(crate) fn page_url() -> Option<String> {
+    web_sys::window()?.location().href().ok()
+}
+
 /// The browser platform of one client: where requests go, the session token, the timeout, and
 /// Plaid's script.
 #[derive(Debug)]
