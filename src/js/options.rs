@@ -8,10 +8,10 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{check_options, Client, ClientOptions};
+use crate::client::{Client, ClientOptions};
 use crate::client::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
 use crate::error::{Error, ErrorCode};
-use crate::machine::{EventSink, RetryPolicy};
+use crate::machine::EventSink;
 use crate::secret::SessionToken;
 use crate::value::Json;
 use crate::web::TokenSource;
@@ -112,12 +112,11 @@ pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
     if listener.is_none() && !on_event.is_undefined() && !on_event.is_null() {
         return Err(Error::invalid("onEvent must be a function"));
     }
-    check_options(static_token.as_deref(), &endpoint, &script_url, timeout_ms)?;
+    // Client::new checks the token, the URLs and the timeout.
     let mut options = ClientOptions::new(token_source);
     options.endpoint = endpoint;
     options.plaid_script_url = script_url;
     options.timeout_ms = timeout_ms;
-    options.retry_policy = RetryPolicy::default();
     options.on_event = listener.map(event_sink);
     Client::new(options)
 }
