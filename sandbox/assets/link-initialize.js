@@ -152,6 +152,17 @@
   }
 
   // Link's error when the stand-in cannot reach the sandbox.
+  // The Plaid error of a refused /__sandbox/link/oauth/* call: the sandbox's fields where it
+  // gave them, else the defaults.
+  function refusal(json, type, code, message) {
+    return {
+      error_type: json.errorType || type,
+      error_code: json.errorCode || code,
+      error_message: json.errorMessage || message,
+      display_message: null
+    };
+  }
+
   function unreachable() {
     return {
       error_type: 'API_ERROR',
@@ -431,12 +442,7 @@
             }
             if (!result.ok) {
               finishExit(
-                {
-                  error_type: result.json.errorType || 'INVALID_REQUEST',
-                  error_code: result.json.errorCode || 'INVALID_FIELD',
-                  error_message: result.json.errorMessage || 'OAuth needs a redirect_uri',
-                  display_message: null
-                },
+                refusal(result.json, 'INVALID_REQUEST', 'INVALID_FIELD', 'OAuth needs a redirect_uri'),
                 null
               );
               return;
@@ -478,12 +484,7 @@
             }
             if (!result.ok) {
               finishExit(
-                {
-                  error_type: result.json.errorType || 'OAUTH_ERROR',
-                  error_code: result.json.errorCode || 'OAUTH_STATE_ID_NOT_FOUND',
-                  error_message: result.json.errorMessage || 'the OAuth state is invalid',
-                  display_message: null
-                },
+                refusal(result.json, 'OAUTH_ERROR', 'OAUTH_STATE_ID_NOT_FOUND', 'the OAuth state is invalid'),
                 null
               );
               return;
