@@ -7,6 +7,7 @@
 mod options;
 mod registry;
 mod types;
+mod warm_up;
 
 use std::pin::pin;
 use std::rc::Rc;
@@ -21,7 +22,8 @@ use crate::client::Client;
 use crate::driver;
 use crate::error::Error;
 use crate::machine::{
-    aborted as aborted_error, Operation, Reconnect, ReconnectOptions, Request, Steps,
+    aborted as aborted_error, EventSink, Operation, Reconnect, ReconnectOptions, Request, Settings,
+    Steps,
 };
 use crate::quiltt::{
     connection_request, connections_request, decode_connection, decode_connections, decode_update,
@@ -158,6 +160,53 @@ fn joined(shared: Promise, signal: Option<AbortSignal>) -> Promise {
     })
 }
 
+/// A `reconnect()` input, read and checked.
+struct ReconnectCall {
+    /// The input as given (the join key and the initialize input are made of it).
+    snapshot: Json,
+    /// The typed input, checked.
+    input: ConnectorPlaidInitializeInput,
+    options: ReconnectOptions,
+    signal: Option<AbortSignal>,
+}
+
+impl ReconnectCall {
+    /// Reads and checks `input`.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT`, or `ABORTED` when its signal has aborted already.
+    fn read(input: &JsValue) -> Result<Self, Error> {
+        let signal = read_signal(input)?;
+        let snapshot = Json::from(input.clone()).snapshot("reconnect() input")?;
+        let always = match snapshot.get("alwaysOpenLink") {
+            None => false,
+            Some(v) if v.is_null() => false,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| Error::invalid("alwaysOpenLink must be a boolean"))?,
+        };
+        let parsed =
+            ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
+        parsed.validate()?;
+        if signal.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(aborted_error());
+        }
+        Ok(ReconnectCall {
+            snapshot,
+            input: parsed,
+            options: ReconnectOptions::default().with_always_open_link(always),
+            signal,
+        })
+    }
+
+    /// The flow, sending the app's input object as given, without the class's own fields.
+    fn flow(self, settings: Settings, events: EventSink) -> Result<Reconnect, Error> {
+        let sent = self.snapshot.without("signal").without("alwaysOpenLink");
+        let request = initialize_request_as_given(&sent)?;
+        Reconnect::new(&self.input, request, self.options, settings, events)
+    }
+}
+
 /// Repairs Quiltt connections: runs the update flow for Plaid, lists connections and stores
 /// metadata on them.
 #[wasm_bindgen]
@@ -217,6 +266,7 @@ impl QuilttReconnect {
             web::TokenSource::Static(token) => format!("token {}", token.expose_secret()),
             web::TokenSource::Provider(_) => format!("instance {instance}"),
         };
+        warm_up::schedule(driver::Io::settings(&client.io));
         let live = Live {
             join_scope: format!("{token}\n{}", client.io.endpoint),
             client: Rc::new(client),
@@ -262,38 +312,22 @@ impl QuilttReconnect {
     ) -> Promise {
         let read = || -> Result<_, Error> {
             let (client, join_scope) = self.live()?;
-            let signal = read_signal(&input)?;
-            let snapshot = Json::from(input.clone()).snapshot("reconnect() input")?;
-            let always = match snapshot.get("alwaysOpenLink") {
-                None => false,
-                Some(v) if v.is_null() => false,
-                Some(v) => v
-                    .as_bool()
-                    .ok_or_else(|| Error::invalid("alwaysOpenLink must be a boolean"))?,
-            };
-            let parsed =
-                ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
-            parsed.validate()?;
-            if signal.as_ref().is_some_and(AbortSignal::aborted) {
-                return Err(aborted_error());
-            }
+            let call = ReconnectCall::read(&input)?;
             // The input is good: Plaid's script starts loading now, before the rest of the
             // set-up. It is half the critical path, and the first call of this code (compiled
             // lazily by the browser) took about 2 ms more before the script started, measured.
             web::start_script(&client.io.script_url, client.io.timeout_ms);
-            let key = format!("{join_scope}\n{}", snapshot.to_json_string()?);
-            let options = ReconnectOptions::default().with_always_open_link(always);
-            let sent = snapshot.without("signal").without("alwaysOpenLink");
-            let request = initialize_request_as_given(&sent)?;
-            let events = Rc::clone(&client.events);
+            let key = format!("{join_scope}\n{}", call.snapshot.to_json_string()?);
+            let signal = call.signal.clone();
             let settings = driver::Io::settings(&client.io);
-            let flow = Reconnect::new(&parsed, request, options, settings, events)?;
+            let flow = call.flow(settings, Rc::clone(&client.events))?;
             Ok((client, flow, signal, key))
         };
         let (client, flow, signal, key) = match read() {
             Ok(read) => read,
             Err(e) => return rejected(&e),
         };
+        warm_up::not_needed();
         if let Some(running) = registry::running_flow(&key) {
             return joined(running, signal);
         }

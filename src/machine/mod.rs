@@ -11,6 +11,8 @@
 //! This module imports nothing from the driver, the browser layer or the JavaScript layer; its
 //! tests run natively.
 
+#[cfg(any(test, all(target_arch = "wasm32", feature = "js")))]
+mod dry_run;
 mod exchange;
 mod oauth;
 mod outcome;
@@ -20,6 +22,8 @@ mod retry;
 mod secrets;
 mod step;
 
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub(crate) use dry_run::dry_run;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use exchange::check_header_value;
 pub use oauth::OAuthState;

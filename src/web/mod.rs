@@ -6,6 +6,8 @@
 mod deadline;
 mod error;
 mod fetch;
+#[cfg(feature = "js")]
+mod idle;
 mod link;
 mod script;
 #[cfg(feature = "js")]
@@ -24,6 +26,8 @@ use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{GraphqlRequest, HttpReply};
 use crate::secret::SessionToken;
 use deadline::within;
+#[cfg(feature = "js")]
+pub(crate) use idle::when_idle;
 #[cfg(feature = "js")]
 pub(crate) use script::start as start_script;
 #[cfg(feature = "js")]
