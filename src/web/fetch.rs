@@ -16,13 +16,23 @@ use crate::value::{parse_js, Json};
 /// Browsers refuse `keepalive` bodies above 64 KiB of bytes; larger ones go without it.
 const KEEPALIVE_LIMIT: usize = 60 * 1024;
 
-/// Aborts its request when dropped: after a timeout, or when the operation is cancelled (and
-/// harmlessly once the reply has been read).
-struct AbortOnDrop(AbortController);
+/// Aborts its request when dropped before [`AbortOnDrop::disarm`]: after a timeout, or when
+/// the operation is cancelled.
+struct AbortOnDrop(Option<AbortController>);
+
+impl AbortOnDrop {
+    /// The reply has been read: nothing is left to abort (aborting then costs the browser an
+    /// abort event for nothing, on the way to the result).
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
     }
 }
 
@@ -40,9 +50,12 @@ pub(super) async fn post(
 ) -> Result<HttpReply, Error> {
     let controller = AbortController::new()
         .map_err(|_| Error::new(ErrorCode::Network, "fetch is not available here"))?;
-    let _abort = AbortOnDrop(controller.clone());
+    let abort = AbortOnDrop(Some(controller.clone()));
     match within(timeout_ms, exchange(endpoint, request, token, &controller)).await {
-        Some(reply) => reply,
+        Some(reply) => {
+            abort.disarm();
+            reply
+        }
         None => Err(Error::new(
             ErrorCode::Timeout,
             format!(
