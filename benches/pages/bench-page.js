@@ -1,7 +1,7 @@
 // Loads one implementation of the reconnect flow and exposes it as `window.bench`, a promise of
 // { reconnect(connectionId), updateMetadata(id, metadata), updateMetadataByHand(id, metadata, document),
 //   wasmBytes(), initMs, initFetchMs, importMs }.
-//   /index.html?impl=ours|ours-cold|vanilla|react-apollo&sandbox=http://127.0.0.1:PORT
+//   /index.html?impl=ours|ours-cold|vanilla|vanilla-no-keepalive|react-apollo&sandbox=http://127.0.0.1:PORT
 // The runner (run.mjs) hooks window.Plaid before anything loads and times the flows.
 const query = new URLSearchParams(location.search);
 const impl = query.get("impl");
@@ -53,8 +53,10 @@ async function load() {
     };
   }
   const t0 = performance.now();
-  const mod = await import(`/peers/${impl}/bundle.js`);
-  const api = mod.createReconnect(options);
+  // "vanilla-no-keepalive": the hand-written flow with its close sent without keepalive.
+  const peer = impl === "vanilla-no-keepalive" ? "vanilla" : impl;
+  const mod = await import(`/peers/${peer}/bundle.js`);
+  const api = mod.createReconnect(impl === peer ? options : { ...options, closeKeepalive: false });
   return {
     importMs: performance.now() - t0,
     initMs: null,

@@ -1,5 +1,8 @@
 // The floor: Quiltt's reconnect flow for Plaid by hand, no dependencies. Initialize and the Plaid
-// script load in parallel; then Plaid.create + open; onSuccess -> connectorPlaidClose.
+// script load in parallel; then Plaid.create + open; onSuccess -> connectorPlaidClose, sent with
+// `keepalive` as quiltt-reconnect sends it, so that the user's repair survives leaving the page
+// and both send the same requests (up to 64 KiB of body, as browsers allow; `closeKeepalive: false`
+// is the bench's row without it).
 // The documents are what Quiltt's live API accepts today: a non-null $input, Institution.logo as
 // Image { url }; the records select what quiltt-reconnect's own documents do (the same reply).
 const INIT = "mutation($input:ConnectorPlaidInitializeInput!){connectorPlaidInitialize(input:$input){success record{connectorStatus connectorToken linkToken expiration requestId}errors{code message}}}";
@@ -14,9 +17,11 @@ const loadPlaid = (src) => (script ??= new Promise((resolve, reject) => {
 }));
 
 export function createReconnect({ token, endpoint = "https://api.quiltt.io/v1/graphql",
-  plaidScriptUrl = "https://cdn.plaid.com/link/v2/stable/link-initialize.js" }) {
-  const gql = async (query, input, field) => {
-    const res = await fetch(endpoint, { method: "POST", body: JSON.stringify({ query, variables: { input } }),
+  plaidScriptUrl = "https://cdn.plaid.com/link/v2/stable/link-initialize.js", closeKeepalive = true }) {
+  const gql = async (query, input, field, keepalive = false) => {
+    const body = JSON.stringify({ query, variables: { input } });
+    // Browsers refuse keepalive bodies over 64 KiB: larger ones go without it.
+    const res = await fetch(endpoint, { method: "POST", keepalive: keepalive && new Blob([body]).size <= 61440, body,
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` } });
     if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: "HTTP" });
     const { data, errors } = await res.json();
@@ -43,7 +48,7 @@ export function createReconnect({ token, endpoint = "https://api.quiltt.io/v1/gr
       setTimeout(() => handler.destroy());
       if (done.exited) return { outcome: "exited", error: done.error, metadata: done.metadata };
       const { connectorToken } = connector, { publicToken, metadata } = done;
-      return { outcome: "reconnected", connection: await gql(CLOSE, { connectorToken, publicToken, metadata }, "connectorPlaidClose") };
+      return { outcome: "reconnected", connection: await gql(CLOSE, { connectorToken, publicToken, metadata }, "connectorPlaidClose", closeKeepalive) };
     },
   };
 }
