@@ -817,6 +817,62 @@ async function plainPage(problems) {
   }
 }
 
+/**
+ * The user leaves the page right after Link's success, while the close is in flight (the
+ * sandbox holds it 1.5 s): the close is sent with keepalive, so the browser sees it through
+ * after the page is gone, and the repair is kept. Without keepalive the browser would cancel it
+ * and the sandbox would mark it abandoned, unanswered and unapplied.
+ */
+async function leaveDuringClose(problems) {
+  await resetSandbox();
+  const id = "conn_leave_during_close";
+  await seed({ id, status: "ERROR_REPAIRABLE", institution: { name: "Leave Bank" }, linkBehavior: { mode: "success" } });
+  const server = await serveFixture({
+    "/": path.join(FIXTURES, "plain"),
+    "/shared/": path.join(FIXTURES, "shared"),
+    "/pkg/": PKG,
+  });
+  const { context, page } = await newPage(problems);
+  try {
+    await page.goto(`${server.url}/`);
+    await page.locator("#repair:not([disabled])").waitFor(); // the page's init() is done
+    await setFaults({ connectorPlaidClose: { latencyMs: 1500 } });
+    await page.evaluate(
+      async ({ id, sandbox }) => {
+        const { QuilttReconnect } = await import("/pkg/quiltt_reconnect.js");
+        const bridge = new QuilttReconnect({
+          token: "sandbox-session-token",
+          endpoint: `${sandbox}/v1/graphql`,
+          plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
+        });
+        bridge.reconnect({ connectionId: id, featuresRequired: ["TRANSACTIONS"] }).catch(() => {});
+      },
+      { id, sandbox: SANDBOX_URL },
+    );
+    const deadline = Date.now() + STEP_TIMEOUT;
+    let closes = [];
+    while (closes.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      closes = await sandboxRequests("connectorPlaidClose");
+    }
+    assert(closes.length === 1 && closes[0].status === null, `the close is in flight (${JSON.stringify(closes)})`);
+    await page.goto("about:blank"); // the user leaves
+    while (closes[0].status === null && !closes[0].abandoned && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      closes = await sandboxRequests("connectorPlaidClose");
+    }
+    assert(
+      closes.length === 1 && closes[0].status === 200 && !closes[0].abandoned,
+      `the close outlived the page (${JSON.stringify(closes.map(({ status, abandoned }) => ({ status, abandoned })))})`,
+    );
+    assert((await adminConnection(id)).status === "SYNCED", "and repaired the connection");
+  } finally {
+    await clearFaults();
+    await context.close();
+    await server.close();
+  }
+}
+
 // The custom element (fixtures/element/: a page whose only script is /pkg/element.js).
 
 const ELEMENT_EVENTS = ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "quiltt-reconnected", "quiltt-exited", "quiltt-error"];
@@ -1455,6 +1511,7 @@ const SCENARIOS = [
   { name: "demo-add-accounts-2023", browser: true, schemas: ["2023"], fn: (p) => demoAddAccounts(p, "2023") },
   { name: "demo-oauth-2023", browser: true, schemas: ["2023"], fn: (p) => demoOAuth(p, "2023") },
   { name: "plain-script-tag", browser: true, schemas: ["2024"], fn: plainPage },
+  { name: "leave-during-close", browser: true, schemas: ["2024"], fn: leaveDuringClose },
   { name: "custom-element", browser: true, schemas: ["2024"], fn: customElement },
   { name: "custom-element-2023", browser: true, schemas: ["2023"], fn: customElement2023 },
   { name: "element-close-retry", browser: true, schemas: ["2024"], fn: elementCloseRetry },
