@@ -78,16 +78,7 @@ async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair(
         "Link's metadata is passed to close"
     );
 
-    assert_eq!(
-        stages(&events),
-        [
-            "initializing",
-            "link_loading",
-            "link_open",
-            "closing",
-            "done"
-        ]
-    );
+    assert_eq!(stages(&events), REPAIR_STAGES);
     let plaid: Vec<String> = events
         .iter()
         .filter(|e| text(e, "type").as_deref() == Some("plaid"))

@@ -87,14 +87,5 @@ async fn the_first_instance_warms_the_flow_up_when_idle_and_nothing_leaves_the_m
 
     let result = reconnect(&bridge, "w_after").await.expect("resolves");
     assert_outcome(&result, "reconnected");
-    assert_eq!(
-        stages(&events),
-        [
-            "initializing",
-            "link_loading",
-            "link_open",
-            "closing",
-            "done"
-        ]
-    );
+    assert_eq!(stages(&events), REPAIR_STAGES);
 }

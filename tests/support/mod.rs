@@ -158,6 +158,15 @@ pub async fn reconnect(bridge: &QuilttReconnect, connection_id: &str) -> Result<
     settle(bridge.reconnect(SANDBOX.input(connection_id))).await
 }
 
+/// The stages of a repair through Link, in order, as `progress` events report them.
+pub const REPAIR_STAGES: [&str; 5] = [
+    "initializing",
+    "link_loading",
+    "link_open",
+    "closing",
+    "done",
+];
+
 pub fn stages(events: &Array) -> Vec<String> {
     events
         .iter()
