@@ -4,6 +4,7 @@
 //! a `QuilttReconnectError` to a promise. An operation holds its own `Rc` of the client, so
 //! `free()` during a flow is safe.
 
+mod arguments;
 mod options;
 mod registry;
 mod types;
@@ -14,24 +15,20 @@ use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 use crate::client::Client;
 use crate::driver;
 use crate::error::Error;
-use crate::machine::{
-    aborted as aborted_error, EventSink, Operation, Reconnect, ReconnectOptions, Request, Settings,
-    Steps,
-};
+use crate::machine::{aborted as aborted_error, Operation, Reconnect, Request, Steps};
 use crate::quiltt::{
     connection_request, connections_request, decode_connection, decode_connections, decode_update,
-    initialize_request_as_given, update_request, ConnectionFilter, ConnectionUpdateInput,
-    ConnectorPlaidInitializeInput,
+    update_request, ConnectionFilter, ConnectionUpdateInput,
 };
 use crate::value::Json;
 use crate::web;
+use arguments::{connection_id_of, read_signal, ReconnectCall};
 use options::field;
 
 /// The `QuilttReconnectError` of `error`; a `CLOSE_FAILED` one gets a `closeRetryId` for
@@ -58,28 +55,6 @@ fn run_request(set_up: SetUp) -> Promise {
         Ok((client, request, signal)) => run(&client, request, signal, Finally::Nothing),
         Err(e) => rejected(&e),
     }
-}
-
-/// The `connectionId` argument of a method, as a string.
-fn connection_id_of(value: &JsValue) -> Result<String, Error> {
-    value
-        .as_string()
-        .ok_or_else(|| Error::invalid("connectionId must be a non-empty string"))
-}
-
-/// Reads `value.signal`: absent, or an `AbortSignal`.
-fn read_signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    let signal = field(value, "signal")?;
-    if signal.is_undefined() || signal.is_null() {
-        return Ok(None);
-    }
-    signal
-        .dyn_into::<AbortSignal>()
-        .map(Some)
-        .map_err(|_| Error::invalid("signal must be an AbortSignal"))
 }
 
 /// Finishes when `signal` aborts; never without one.
@@ -158,53 +133,6 @@ fn joined(shared: Promise, signal: Option<AbortSignal>) -> Promise {
             None => Err(JsValue::from(&aborted_error())),
         }
     })
-}
-
-/// A `reconnect()` input, read and checked.
-struct ReconnectCall {
-    /// The input as given (the join key and the initialize input are made of it).
-    snapshot: Json,
-    /// The typed input, checked.
-    input: ConnectorPlaidInitializeInput,
-    options: ReconnectOptions,
-    signal: Option<AbortSignal>,
-}
-
-impl ReconnectCall {
-    /// Reads and checks `input`.
-    ///
-    /// # Errors
-    /// `INVALID_INPUT`, or `ABORTED` when its signal has aborted already.
-    fn read(input: &JsValue) -> Result<Self, Error> {
-        let signal = read_signal(input)?;
-        let snapshot = Json::from(input.clone()).snapshot("reconnect() input")?;
-        let always = match snapshot.get("alwaysOpenLink") {
-            None => false,
-            Some(v) if v.is_null() => false,
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| Error::invalid("alwaysOpenLink must be a boolean"))?,
-        };
-        let parsed =
-            ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
-        parsed.validate()?;
-        if signal.as_ref().is_some_and(AbortSignal::aborted) {
-            return Err(aborted_error());
-        }
-        Ok(ReconnectCall {
-            snapshot,
-            input: parsed,
-            options: ReconnectOptions::default().with_always_open_link(always),
-            signal,
-        })
-    }
-
-    /// The flow, sending the app's input object as given, without the class's own fields.
-    fn flow(self, settings: Settings, events: EventSink) -> Result<Reconnect, Error> {
-        let sent = self.snapshot.without("signal").without("alwaysOpenLink");
-        let request = initialize_request_as_given(&sent)?;
-        Reconnect::new(&self.input, request, self.options, settings, events)
-    }
 }
 
 /// Repairs Quiltt connections: runs the update flow for Plaid, lists connections and stores

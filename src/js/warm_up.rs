@@ -14,8 +14,8 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::{JsOperation, ReconnectCall};
-use crate::machine::{dry_run, Settings};
+use super::arguments::ReconnectCall;
+use crate::machine::{dry_run, Operation, Settings};
 use crate::value::Json;
 use crate::web;
 
@@ -69,5 +69,6 @@ fn warm_up(settings: Settings) {
         return;
     };
     dry_run(&mut flow);
-    let _ = Box::new(flow).finish();
+    // The result as the class hands it to JavaScript.
+    let _ = flow.end().and_then(|result| Json::from_serde(&result));
 }

@@ -8,7 +8,7 @@
 //! the first real flow finds the code that checks its input, decides its steps and decodes
 //! its replies already compiled.
 
-use super::{Clock, Seen, Step, Steps};
+use super::step::{Clock, Seen, Step, Steps};
 use crate::plaid::{LinkOutcome, PlaidEvent};
 use crate::quiltt::HttpReply;
 use crate::secret::{PublicToken, SessionToken};
@@ -71,7 +71,7 @@ fn canned(step: Step, flow: &dyn Steps) -> Option<Seen> {
 /// Runs `flow`, a reconnect not yet begun, on the canned answers until it is done (or asks for
 /// something a healthy flow does not); its result is then ready for [`Operation::end`].
 ///
-/// [`Operation::end`]: super::Operation::end
+/// [`Operation::end`]: super::step::Operation::end
 pub(crate) fn dry_run(flow: &mut dyn Steps) {
     let mut step = flow.begin(CLOCK);
     for _ in 0..MAX_STEPS {
