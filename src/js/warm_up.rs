@@ -8,9 +8,9 @@
 //! module: it sends, loads and stores nothing, and its events go nowhere. A page whose first
 //! flow starts before then skips it.
 //!
-//! Measured (`cargo xtask bench`, fresh pages, three runs): the warm-up takes about 5 ms of idle
+//! Measured (`cargo xtask bench`, fresh pages, four runs): the warm-up takes about 5 ms of idle
 //! time, and the first flow then reaches Link about 6 to 9 ms sooner and its result about 6 to
-//! 8 ms sooner.
+//! 12 ms sooner.
 
 use std::cell::Cell;
 use std::rc::Rc;
