@@ -65,6 +65,20 @@ async function sandboxRequests(operation, base) {
 }
 
 /**
+ * The sandbox's requests of `operation`, read every 50 ms until `done(requests)` holds or
+ * STEP_TIMEOUT has passed (then the last read, for the caller's assertion to show).
+ */
+async function requestsOnceThey(operation, done) {
+  const deadline = Date.now() + STEP_TIMEOUT;
+  let requests = await sandboxRequests(operation);
+  while (!done(requests) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    requests = await sandboxRequests(operation);
+  }
+  return requests;
+}
+
+/**
  * Runs `fn`, then drops the page problems it caused that match `expected` (the HTTP errors a
  * fault knob asks for); any other problem stays.
  */
@@ -849,18 +863,10 @@ async function leaveDuringClose(problems) {
       },
       { id, sandbox: SANDBOX_URL },
     );
-    const deadline = Date.now() + STEP_TIMEOUT;
-    let closes = [];
-    while (closes.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      closes = await sandboxRequests("connectorPlaidClose");
-    }
+    let closes = await requestsOnceThey("connectorPlaidClose", (r) => r.length > 0);
     assert(closes.length === 1 && closes[0].status === null, `the close is in flight (${JSON.stringify(closes)})`);
     await page.goto("about:blank"); // the user leaves
-    while (closes[0].status === null && !closes[0].abandoned && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      closes = await sandboxRequests("connectorPlaidClose");
-    }
+    closes = await requestsOnceThey("connectorPlaidClose", ([close]) => close.status !== null || close.abandoned);
     assert(
       closes.length === 1 && closes[0].status === 200 && !closes[0].abandoned,
       `the close outlived the page (${JSON.stringify(closes.map(({ status, abandoned }) => ({ status, abandoned })))})`,
@@ -1457,13 +1463,8 @@ async function reactUnmount(problems) {
     await page.locator("[data-testid=status][data-stage=closing]").waitFor();
     await page.locator("#toggle").click();
     await page.getByTestId("status").waitFor({ state: "detached" });
-    const deadline = Date.now() + STEP_TIMEOUT;
-    let sent = [];
-    while (sent.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      sent = await sandboxRequests("connectorPlaidClose");
-      if (sent.some((r) => r.status === null)) sent = []; // still being answered
-    }
+    // Done once a close was sent and answered (none still being answered).
+    const sent = await requestsOnceThey("connectorPlaidClose", (r) => r.length > 0 && r.every((c) => c.status !== null));
     await clearFaults();
     assert(sent.length === 1 && sent[0].status === 200, `the close after Link's success was sent once (${JSON.stringify(sent.map((r) => r.status))})`);
     assert((await adminConnection(id)).status === "SYNCED", "and it repaired the connection");
