@@ -1,7 +1,8 @@
 // Loads one implementation of the reconnect flow and exposes it as `window.bench`, a promise of
 // { reconnect(connectionId), updateMetadata(id, metadata), updateMetadataByHand(id, metadata, document),
 //   wasmBytes(), initMs, initFetchMs, importMs }.
-//   /index.html?impl=ours|ours-cold|vanilla|vanilla-no-keepalive|react-apollo&sandbox=http://127.0.0.1:PORT
+//   /index.html?impl=ours|ours-cold|vanilla|vanilla-no-keepalive|react-apollo|floor&sandbox=http://127.0.0.1:PORT
+// (floor: start-up only, an empty wasm module loaded as init() loads ours).
 // The runner (run.mjs) hooks window.Plaid before anything loads and times the flows.
 const query = new URLSearchParams(location.search);
 const impl = query.get("impl");
@@ -30,7 +31,21 @@ async function updateMetadataByHand(id, metadata, document) {
   return data?.connectionUpdate?.record ?? null;
 }
 
+/**
+ * The start-up floor: what loading any wasm module costs on this page, server and browser. The
+ * bench serves an empty module (the 8-byte header) at /floor/empty.wasm; this is init()'s work
+ * without our bytes or glue: fetch it, compile and instantiate it with streaming.
+ */
+async function loadFloor() {
+  const t1 = performance.now();
+  await WebAssembly.instantiateStreaming(fetch("/floor/empty.wasm"), {});
+  const t2 = performance.now();
+  const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
+  return { importMs: null, initMs: t2 - t1, initFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null };
+}
+
 async function load() {
+  if (impl === "floor") return loadFloor();
   if (impl === "ours" || impl === "ours-cold") {
     const t0 = performance.now();
     const mod = await import("/pkg/index.js");
