@@ -928,10 +928,12 @@ served as \`application/wasm\` by the bench's static server. "The .wasm's HTTP" 
 Timing entry from request start to the last byte, in a fresh context (a new connection each
 page); streaming compilation overlaps it, and the rest of \`init()\` is the glue's set-up, the
 compile's tail and instantiation. "import" is the dynamic \`import()\` of the entry module (for
-the peers: their whole bundle, plus creating the client). The floor row loads an empty module
-(the 8-byte header) from the same server with \`WebAssembly.instantiateStreaming(fetch(…))\`,
-as wasm-bindgen's \`init()\` loads ours: no module can start faster on these pages, and
-\`init()\` minus the floor is what our bytes and glue cost.
+the peers: their whole bundle, plus creating the client). The floor row imports an entry module
+(\`benches/pages/floor.js\`) whose \`init()\` loads an empty module (the 8-byte header) from the same
+server with \`WebAssembly.instantiateStreaming(fetch(…))\`, as wasm-bindgen's \`init()\` loads ours,
+timed the same way: no module can start faster on these pages, and \`init()\` minus the floor is
+what our bytes and glue cost. Both are noisy (fresh contexts, a new connection each page): read
+the floor and ours from the same run only.
 
 ${startTable}
 
@@ -1000,7 +1002,7 @@ ${JSON.stringify(r, null, 1)}
   return { md, console: console_ };
 }
 
-const LABELS = { floor: "floor: an empty wasm module (8 B), fetch + instantiateStreaming", ours: "quiltt-reconnect", "ours-cold": "quiltt-reconnect, instance made at the call (no warm-up)", "vanilla-no-keepalive": "vanilla, its close without keepalive", vanilla: "vanilla", "react-apollo": "React + Apollo + react-plaid-link" };
+const LABELS = { floor: "floor: an empty wasm module (8 B), the same init() path", ours: "quiltt-reconnect", "ours-cold": "quiltt-reconnect, instance made at the call (no warm-up)", "vanilla-no-keepalive": "vanilla, its close without keepalive", vanilla: "vanilla", "react-apollo": "React + Apollo + react-plaid-link" };
 const label = (impl) => LABELS[impl] ?? impl;
 
 function peerVersions(name) {
