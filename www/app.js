@@ -333,6 +333,8 @@ function repair(id) {
       connectionId: id,
       ...featureFields(state.schema),
       // For OAuth banks: Link sends the whole page to the bank, which sends the user back here.
+      // Plaid accepts only URIs on the "Allowed redirect URIs" list of its dashboard: an app
+      // copying this lists its page there first, or leaves the field out.
       redirectUri: RETURN_URL,
     }),
   );
