@@ -1256,6 +1256,9 @@ async function readmeApp(problems) {
   const code = codeBlock(use, "js", "## Use it");
   const plain = use.match(/from\s+"(\/node_modules\/quiltt-reconnect\/index\.js)"/)?.[1];
   assert(plain, "## Use it gives the path for pages without a bundler");
+  // The section's preload tags, in the page's <head> as the README says.
+  const preloads = codeBlock(use, "html", "## Use it");
+  assert(/rel="preload"[^>]*\.wasm/.test(preloads), `## Use it preloads the .wasm (${JSON.stringify(preloads)})`);
   const main = code.replace(/from "quiltt-reconnect";/, `from "${plain}";`);
   assert(main !== code, `the code imports "quiltt-reconnect" (${JSON.stringify(code.split("\n")[0])})`);
   fs.writeFileSync(path.join(app, "main.js"), main);
@@ -1269,7 +1272,7 @@ async function readmeApp(problems) {
   fs.writeFileSync(
     path.join(app, "index.html"),
     `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>A new app</title>\n<link rel="icon" href="data:,">\n` +
-      `<script src="/connection.js"></script>\n<script type="module" src="/main.js"></script>\n</head>\n<body><h1>A new app</h1></body>\n</html>\n`,
+      `${preloads}\n<script src="/connection.js"></script>\n<script type="module" src="/main.js"></script>\n</head>\n<body><h1>A new app</h1></body>\n</html>\n`,
   );
 
   await resetSandbox();
@@ -1308,6 +1311,13 @@ async function readmeApp(problems) {
     assert((await adminConnection(id)).status === "SYNCED", `the sandbox has ${id} SYNCED`);
     const inits = (await sandboxRequests("connectorPlaidInitialize")).filter((r) => r.connectionId === id);
     assert(inits.length === 1 && inits[0].status === 200, `one initialize, accepted with the token from /api/quiltt-session (${JSON.stringify(inits.map((r) => r.status))})`);
+    // The preloads were used: each file fetched once (a preload whose request doesn't match the
+    // module's, e.g. another credentials mode, is fetched a second time and Chromium warns).
+    const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
+    for (const file of ["quiltt_reconnect.js", "element.js", "quiltt_reconnect_bg.wasm"]) {
+      const times = fetched.filter((p) => p === `/node_modules/quiltt-reconnect/${file}`).length;
+      assert(times === 1, `${file} was fetched once with the README's preloads (${times} times)`);
+    }
   } finally {
     await context.close();
     await site.close();
