@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::driver;
 use crate::error::{Error, ErrorCode};
-use crate::machine::{EventSink, ReconnectOptions, ReconnectResult, RetryPolicy};
+use crate::machine::{EventSink, Reconnect, ReconnectOptions, ReconnectResult, RetryPolicy};
 use crate::quiltt::{
     Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
 };
@@ -75,7 +75,7 @@ impl ClientOptions {
 }
 
 /// Whether `url` is where an OAuth bank sent the user back: it carries an `oauth_state_id`.
-pub(crate) fn from_bank(url: &str) -> bool {
+fn from_bank(url: &str) -> bool {
     web_sys::Url::new(url).is_ok_and(|url| url.search_params().has("oauth_state_id"))
 }
 
@@ -245,11 +245,21 @@ impl Client {
         received_redirect_uri: &str,
         cancel: impl Future<Output = ()>,
     ) -> Result<Option<ReconnectResult>, Error> {
+        match self.resumable(received_redirect_uri) {
+            Some(flow) => driver::run(flow, &self.io, cancel).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The flow to resume at `received_redirect_uri`, ready to run (the JavaScript class runs it
+    /// as a promise): `None` unless the URL is a bank's redirect (`oauth_state_id`) and a
+    /// saved flow's link token is still valid.
+    pub(crate) fn resumable(&self, received_redirect_uri: &str) -> Option<Reconnect> {
         if !from_bank(received_redirect_uri) {
-            return Ok(None);
+            return None;
         }
         let events = Rc::clone(&self.events);
-        driver::resume(&self.io, received_redirect_uri, events, cancel).await
+        driver::resumable(&self.io, received_redirect_uri, events)
     }
 
     /// Sends again the close a `CLOSE_FAILED` error carries ([`Error::pending_close`]).

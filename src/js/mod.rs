@@ -295,11 +295,7 @@ impl QuilttReconnect {
             Ok(read) => read,
             Err(e) => return rejected(&e),
         };
-        let events = Rc::clone(&client.events);
-        let flow = crate::client::from_bank(&url)
-            .then(|| driver::resumable(&client.io, &url, events))
-            .flatten();
-        match flow {
+        match client.resumable(&url) {
             Some(flow) => run(&client, Box::new(flow), signal, Finally::Nothing),
             None => Promise::resolve(&JsValue::NULL),
         }
