@@ -483,7 +483,7 @@ async function startup() {
       const x = seen[impl];
       if (ready.initMs !== null) x.init.push(ready.initMs);
       if (ready.initFetchMs !== null) x.initFetch.push(ready.initFetchMs);
-      if (ready.importMs !== null) x.imp.push(ready.importMs);
+      x.imp.push(ready.importMs);
       if (impl === "ours") x.streaming = x.streaming === null ? ready.streaming : x.streaming && ready.streaming;
     }
   }
@@ -759,9 +759,9 @@ function render(r) {
   );
 
   const st = r.startup;
-  const startRows = STARTUP.filter((impl) => st[impl]).map((impl) => {
+  const startRows = STARTUP.map((impl) => {
     const x = st[impl];
-    return [label(impl), x.runs, x.init ? ms(x.init.p50, 2) : "–", x.init ? ms(x.init.p95, 2) : "–", x.initFetch ? ms(x.initFetch.p50, 2) : "–", x.import.samples.length ? ms(x.import.p50, 2) : "–", x.import.samples.length ? ms(x.import.p95, 2) : "–", impl === "ours" ? (x.streaming ? "yes" : "no") : "–"];
+    return [label(impl), x.runs, x.init ? ms(x.init.p50, 2) : "–", x.init ? ms(x.init.p95, 2) : "–", x.initFetch ? ms(x.initFetch.p50, 2) : "–", ms(x.import.p50, 2), ms(x.import.p95, 2), impl === "ours" ? (x.streaming ? "yes" : "no") : "–"];
   });
   const startTable = table(["implementation", "pages", "init() p50 ms", "init() p95 ms", "of which the .wasm's HTTP p50 ms", "import p50 ms", "import p95 ms", "streaming compile"], startRows);
 

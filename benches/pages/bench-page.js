@@ -32,37 +32,36 @@ async function updateMetadataByHand(id, metadata, document) {
 }
 
 /**
- * The start-up floor: what loading any wasm module costs on this page, server and browser. Its
- * entry module (floor.js) is imported and its init() called and timed as ours are; it loads an
- * empty module, so the difference to ours is our bytes and glue.
+ * Imports the entry module `entry` and calls its default export, init() (fetch, compile,
+ * instantiate the .wasm), timing both; ours and the floor go through here alike.
  */
-async function loadFloor() {
+async function timedInit(entry) {
   const t0 = performance.now();
-  const mod = await import("/floor.js");
+  const mod = await import(entry);
   const t1 = performance.now();
-  await mod.default();
+  const exports = await mod.default();
   const t2 = performance.now();
+  // The .wasm's own HTTP time within init(): from the request's start to its last byte.
   const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
-  return { importMs: t1 - t0, initMs: t2 - t1, initFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null };
+  return { mod, exports, importMs: t1 - t0, initMs: t2 - t1, initFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null };
 }
 
 async function load() {
-  if (impl === "floor") return loadFloor();
+  // The start-up floor: what loading any wasm module costs on this page, server and browser.
+  // floor.js's init() loads an empty module, so the difference to ours is our bytes and glue.
+  if (impl === "floor") {
+    const { importMs, initMs, initFetchMs } = await timedInit("/floor.js");
+    return { importMs, initMs, initFetchMs };
+  }
   if (impl === "ours" || impl === "ours-cold") {
-    const t0 = performance.now();
-    const mod = await import("/pkg/index.js");
-    const t1 = performance.now();
-    const exports = await mod.default(); // init(): fetch, compile, instantiate the .wasm
-    const t2 = performance.now();
+    const { mod, exports, importMs, initMs, initFetchMs } = await timedInit("/pkg/index.js");
     // "ours-cold": the instance is made at the call, as by an app that makes it on the click,
     // so the first flow runs before the page was ever idle with an instance (no warm-up).
     const bridge = impl === "ours" ? new mod.QuilttReconnect(options) : null;
-    // The .wasm's own HTTP time within init(): from the request's start to its last byte.
-    const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
     return {
-      importMs: t1 - t0,
-      initMs: t2 - t1,
-      initFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null,
+      importMs,
+      initMs,
+      initFetchMs,
       reconnect: (id) => (bridge ?? new mod.QuilttReconnect(options)).reconnect(input(id)),
       updateMetadata: (id, metadata) => (bridge ?? new mod.QuilttReconnect(options)).updateMetadata(id, metadata),
       updateMetadataByHand,
