@@ -151,7 +151,6 @@
     });
   }
 
-  // Link's error when the stand-in cannot reach the sandbox.
   // The Plaid error of a refused /__sandbox/link/oauth/* call: the sandbox's fields where it
   // gave them, else the defaults.
   function refusal(json, type, code, message) {
@@ -163,6 +162,7 @@
     };
   }
 
+  // Link's error when the stand-in cannot reach the sandbox.
   function unreachable() {
     return {
       error_type: 'API_ERROR',
