@@ -9,6 +9,7 @@ import type {
   ReconnectEvent,
   ReconnectInput,
   ReconnectResult,
+  SchemaGeneration,
 } from "./quiltt_reconnect.js";
 
 /** The tag the element registers itself under. */
@@ -75,14 +76,19 @@ export declare class QuilttReconnectElement extends HTMLElement {
   /** The `plaid-script-url` attribute. */
   get plaidScriptUrl(): string | undefined;
   set plaidScriptUrl(value: string | null | undefined);
-  /** The `features-required` attribute (Quiltt's 2024 schema, where it is required), a space- or
-   *  comma-separated list such as `TRANSACTIONS BALANCES`; sent as `featuresRequired`. */
+  /** The `features-required` attribute (Quiltt's 2024 and 2025 schemas, where it is required), a
+   *  space- or comma-separated list such as `ACCOUNT_BALANCES_AND_TRANSACTIONS ACCOUNT_OWNERS`
+   *  (2025-04; `TRANSACTIONS BALANCES` on 2024-08); sent as `featuresRequired`. */
   get featuresRequired(): ConnectionFeature[] | undefined;
   set featuresRequired(value: ConnectionFeature[] | string | null | undefined);
   /** The `features` attribute (Quiltt's 2023 schema), e.g. `TRANSACTIONS`: one feature, or a list
    *  when it names several; sent as `features`. */
   get features(): ConnectionFeature | ConnectionFeature[] | undefined;
   set features(value: ConnectionFeature | ConnectionFeature[] | null | undefined);
+  /** The `schema` attribute: the generation of Quiltt's schema the endpoint speaks, when you know
+   *  it (`2025-04`, `2024-08`, `2023-08`); left out, the element finds out. */
+  get schema(): SchemaGeneration | undefined;
+  set schema(value: SchemaGeneration | null | undefined);
   /** The `timeout-ms` attribute (per request). */
   get timeoutMs(): number | undefined;
   set timeoutMs(value: number | null | undefined);

@@ -4,8 +4,9 @@
 //   <quiltt-reconnect connection-id="conn_123" token="SESSION_TOKEN">Fix my bank</quiltt-reconnect>
 //
 // Attributes: connection-id (required), token (or the `token` property, which may also be a
-// function returning a token), endpoint, plaid-script-url, features-required (Quiltt's 2024
-// schema) or features (2023), timeout-ms, disabled.
+// function returning a token), endpoint, plaid-script-url, features-required (Quiltt's 2024 and
+// 2025 schemas) or features (2023), schema (pins a generation: 2025-04, 2024-08, 2023-08),
+// timeout-ms, disabled.
 // Events (bubbling, composed CustomEvents): quiltt-progress, quiltt-plaid, quiltt-repaired,
 // quiltt-reconnected, quiltt-exited, quiltt-error.
 //
@@ -195,12 +196,20 @@ export class QuilttReconnectElement extends BaseElement {
     this.#setOptional("features", Array.isArray(value) ? value.join(" ") : value);
   }
 
-  /** The `features-required` attribute (Quiltt's 2024 schema), a space- or comma-separated list. */
+  /** The `features-required` attribute (Quiltt's 2024 and 2025 schemas), a space- or comma-separated list. */
   get featuresRequired() {
     return splitList(this.getAttribute("features-required"));
   }
   set featuresRequired(value) {
     this.#setOptional("features-required", Array.isArray(value) ? value.join(" ") : value);
+  }
+
+  /** The `schema` attribute: the generation of Quiltt's schema the endpoint speaks, when known. */
+  get schema() {
+    return this.getAttribute("schema") ?? undefined;
+  }
+  set schema(value) {
+    this.#setOptional("schema", value);
   }
 
   get timeoutMs() {
@@ -276,6 +285,7 @@ export class QuilttReconnectElement extends BaseElement {
       if (this.endpoint) options.endpoint = this.endpoint;
       if (this.plaidScriptUrl) options.plaidScriptUrl = this.plaidScriptUrl;
       if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
+      if (this.schema) options.schema = this.schema;
       client = new QuilttReconnect(options);
       const result = await operation(client);
       this.#setFailedClose(null);

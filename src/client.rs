@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorCode};
 use crate::machine::{EventSink, Reconnect, ReconnectOptions, ReconnectResult, RetryPolicy};
 use crate::quiltt::{
     Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
+    SchemaGeneration,
 };
 use crate::web::BrowserIo;
 pub use crate::web::{TokenFuture, TokenSource};
@@ -45,6 +46,11 @@ pub struct ClientOptions {
     pub timeout_ms: u32,
     /// How transient failures are retried.
     pub retry_policy: RetryPolicy,
+    /// The generation of Quiltt's schema the endpoint speaks, when the app knows it. `None`
+    /// (the default): the bridge speaks the newest, and when the endpoint refuses that document
+    /// it learns from the refusal which generation it speaks, sends that one's (one request
+    /// more, once per endpoint and tab), and remembers it.
+    pub schema: Option<SchemaGeneration>,
     /// Receives progress and Plaid's own events.
     pub on_event: Option<EventSink>,
 }
@@ -56,6 +62,7 @@ impl fmt::Debug for ClientOptions {
             .field("endpoint", &self.endpoint)
             .field("plaid_script_url", &self.plaid_script_url)
             .field("timeout_ms", &self.timeout_ms)
+            .field("schema", &self.schema)
             .finish_non_exhaustive()
     }
 }
@@ -69,6 +76,7 @@ impl ClientOptions {
             plaid_script_url: DEFAULT_PLAID_SCRIPT_URL.to_owned(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             retry_policy: RetryPolicy::default(),
+            schema: None,
             on_event: None,
         }
     }
@@ -137,7 +145,7 @@ fn check_options(
 /// async fn repair(session: &str) -> Result<(), quiltt_reconnect::Error> {
 ///     let client = Client::new(ClientOptions::new(SessionToken::new(session)))?;
 ///     let mut input = ConnectorPlaidInitializeInput::new("conn_login_required");
-///     input.features_required = Some(vec!["TRANSACTIONS".into()]);
+///     input.features_required = Some(vec!["ACCOUNT_BALANCES_AND_TRANSACTIONS".into()]);
 ///     match client.reconnect(&input).await? {
 ///         ReconnectResult::Repaired { .. } => {}        // nothing to do
 ///         ReconnectResult::Reconnected { connection } => { let _ = connection.accounts; }
@@ -183,6 +191,7 @@ impl Client {
                 timeout_ms: options.timeout_ms,
                 script_url: options.plaid_script_url,
                 policy: options.retry_policy,
+                schema: options.schema,
             },
             events: options.on_event.unwrap_or_else(|| Rc::new(|_| {})),
         })

@@ -20,8 +20,9 @@ use crate::machine::{
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{
     connection_request, connections_request, decode_connection, decode_connections, decode_update,
-    initialize_request, update_request, Connection, ConnectionFilter, ConnectionUpdateInput,
-    ConnectorPlaidInitializeInput, GraphqlRequest, HttpReply, PendingClose,
+    update_request, Connection, ConnectionFilter, ConnectionUpdateInput,
+    ConnectorPlaidInitializeInput, GraphqlRequest, HttpReply, InitializeInput, PendingClose,
+    SchemaGeneration,
 };
 use crate::secret::SessionToken;
 
@@ -73,6 +74,10 @@ pub trait Io {
 
     /// The OAuth state saved by an earlier page, if any.
     fn stored(&self) -> Option<OAuthState>;
+
+    /// Remembers that the endpoint speaks `generation` of Quiltt's schema, so that the
+    /// platform's [`Settings::schema`] names it from now on (unless the app pinned one).
+    fn remember_schema(&self, generation: SchemaGeneration);
 
     /// Runs Link as configured, passing its events to `events` until it ends; resolves with how
     /// it ended. Dropped while Link is open, it closes Link (`exit({ force: true })`) and
@@ -133,6 +138,11 @@ pub(crate) async fn drive<I: Io>(
                 step = operation.on(Seen::Stored, io.clock());
                 continue;
             }
+            Step::Remember(generation) => {
+                io.remember_schema(generation);
+                step = operation.on(Seen::Remembered, io.clock());
+                continue;
+            }
             Step::Token => Box::pin(async { Seen::Token(io.token().await) }),
             Step::Send => match operation.outgoing() {
                 Some((request, token)) => {
@@ -174,7 +184,8 @@ pub(crate) async fn drive<I: Io>(
 ///
 /// # Errors
 /// `INVALID_INPUT` before any request; request and response errors from initialize;
-/// `CONNECTOR_ABORTED` for `connectorStatus: ABORT`; `PLAID_SCRIPT` when Link can't start;
+/// `NO_PLAID_CONNECTOR` when the endpoint has no Plaid connector; `CONNECTOR_ABORTED` for
+/// `connectorStatus: ABORT`; `PLAID_SCRIPT` when Link can't start;
 /// `ABORTED` when cancelled; `NO_PUBLIC_TOKEN` or `CLOSE_FAILED` (with Link's metadata, and
 /// for `CLOSE_FAILED` the [`PendingClose`] to retry) after Link succeeded.
 pub async fn reconnect<I: Io>(
@@ -184,9 +195,7 @@ pub async fn reconnect<I: Io>(
     events: EventSink,
     cancel: impl Future<Output = ()>,
 ) -> Result<ReconnectResult, Error> {
-    // Reconnect::new checks the input, before any request.
-    let request = initialize_request(input)?;
-    let flow = Reconnect::new(input, request, options, io.settings(), events)?;
+    let flow = Reconnect::new(InitializeInput::new(input)?, options, io.settings(), events)?;
     run(flow, io, cancel).await
 }
 

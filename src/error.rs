@@ -42,6 +42,9 @@ pub enum ErrorCode {
     Aborted,
     /// Link succeeded but `connectorPlaidClose` failed; Link's metadata is on the error.
     CloseFailed,
+    /// The endpoint's API has no `connectorPlaidInitialize`: Plaid is not enabled in that Quiltt
+    /// environment. Nothing was sent but the refused document.
+    NoPlaidConnector,
 }
 
 impl ErrorCode {
@@ -67,6 +70,7 @@ impl ErrorCode {
             ErrorCode::ConnectorAborted => "CONNECTOR_ABORTED",
             ErrorCode::Aborted => "ABORTED",
             ErrorCode::CloseFailed => "CLOSE_FAILED",
+            ErrorCode::NoPlaidConnector => "NO_PLAID_CONNECTOR",
         }
     }
 }

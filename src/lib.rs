@@ -55,7 +55,7 @@ pub use quiltt::{
     decode_close, decode_connection, decode_connections, decode_initialize, decode_update, Account,
     Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
     ConnectorStatus, Features, GraphqlRequest, HttpReply, Institution, PendingClose,
-    PlaidConnector,
+    PlaidConnector, SchemaGeneration,
 };
 pub use secret::{ConnectorToken, LinkToken, PublicToken, SessionToken};
 pub use value::Json;

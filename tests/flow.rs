@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use futures_executor::block_on;
 use quiltt_reconnect::driver::{self, Io};
-use quiltt_reconnect::machine::{Clock, Settings};
+use quiltt_reconnect::machine::{Clock, SchemaChoice, Settings};
 use quiltt_reconnect::*;
 use serde_json::{json, Value};
 
@@ -36,6 +36,8 @@ struct MockIo {
     history: RefCell<Vec<OAuthState>>,
     /// What Link's OPEN event carries in its metadata's `echo`.
     event_echo: &'static str,
+    /// The generation the platform names: the app's pin, or what was remembered.
+    schema: Cell<SchemaChoice>,
 }
 
 /// Logs when the Link run it lives in is dropped (finished or cancelled).
@@ -53,6 +55,7 @@ impl Io for MockIo {
             policy: RetryPolicy::default(),
             token_refreshes: self.token_refreshes,
             link_load_timeout_ms: 5_000,
+            schema: self.schema.get(),
         }
     }
 
@@ -109,6 +112,15 @@ impl Io for MockIo {
         self.stored.borrow().clone()
     }
 
+    fn remember_schema(&self, generation: SchemaGeneration) {
+        self.log
+            .borrow_mut()
+            .push(format!("remember {}", generation.as_str()));
+        let mut choice = self.schema.get();
+        choice.generation = generation;
+        self.schema.set(choice);
+    }
+
     async fn run_link(
         &self,
         config: &LinkConfig,
@@ -160,7 +172,7 @@ fn status(code: u16) -> Result<HttpReply, Error> {
 fn initialize(status: &str, tokens: &str, expiration: &str) -> Result<HttpReply, Error> {
     reply(
         json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": {
-        "connectorStatus": status, "connectorToken": format!("ct-{tokens}"),
+        "status": status, "token": format!("ct-{tokens}"),
         "linkToken": format!("lt-{tokens}"), "expiration": expiration, "requestId": "req" } } } }),
     )
 }
@@ -172,7 +184,7 @@ fn action_required() -> Result<HttpReply, Error> {
 fn continue_() -> Result<HttpReply, Error> {
     reply(
         json!({ "data": { "connectorPlaidInitialize": { "success": true,
-        "record": { "connectorStatus": "CONTINUE", "connectorToken": null, "linkToken": null } } } }),
+        "record": { "status": "CONTINUE", "token": null, "linkToken": null } } } }),
     )
 }
 
@@ -233,6 +245,7 @@ fn harness(
             stored: RefCell::default(),
             history: RefCell::default(),
             event_echo: "",
+            schema: Cell::new(SchemaChoice::default()),
         },
         events: Rc::default(),
     }
@@ -310,7 +323,7 @@ fn continue_resolves_repaired_without_link() {
     let h = harness(vec![continue_()], []);
     let result = h.run(&input("c1")).unwrap();
     assert!(
-        matches!(result, ReconnectResult::Repaired { ref connector } if connector.connector_status == ConnectorStatus::Continue)
+        matches!(result, ReconnectResult::Repaired { ref connector } if connector.status == ConnectorStatus::Continue)
     );
     assert_eq!(
         h.log(),
@@ -349,7 +362,7 @@ fn action_required_opens_link_then_closes_once_with_links_metadata() {
         ]
     );
     let close = h.sent_input(1);
-    assert_eq!(close["connectorToken"], "ct-1");
+    assert_eq!(close["token"], "ct-1");
     assert_eq!(close["publicToken"], "pt-1");
     assert_eq!(close["clientMutationId"], "m-7");
     assert_eq!(close["metadata"]["institution"]["name"], "Chase");
@@ -437,7 +450,7 @@ fn action_required_without_tokens_is_a_bad_response() {
     let h = harness(
         vec![reply(
             json!({ "data": { "connectorPlaidInitialize": { "success": true,
-            "record": { "connectorStatus": "ACTION_REQUIRED", "connectorToken": "ct", "linkToken": null } } } }),
+            "record": { "status": "ACTION_REQUIRED", "token": "ct", "linkToken": null } } } }),
         )],
         [],
     );
@@ -829,7 +842,7 @@ fn an_expired_link_token_is_replaced_once_before_link_opens() {
     );
     h.run(&input("c1")).unwrap();
     assert!(h.log().contains(&"run lt-2".to_owned()) && !h.log().contains(&"run lt-1".to_owned()));
-    assert_eq!(h.sent_input(2)["connectorToken"], "ct-2");
+    assert_eq!(h.sent_input(2)["token"], "ct-2");
 }
 
 #[test]
@@ -1004,7 +1017,7 @@ fn an_oauth_flow_keeps_its_state_across_the_redirect_and_resume_closes_with_it()
     assert_eq!(config.token.expose_secret(), "lt-1");
     assert_eq!(config.received_redirect_uri.as_deref(), Some(uri));
     assert_eq!(
-        h.sent_input(0)["connectorToken"],
+        h.sent_input(0)["token"],
         "ct-1",
         "closed with the original connector token"
     );
@@ -1065,4 +1078,183 @@ fn tokens_echoed_by_link_reach_no_event_and_no_result() {
         assert!(!seen.contains(token), "{token} in {seen}");
     }
     assert!(seen.contains("[redacted]"), "{seen}");
+}
+
+/// The initialize documents the bridge sends, to point a refusal's `locations` into.
+const INITIALIZE_2025: &str =
+    include_str!("../src/quiltt/documents/connector_plaid_initialize_2025_04.graphql");
+const INITIALIZE_2024: &str =
+    include_str!("../src/quiltt/documents/connector_plaid_initialize_2024_08.graphql");
+
+/// A server's refusal of `document` in validation: one error per name, located where the name
+/// starts (as graphql-js, graphql-ruby and async-graphql locate them), no `data`.
+fn refused(document: &str, names: &[&str]) -> Result<HttpReply, Error> {
+    let errors: Vec<Value> = names
+        .iter()
+        .map(|name| {
+            let (line, column) = document
+                .lines()
+                .enumerate()
+                .find_map(|(i, text)| {
+                    let at = text
+                        .match_indices(name)
+                        .find(|(at, _)| {
+                            let before = text[..*at].chars().last();
+                            let after = text[at + name.len()..].chars().next();
+                            !before.is_some_and(char::is_alphanumeric)
+                                && !after.is_some_and(char::is_alphanumeric)
+                        })?
+                        .0;
+                    Some((i + 1, at + 1))
+                })
+                .expect("the name is in the document");
+            json!({ "message": format!("Cannot query field \"{name}\""),
+                    "locations": [{ "line": line, "column": column }] })
+        })
+        .collect();
+    Ok(HttpReply::new(
+        400,
+        Some(Json::from(json!({ "errors": errors }))),
+    ))
+}
+
+/// `ACTION_REQUIRED` as the 2023-08 and 2024-08 generations name the record's fields.
+fn action_required_2024() -> Result<HttpReply, Error> {
+    reply(
+        json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": {
+        "connectorStatus": "ACTION_REQUIRED", "connectorToken": "ct-1", "linkToken": "lt-1",
+        "expiration": "2099-01-01T00:00:00Z", "requestId": "req" } } } }),
+    )
+}
+
+fn sent_query(h: &Harness, n: usize) -> &'static str {
+    h.io.sent.borrow()[n].0.query
+}
+
+#[test]
+fn a_refused_document_is_sent_again_in_the_generation_the_refusal_names_and_remembered() {
+    let h = harness(
+        vec![
+            refused(INITIALIZE_2025, &["status", "token"]),
+            action_required_2024(),
+            closed(),
+        ],
+        [success()],
+    );
+    let result = h.run(&input("c1")).unwrap();
+    assert!(matches!(result, ReconnectResult::Reconnected { .. }));
+    assert_eq!(
+        h.log(),
+        [
+            "start script",
+            "token",
+            "post ConnectorPlaidInitialize",
+            "remember 2024-08",
+            "post ConnectorPlaidInitialize",
+            "script",
+            "run lt-1",
+            "link dropped",
+            "token",
+            "post ConnectorPlaidClose",
+        ],
+        "the same token sends the 2024-08 document right after the refusal"
+    );
+    assert_eq!(sent_query(&h, 0), INITIALIZE_2025);
+    assert_eq!(sent_query(&h, 1), INITIALIZE_2024);
+    assert_eq!(h.sent_input(0), h.sent_input(1), "the same input, as given");
+    let close = h.sent_input(2);
+    assert_eq!(
+        close["connectorToken"], "ct-1",
+        "the close speaks 2024-08 too"
+    );
+    assert!(close.get("token").is_none());
+
+    // The next flow speaks what was learned: no refusal.
+    *h.io.replies.borrow_mut() = vec![action_required_2024(), closed()].into();
+    h.io.outcomes.borrow_mut().push_back(success());
+    h.io.sent.borrow_mut().clear();
+    h.run(&input("c2")).unwrap();
+    assert_eq!(sent_query(&h, 0), INITIALIZE_2024);
+    assert_eq!(h.io.sent.borrow().len(), 2);
+}
+
+#[test]
+fn a_2023_endpoint_is_told_from_a_2024_one_by_the_fields_it_refuses() {
+    let h = harness(
+        vec![
+            refused(INITIALIZE_2025, &["status", "token", "hostedLinkUrl"]),
+            continue_(),
+        ],
+        [],
+    );
+    assert!(matches!(
+        h.run(&input("c1")),
+        Ok(ReconnectResult::Repaired { .. })
+    ));
+    assert!(h.log().contains(&"remember 2023-08".to_owned()));
+    assert!(!sent_query(&h, 1).contains("hostedLinkUrl"));
+}
+
+#[test]
+fn a_pinned_generation_is_never_changed_and_a_second_refusal_is_the_apps_error() {
+    // Pinned to 2024-08 against an endpoint that speaks 2025-04.
+    let h = harness(
+        vec![refused(
+            INITIALIZE_2024,
+            &["connectorStatus", "connectorToken"],
+        )],
+        [],
+    );
+    h.io.schema.set(SchemaChoice {
+        generation: SchemaGeneration::V2024,
+        pinned: true,
+    });
+    let err = h.run(&input("c1")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Graphql);
+    assert_eq!(h.posts(), ["post ConnectorPlaidInitialize"]);
+    assert!(!h.log().iter().any(|l| l.starts_with("remember")));
+
+    // Unpinned, an endpoint that refuses the second generation's document too: one change only.
+    let h = harness(
+        vec![
+            refused(INITIALIZE_2025, &["status", "token"]),
+            refused(INITIALIZE_2024, &["hostedLinkUrl"]),
+        ],
+        [],
+    );
+    let err = h.run(&input("c1")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Graphql);
+    assert_eq!(h.posts().len(), 2);
+}
+
+#[test]
+fn an_endpoint_without_plaid_fails_no_plaid_connector_before_link() {
+    let h = harness(
+        vec![refused(
+            INITIALIZE_2025,
+            &["ConnectorPlaidInitializeInput", "connectorPlaidInitialize"],
+        )],
+        [success()],
+    );
+    let err = h.run(&input("c1")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NoPlaidConnector);
+    assert_eq!(err.errors().len(), 2, "the server's errors are on it");
+    assert_eq!(
+        h.log(),
+        ["start script", "token", "post ConnectorPlaidInitialize"],
+        "no second document, no Link"
+    );
+}
+
+#[test]
+fn a_refused_input_value_is_the_apps_graphql_error_and_not_sent_again() {
+    let h = harness(
+        vec![reply(json!({ "errors": [{
+            "message": "Variable $input got invalid value \"TRANSACTIONS\" at \"input.featuresRequired[0]\"",
+            "locations": [{ "line": 1, "column": 35 }] }] }))],
+        [],
+    );
+    let err = h.run(&input("c1")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Graphql);
+    assert_eq!(h.posts(), ["post ConnectorPlaidInitialize"]);
 }

@@ -20,16 +20,28 @@ const RETURN_URL = `${location.origin}${location.pathname}`;
 
 /**
  * The connection features the initialize input asks for. What a real app sends to Quiltt's
- * current API (the 2024-08 schema, where the field is required) is
+ * current API (the 2025-04 schema, where the field is required) is
  *
- *     { featuresRequired: ["TRANSACTIONS"] }
+ *     { featuresRequired: ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] }
  *
- * The sandbox can also play Quiltt's 2023-08 schema, which takes `features` instead (and refuses
- * `featuresRequired`), so this demo asks the sandbox which one it serves.
+ * The bridge finds out by itself which generation of the schema the endpoint speaks, but the
+ * feature values are the app's own: the sandbox can also play Quiltt's 2024-08 schema (whose
+ * features are `TRANSACTIONS`, ...) and 2023-08 (which takes `features` instead), so this demo
+ * asks the sandbox which one it serves.
  */
 function featureFields(schema) {
-  return schema === "2023" ? { features: ["TRANSACTIONS"] } : { featuresRequired: ["TRANSACTIONS"] };
+  switch (schema) {
+    case "2023":
+      return { features: ["TRANSACTIONS"] };
+    case "2024":
+      return { featuresRequired: ["TRANSACTIONS"] };
+    default:
+      return { featuresRequired: ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] };
+  }
 }
+
+/** The generations the sandbox can serve, as it names them, and as Quiltt does. */
+const SCHEMAS = { "2023": "2023-08", "2024": "2024-08", "2025": "2025-04", "no-plaid": "2025-04, no Plaid" };
 
 async function loadPackage() {
   try {
@@ -97,6 +109,7 @@ const ERROR_WORDS = {
   NO_PUBLIC_TOKEN: ["Plaid finished without confirming the repair.", "Please try again."],
   ABORTED: ["The repair was cancelled.", "Nothing changed."],
   CLOSE_FAILED: ["Your bank login worked, but saving it failed.", "Press Try saving again: you won't need to log in again."],
+  NO_PLAID_CONNECTOR: ["This Quiltt environment can't repair bank logins.", "Plaid isn't enabled for it."],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -104,7 +117,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   pkg: null,
   client: null,
-  schema: "2024", // the Quiltt schema generation the sandbox serves
+  schema: "2025", // the Quiltt schema generation the sandbox serves
   connections: [], // what the last bridge.connections() call listed
   known: new Map(), // connection id → the latest Connection seen (list or result)
   filter: "all", // "all" | "repair"
@@ -193,9 +206,9 @@ async function fetchJson(url, init) {
 async function readSchema() {
   try {
     const config = await fetchJson("/__sandbox/config");
-    if (config?.schema === "2023" || config?.schema === "2024") state.schema = config.schema;
+    if (Object.hasOwn(SCHEMAS, config?.schema)) state.schema = config.schema;
   } catch (error) {
-    console.warn("couldn't read the sandbox's config; assuming Quiltt's 2024 schema", error);
+    console.warn("couldn't read the sandbox's config; assuming Quiltt's 2025 schema", error);
   }
 }
 
@@ -491,7 +504,7 @@ function restoreFocus(before) {
 }
 
 function renderTop() {
-  $("schema").textContent = `Quiltt ${state.schema}-08 schema`;
+  $("schema").textContent = `Quiltt ${SCHEMAS[state.schema]} schema`;
   for (const button of document.querySelectorAll("[data-filter]")) {
     button.setAttribute("aria-pressed", String(button.dataset.filter === state.filter));
   }

@@ -7,7 +7,7 @@ use web_sys::AbortSignal;
 use super::options::field;
 use crate::error::Error;
 use crate::machine::{aborted as aborted_error, EventSink, Reconnect, ReconnectOptions, Settings};
-use crate::quiltt::{initialize_request_as_given, ConnectorPlaidInitializeInput};
+use crate::quiltt::{ConnectorPlaidInitializeInput, InitializeInput};
 use crate::value::Json;
 
 /// The `connectionId` argument of a method, as a string.
@@ -59,7 +59,6 @@ impl ReconnectCall {
         };
         let parsed =
             ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
-        parsed.validate()?;
         if signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(aborted_error());
         }
@@ -74,7 +73,7 @@ impl ReconnectCall {
     /// The flow, sending the app's input object as given, without the class's own fields.
     pub(super) fn flow(self, settings: Settings, events: EventSink) -> Result<Reconnect, Error> {
         let sent = self.snapshot.without("signal").without("alwaysOpenLink");
-        let request = initialize_request_as_given(&sent)?;
-        Reconnect::new(&self.input, request, self.options, settings, events)
+        let input = InitializeInput::as_given(&self.input, sent);
+        Reconnect::new(input, self.options, settings, events)
     }
 }

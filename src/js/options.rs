@@ -12,6 +12,7 @@ use crate::client::{Client, ClientOptions};
 use crate::client::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
 use crate::error::{Error, ErrorCode};
 use crate::machine::EventSink;
+use crate::quiltt::SchemaGeneration;
 use crate::secret::SessionToken;
 use crate::value::Json;
 use crate::web::TokenSource;
@@ -74,7 +75,7 @@ fn event_sink(function: Function) -> EventSink {
     })
 }
 
-/// Reads `{ token, endpoint?, plaidScriptUrl?, timeoutMs?, onEvent? }`.
+/// Reads `{ token, endpoint?, plaidScriptUrl?, timeoutMs?, schema?, onEvent? }`.
 pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
     if !options.is_object() {
         return Err(Error::invalid(
@@ -107,6 +108,17 @@ pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
             }
         }
     };
+    let schema = field(options, "schema")?;
+    let schema = match schema.as_string() {
+        None if schema.is_undefined() || schema.is_null() => None,
+        text => Some(
+            text.as_deref()
+                .and_then(SchemaGeneration::parse)
+                .ok_or_else(|| {
+                    Error::invalid(r#"schema must be "2025-04", "2024-08" or "2023-08""#)
+                })?,
+        ),
+    };
     let on_event = field(options, "onEvent")?;
     let listener = on_event.dyn_ref::<Function>().cloned();
     if listener.is_none() && !on_event.is_undefined() && !on_event.is_null() {
@@ -117,6 +129,7 @@ pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
     options.endpoint = endpoint;
     options.plaid_script_url = script_url;
     options.timeout_ms = timeout_ms;
+    options.schema = schema;
     options.on_event = listener.map(event_sink);
     Client::new(options)
 }

@@ -5,15 +5,32 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
-/** A Quiltt connection feature; the server checks the value. */
-export type ConnectionFeature =
-  | "ACCOUNT_NUMBERS" | "ACCOUNT_OWNERS" | "ACCOUNT_VERIFICATION" | "BALANCES" | "IDENTITY"
-  | "INVESTMENTS" | "LIABILITIES" | "STATEMENTS" | "TRANSACTIONS" | (string & {});
+/** A generation of Quiltt's GraphQL schema (the `schema` option). */
+export type SchemaGeneration = "2025-04" | "2024-08" | "2023-08";
 
-/** A Quiltt connection status (`ERROR_REPAIRABLE` needs the user; see `connections()`). */
+/** `ConnectionFeature` of Quiltt's 2025-04 schema (the current one). */
+export type ConnectionFeature2025 =
+  | "ACCOUNT_BALANCES_AND_TRANSACTIONS" | "ACCOUNT_BALANCE_REFRESHES" | "ACCOUNT_NUMBERS"
+  | "ACCOUNT_OWNERS" | "ACCOUNT_STATEMENTS" | "INVESTMENTS" | "LIABILITIES";
+
+/** `ConnectionFeature` of Quiltt's 2024-08 schema. */
+export type ConnectionFeature2024 =
+  | "ACCOUNT_NUMBERS" | "ACCOUNT_OWNERS" | "BALANCES" | "INVESTMENTS" | "LIABILITIES"
+  | "STATEMENTS" | "TRANSACTIONS";
+
+/** `ConnectionFeature` of Quiltt's 2023-08 schema. */
+export type ConnectionFeature2023 = "ACCOUNT_VERIFICATION" | "IDENTITY" | "TRANSACTIONS";
+
+/** A Quiltt connection feature, of any generation; sent as given, the endpoint checks it. */
+export type ConnectionFeature =
+  | ConnectionFeature2025 | ConnectionFeature2024 | ConnectionFeature2023 | (string & {});
+
+/** A Quiltt connection status (`ERROR_REPAIRABLE` needs the user; see `connections()`). Newer
+ *  values reach you as Quiltt spells them. */
 export type ConnectionStatus =
-  | "DISCONNECTED" | "ERROR_INSTITUTION" | "ERROR_PROVIDER" | "ERROR_REPAIRABLE" | "ERROR_SERVICE"
-  | "INITIALIZING" | "SYNCED" | "SYNCING" | "UPGRADING" | (string & {});
+  | "DISCONNECTED" | "DISCONNECTING" | "ERROR_INSTITUTION" | "ERROR_PROVIDER"
+  | "ERROR_REPAIRABLE" | "ERROR_SERVICE" | "INITIALIZING" | "SYNCED" | "SYNCING" | "UPGRADING"
+  | (string & {});
 
 /** Options of `new QuilttReconnect(options)`. */
 export interface QuilttReconnectOptions {
@@ -28,20 +45,27 @@ export interface QuilttReconnectOptions {
   /** Per-request timeout in milliseconds; it also bounds the token function, loading Plaid's
    *  script and Link's loading. Default: 30000 */
   timeoutMs?: number;
+  /** The generation of Quiltt's schema the endpoint speaks, when you know it. Left out, the
+   *  first repair speaks the newest (2025-04); an endpoint that refuses that document says in
+   *  its refusal which generation it speaks, and the repair goes on in that one (one request
+   *  more, once per endpoint and tab). Given, nothing is detected and a refusal is `GRAPHQL`. */
+  schema?: SchemaGeneration;
   /** Progress of every flow, plus Plaid's own events passed through. */
   onEvent?: (event: ReconnectEvent) => void;
 }
 
 /**
- * `ConnectorPlaidInitializeInput`: the fields of both of Quiltt's schema generations. Fields not
- * listed here are sent to Quiltt as given (Quiltt checks them).
+ * `ConnectorPlaidInitializeInput`: the fields of every generation of Quiltt's schema. Values and
+ * fields not listed here are sent to Quiltt as given (Quiltt checks them against the generation
+ * it speaks).
  */
 export interface ConnectorPlaidInitializeInput {
   /** The Quiltt connection to repair. */
   connectionId: string;
-  /** 2024 schema (required there): the connection's features. */
+  /** 2024 and 2025 schemas (required there): the connection's features, such as
+   *  `["ACCOUNT_BALANCES_AND_TRANSACTIONS"]` (2025-04) or `["TRANSACTIONS"]` (2024-08). */
   featuresRequired?: ConnectionFeature[];
-  /** 2024 schema: features to enable where the institution supports them. */
+  /** 2024 and 2025 schemas: features to enable where the institution supports them. */
   featuresOptional?: ConnectionFeature[];
   /** 2023 schema and Quiltt's reference page: one feature or a list. */
   features?: ConnectionFeature | ConnectionFeature[];
@@ -61,7 +85,7 @@ export interface ConnectorPlaidInitializeInput {
   linkCustomizationName?: string;
   /** Plaid products to use with Link. */
   products?: string[];
-  /** 2024 schema: Plaid products to add where the institution supports them. */
+  /** From the 2024 schema on: Plaid products to add where the institution supports them. */
   optionalProducts?: string[];
   /** 2023 schema: products the user consents to beyond `products`. */
   additionalConsentedProducts?: string[];
@@ -71,12 +95,14 @@ export interface ConnectorPlaidInitializeInput {
   auth?: Record<string, unknown>;
   /** 2023 schema: EU flow options. */
   euConfig?: Record<string, unknown>;
-  /** 2024 schema: institution data for Link (`{ routingNumber }`). */
+  /** From the 2024 schema on: institution data for Link (`{ routingNumber }`). */
   institutionData?: Record<string, unknown>;
-  /** 2024 schema: Transactions product options (`{ daysRequested }`). */
+  /** From the 2024 schema on: Transactions product options (`{ daysRequested }`). */
   transactions?: Record<string, unknown>;
-  /** 2024 schema: the Quiltt portal the connection belongs to. */
+  /** 2024 schema only (2025 renamed it `portalsProviderId`): the Quiltt portal the connection belongs to. */
   portalId?: string;
+  /** 2025 schema: the portal's provider (what 2024's `portalId` became). */
+  portalsProviderId?: string;
   /** Android package name (leave it unset on the web). */
   androidPackageName?: string;
   [field: string]: unknown;
@@ -108,9 +134,13 @@ export interface ConnectionFilter extends CallOptions {
   status?: ConnectionStatus | ConnectionStatus[];
 }
 
-/** The initialize record of a healthy connection; its tokens stay inside the bridge. */
+/** The initialize record of a healthy connection, in one shape whatever the generation; its
+ *  tokens stay inside the bridge. */
 export interface PlaidConnector {
-  connectorStatus: "CONTINUE" | "ACTION_REQUIRED" | "WAIT" | "ABORT";
+  /** `CONTINUE` for a healthy connection; newer values reach you as Quiltt spells them. */
+  status: "CONTINUE" | "ACTION_REQUIRED" | "WAIT" | "ABORT" | (string & {});
+  /** @deprecated The same as `status` (Quiltt's name for it before 2025). */
+  connectorStatus: "CONTINUE" | "ACTION_REQUIRED" | "WAIT" | "ABORT" | (string & {});
   /** When the link token expires (ISO-8601), or null. */
   expiration: string | null;
   requestId: string | null;
@@ -170,7 +200,7 @@ export type ReconnectEvent =
 export type ErrorCode =
   | "INVALID_INPUT" | "NETWORK" | "TIMEOUT" | "UNAUTHORIZED" | "HTTP" | "GRAPHQL"
   | "MUTATION_FAILED" | "BAD_RESPONSE" | "PLAID_SCRIPT" | "NO_PUBLIC_TOKEN"
-  | "CONNECTOR_ABORTED" | "ABORTED" | "CLOSE_FAILED";
+  | "CONNECTOR_ABORTED" | "ABORTED" | "CLOSE_FAILED" | "NO_PLAID_CONNECTOR";
 
 /** One error Quiltt reported. */
 export interface QuilttError {

@@ -21,7 +21,8 @@ use crate::value::Json;
 use crate::web;
 
 /// The canned input: what a typical app passes.
-const INPUT: &str = r#"{"connectionId":"dry-run","featuresRequired":["TRANSACTIONS"]}"#;
+const INPUT: &str =
+    r#"{"connectionId":"dry-run","featuresRequired":["ACCOUNT_BALANCES_AND_TRANSACTIONS"]}"#;
 
 /// Where the page is.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use crate::value::Json;
 const TOKEN: &str = "dry-run";
 
 /// `connectorPlaidInitialize`'s answer for a connection that needs Link.
-const INITIALIZED: &str = r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"connectorStatus":"ACTION_REQUIRED","connectorToken":"dry-run","linkToken":"dry-run","expiration":"2099-01-01T00:00:00Z"},"errors":[]}}}"#;
+const INITIALIZED: &str = r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"status":"ACTION_REQUIRED","token":"dry-run","linkToken":"dry-run","expiration":"2099-01-01T00:00:00Z"},"errors":[]}}}"#;
 
 /// `connectorPlaidClose`'s answer: the repaired connection.
 const CLOSED: &str = r#"{"data":{"connectorPlaidClose":{"success":true,"record":{"id":"dry-run","status":"SYNCING","metadata":null,"accounts":[{"id":"dry-run","name":"Checking","mask":"0000","type":"CHECKING"}],"institution":{"name":"Dry Run","logo":{"url":"https://example.invalid/logo.png"}}},"errors":[]}}}"#;
@@ -46,6 +46,7 @@ fn canned(step: Step, flow: &dyn Steps) -> Option<Seen> {
         Step::Done | Step::Sleep(_) => return None,
         Step::StartScript => Seen::ScriptStarted,
         Step::Store(_) => Seen::Stored,
+        Step::Remember(_) => Seen::Remembered,
         Step::Token => Seen::Token(Ok(SessionToken::new(TOKEN))),
         Step::Send => match flow.outgoing()?.0.operation_name {
             "ConnectorPlaidInitialize" => reply(INITIALIZED),
@@ -92,7 +93,7 @@ mod tests {
         Operation, Reconnect, ReconnectEvent, ReconnectOptions, ReconnectResult, RetryPolicy,
         Settings, Stage,
     };
-    use crate::quiltt::{initialize_request, ConnectorPlaidInitializeInput};
+    use crate::quiltt::{ConnectorPlaidInitializeInput, InitializeInput};
 
     #[test]
     fn the_dry_run_goes_through_link_and_the_close_to_a_repaired_connection() {
@@ -100,13 +101,13 @@ mod tests {
         let events: Rc<RefCell<Vec<ReconnectEvent>>> = Rc::default();
         let sink = Rc::clone(&events);
         let mut flow = Reconnect::new(
-            &input,
-            initialize_request(&input).unwrap(),
+            InitializeInput::new(&input).unwrap(),
             ReconnectOptions::default(),
             Settings {
                 policy: RetryPolicy::default(),
                 token_refreshes: false,
                 link_load_timeout_ms: 1000,
+                schema: Default::default(),
             },
             Rc::new(move |e| sink.borrow_mut().push(e)),
         )

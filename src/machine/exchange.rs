@@ -64,6 +64,17 @@ impl Exchange {
         Next::Token
     }
 
+    /// Sends `request` instead, with the token it has (a token first if it has none), as a
+    /// first attempt at `now_ms`.
+    pub(crate) fn resend(&mut self, request: GraphqlRequest, now_ms: f64) -> Next {
+        self.request = request;
+        self.attempts = Attempts::first(now_ms);
+        match self.token {
+            Some(_) => Next::Send,
+            None => Next::Token,
+        }
+    }
+
     /// The request and the token to send it with, once there is one.
     pub(crate) fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)> {
         Some((&self.request, self.token.as_ref()?))
@@ -141,6 +152,7 @@ mod tests {
             policy: RetryPolicy::default(),
             token_refreshes,
             link_load_timeout_ms: 1000,
+            schema: Default::default(),
         }
     }
 

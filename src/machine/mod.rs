@@ -32,4 +32,4 @@ pub(crate) use reconnect::Reconnect;
 pub use reconnect::ReconnectOptions;
 pub(crate) use request::Request;
 pub use retry::RetryPolicy;
-pub use step::{aborted, out_of_turn, Clock, Operation, Seen, Settings, Step, Steps};
+pub use step::{aborted, out_of_turn, Clock, Operation, SchemaChoice, Seen, Settings, Step, Steps};

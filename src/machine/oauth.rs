@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::quiltt::SchemaGeneration;
 use crate::secret::{ConnectorToken, LinkToken};
 use crate::value::Json;
 
@@ -17,6 +18,8 @@ pub struct OAuthState {
     pub(super) expires_at_ms: f64,
     pub(super) client_mutation_id: Option<String>,
     pub(super) was_broken: bool,
+    /// The generation of Quiltt's schema the flow spoke, which its close speaks too.
+    pub(super) generation: SchemaGeneration,
 }
 
 impl OAuthState {
@@ -45,6 +48,7 @@ impl OAuthState {
             expires_at_ms: f64,
             client_mutation_id: Option<&'a str>,
             was_broken: bool,
+            schema: &'a str,
         }
         Json::from_serde(&Stored {
             connection_id: &self.connection_id,
@@ -53,10 +57,12 @@ impl OAuthState {
             expires_at_ms: self.expires_at_ms,
             client_mutation_id: self.client_mutation_id.as_deref(),
             was_broken: self.was_broken,
+            schema: self.generation.as_str(),
         })
     }
 
-    /// Reads what [`OAuthState::to_json`] made; `None` for anything else.
+    /// Reads what [`OAuthState::to_json`] made; `None` for anything else. A state saved before
+    /// the `schema` key existed was made by a version that spoke the 2024-08 documents.
     pub fn from_json(value: &Json) -> Option<Self> {
         let text = |key: &str| value.get(key).and_then(|v| v.as_string());
         Some(OAuthState {
@@ -66,6 +72,10 @@ impl OAuthState {
             expires_at_ms: value.get("expiresAtMs")?.as_f64()?,
             client_mutation_id: text("clientMutationId"),
             was_broken: value.get("wasBroken")?.as_bool()?,
+            generation: match text("schema") {
+                Some(name) => SchemaGeneration::parse(&name)?,
+                None => SchemaGeneration::V2024,
+            },
         })
     }
 }

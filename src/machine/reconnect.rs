@@ -12,9 +12,9 @@ use super::step::{out_of_turn, Clock, Operation, Seen, Settings, Step, Steps};
 use crate::error::{Error, ErrorCode};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{
-    close_request, connection_request, decode_close, decode_connection, decode_initialize,
-    ConnectorPlaidCloseInput, ConnectorPlaidInitializeInput, ConnectorStatus, GraphqlRequest,
-    HttpReply, PendingClose, PlaidConnector,
+    close_request, connection_request, decode_close, decode_connection, decode_initialize, refusal,
+    ConnectorPlaidCloseInput, ConnectorStatus, GraphqlRequest, HttpReply, InitializeInput,
+    PendingClose, PlaidConnector, Refusal, SchemaGeneration,
 };
 use crate::secret::{redact_all, ConnectorToken, LinkToken, SessionToken};
 
@@ -65,6 +65,9 @@ enum Phase {
     /// Plaid's script is being started.
     Starting,
     Initializing(Exchange),
+    /// Remembering the generation a refused initialize showed the endpoint speaks, before the
+    /// exchange sends that generation's document.
+    Remembering(Exchange),
     /// Waiting out `connectorStatus: WAIT`.
     Waiting,
     LoadingScript(Linking),
@@ -91,9 +94,13 @@ pub(crate) struct Reconnect {
     connection_id: String,
     /// The app's `clientMutationId`, which the close reuses.
     client_mutation_id: Option<String>,
-    /// The initialize request, sent again after `WAIT` or for a new link token; `None` when
-    /// the flow did not start with an initialize.
-    initialize: Option<GraphqlRequest>,
+    /// The initialize input, sent again after `WAIT`, for a new link token, or in another
+    /// generation's document; `None` when the flow did not start with an initialize.
+    initialize: Option<InitializeInput>,
+    /// The generation of Quiltt's schema the flow speaks.
+    generation: SchemaGeneration,
+    /// Whether the flow changed generation after a refused document (it does, once at most).
+    switched: bool,
     options: ReconnectOptions,
     /// Whether the input named a `redirectUri`: then the OAuth state is saved before Link.
     keeps_oauth_state: bool,
@@ -130,6 +137,8 @@ impl Reconnect {
             connection_id,
             client_mutation_id: None,
             initialize: None,
+            generation: settings.schema.generation,
+            switched: false,
             options: ReconnectOptions::default(),
             keeps_oauth_state: false,
             settings,
@@ -143,20 +152,17 @@ impl Reconnect {
         }
     }
 
-    /// A flow for `input`, checked, sending `request` as its initialize (the input's own
-    /// [`initialize_request`](crate::quiltt), or, from JavaScript, the app's input object as
-    /// it was given).
+    /// A flow for `input`, sending it first in the document of the generation `settings` name.
     ///
     /// # Errors
-    /// `INVALID_INPUT`, before any event or request.
+    /// `INVALID_INPUT` when the input can't be written as JSON, before any event or request.
     pub(crate) fn new(
-        input: &ConnectorPlaidInitializeInput,
-        request: GraphqlRequest,
+        input: InitializeInput,
         options: ReconnectOptions,
         settings: Settings,
         events: EventSink,
     ) -> Result<Self, Error> {
-        input.validate()?;
+        input.request(settings.schema.generation)?;
         let mut flow = Reconnect::with_phase(
             input.connection_id.clone(),
             settings,
@@ -164,9 +170,9 @@ impl Reconnect {
             Phase::Starting,
         );
         flow.client_mutation_id = input.client_mutation_id.clone();
-        flow.initialize = Some(request);
+        flow.keeps_oauth_state = input.redirects;
+        flow.initialize = Some(input);
         flow.options = options;
-        flow.keeps_oauth_state = input.redirect_uri.is_some();
         Ok(flow)
     }
 
@@ -217,6 +223,7 @@ impl Reconnect {
             Phase::LoadingScript(linking),
         );
         flow.client_mutation_id = state.client_mutation_id;
+        flow.generation = state.generation;
         flow.stored = true;
         Some(flow)
     }
@@ -240,10 +247,19 @@ impl Reconnect {
         Step::Done
     }
 
+    /// The initialize request in the flow's generation.
+    fn initialize_request(&self) -> Result<GraphqlRequest, Error> {
+        match &self.initialize {
+            Some(input) => input.request(self.generation),
+            None => Err(out_of_turn()),
+        }
+    }
+
     /// Sends (again) the initialize request.
     fn initialize(&mut self, clock: Clock) -> Step {
-        let Some(request) = self.initialize.clone() else {
-            return self.finish(Err(out_of_turn()));
+        let request = match self.initialize_request() {
+            Ok(request) => request,
+            Err(e) => return self.finish(Err(e)),
         };
         let mut exchange = Exchange::new(request);
         let next = exchange.begin(clock.now_ms);
@@ -266,14 +282,57 @@ impl Reconnect {
             Next::Send => Step::Send,
             Next::Sleep(ms) => Step::Sleep(ms),
             Next::Finished(result) => match std::mem::replace(&mut self.phase, Phase::Over) {
-                Phase::Initializing(_) => {
-                    self.initialized(result.and_then(decode_initialize), clock)
-                }
+                Phase::Initializing(exchange) => self.initialize_answered(exchange, result, clock),
                 Phase::Closing { pending, .. } => self.closed(result, pending, clock),
                 Phase::Verifying { pending, error, .. } => self.verified(result, pending, error),
                 _ => self.finish(Err(out_of_turn())),
             },
         }
+    }
+
+    /// Initialize's answer. A refused document that shows the endpoint speaks another
+    /// generation is sent again in that generation's (once, unless the app pinned one): nothing
+    /// ran. An endpoint without Plaid ends the flow before Link.
+    fn initialize_answered(
+        &mut self,
+        exchange: Exchange,
+        result: Result<HttpReply, Error>,
+        clock: Clock,
+    ) -> Step {
+        let refused = result
+            .as_ref()
+            .ok()
+            .and_then(|r| refusal(r, self.generation));
+        match refused {
+            Some(Refusal::NoPlaid) => {
+                let errors =
+                    result.map_or_else(|_| Vec::new(), |r| crate::quiltt::reply_errors(&r));
+                self.finish(Err(Error::new(
+                    ErrorCode::NoPlaidConnector,
+                    "this Quiltt environment has no Plaid connector (its API has no \
+                     connectorPlaidInitialize): enable Plaid for it in Quiltt's dashboard",
+                )
+                .with_errors(errors)))
+            }
+            Some(Refusal::Speaks(generation)) if !self.switched && !self.settings.schema.pinned => {
+                self.switched = true;
+                self.generation = generation;
+                self.phase = Phase::Remembering(exchange);
+                Step::Remember(generation)
+            }
+            _ => self.initialized(result.and_then(decode_initialize), clock),
+        }
+    }
+
+    /// The generation is remembered: the exchange sends its document, with the same token.
+    fn remembered(&mut self, mut exchange: Exchange, clock: Clock) -> Step {
+        let request = match self.initialize_request() {
+            Ok(request) => request,
+            Err(e) => return self.finish(Err(e)),
+        };
+        let next = exchange.resend(request, clock.now_ms);
+        self.phase = Phase::Initializing(exchange);
+        self.exchange_step(next, clock)
     }
 
     /// Initialize's record: wait out `WAIT`, refuse `ABORT`, end on `CONTINUE`, or load Link.
@@ -283,7 +342,7 @@ impl Reconnect {
             Err(e) => return self.finish(Err(e)),
         };
         let attempts = self.settings.policy.attempts;
-        match connector.connector_status {
+        match connector.status {
             ConnectorStatus::Wait if self.wait_attempt < attempts => {
                 self.phase = Phase::Waiting;
                 return Step::Sleep(
@@ -305,7 +364,17 @@ impl Reconnect {
                     "Quiltt answered connectorStatus ABORT: this connection can't be repaired now",
                 )))
             }
-            ConnectorStatus::Continue | ConnectorStatus::ActionRequired => {}
+            ConnectorStatus::Other(_) if connector.link_token.is_none() => {
+                return self.finish(Err(Error::new(
+                    ErrorCode::BadResponse,
+                    "Quiltt answered a connector status this version does not know, and no link \
+                     token to open Link with",
+                )))
+            }
+            // A status this version does not know, with a link token: Link decides.
+            ConnectorStatus::Other(_)
+            | ConnectorStatus::Continue
+            | ConnectorStatus::ActionRequired => {}
         }
         connector
             .link_token
@@ -315,7 +384,7 @@ impl Reconnect {
             .connector_token
             .iter()
             .for_each(|t| self.secrets.connector(t));
-        let was_broken = connector.connector_status == ConnectorStatus::ActionRequired;
+        let was_broken = connector.status != ConnectorStatus::Continue;
         let wants_link =
             was_broken || (self.options.always_open_link && connector.link_token.is_some());
         if !wants_link {
@@ -368,6 +437,7 @@ impl Reconnect {
                     .unwrap_or(clock.now_ms + LINK_TOKEN_LIFETIME_MS),
                 client_mutation_id: self.client_mutation_id.clone(),
                 was_broken: linking.was_broken,
+                generation: self.generation,
             };
             self.phase = Phase::Storing(linking);
             return Step::Store(Some(state));
@@ -443,6 +513,7 @@ impl Reconnect {
             connector_token: linking.connector_token,
             metadata,
             public_token,
+            generation: self.generation,
         };
         let request = match close_request(&input) {
             Ok(request) => request,
@@ -595,6 +666,10 @@ impl Steps for Reconnect {
                 Phase::Linking(linking) => self.linked(linking, result, clock),
                 _ => self.finish(Err(out_of_turn())),
             },
+            Seen::Remembered => match std::mem::replace(&mut self.phase, Phase::Over) {
+                Phase::Remembering(exchange) => self.remembered(exchange, clock),
+                _ => self.finish(Err(out_of_turn())),
+            },
         }
     }
 
@@ -679,6 +754,7 @@ fn generated_mutation_id(random: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quiltt::ConnectorPlaidInitializeInput;
     use crate::secret::PublicToken;
     use crate::value::Json;
 
@@ -687,6 +763,7 @@ mod tests {
             policy: super::super::retry::RetryPolicy::default(),
             token_refreshes: false,
             link_load_timeout_ms: 1000,
+            schema: Default::default(),
         }
     }
 
@@ -698,8 +775,7 @@ mod tests {
     fn flow() -> Reconnect {
         let input = ConnectorPlaidInitializeInput::new("c1");
         Reconnect::new(
-            &input,
-            crate::quiltt::initialize_request(&input).unwrap(),
+            InitializeInput::new(&input).unwrap(),
             ReconnectOptions::default(),
             settings(),
             Rc::new(|_| {}),
@@ -710,7 +786,7 @@ mod tests {
     fn action_required() -> Seen {
         Seen::Reply(Ok(HttpReply::new(
             200,
-            Json::parse(r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"connectorStatus":"ACTION_REQUIRED","linkToken":"lt-1","connectorToken":"ct-1"}}}}"#).ok(),
+            Json::parse(r#"{"data":{"connectorPlaidInitialize":{"success":true,"record":{"status":"ACTION_REQUIRED","linkToken":"lt-1","token":"ct-1"}}}}"#).ok(),
         )))
     }
 
@@ -723,7 +799,13 @@ mod tests {
 
     #[test]
     fn driven_out_of_turn_it_ends_with_a_typed_error_instead_of_panicking() {
-        for seen in [Seen::Woke, Seen::Stored, Seen::Script(Ok(())), success()] {
+        for seen in [
+            Seen::Woke,
+            Seen::Stored,
+            Seen::Remembered,
+            Seen::Script(Ok(())),
+            success(),
+        ] {
             let mut m = flow();
             assert!(matches!(m.begin(CLOCK), Step::StartScript));
             assert!(matches!(m.on(seen, CLOCK), Step::Done));
@@ -770,10 +852,8 @@ mod tests {
     fn oauth_state_is_stored_before_link_and_deleted_when_the_flow_ends() {
         let mut input = ConnectorPlaidInitializeInput::new("c1");
         input.redirect_uri = Some("https://app.example/back".into());
-        let request = crate::quiltt::initialize_request(&input).unwrap();
         let mut m = Reconnect::new(
-            &input,
-            request,
+            InitializeInput::new(&input).unwrap(),
             ReconnectOptions::default(),
             settings(),
             Rc::new(|_| {}),

@@ -8,7 +8,7 @@ use super::oauth::OAuthState;
 use super::retry::RetryPolicy;
 use crate::error::{Error, ErrorCode};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
-use crate::quiltt::{GraphqlRequest, HttpReply};
+use crate::quiltt::{GraphqlRequest, HttpReply, SchemaGeneration};
 use crate::secret::SessionToken;
 
 /// What the driver does next.
@@ -32,6 +32,9 @@ pub enum Step {
     /// Run Link as configured, passing its events to [`Steps::plaid_events`], then report
     /// how it ended with [`Seen::Linked`].
     RunLink(LinkConfig),
+    /// Remember that the endpoint speaks this generation of Quiltt's schema (for the page, and
+    /// the tab's later pages), then report [`Seen::Remembered`] at once.
+    Remember(SchemaGeneration),
     /// The operation is over: [`Operation::end`] gives its result.
     Done,
 }
@@ -53,6 +56,8 @@ pub enum Seen {
     Stored,
     /// How Link ended, or why it could not run.
     Linked(Result<LinkOutcome, LinkFailure>),
+    /// The endpoint's generation was remembered.
+    Remembered,
 }
 
 /// The time and randomness a step is decided with.
@@ -74,6 +79,37 @@ pub struct Settings {
     pub token_refreshes: bool,
     /// The bound on Link's loading (Plaid's script has its own, in the driver).
     pub link_load_timeout_ms: u32,
+    /// Which generation of Quiltt's schema to speak to the endpoint first.
+    pub schema: SchemaChoice,
+}
+
+/// The generation of Quiltt's schema an operation speaks first, and whether it may change it.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect::machine::SchemaChoice;
+/// use quiltt_reconnect::SchemaGeneration;
+/// let unknown = SchemaChoice::default();
+/// assert_eq!(unknown.generation, SchemaGeneration::NEWEST);
+/// assert!(!unknown.pinned);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaChoice {
+    /// The generation to speak first: the app's, the one remembered for the endpoint, or the
+    /// newest.
+    pub generation: SchemaGeneration,
+    /// Whether the app pinned it (the `schema` option): then a refused document is the app's
+    /// `GRAPHQL` error and no other generation is tried.
+    pub pinned: bool,
+}
+
+impl Default for SchemaChoice {
+    fn default() -> Self {
+        SchemaChoice {
+            generation: SchemaGeneration::NEWEST,
+            pinned: false,
+        }
+    }
 }
 
 /// One operation as a machine the driver runs: the steps, without the result's type, so one

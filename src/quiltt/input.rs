@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::{GraphqlRequest, SchemaGeneration};
 use crate::error::Error;
 use crate::secret::{ConnectorToken, PublicToken};
 use crate::value::Json;
@@ -38,21 +39,23 @@ impl From<Vec<String>> for Features {
     }
 }
 
-/// `ConnectorPlaidInitializeInput`: the fields of both published schema generations, typed, and
+/// `ConnectorPlaidInitializeInput`: the fields of every published schema generation, typed, and
 /// any other field passed through to Quiltt unchanged (the server checks what it accepts; its
-/// message reaches the caller as a `GRAPHQL` error).
+/// message reaches the caller as a `GRAPHQL` error). Values are sent as given: feature values
+/// and product names are strings, checked by the endpoint against its own generation.
 ///
 /// The 2023 schema (and the reference page) take `features`, `euConfig` and
-/// `additionalConsentedProducts`; the 2024 schema takes `featuresRequired` (required there),
-/// `featuresOptional`, `optionalProducts` and `institutionData`. Nested Plaid objects are
-/// passed through as given.
+/// `additionalConsentedProducts`; the 2024 and 2025 schemas take `featuresRequired` (required
+/// there), `featuresOptional`, `optionalProducts` and `institutionData`; 2025 renamed `portalId`
+/// to `portalsProviderId` and the features (`ACCOUNT_BALANCES_AND_TRANSACTIONS`, ...). Nested
+/// Plaid objects are passed through as given.
 ///
 /// # Examples
 /// ```
 /// use quiltt_reconnect::{ConnectorPlaidInitializeInput, Json};
 ///
 /// let mut input = ConnectorPlaidInitializeInput::new("conn_123");
-/// input.features_required = Some(vec!["TRANSACTIONS".into()]);
+/// input.features_required = Some(vec!["ACCOUNT_BALANCES_AND_TRANSACTIONS".into()]);
 /// input.update = Some(Json::parse(r#"{"accountSelectionEnabled":true}"#).unwrap());
 /// assert!(input.validate().is_ok());
 /// ```
@@ -89,13 +92,14 @@ pub struct ConnectorPlaidInitializeInput {
     /// 2023 schema and the reference page: the connection's features.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features: Option<Features>,
-    /// 2024 schema: features to enable where the institution supports them.
+    /// 2024 and 2025 schemas: features to enable where the institution supports them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features_optional: Option<Vec<String>>,
-    /// 2024 schema (required there): the connection's features.
+    /// 2024 and 2025 schemas (required there): the connection's features, such as
+    /// `ACCOUNT_BALANCES_AND_TRANSACTIONS` (2025) or `TRANSACTIONS` (2024).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub features_required: Option<Vec<String>>,
-    /// 2024 schema: institution data for Link (`PlaidLinkTokenInstitutionData`).
+    /// From the 2024 schema on: institution data for Link (`PlaidLinkTokenInstitutionData`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub institution_data: Option<Json>,
     /// Link's display language (`en`, `fr`, `es`, `nl`, `de`).
@@ -104,19 +108,22 @@ pub struct ConnectorPlaidInitializeInput {
     /// The Link customization name from the Plaid Dashboard.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_customization_name: Option<String>,
-    /// 2024 schema: Plaid products to add where the institution supports them.
+    /// From the 2024 schema on: Plaid products to add where the institution supports them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional_products: Option<Vec<String>>,
-    /// 2024 schema: the Quiltt portal the connection belongs to.
+    /// 2024 schema only (2025 renamed it `portalsProviderId`): the Quiltt portal the connection belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal_id: Option<String>,
+    /// 2025 schema: the portal's provider (what 2024's `portalId` became).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portals_provider_id: Option<String>,
     /// Plaid products to use with Link.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
     /// Where an OAuth bank sends the user back (a page of the app that calls `resume()`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
-    /// 2024 schema: Transactions product options (`{ daysRequested }`).
+    /// From the 2024 schema on: Transactions product options (`{ daysRequested }`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Json>,
     /// Update-mode options (`PlaidLinkTokenCreateRequestUpdate`), e.g.
@@ -129,13 +136,14 @@ pub struct ConnectorPlaidInitializeInput {
 }
 
 /// Names of the typed fields, for reading an input given as JSON.
-const STRING_FIELDS: [&str; 7] = [
+const STRING_FIELDS: [&str; 8] = [
     "androidPackageName",
     "clientMutationId",
     "clientName",
     "language",
     "linkCustomizationName",
     "portalId",
+    "portalsProviderId",
     "redirectUri",
 ];
 const LIST_FIELDS: [&str; 6] = [
@@ -273,6 +281,7 @@ impl ConnectorPlaidInitializeInput {
                     "language" => input.language = value,
                     "linkCustomizationName" => input.link_customization_name = value,
                     "portalId" => input.portal_id = value,
+                    "portalsProviderId" => input.portals_provider_id = value,
                     "redirectUri" => input.redirect_uri = value,
                     _ => {
                         input.connection_id = value.unwrap_or_default();
@@ -336,7 +345,8 @@ impl ConnectorPlaidInitializeInput {
     }
 }
 
-/// `ConnectorPlaidCloseInput`: what `connectorPlaidClose` takes after Link's `onSuccess`.
+/// `ConnectorPlaidCloseInput`: what `connectorPlaidClose` takes after Link's `onSuccess`, named
+/// as the generation of the initialize that made its connector token names it.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ConnectorPlaidCloseInput {
     pub client_mutation_id: Option<String>,
@@ -344,26 +354,79 @@ pub(crate) struct ConnectorPlaidCloseInput {
     /// Link's success metadata, as plain data.
     pub metadata: Json,
     pub public_token: PublicToken,
+    pub generation: SchemaGeneration,
 }
 
 impl Serialize for ConnectorPlaidCloseInput {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(id) = &self.client_mutation_id {
+            map.serialize_entry("clientMutationId", id)?;
+        }
+        map.serialize_entry(
+            self.generation.token_name(),
+            self.connector_token.expose_secret(),
+        )?;
+        map.serialize_entry("metadata", &self.metadata)?;
+        map.serialize_entry("publicToken", self.public_token.expose_secret())?;
+        map.end()
+    }
+}
+
+/// A `connectorPlaidInitialize` input, checked once, as it is sent: the `input` variable (an app's
+/// input object as given, or a [`ConnectorPlaidInitializeInput`] written as JSON) and the fields
+/// the flow reads from it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct InitializeInput {
+    /// The connection to repair.
+    pub connection_id: String,
+    /// The app's `clientMutationId`, which the close reuses.
+    pub client_mutation_id: Option<String>,
+    /// Whether the input names a `redirectUri` (an OAuth bank sends the user back there).
+    pub redirects: bool,
+    /// The `input` variable.
+    sent: Json,
+}
+
+impl InitializeInput {
+    /// `input`, checked, sent as its fields are written.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` when `connectionId` is blank or the input can't be written as JSON.
+    pub(crate) fn new(input: &ConnectorPlaidInitializeInput) -> Result<Self, Error> {
+        input.validate()?;
+        Ok(InitializeInput::as_given(input, Json::from_serde(input)?))
+    }
+
+    /// `input` sending `sent` as it is (its fields, their order and nested values): the app's
+    /// own object, which [`ConnectorPlaidInitializeInput::from_json`] read and checked.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn as_given(input: &ConnectorPlaidInitializeInput, sent: Json) -> Self {
+        InitializeInput {
+            connection_id: input.connection_id.clone(),
+            client_mutation_id: input.client_mutation_id.clone(),
+            redirects: input.redirect_uri.is_some(),
+            sent,
+        }
+    }
+
+    /// The `connectorPlaidInitialize` request in `generation`'s document.
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` when the input can't be written as JSON (a cycle, a `BigInt`, a getter
+    /// that throws), before anything is sent.
+    pub(crate) fn request(&self, generation: SchemaGeneration) -> Result<GraphqlRequest, Error> {
         #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Sent<'a> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            client_mutation_id: Option<&'a str>,
-            connector_token: &'a str,
-            metadata: &'a Json,
-            public_token: &'a str,
+        struct Variables<'a> {
+            input: &'a Json,
         }
-        Sent {
-            client_mutation_id: self.client_mutation_id.as_deref(),
-            connector_token: self.connector_token.expose_secret(),
-            metadata: &self.metadata,
-            public_token: self.public_token.expose_secret(),
-        }
-        .serialize(serializer)
+        GraphqlRequest::new(
+            "ConnectorPlaidInitialize",
+            generation.initialize_document(),
+            Json::from_serde(&Variables { input: &self.sent })?,
+            false,
+        )
     }
 }
 
@@ -488,8 +551,8 @@ mod tests {
     }
 
     #[test]
-    fn every_field_of_both_generations_is_read_and_sent_back_with_its_name() {
-        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"additionalConsentedProducts":["identity"],"androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m1","clientName":"Acme","connectionId":"c1","countryCodes":["US","CA"],"euConfig":{"headless":false},"features":["TRANSACTIONS"],"featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"language":"fr","linkCustomizationName":"default","optionalProducts":["auth"],"portalId":"p1","products":["transactions"],"redirectUri":"https://app.example/oauth","transactions":{"daysRequested":90},"update":{"accountSelectionEnabled":true}}"#;
+    fn every_field_of_every_generation_is_read_and_sent_back_with_its_name() {
+        let text = r#"{"accountFilters":{"depository":{"accountSubtypes":["checking"]}},"additionalConsentedProducts":["identity"],"androidPackageName":"com.x","auth":{"flowType":"FLEXIBLE_AUTH"},"clientMutationId":"m1","clientName":"Acme","connectionId":"c1","countryCodes":["US","CA"],"euConfig":{"headless":false},"features":["TRANSACTIONS"],"featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"language":"fr","linkCustomizationName":"default","optionalProducts":["auth"],"portalId":"p1","portalsProviderId":"pp1","products":["transactions"],"redirectUri":"https://app.example/oauth","transactions":{"daysRequested":90},"update":{"accountSelectionEnabled":true}}"#;
         let input = ConnectorPlaidInitializeInput::from_json(&json(text), &[]).unwrap();
         assert!(input.extra.is_empty());
         assert_eq!(
@@ -561,12 +624,13 @@ mod tests {
     }
 
     #[test]
-    fn the_close_sends_its_tokens_and_debug_does_not() {
-        let close = ConnectorPlaidCloseInput {
+    fn the_close_sends_its_tokens_named_by_its_generation_and_debug_does_not() {
+        let mut close = ConnectorPlaidCloseInput {
             client_mutation_id: Some("m".into()),
             connector_token: ConnectorToken::new("ct-secret"),
             metadata: json(r#"{"institution":null}"#),
             public_token: PublicToken::new("pt-secret"),
+            generation: SchemaGeneration::V2024,
         };
         let text = Json::from_serde(&close).unwrap().to_json_string().unwrap();
         assert_eq!(
@@ -574,6 +638,31 @@ mod tests {
             r#"{"clientMutationId":"m","connectorToken":"ct-secret","metadata":{"institution":null},"publicToken":"pt-secret"}"#
         );
         assert!(!format!("{close:?}").contains("secret"));
+        close.generation = SchemaGeneration::V2025;
+        close.client_mutation_id = None;
+        assert_eq!(
+            Json::from_serde(&close).unwrap(),
+            json(
+                r#"{"token":"ct-secret","metadata":{"institution":null},"publicToken":"pt-secret"}"#
+            )
+        );
+    }
+
+    #[test]
+    fn an_initialize_input_is_sent_in_each_generations_document() {
+        let mut typed = ConnectorPlaidInitializeInput::new("c1");
+        typed.portals_provider_id = Some("p1".into());
+        let input = InitializeInput::new(&typed).unwrap();
+        assert_eq!(input.connection_id, "c1");
+        for generation in SchemaGeneration::ALL {
+            let request = input.request(generation).unwrap();
+            assert_eq!(request.query, generation.initialize_document());
+            assert_eq!(
+                request.variables.to_json_string().unwrap(),
+                r#"{"input":{"connectionId":"c1","portalsProviderId":"p1"}}"#
+            );
+        }
+        assert!(InitializeInput::new(&ConnectorPlaidInitializeInput::new(" ")).is_err());
     }
 
     #[test]

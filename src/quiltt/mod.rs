@@ -2,6 +2,7 @@
 //! records or typed errors. Plain data in, plain data out: no I/O here.
 
 mod documents;
+mod generation;
 mod graphql;
 mod input;
 mod records;
@@ -10,10 +11,17 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorCode};
 use crate::value::Json;
+pub use generation::SchemaGeneration;
+pub(crate) use generation::{refusal, Refusal};
 pub use graphql::{GraphqlRequest, HttpReply};
-pub(crate) use input::ConnectorPlaidCloseInput;
 pub use input::{ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput, Features};
+pub(crate) use input::{ConnectorPlaidCloseInput, InitializeInput};
 pub use records::{Account, Connection, ConnectorStatus, Institution, PlaidConnector};
+
+/// The top-level `errors` of a reply, as far as they can be read.
+pub(crate) fn reply_errors(reply: &HttpReply) -> Vec<crate::error::QuilttError> {
+    graphql::read_errors(reply.body.as_ref().and_then(|body| body.get("errors")))
+}
 
 /// `{ "input": … }`, the variables of every mutation.
 #[derive(Serialize)]
@@ -23,31 +31,6 @@ struct Input<T> {
 
 fn variables(value: &impl Serialize) -> Result<Json, Error> {
     Json::from_serde(value)
-}
-
-/// The `connectorPlaidInitialize` request for `input`.
-pub(crate) fn initialize_request(
-    input: &ConnectorPlaidInitializeInput,
-) -> Result<GraphqlRequest, Error> {
-    GraphqlRequest::new(
-        "ConnectorPlaidInitialize",
-        documents::CONNECTOR_PLAID_INITIALIZE,
-        variables(&Input { input })?,
-        false,
-    )
-}
-
-/// The `connectorPlaidInitialize` request with `input` sent as it is: a JavaScript app's input
-/// object, already read (and checked) as a [`ConnectorPlaidInitializeInput`], keeps its fields,
-/// their order and nested values exactly as given.
-#[cfg(feature = "js")]
-pub(crate) fn initialize_request_as_given(input: &Json) -> Result<GraphqlRequest, Error> {
-    GraphqlRequest::new(
-        "ConnectorPlaidInitialize",
-        documents::CONNECTOR_PLAID_INITIALIZE,
-        variables(&Input { input })?,
-        false,
-    )
 }
 
 /// The `connectorPlaidClose` request for `input`. It asks the browser to finish it even if the

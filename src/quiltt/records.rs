@@ -46,50 +46,78 @@ fn optional_str(obj: &Json, key: &str, path: &str) -> Result<Option<String>, Err
 /// ```
 /// use quiltt_reconnect::ConnectorStatus;
 /// assert_eq!(ConnectorStatus::parse("CONTINUE"), Some(ConnectorStatus::Continue));
-/// assert_eq!(ConnectorStatus::parse("SOMETHING_NEW"), None);
+/// assert_eq!(
+///     ConnectorStatus::parse("SOMETHING_NEW"),
+///     Some(ConnectorStatus::Other("SOMETHING_NEW".into()))
+/// );
+/// assert_eq!(ConnectorStatus::parse("not an enum value"), None);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnectorStatus {
     /// The connection is healthy; no user action is needed.
     Continue,
     /// The user must go through Plaid Link in update mode.
     ActionRequired,
-    /// 2024 schema: the provider is busy; the bridge waits and initializes again.
+    /// 2024 schema on: the provider is busy; the bridge waits and initializes again.
     Wait,
-    /// 2024 schema: the repair can't go on; the bridge rejects `CONNECTOR_ABORTED`.
+    /// 2024 schema on: the repair can't go on; the bridge rejects `CONNECTOR_ABORTED`.
     Abort,
+    /// A value a newer generation added, as Quiltt spells it: the bridge opens Link when the
+    /// record has a link token, and otherwise fails `BAD_RESPONSE`.
+    Other(String),
 }
 
 impl ConnectorStatus {
     /// The enum value as Quiltt spells it.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             ConnectorStatus::Continue => "CONTINUE",
             ConnectorStatus::ActionRequired => "ACTION_REQUIRED",
             ConnectorStatus::Wait => "WAIT",
             ConnectorStatus::Abort => "ABORT",
+            ConnectorStatus::Other(value) => value,
         }
     }
 
-    /// Parses Quiltt's enum value; `None` for values this version does not know.
+    /// Parses Quiltt's enum value: a value this version does not know is [`Other`](Self::Other);
+    /// `None` for text that is not a GraphQL enum value in Quiltt's style (`A_Z0_9`), which is
+    /// never passed on (it could be a token a server echoed).
     pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "CONTINUE" => Some(ConnectorStatus::Continue),
-            "ACTION_REQUIRED" => Some(ConnectorStatus::ActionRequired),
-            "WAIT" => Some(ConnectorStatus::Wait),
-            "ABORT" => Some(ConnectorStatus::Abort),
-            _ => None,
-        }
+        Some(match value {
+            "CONTINUE" => ConnectorStatus::Continue,
+            "ACTION_REQUIRED" => ConnectorStatus::ActionRequired,
+            "WAIT" => ConnectorStatus::Wait,
+            "ABORT" => ConnectorStatus::Abort,
+            other if is_enum_value(other) => ConnectorStatus::Other(other.to_owned()),
+            _ => return None,
+        })
+    }
+}
+
+/// Whether `text` is an enum value as Quiltt writes them: capitals, digits and `_`, starting
+/// with a capital, 64 characters at most.
+fn is_enum_value(text: &str) -> bool {
+    text.len() <= 64
+        && text.starts_with(|c: char| c.is_ascii_uppercase())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl Serialize for ConnectorStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
 /// The record of `connectorPlaidInitialize` (`PlaidConnector` in the 2023 schema,
-/// `PlaidConnectorSession` in the 2024 one).
+/// `PlaidConnectorSession` from 2024 on), in one shape whatever the generation.
 ///
 /// The link and connector tokens stay inside the bridge: they are skipped when the record is
-/// handed to JavaScript, and `Debug` redacts them.
+/// handed to JavaScript, and `Debug` redacts them. (`hostedLinkUrl` is selected, so that a
+/// refused document tells the 2023 generation from the 2024 one, and not kept: like a link
+/// token, it opens the user's Link session.)
 ///
 /// # Examples
 /// ```
@@ -97,29 +125,42 @@ impl ConnectorStatus {
 /// let c = PlaidConnector::new(ConnectorStatus::Continue);
 /// assert!(c.link_token.is_none());
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct PlaidConnector {
-    /// `CONTINUE`, `ACTION_REQUIRED`, `WAIT` or `ABORT`.
-    pub connector_status: ConnectorStatus,
-    /// Quiltt's connector token (kept out of JavaScript results).
-    #[serde(skip)]
+    /// `CONTINUE`, `ACTION_REQUIRED`, `WAIT`, `ABORT`, or a newer value (`status` from 2025,
+    /// `connectorStatus` before).
+    pub status: ConnectorStatus,
+    /// Quiltt's connector token (`token` from 2025, `connectorToken` before; kept out of
+    /// JavaScript results).
     pub connector_token: Option<ConnectorToken>,
     /// When the link token expires (ISO-8601).
     pub expiration: Option<String>,
     /// The Plaid Link token (kept out of JavaScript results).
-    #[serde(skip)]
     pub link_token: Option<LinkToken>,
     /// Plaid's request id, for support.
     pub request_id: Option<String>,
+}
+
+/// What JavaScript gets: `{ status, connectorStatus, expiration, requestId }`, no token.
+/// `connectorStatus` repeats `status` for apps written before 2025's rename.
+impl Serialize for PlaidConnector {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("connectorStatus", &self.status)?;
+        map.serialize_entry("expiration", &self.expiration)?;
+        map.serialize_entry("requestId", &self.request_id)?;
+        map.end()
+    }
 }
 
 impl PlaidConnector {
     /// A record with `status` and nothing else.
     pub fn new(status: ConnectorStatus) -> Self {
         PlaidConnector {
-            connector_status: status,
+            status,
             connector_token: None,
             expiration: None,
             link_token: None,
@@ -127,6 +168,8 @@ impl PlaidConnector {
         }
     }
 
+    /// Reads a record of any generation: `status` and `token` (2025), or `connectorStatus` and
+    /// `connectorToken` (before).
     pub(crate) fn decode(record: &Json) -> Result<Self, Error> {
         const PATH: &str = "data.connectorPlaidInitialize.record";
         if !record.is_object() {
@@ -135,16 +178,20 @@ impl PlaidConnector {
                 &format!("is {}, expected an object", record.kind()),
             ));
         }
-        let status = required_str(record, "connectorStatus", PATH)?;
-        let connector_status = ConnectorStatus::parse(&status).ok_or_else(|| {
+        let (status_key, token_key) = match record.get("status") {
+            Some(_) => ("status", "token"),
+            None => ("connectorStatus", "connectorToken"),
+        };
+        let text = required_str(record, status_key, PATH)?;
+        let status = ConnectorStatus::parse(&text).ok_or_else(|| {
             bad(
-                &format!("{PATH}.connectorStatus"),
-                "is a value this version does not handle (it handles CONTINUE, ACTION_REQUIRED, WAIT and ABORT)",
+                &format!("{PATH}.{status_key}"),
+                "is not an enum value (capitals, digits and _)",
             )
         })?;
         Ok(PlaidConnector {
-            connector_status,
-            connector_token: optional_str(record, "connectorToken", PATH)?.map(ConnectorToken::new),
+            status,
+            connector_token: optional_str(record, token_key, PATH)?.map(ConnectorToken::new),
             expiration: optional_str(record, "expiration", PATH)?,
             link_token: optional_str(record, "linkToken", PATH)?.map(LinkToken::new),
             request_id: optional_str(record, "requestId", PATH)?,
@@ -444,7 +491,7 @@ mod tests {
             r#"{"connectorStatus":"ACTION_REQUIRED","connectorToken":"ct","expiration":"2026-11-25T09:00:00Z","linkToken":"lt","requestId":"r"}"#,
         ))
         .unwrap();
-        assert_eq!(c.connector_status, ConnectorStatus::ActionRequired);
+        assert_eq!(c.status, ConnectorStatus::ActionRequired);
         assert_eq!(c.link_token.unwrap().expose_secret(), "lt");
         assert_eq!(c.connector_token.unwrap().expose_secret(), "ct");
         assert_eq!(c.request_id.as_deref(), Some("r"));
@@ -457,9 +504,10 @@ mod tests {
             ("{}", "connectorStatus is missing"),
             (r#"{"connectorStatus":5}"#, "connectorStatus is number"),
             (
-                r#"{"connectorStatus":"LATER"}"#,
-                "connectorStatus is a value this version does not handle",
+                r#"{"connectorStatus":"later, maybe"}"#,
+                "connectorStatus is not an enum value",
             ),
+            (r#"{"status":null}"#, "status is null"),
             (
                 r#"{"connectorStatus":"CONTINUE","linkToken":3}"#,
                 "linkToken is number",
@@ -497,6 +545,23 @@ mod tests {
         assert!(!text.contains("secret"), "{text}");
         assert!(!format!("{c:?}").contains("secret"));
         assert!(text.contains("\"connectorStatus\":\"CONTINUE\""));
+        assert!(text.contains("\"status\":\"CONTINUE\""));
+    }
+
+    #[test]
+    fn a_2025_record_reads_into_the_same_shape_and_new_statuses_pass_through() {
+        let c = PlaidConnector::decode(&json(
+            r#"{"status":"ACTION_REQUIRED","token":"ct","expiration":null,"hostedLinkUrl":"https://hosted/x","linkToken":"lt","requestId":"r"}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.status, ConnectorStatus::ActionRequired);
+        assert_eq!(c.connector_token.unwrap().expose_secret(), "ct");
+        let text = serde_json::to_string(
+            &PlaidConnector::decode(&json(r#"{"status":"HOSTED_ONLY","linkToken":"lt"}"#)).unwrap(),
+        )
+        .unwrap();
+        assert!(text.contains("\"status\":\"HOSTED_ONLY\""), "{text}");
+        assert!(!text.contains("hosted/x") && !text.contains("lt"), "{text}");
     }
 
     #[test]

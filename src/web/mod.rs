@@ -21,9 +21,9 @@ use gloo_timers::future::TimeoutFuture;
 
 use crate::driver::Io;
 use crate::error::{Error, ErrorCode};
-use crate::machine::{Clock, OAuthState, RetryPolicy, Settings};
+use crate::machine::{Clock, OAuthState, RetryPolicy, SchemaChoice, Settings};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
-use crate::quiltt::{GraphqlRequest, HttpReply};
+use crate::quiltt::{GraphqlRequest, HttpReply, SchemaGeneration};
 use crate::secret::SessionToken;
 use deadline::within;
 #[cfg(feature = "js")]
@@ -48,6 +48,8 @@ pub(crate) struct BrowserIo {
     pub(crate) timeout_ms: u32,
     pub(crate) script_url: String,
     pub(crate) policy: RetryPolicy,
+    /// The generation of Quiltt's schema the app pinned, if it did.
+    pub(crate) schema: Option<SchemaGeneration>,
 }
 
 impl Io for BrowserIo {
@@ -56,6 +58,17 @@ impl Io for BrowserIo {
             policy: self.policy,
             token_refreshes: self.token.refreshes(),
             link_load_timeout_ms: self.timeout_ms,
+            schema: match self.schema {
+                Some(generation) => SchemaChoice {
+                    generation,
+                    pinned: true,
+                },
+                None => SchemaChoice {
+                    generation: storage::known_schema(&self.endpoint)
+                        .unwrap_or(SchemaGeneration::NEWEST),
+                    pinned: false,
+                },
+            },
         }
     }
 
@@ -105,6 +118,10 @@ impl Io for BrowserIo {
 
     fn stored(&self) -> Option<OAuthState> {
         storage::stored()
+    }
+
+    fn remember_schema(&self, generation: SchemaGeneration) {
+        storage::remember_schema(&self.endpoint, generation);
     }
 
     async fn run_link(

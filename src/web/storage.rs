@@ -1,8 +1,13 @@
-//! The OAuth state in `sessionStorage`: this tab only, gone when the tab closes, and deleted by
-//! the flow when it ends. Storage that is unavailable (a sandboxed frame, privacy settings) or
-//! full is skipped: the flow goes on, and only a resume after a redirect would find nothing.
+//! What the bridge keeps in `sessionStorage` (this tab only, gone when the tab closes): the OAuth
+//! state, deleted by the flow when it ends, and which generation of Quiltt's schema each
+//! endpoint speaks (also kept for the page in memory). Storage that is unavailable (a sandboxed
+//! frame, privacy settings) or full is skipped: the flow goes on, and only a resume after a
+//! redirect would find nothing, or the tab's next page would find the generation again.
+
+use std::cell::RefCell;
 
 use crate::machine::OAuthState;
+use crate::quiltt::SchemaGeneration;
 use crate::value::Json;
 
 /// The `sessionStorage` key.
@@ -31,4 +36,43 @@ pub(super) fn store(state: Option<&OAuthState>) {
 pub(super) fn stored() -> Option<OAuthState> {
     let text = session_storage()?.get_item(KEY).ok()??;
     OAuthState::from_json(&Json::parse(&text).ok()?)
+}
+
+/// The prefix of the `sessionStorage` key of an endpoint's generation (the endpoint follows).
+const SCHEMA_KEY: &str = "quiltt-reconnect:schema:";
+
+thread_local! {
+    /// The generation each endpoint speaks, as learned on this page.
+    static SCHEMAS: RefCell<Vec<(String, SchemaGeneration)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The generation `endpoint` speaks, as learned on this page or an earlier page of the tab.
+pub(super) fn known_schema(endpoint: &str) -> Option<SchemaGeneration> {
+    let on_page = SCHEMAS.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(e, _)| e == endpoint)
+            .map(|(_, g)| *g)
+    });
+    if on_page.is_some() {
+        return on_page;
+    }
+    let text = session_storage()?
+        .get_item(&format!("{SCHEMA_KEY}{endpoint}"))
+        .ok()??;
+    let generation = SchemaGeneration::parse(&text)?;
+    SCHEMAS.with(|s| s.borrow_mut().push((endpoint.to_owned(), generation)));
+    Some(generation)
+}
+
+/// Remembers that `endpoint` speaks `generation`, for the page and the tab's later pages.
+pub(super) fn remember_schema(endpoint: &str, generation: SchemaGeneration) {
+    SCHEMAS.with(|s| {
+        let mut known = s.borrow_mut();
+        known.retain(|(e, _)| e != endpoint);
+        known.push((endpoint.to_owned(), generation));
+    });
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(&format!("{SCHEMA_KEY}{endpoint}"), generation.as_str());
+    }
 }

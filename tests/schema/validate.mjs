@@ -1,5 +1,7 @@
-// Validates the client's GraphQL documents against Quiltt's two published schema generations
-// and the sandbox's two, and checks that the sandbox's inputs follow the published ones.
+// Validates the client's GraphQL documents against Quiltt's three published schema generations
+// (and an environment without Plaid) and the sandbox's, checks that the sandbox's inputs follow
+// the published ones, and that graphql-js refuses the newest initialize document on each older
+// generation exactly where the client reads which generation an endpoint speaks.
 //
 //   node tests/schema/validate.mjs        (from the repository root; needs `npm ci`)
 //
@@ -9,6 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
 import {
   buildSchema,
   getNamedType,
@@ -21,13 +24,16 @@ import {
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const rel = (path) => relative(root, path);
 
-const generations = ["2023", "2024"];
-const schemaFiles = {
-  "published-2023": "tests/schema/quiltt-2023-08.graphql",
-  "published-2024": "tests/schema/quiltt-2024-08.graphql",
-  "sandbox-2023": "sandbox/schema-2023.graphql",
-  "sandbox-2024": "sandbox/schema-2024.graphql",
-};
+// The generations, as the documents' file names (`_2025_04`) and the sandbox's files name them.
+const generations = { "2023_08": "2023", "2024_08": "2024", "2025_04": "2025", "no_plaid": "no-plaid" };
+const schemaFiles = {};
+for (const [generation, sandbox] of Object.entries(generations)) {
+  schemaFiles[`published-${generation}`] = `tests/schema/quiltt-${generation.replace("_", "-")}.graphql`;
+  schemaFiles[`sandbox-${generation}`] = `sandbox/schema-${sandbox}.graphql`;
+}
+/** The schemas of `generation`: the published one and the sandbox's. */
+const schemasOf = (generation) => [`published-${generation}`, `sandbox-${generation}`];
+const withPlaid = ["2023_08", "2024_08", "2025_04"];
 
 let failures = 0;
 let passes = 0;
@@ -61,7 +67,9 @@ function errorsOf(source, schema) {
   return validate(schema, document);
 }
 
-// 1. Every client document is valid on every schema.
+// 1. Every client document is valid where it is sent: an initialize document
+// (`connector_plaid_initialize_2025_04.graphql`) on its own generation, the others on every
+// generation; and no Plaid document is valid in the environment without Plaid.
 const documentsDir = join(root, "src", "quiltt", "documents");
 const documents = readdirSync(documentsDir)
   .filter((f) => f.endsWith(".graphql"))
@@ -69,12 +77,22 @@ const documents = readdirSync(documentsDir)
 if (documents.length === 0) {
   report(false, `no documents found in ${rel(documentsDir)}`);
 }
+const sources = {};
 for (const file of documents) {
   const source = readFileSync(join(documentsDir, file), "utf8");
-  for (const [name, schema] of Object.entries(schemas)) {
-    const errors = errorsOf(source, schema);
+  sources[file] = source;
+  const own = withPlaid.find((g) => file.endsWith(`_${g}.graphql`));
+  const plaid = file.startsWith("connector_plaid_");
+  const targets = own ? [own] : plaid ? withPlaid : Object.keys(generations);
+  for (const name of targets.flatMap(schemasOf).filter((n) => schemas[n])) {
+    const errors = errorsOf(source, schemas[name]);
     const detail = errors.map((e) => e.message).join("; ");
     report(errors.length === 0, `${file} on ${name}${detail ? `: ${detail}` : ""}`);
+  }
+  if (plaid) {
+    for (const name of schemasOf("no_plaid").filter((n) => schemas[n])) {
+      report(errorsOf(source, schemas[name]).length > 0, `${file} is refused by ${name}`);
+    }
   }
 }
 
@@ -111,7 +129,8 @@ const wrongVariants = [
   },
 ];
 for (const variant of wrongVariants) {
-  for (const [name, schema] of Object.entries(schemas)) {
+  for (const name of withPlaid.flatMap(schemasOf).filter((n) => schemas[n])) {
+    const schema = schemas[name];
     const errors = errorsOf(variant.source, schema);
     const forTheReason = errors.some((e) => variant.expect.test(e.message));
     report(
@@ -177,19 +196,47 @@ function compareInput(published, sandbox, typeName, seen, problems) {
     }
   }
 }
-for (const generation of generations) {
+for (const generation of Object.keys(generations)) {
   const published = schemas[`published-${generation}`];
   const sandbox = schemas[`sandbox-${generation}`];
   if (!published || !sandbox) {
     continue;
   }
-  for (const typeName of rootInputs) {
+  for (const typeName of rootInputs.filter((t) => published.getType(t))) {
     const problems = [];
     compareInput(published, sandbox, typeName, new Set(), problems);
     report(
       problems.length === 0,
       `sandbox-${generation} ${typeName} (nested inputs and enums included) matches published-${generation}` +
         (problems.length ? `: ${problems.join("; ")}` : ""),
+    );
+  }
+}
+
+// 4. Where a server refuses the newest initialize document is what tells the client which
+// generation it speaks (src/quiltt/generation.rs): each error's location is the start of one of
+// the document's names. graphql-js must point exactly at the record fields the older generation
+// lacks, or at the mutation and its input type where there is no Plaid.
+const newest = sources["connector_plaid_initialize_2025_04.graphql"];
+const expectedRefusals = {
+  "2024_08": ["status", "token"],
+  "2023_08": ["hostedLinkUrl", "status", "token"],
+  no_plaid: ["ConnectorPlaidInitializeInput", "connectorPlaidInitialize"],
+};
+function nameAt(source, { line, column }) {
+  const text = source.split("\n")[line - 1] ?? "";
+  return /^[A-Za-z0-9_]*/.exec(text.slice(column - 1))[0];
+}
+for (const [generation, expected] of Object.entries(expectedRefusals)) {
+  for (const name of schemasOf(generation)) {
+    if (!newest || !schemas[name]) continue;
+    const refused = [
+      ...new Set(errorsOf(newest, schemas[name]).flatMap((e) => (e.locations ?? []).map((l) => nameAt(newest, l)))),
+    ].sort();
+    report(
+      isDeepStrictEqual(refused, expected),
+      `the 2025-04 initialize document is refused by ${name} at ${JSON.stringify(refused)}` +
+        (isDeepStrictEqual(refused, expected) ? "" : `, expected ${JSON.stringify(expected)}`),
     );
   }
 }
