@@ -17,7 +17,7 @@ use crate::store::SeedRequest;
 use crate::{SchemaGeneration, Shared};
 
 pub(crate) fn routes() -> Router<Shared> {
-    Router::new()
+    let routes = Router::new()
         .route("/__sandbox/health", get(health))
         .route("/__sandbox/reset", post(reset))
         .route("/__sandbox/connections", get(connections))
@@ -30,9 +30,17 @@ pub(crate) fn routes() -> Router<Shared> {
         )
         .route("/__sandbox/config", get(config).post(set_config))
         .route("/__sandbox/script-loads", get(script_loads))
-        .route("/__sandbox/schema.graphql", get(schema))
-        .route("/__sandbox/schema-2023.graphql", get(schema_2023))
-        .route("/__sandbox/schema-2024.graphql", get(schema_2024))
+        .route("/__sandbox/schema.graphql", get(schema));
+    SchemaGeneration::ALL
+        .into_iter()
+        .fold(routes, |routes, generation| {
+            routes.route(
+                &format!("/__sandbox/schema-{generation}.graphql"),
+                get(move |State(shared): State<Shared>| async move {
+                    sdl_response(&shared, generation)
+                }),
+            )
+        })
 }
 
 /// A `400`/`404` JSON error: `{ "error": "..." }`.
@@ -189,12 +197,4 @@ fn sdl_response(shared: &Shared, generation: SchemaGeneration) -> Response {
 /// The SDL of the generation served now.
 async fn schema(State(shared): State<Shared>) -> Response {
     sdl_response(&shared, shared.app.generation())
-}
-
-async fn schema_2023(State(shared): State<Shared>) -> Response {
-    sdl_response(&shared, SchemaGeneration::V2023)
-}
-
-async fn schema_2024(State(shared): State<Shared>) -> Response {
-    sdl_response(&shared, SchemaGeneration::V2024)
 }

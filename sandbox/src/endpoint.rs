@@ -81,8 +81,8 @@ pub(crate) fn detect_operation(body: &Value) -> Option<String> {
 }
 
 /// The connection a request is about: `input.connectionId` (initialize), `input.id` (update,
-/// simulate error), `id` (the `connection(id)` query), or the connection its
-/// `input.connectorToken` was minted for (close).
+/// simulate error), `id` (the `connection(id)` query), or the connection its connector token
+/// was minted for (close: `input.connectorToken`, or `input.token` since 2025-04).
 fn connection_of(app: &crate::AppState, variables: &Value) -> Option<String> {
     if let Some(id) = variables.get("id").and_then(Value::as_str) {
         return Some(id.to_owned());
@@ -93,7 +93,7 @@ fn connection_of(app: &crate::AppState, variables: &Value) -> Option<String> {
         return Some(id.to_owned());
     }
     app.store()
-        .connection_of_connector_token(text("connectorToken")?)
+        .connection_of_connector_token(text("connectorToken").or_else(|| text("token"))?)
 }
 
 async fn graphql(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -237,10 +237,13 @@ async fn execute(shared: &Shared, parsed: Result<Value, serde_json::Error>, seq:
             )
         }
     };
-    let response = shared
+    let (response, refused) = shared
         .schemas
         .execute(shared.app.generation(), request.data(RequestSeq(seq)))
         .await;
+    if let Some(refusal) = refused {
+        shared.app.requests().set_refused(seq, refusal);
+    }
     Json(response).into_response()
 }
 

@@ -1,8 +1,8 @@
 //! `quiltt-sandbox`: a local stand-in for Quiltt's GraphQL API and Plaid Link.
 //!
 //! It is the default backend of the quiltt-reconnect demo and of every test: a GraphQL endpoint
-//! at `/v1/graphql` that answers like Quiltt's live API in either of its two published schema
-//! generations ([`SchemaGeneration`]), an
+//! at `/v1/graphql` that answers like Quiltt's live API in each of its published schema
+//! generations ([`SchemaGeneration`], built from the published SDL), an
 //! in-memory store of connections with Plaid-like token rules, a Plaid Link stand-in script at
 //! `/link/v2/stable/link-initialize.js`, admin and fault-injection endpoints under
 //! `/__sandbox/`, and static files (`--www`, `--pkg`). See `README.md` for the HTTP API.
@@ -71,7 +71,7 @@ pub struct SandboxConfig {
     /// Add [`STRICT_CSP`] to HTML responses.
     pub csp: bool,
     /// The generation of Quiltt's schema served at start and after a reset (changeable at run
-    /// time with `POST /__sandbox/config`); default 2024.
+    /// time with `POST /__sandbox/config`); default 2025.
     pub schema: SchemaGeneration,
 }
 

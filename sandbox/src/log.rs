@@ -41,6 +41,21 @@ pub struct RequestEntry {
     /// A `connectorPlaidClose` answered again from the close it retried (same
     /// `clientMutationId` and tokens) instead of exchanging the public token.
     pub replayed: bool,
+    /// What the schema refused, when it answered errors without running any resolver:
+    /// `"document"` (the document failed validation, the variable usage rule included) or
+    /// `"input"` (a valid document whose variables did not fit). Null for a request that ran,
+    /// or was answered by auth, a fault knob or a malformed body.
+    pub refused: Option<Refusal>,
+}
+
+/// What a schema refused before running anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Refusal {
+    /// The document: a field, type or argument the generation does not have.
+    Document,
+    /// The variables: a value the document's input types do not take.
+    Input,
 }
 
 /// The log, in arrival order.
@@ -72,6 +87,7 @@ impl RequestLog {
             authorization,
             fault: None,
             replayed: false,
+            refused: None,
         });
         self.next_seq
     }
@@ -87,6 +103,13 @@ impl RequestLog {
     pub fn set_replayed(&mut self, seq: u64) {
         if let Some(e) = self.entries.iter_mut().find(|e| e.seq == seq) {
             e.replayed = true;
+        }
+    }
+
+    /// Records what the schema refused of entry `seq` before running it.
+    pub fn set_refused(&mut self, seq: u64, refusal: Refusal) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.seq == seq) {
+            e.refused = Some(refusal);
         }
     }
 

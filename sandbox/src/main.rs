@@ -32,8 +32,9 @@ struct Cli {
     /// Send a strict Content-Security-Policy header with HTML pages.
     #[arg(long)]
     csp: bool,
-    /// Which generation of Quiltt's live schema to serve: 2023 (2023-08) or 2024 (2024-08).
-    #[arg(long, value_name = "GENERATION", default_value = "2024")]
+    /// Which generation of Quiltt's live schema to serve: 2023 (2023-08), 2024 (2024-08),
+    /// 2025 (2025-04) or no-plaid (2025-04 as published for an environment without Plaid).
+    #[arg(long, value_name = "GENERATION", default_value = "2025")]
     schema: SchemaGeneration,
 }
 
@@ -107,11 +108,8 @@ async fn main() -> ExitCode {
         let _ = writeln!(out, "admin: {base}/__sandbox/connections");
         let _ = writeln!(
             out,
-            "schema: Quiltt's {} generation (--schema 2023 or 2024)",
-            match cli.schema {
-                SchemaGeneration::V2023 => "2023-08",
-                SchemaGeneration::V2024 => "2024-08",
-            }
+            "schema: Quiltt's {} generation (--schema 2023, 2024, 2025 or no-plaid)",
+            cli.schema.published()
         );
         if cli.session_token == DEFAULT_SESSION_TOKEN {
             let _ = writeln!(out, "session token: {DEFAULT_SESSION_TOKEN} (default)");

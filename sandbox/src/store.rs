@@ -21,8 +21,9 @@ use serde_json::Value;
 
 use crate::util::{logo_png, random_id};
 
-/// The state of a connection, as the admin API stores it: every status of both schema
-/// generations (and `DISCONNECTING`); each generation's GraphQL `ConnectionStatus` maps it.
+/// The state of a connection, as the admin API stores it: every status of every schema
+/// generation (2025's); an older generation's GraphQL `ConnectionStatus` reads the ones it lacks
+/// as its nearest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConnectionStatus {
@@ -49,6 +50,22 @@ pub enum ConnectionStatus {
 }
 
 impl ConnectionStatus {
+    /// The GraphQL (and admin API) name, e.g. `ERROR_REPAIRABLE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initializing => "INITIALIZING",
+            Self::Syncing => "SYNCING",
+            Self::Synced => "SYNCED",
+            Self::Upgrading => "UPGRADING",
+            Self::Disconnecting => "DISCONNECTING",
+            Self::Disconnected => "DISCONNECTED",
+            Self::ErrorRepairable => "ERROR_REPAIRABLE",
+            Self::ErrorService => "ERROR_SERVICE",
+            Self::ErrorProvider => "ERROR_PROVIDER",
+            Self::ErrorInstitution => "ERROR_INSTITUTION",
+        }
+    }
+
     /// Whether `connectorPlaidInitialize` answers `CONTINUE` (no user action needed).
     pub fn is_healthy(self) -> bool {
         matches!(

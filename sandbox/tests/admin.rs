@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn request_log_records_operations_variables_status_and_auth() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(SchemaGeneration::V2024).await;
     let mut variables = json!({ "input": init_input(SchemaGeneration::V2024, "conn_healthy") });
     variables["input"]["extra"] = json!([1, 2]);
     let body = json!({ "query": INITIALIZE_DOC, "operationName": "ConnectorPlaidInitialize", "variables": variables });
@@ -34,6 +34,11 @@ async fn request_log_records_operations_variables_status_and_auth() {
     assert_eq!(entries[1]["authorization"], "wrong");
     assert_eq!(entries[2]["authorization"], "present");
     assert_eq!(entries[2]["status"], 200);
+    // Its variables have a field the input type lacks: refused before anything ran. The
+    // unauthorized ones never reached the schema; the update ran.
+    let refused: Vec<&Value> = entries.iter().map(|e| &e["refused"]).collect();
+    let null = Value::Null;
+    assert_eq!(refused, [&null, &null, &json!("input"), &null]);
     // Variables as received (even a field the schema does not know).
     assert_eq!(entries[2]["variables"], variables);
     assert_eq!(entries[3]["operation"], "connectionUpdate");
@@ -105,7 +110,7 @@ async fn seeded_connections_are_listed() {
 
 #[tokio::test]
 async fn seed_creates_and_replaces_connections() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(SchemaGeneration::V2024).await;
     let created = sb
         .admin_post(
             "/__sandbox/seed",
@@ -247,7 +252,7 @@ async fn reset_restores_seed_and_clears_everything() {
     assert_eq!(sb.admin_get("/__sandbox/requests").await, json!([]));
     assert_eq!(
         sb.admin_get("/__sandbox/config").await,
-        json!({ "linkTokenTtlSecs": 1800.0, "schema": "2024" })
+        json!({ "linkTokenTtlSecs": 1800.0, "schema": "2025" })
     );
     assert_eq!(sb.admin_get("/__sandbox/script-loads").await["count"], 0);
     // Tokens from before the reset are gone.
@@ -345,11 +350,23 @@ async fn the_request_log_names_the_connection_a_close_is_about() {
 async fn config_reports_and_switches_the_schema_generation() {
     let sb = Sb::start_schema(SchemaGeneration::V2023).await;
     assert_eq!(sb.admin_get("/__sandbox/config").await["schema"], "2023");
-    let config = sb
-        .admin_post("/__sandbox/config", json!({ "schema": "2024-08" }))
-        .await;
-    assert_eq!(config["schema"], "2024");
-    for bad in [json!({ "schema": "2025" }), json!({ "schema": 2023 })] {
+    for (spelled, schema) in [
+        ("2024-08", "2024"),
+        ("2025", "2025"),
+        ("2025-04", "2025"),
+        ("no-plaid", "no-plaid"),
+        ("2023-08", "2023"),
+    ] {
+        let config = sb
+            .admin_post("/__sandbox/config", json!({ "schema": spelled }))
+            .await;
+        assert_eq!(config["schema"], schema);
+    }
+    for bad in [
+        json!({ "schema": "2026" }),
+        json!({ "schema": 2023 }),
+        json!({ "schema": "noplaid" }),
+    ] {
         let resp = sb
             .client
             .post(sb.url("/__sandbox/config"))
@@ -367,7 +384,7 @@ async fn config_reports_and_switches_the_schema_generation() {
 #[tokio::test]
 async fn oauth_redirect_round_trip_binds_the_state_to_the_link_token() {
     let sb = Sb::start().await;
-    let mut input = init_input(SchemaGeneration::V2024, "conn_oauth");
+    let mut input = init_input(sb.generation(), "conn_oauth");
     input["redirectUri"] = json!("http://127.0.0.1:9/oauth-return.html?app=1");
     let (link_token, connector_token) = sb.tokens_with(input).await;
     let session = sb

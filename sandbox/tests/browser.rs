@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::Sb;
-use quiltt_sandbox::SandboxConfig;
+use quiltt_sandbox::{SandboxConfig, SchemaGeneration};
 use serde_json::Value;
 
 fn find_chromium() -> Option<PathBuf> {
@@ -49,9 +49,11 @@ async fn report_of(path: &str, csp: bool) -> Option<Value> {
         return None;
     };
     let www = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    // The pages speak 2024 (`connectorToken`).
     let sb = Sb::start_with(SandboxConfig {
         www_dir: Some(www),
         csp,
+        schema: SchemaGeneration::V2024,
         ..Default::default()
     })
     .await;

@@ -32,8 +32,8 @@ async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
         .post(format!("{base}/v1/graphql"))
         .header("Authorization", "Bearer sandbox-session-token")
         .json(&json!({
-            "query": "mutation($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success record { connectorStatus expiration } } }",
-            "variables": { "input": { "connectionId": "conn_login_required", "featuresRequired": ["TRANSACTIONS"] } }
+            "query": "mutation($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success record { status expiration } } }",
+            "variables": { "input": { "connectionId": "conn_login_required", "featuresRequired": ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] } }
         }))
         .send()
         .await
@@ -42,7 +42,7 @@ async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(
-        body["data"]["connectorPlaidInitialize"]["record"]["connectorStatus"],
+        body["data"]["connectorPlaidInitialize"]["record"]["status"],
         "ACTION_REQUIRED"
     );
 
@@ -100,7 +100,7 @@ async fn schema_flag_picks_the_generation() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2023 or 2024"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2023, 2024, 2025 or no-plaid"));
 }
 
 #[test]

@@ -4,13 +4,21 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{init_input, Sb, INITIALIZE_DOC};
+use common::{close_input, init_input, initialize_doc, Sb};
 use quiltt_sandbox::SchemaGeneration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// The default generation's (2025's) initialize of `id`.
 fn init_body(id: &str) -> Value {
-    json!({ "query": INITIALIZE_DOC, "variables": { "input": init_input(SchemaGeneration::V2024, id) } })
+    let generation = SchemaGeneration::default();
+    json!({ "query": initialize_doc(generation), "variables": { "input": init_input(generation, id) } })
+}
+
+/// A close of made-up tokens in the default generation.
+fn close_body() -> Value {
+    let input = close_input(SchemaGeneration::default(), "a", "b", json!({}));
+    json!({ "query": common::CLOSE_DOC, "variables": { "input": input } })
 }
 
 const AUTH: Option<&str> = Some("Bearer sandbox-session-token");
@@ -70,12 +78,7 @@ async fn status_fault_for_close_and_update_only_hits_that_operation() {
         json!({ "connectorPlaidClose": { "status": 500 }, "connectionUpdate": { "status": 429, "retryAfterSecs": 7 } }),
     )
     .await;
-    let close = sb
-        .post_graphql(
-            AUTH,
-            json!({ "query": common::CLOSE_DOC, "variables": { "input": { "connectorToken": "a", "publicToken": "b", "metadata": {} } } }),
-        )
-        .await;
+    let close = sb.post_graphql(AUTH, close_body()).await;
     assert_eq!(close.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let update = sb
         .post_graphql(
@@ -89,12 +92,7 @@ async fn status_fault_for_close_and_update_only_hits_that_operation() {
     assert_eq!(init.status(), StatusCode::OK);
     // DELETE clears every knob.
     sb.admin_delete("/__sandbox/faults").await;
-    let close = sb
-        .post_graphql(
-            AUTH,
-            json!({ "query": common::CLOSE_DOC, "variables": { "input": { "connectorToken": "a", "publicToken": "b", "metadata": {} } } }),
-        )
-        .await;
+    let close = sb.post_graphql(AUTH, close_body()).await;
     assert_eq!(close.status(), StatusCode::OK);
 }
 
@@ -284,7 +282,7 @@ async fn clearing_the_knobs_releases_hanging_requests() {
 #[tokio::test]
 async fn body_answers_the_given_json_once() {
     let sb = Sb::start().await;
-    let odd = json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": { "connectorStatus": "WAIT" } } } });
+    let odd = json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": { "status": "WAIT" } } } });
     sb.admin_post(
         "/__sandbox/faults",
         json!({ "connectorPlaidInitialize": { "body": odd.clone(), "times": 1 } }),
@@ -296,7 +294,7 @@ async fn body_answers_the_given_json_once() {
     let resp = sb.post_graphql(AUTH, init_body("conn_healthy")).await;
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
-        body["data"]["connectorPlaidInitialize"]["record"]["connectorStatus"],
+        body["data"]["connectorPlaidInitialize"]["record"]["status"],
         "CONTINUE"
     );
 }
@@ -313,10 +311,9 @@ async fn after_resolve_lets_the_close_go_through_then_answers_a_gateway_error() 
         )
         .await;
     assert_eq!(active["connectorPlaidClose"]["afterResolve"], true);
-    let close = json!({
-        "query": common::CLOSE_DOC,
-        "variables": { "input": { "connectorToken": connector_token, "publicToken": public_token, "metadata": metadata, "clientMutationId": "close-after-504" } }
-    });
+    let mut input = close_input(sb.generation(), &connector_token, &public_token, metadata);
+    input["clientMutationId"] = json!("close-after-504");
+    let close = json!({ "query": common::CLOSE_DOC, "variables": { "input": input } });
     let resp = sb.post_graphql(AUTH, close.clone()).await;
     assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
     // The close went through: the connection is repaired and the public token used.

@@ -1,5 +1,6 @@
-//! The GraphQL endpoint over real HTTP: auth, seeded states, token rules, metadata, in both
-//! schema generations (2024 unless a test says otherwise).
+//! The GraphQL endpoint over real HTTP: auth, seeded states, token rules, metadata, in every
+//! schema generation (the default, 2025, unless a test says otherwise; tests written against
+//! 2024's record fields say 2024). `tests/generations.rs` covers what 2025 and no-plaid add.
 
 mod common;
 
@@ -7,9 +8,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use common::{
-    init_input, Sb, CLOSE_DOC, INITIALIZE_DOC, PAGE_CLOSE_DOC, PAGE_INITIALIZE_DOC, UPDATE_DOC,
+    close_input, init_input, initialize_doc, plaid_generations, Sb, CLOSE_DOC, INITIALIZE_DOC,
+    INITIALIZE_DOC_2025, PAGE_CLOSE_DOC, PAGE_INITIALIZE_DOC, UPDATE_DOC,
 };
-use quiltt_sandbox::SchemaGeneration::{self, V2023, V2024};
+use quiltt_sandbox::SchemaGeneration::{self, V2023, V2024, V2025};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -73,7 +75,7 @@ async fn custom_session_token_is_required() {
 
 #[tokio::test]
 async fn healthy_connection_continues() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     let payload = sb
         .initialize_with(
             json!({ "connectionId": "conn_healthy", "featuresRequired": ["TRANSACTIONS"] }),
@@ -96,7 +98,7 @@ async fn healthy_connection_continues() {
 
 #[tokio::test]
 async fn broken_connections_need_action_with_fresh_tokens() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     for id in [
         "conn_login_required",
         "conn_chase_checking",
@@ -129,7 +131,7 @@ async fn broken_connections_need_action_with_fresh_tokens() {
 
 #[tokio::test]
 async fn unknown_or_missing_connection_is_not_found() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     let payload = sb.initialize("conn_does_not_exist").await;
     assert_eq!(payload["success"], false);
     assert_eq!(payload["record"], Value::Null);
@@ -163,11 +165,13 @@ async fn unknown_or_missing_connection_is_not_found() {
 async fn the_three_mutations_require_their_input() {
     for generation in SchemaGeneration::ALL {
         let sb = Sb::start_schema(generation).await;
-        for (doc, name) in [
-            (INITIALIZE_DOC, "ConnectorPlaidInitializeInput"),
+        let documents = [
+            (initialize_doc(generation), "ConnectorPlaidInitializeInput"),
             (CLOSE_DOC, "ConnectorPlaidCloseInput"),
             (UPDATE_DOC, "ConnectionUpdateInput"),
-        ] {
+        ];
+        let plaid = if generation.has_plaid() { 0 } else { 2 };
+        for (doc, name) in &documents[plaid..] {
             let message = sb.gql_error(doc, json!({ "input": null })).await;
             assert!(message.contains("input"), "{generation}: {message}");
             let message = sb.gql_error(doc, json!({})).await;
@@ -177,11 +181,12 @@ async fn the_three_mutations_require_their_input() {
             let message = sb.gql_error(&nullable, json!({ "input": null })).await;
             assert!(message.contains(name), "{generation}: {message}");
         }
-        for inline in [
+        let inline = [
             "mutation { connectorPlaidInitialize(input: null) { success } }",
             "mutation { connectorPlaidClose { success } }",
             "mutation { connectionUpdate(input: null) { success } }",
-        ] {
+        ];
+        for inline in &inline[plaid..] {
             let message = sb.gql_error(inline, Value::Null).await;
             assert!(message.contains("input"), "{generation}: {message}");
         }
@@ -190,7 +195,7 @@ async fn the_three_mutations_require_their_input() {
 
 #[tokio::test]
 async fn the_reference_pages_documents_are_refused_as_by_the_live_api() {
-    for generation in SchemaGeneration::ALL {
+    for generation in plaid_generations() {
         let sb = Sb::start_schema(generation).await;
         let message = sb
             .gql_error(
@@ -207,7 +212,7 @@ async fn the_reference_pages_documents_are_refused_as_by_the_live_api() {
         let message = sb
             .gql_error(
                 &close,
-                json!({ "input": { "connectorToken": "x", "publicToken": "y", "metadata": {} } }),
+                json!({ "input": close_input(generation, "x", "y", json!({})) }),
             )
             .await;
         assert!(message.contains("logo"), "{generation}: {message}");
@@ -361,23 +366,45 @@ async fn every_initialize_input_field_of_each_generation_is_accepted() {
         "transactions": { "daysRequested": 730 },
         "update": { "accountSelectionEnabled": true }
     });
-    for (generation, input) in [(V2023, v2023), (V2024, v2024)] {
+    // 2025 renamed portalId to portalsProviderId and the features.
+    let mut v2025 = v2024.clone();
+    let fields = v2025.as_object_mut().unwrap();
+    fields.remove("portalId");
+    fields.insert("portalsProviderId".into(), Value::Null);
+    fields.insert(
+        "featuresRequired".into(),
+        json!(["ACCOUNT_BALANCES_AND_TRANSACTIONS", "ACCOUNT_NUMBERS"]),
+    );
+    fields.insert(
+        "featuresOptional".into(),
+        json!(["ACCOUNT_BALANCE_REFRESHES", "ACCOUNT_STATEMENTS"]),
+    );
+    for (generation, input) in [(V2023, v2023), (V2024, v2024.clone()), (V2025, v2025)] {
         let sb = Sb::start_schema(generation).await;
         let payload = sb.initialize_with(input).await;
         assert_eq!(payload["success"], true, "{generation}: {payload}");
         assert_eq!(payload["clientMutationId"], "cm-all");
-        assert_eq!(payload["record"]["connectorStatus"], "ACTION_REQUIRED");
-        // accountSelectionEnabled is update mode's only option in both generations.
+        assert_eq!(sb.record_status(&payload), "ACTION_REQUIRED");
+        // accountSelectionEnabled is update mode's only option in every generation.
         let mut input = init_input(generation, "conn_login_required");
         input["update"] = json!({ "reauthorizationEnabled": true });
         let message = sb
-            .gql_error(INITIALIZE_DOC, json!({ "input": input }))
+            .gql_error(initialize_doc(generation), json!({ "input": input }))
             .await;
         assert!(
             message.contains("unknown field \"reauthorizationEnabled\""),
             "{generation}: {message}"
         );
     }
+    // 2024's input is not 2025's.
+    let sb = Sb::start_schema(V2025).await;
+    let message = sb
+        .gql_error(INITIALIZE_DOC_2025, json!({ "input": v2024 }))
+        .await;
+    assert!(
+        message.contains("portalId") || message.contains("BALANCES"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -441,8 +468,8 @@ async fn records_and_errors_have_each_generations_types() {
         2
     );
 
-    // PlaidMutationError on a failed close, in both generations.
-    for generation in SchemaGeneration::ALL {
+    // PlaidMutationError on a failed close, in every generation with Plaid.
+    for generation in plaid_generations() {
         sb.use_schema(generation).await;
         let payload = sb
             .close("connector-sandbox-nope", "public-sandbox-nope", json!({}))
@@ -462,15 +489,26 @@ async fn records_and_errors_have_each_generations_types() {
 async fn logo_is_an_image_with_a_data_url() {
     for generation in SchemaGeneration::ALL {
         let sb = Sb::start_schema(generation).await;
+        // `logos` went in 2025.
+        let logos = match generation {
+            V2023 | V2024 => "logos { url }",
+            _ => "",
+        };
         let (_, body) = sb
             .gql(
-                "{ connection(id: \"conn_chase_checking\") { institution { name logo { url _sourcename } logos { url } } } }",
+                &format!("{{ connection(id: \"conn_chase_checking\") {{ institution {{ name logo {{ url _sourcename }} {logos} }} }} }}"),
                 Value::Null,
             )
             .await;
         let institution = &body["data"]["connection"]["institution"];
         assert_eq!(institution["name"], "Chase", "{body}");
-        assert_eq!(institution["logo"]["_sourcename"], "PLAID");
+        // The environment without Plaid has no PLAID image source.
+        let source = if generation.has_plaid() {
+            "PLAID"
+        } else {
+            "MOCK"
+        };
+        assert_eq!(institution["logo"]["_sourcename"], source);
         let url = institution["logo"]["url"].as_str().unwrap();
         let png = base64::engine::general_purpose::STANDARD
             .decode(
@@ -479,7 +517,9 @@ async fn logo_is_an_image_with_a_data_url() {
             )
             .expect("base64");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-        assert_eq!(institution["logos"][0]["url"], url);
+        if !logos.is_empty() {
+            assert_eq!(institution["logos"][0]["url"], url);
+        }
         let message = sb
             .gql_error(
                 "{ connection(id: \"conn_chase_checking\") { institution { logo } } }",
@@ -632,8 +672,10 @@ async fn each_generation_filters_and_describes_connections_its_own_way() {
 }
 
 #[tokio::test]
-async fn the_clients_documents_run_on_both_generations() {
-    // The client's own documents (src/quiltt/documents, read at run time) against the sandbox.
+async fn the_clients_documents_run_on_every_generation() {
+    // The client's own documents (src/quiltt/documents, read at run time) against the sandbox:
+    // one named for a generation (`…_2025_04.graphql`) on that generation, the others on every
+    // generation; the Plaid ones are refused by the environment without Plaid.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/quiltt/documents");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("skipped: no {}", dir.display());
@@ -651,17 +693,36 @@ async fn the_clients_documents_run_on_both_generations() {
         })
         .collect();
     documents.sort();
+    let for_generation = |file: &str| {
+        SchemaGeneration::ALL.into_iter().find(|g| {
+            let suffix = format!("_{}.graphql", g.published().replace('-', "_"));
+            g.has_plaid() && file.ends_with(&suffix)
+        })
+    };
+    // Close last: it needs a Link session.
+    documents.sort_by_key(|(_, doc)| doc.contains("connectorPlaidClose("));
     for generation in SchemaGeneration::ALL {
         let sb = Sb::start_schema(generation).await;
-        // Close last: it needs a Link session.
-        documents.sort_by_key(|(_, doc)| doc.contains("connectorPlaidClose("));
         for (file, doc) in &documents {
+            if for_generation(file).is_some_and(|g| g != generation) {
+                continue;
+            }
+            if !generation.has_plaid() && doc.contains("connectorPlaid") {
+                let message = sb.gql_error(doc, json!({ "input": {} })).await;
+                assert!(
+                    message.to_lowercase().contains("connectorplaid"),
+                    "{file}: {message}"
+                );
+                continue;
+            }
             let variables = if doc.contains("connectorPlaidInitialize(") {
                 json!({ "input": init_input(generation, "conn_login_required") })
             } else if doc.contains("connectorPlaidClose(") {
                 let (link, connector) = sb.tokens("conn_chase_checking").await;
                 let (public, metadata) = sb.link_success(&link).await;
-                json!({ "input": { "connectorToken": connector, "publicToken": public, "metadata": metadata, "clientMutationId": "cm" } })
+                let mut input = close_input(generation, &connector, &public, metadata);
+                input["clientMutationId"] = json!("cm");
+                json!({ "input": input })
             } else if doc.contains("connectionUpdate(") {
                 json!({ "input": { "id": "conn_healthy", "metadata": { "k": "v" } } })
             } else if doc.contains("connections(") {
@@ -689,7 +750,7 @@ async fn the_clients_documents_run_on_both_generations() {
 
 #[tokio::test]
 async fn close_repairs_and_returns_the_connection() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     let (link_token, connector_token) = sb.tokens("conn_login_required").await;
     let (public_token, metadata) = sb.link_success(&link_token).await;
     assert!(public_token.starts_with("public-sandbox-"));
@@ -806,7 +867,7 @@ async fn close_rejects_wrong_or_unknown_tokens_without_echoing_them() {
 
 #[tokio::test]
 async fn link_tokens_expire() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     let config = sb
         .admin_post("/__sandbox/config", json!({ "linkTokenTtlSecs": 1 }))
         .await;
@@ -943,7 +1004,7 @@ async fn selecting_code_on_update_errors_fails_validation() {
 
 #[tokio::test]
 async fn client_mutation_id_is_echoed() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     let (_, body) = sb
         .gql(
             "mutation($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { clientMutationId success } }",
@@ -986,7 +1047,7 @@ async fn client_mutation_id_is_echoed() {
 
 #[tokio::test]
 async fn simulate_error_breaks_a_healthy_connection() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     assert_eq!(
         sb.initialize("conn_wells_fargo").await["record"]["connectorStatus"],
         "CONTINUE"
@@ -1040,7 +1101,7 @@ async fn close_metadata_is_required_in_2023_and_optional_in_2024() {
 
 #[tokio::test]
 async fn a_close_retried_with_its_client_mutation_id_answers_the_same_success() {
-    let sb = Sb::start().await;
+    let sb = Sb::start_schema(V2024).await;
     let (link_token, connector_token) = sb.tokens("conn_login_required").await;
     let (public_token, metadata) = sb.link_success(&link_token).await;
     let input = |cmid: Option<&str>| json!({ "connectorToken": connector_token, "publicToken": public_token, "metadata": metadata, "clientMutationId": cmid });

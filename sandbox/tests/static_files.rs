@@ -147,7 +147,7 @@ async fn schema_files_match_the_served_schemas() {
     }
     // /__sandbox/schema.graphql is the generation served now.
     let now = get(&sb, "/__sandbox/schema.graphql").await;
-    assert_eq!(now.headers()["x-quiltt-schema"], "2024");
+    assert_eq!(now.headers()["x-quiltt-schema"], "2025");
     sb.admin_post("/__sandbox/config", serde_json::json!({ "schema": "2023" }))
         .await;
     let now = get(&sb, "/__sandbox/schema.graphql").await;
@@ -157,27 +157,52 @@ async fn schema_files_match_the_served_schemas() {
         quiltt_sandbox::schema_sdl(SchemaGeneration::V2023)
     );
 
-    let v2023 = quiltt_sandbox::schema_sdl(SchemaGeneration::V2023);
-    let v2024 = quiltt_sandbox::schema_sdl(SchemaGeneration::V2024);
+    let sdl = SchemaGeneration::ALL.map(quiltt_sandbox::schema_sdl);
+    let [v2023, v2024, v2025, no_plaid] = &sdl;
+    let initialize = "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput!): ConnectorPlaidInitializePayload\n";
     for (sdl, needles) in [
         (
-            &v2023,
+            v2023,
             &[
-                "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput!): ConnectorPlaidInitializePayload\n",
+                initialize,
                 "features: [ConnectionFeature!]\n",
                 "euConfig: PlaidLinkTokenEUConfig",
                 "record: PlaidConnector\n",
                 "code: String!",
+                "metadata: JSON!",
+                "logos(sources: [ImageSource!]): [Image!]",
             ][..],
         ),
         (
-            &v2024,
+            v2024,
             &[
-                "connectorPlaidInitialize(input: ConnectorPlaidInitializeInput!): ConnectorPlaidInitializePayload\n",
+                initialize,
                 "featuresRequired: [ConnectionFeature!]!",
+                "portalId: ID",
                 "record: PlaidConnectorSession\n",
+                "connectorStatus: ConnectorStatus!",
                 "hostedLinkUrl: String",
                 "code: String\n",
+                "type: AccountType! @deprecated(reason: \"Use `kind`\")",
+            ][..],
+        ),
+        (
+            v2025,
+            &[
+                initialize,
+                "portalsProviderId: ID",
+                "status: ConnectorStatus!",
+                "token: String!",
+                "DISCONNECTING",
+                "ACCOUNT_BALANCES_AND_TRANSACTIONS",
+                "taxonomy: [AccountTaxonomyMember!]!",
+            ][..],
+        ),
+        (
+            no_plaid,
+            &[
+                "connectorFinicityInitialize(input: ConnectorFinicityInitializeInput!)",
+                "DISCONNECTING",
             ][..],
         ),
     ] {
@@ -185,16 +210,18 @@ async fn schema_files_match_the_served_schemas() {
             assert!(sdl.contains(needle), "schema lacks {needle:?}");
         }
         for needle in [
-            "connectorPlaidClose(input: ConnectorPlaidCloseInput!)",
             "connectionUpdate(input: ConnectionUpdateInput!)",
+            "connectionSimulateError(input: ConnectionSimulateErrorInput!): ConnectionSimulateErrorPayload",
             "connection(id: ID!): Connection\n",
             "connections(filter: ConnectionFilter): [Connection!]\n",
-            "logo: Image\n",
+            "logo(source: ImageSource): Image\n",
             "type Error {",
             "scalar JSON",
         ] {
             assert!(sdl.contains(needle), "schema lacks {needle:?}");
         }
     }
-    assert!(!v2024.contains("euConfig") && !v2024.contains("  features:"));
+    assert!(!v2024.contains("euConfig") && !v2024.contains("\tfeatures: [ConnectionFeature!]\n"));
+    assert!(!v2025.contains("connectorStatus") && !v2025.contains("logos"));
+    assert!(!no_plaid.contains("connectorPlaid") && !no_plaid.contains("PlaidMutationError"));
 }

@@ -1,25 +1,32 @@
-//! The GraphQL schemas: one per generation of Quiltt's live API, following the types Quiltt
-//! published for it (`tests/schema/quiltt-2023-08.graphql`, `tests/schema/quiltt-2024-08.graphql`
-//! at the repository root), plus `connectionSimulateError` with a `status` for tests.
+//! The GraphQL schemas: one per generation of Quiltt's live API, each built at start from the
+//! subset SDL of the types Quiltt published for it (`tests/schema/quiltt-*.graphql` at the
+//! repository root) plus the sandbox's `connectionSimulateError` (`sandbox.graphql`).
 //!
-//! The two generations differ in their inputs, enums and records (see `v2023` and `v2024`); what
-//! they share is here: the scalars, `Error`, `ConnectionUpdateInput`, the account enums and the
-//! resolvers' work on the store.
+//! - [`build`]: the SDL as an async-graphql dynamic schema. Types, fields, arguments, input
+//!   fields, enum values, nullability, descriptions and deprecations all come from the SDL, so
+//!   the sandbox validates documents exactly as the published schema does.
+//! - [`resolvers`]: the root fields the sandbox implements, doing the store work below and
+//!   answering JSON; every other field reads its key from its parent's JSON.
+//! - [`json`]: that JSON, with the values of the generation's [`Row`] and enums.
+//! - [`usage`]: the variable usage rule async-graphql skips.
+//!
+//! What differs between generations beyond their SDL is one [`Row`] each (`ROWS`): a new
+//! generation is one SDL file and one row.
 
+mod build;
+mod json;
+mod resolvers;
 mod usage;
-mod v2023;
-mod v2024;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, Enum, InputObject, InputValueError, InputValueResult, MaybeUndefined, Scalar,
-    ScalarType, SimpleObject, Value, ID,
-};
+use async_graphql::Context;
 
 use crate::endpoint::RequestSeq;
+use crate::log::Refusal;
 use crate::store::{self, CloseOutcome, InitializeOutcome, PlaidFailure};
 use crate::util::{iso8601, random_id};
 use crate::AppState;
@@ -30,23 +37,58 @@ pub enum SchemaGeneration {
     /// The 2023-08 generation (`quiltt/fintech-devcon-2023`): `features: [ConnectionFeature!]`,
     /// `euConfig`, record `PlaidConnector`, `ConnectorStatus` `CONTINUE`/`ACTION_REQUIRED`.
     V2023,
-    /// The 2024-08 generation (`quiltt/quiltt-nextjs-template`), the default:
-    /// `featuresRequired: [ConnectionFeature!]!`, record `PlaidConnectorSession`,
-    /// `ConnectorStatus` adds `ABORT` and `WAIT`.
-    #[default]
+    /// The 2024-08 generation (`quiltt/quiltt-nextjs-template`):
+    /// `featuresRequired: [ConnectionFeature!]!`, record `PlaidConnectorSession` with
+    /// `connectorStatus`/`connectorToken`, `ConnectorStatus` adds `ABORT` and `WAIT`.
     V2024,
+    /// The 2025-04 generation, the default: `PlaidConnectorSession { status token … }`, the
+    /// close input's `token`, `portalsProviderId`, `ConnectionFeature` values such as
+    /// `ACCOUNT_BALANCES_AND_TRANSACTIONS`, `ConnectionStatus` adds `DISCONNECTING`.
+    #[default]
+    V2025,
+    /// The 2025-04 generation as published for an environment without Plaid (only the Finicity
+    /// and Mock connectors): no `connectorPlaid*` mutation at all. `connection(s)` and
+    /// `connectionUpdate` work; the other connector mutations answer "not implemented".
+    NoPlaid,
 }
 
 impl SchemaGeneration {
-    /// Both generations, oldest first.
-    pub const ALL: [SchemaGeneration; 2] = [SchemaGeneration::V2023, SchemaGeneration::V2024];
+    /// Every generation, oldest first, the Plaid-less variant last.
+    pub const ALL: [SchemaGeneration; 4] = [
+        SchemaGeneration::V2023,
+        SchemaGeneration::V2024,
+        SchemaGeneration::V2025,
+        SchemaGeneration::NoPlaid,
+    ];
 
-    /// `"2023"` or `"2024"`, as `--schema` and `/__sandbox/config` spell it.
+    /// `"2023"`, `"2024"`, `"2025"` or `"no-plaid"`, as `--schema` and `/__sandbox/config`
+    /// spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             SchemaGeneration::V2023 => "2023",
             SchemaGeneration::V2024 => "2024",
+            SchemaGeneration::V2025 => "2025",
+            SchemaGeneration::NoPlaid => "no-plaid",
         }
+    }
+
+    /// What Quiltt published, for people: `"2024-08"`, `"2025-04 without Plaid"`.
+    pub fn published(self) -> &'static str {
+        match self {
+            SchemaGeneration::V2023 => "2023-08",
+            SchemaGeneration::V2024 => "2024-08",
+            SchemaGeneration::V2025 => "2025-04",
+            SchemaGeneration::NoPlaid => "2025-04 without Plaid",
+        }
+    }
+
+    /// Whether the schema has the `connectorPlaid*` mutations (all but [`Self::NoPlaid`]).
+    pub fn has_plaid(self) -> bool {
+        self != SchemaGeneration::NoPlaid
+    }
+
+    fn row(self) -> &'static Row {
+        &ROWS[self as usize]
     }
 }
 
@@ -59,202 +101,145 @@ impl fmt::Display for SchemaGeneration {
 impl FromStr for SchemaGeneration {
     type Err = String;
 
-    /// Accepts `2023`, `2023-08`, `2024`, `2024-08`.
+    /// Accepts `2023`, `2023-08`, `2024`, `2024-08`, `2025`, `2025-04`, `no-plaid`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim() {
             "2023" | "2023-08" => Ok(SchemaGeneration::V2023),
             "2024" | "2024-08" => Ok(SchemaGeneration::V2024),
+            "2025" | "2025-04" => Ok(SchemaGeneration::V2025),
+            "no-plaid" => Ok(SchemaGeneration::NoPlaid),
             other => Err(format!(
-                "unknown schema generation {other:?}: use 2023 or 2024"
+                "unknown schema generation {other:?}: use 2023, 2024, 2025 or no-plaid"
             )),
         }
     }
 }
 
-/// The executable schemas of both generations.
-#[derive(Clone)]
-pub(crate) struct Schemas {
-    v2023: v2023::Schema2023,
-    v2024: v2024::Schema2024,
+/// A generation beyond its SDL: the values the sandbox answers that the SDL does not decide.
+/// (Which statuses, features or taxonomy members exist comes from the SDL's enums; a stored
+/// status a generation lacks reads as its nearest one, see `json::Dialect::status`.)
+struct Row {
+    /// The published subset SDL the schema is built from.
+    sdl: &'static str,
+    /// `Connection.features` of every connection (2023 has no such field).
+    features: &'static [&'static str],
+    /// The provider of every connection, account and logo: `Connection.provider`/`sourceType`,
+    /// `Account.provider`/`origin`, `Image._sourcename`.
+    provider: &'static str,
+    /// The Plaid session record's name for its `ConnectorStatus`.
+    status_field: &'static str,
+    /// The record's name for the connector token, which is also the close input's.
+    token_field: &'static str,
+}
+
+/// One row per [`SchemaGeneration`], in [`SchemaGeneration::ALL`]'s order.
+const ROWS: [Row; 4] = [
+    Row {
+        sdl: include_str!("../../../tests/schema/quiltt-2023-08.graphql"),
+        features: &[],
+        provider: "PLAID",
+        status_field: "connectorStatus",
+        token_field: "connectorToken",
+    },
+    Row {
+        sdl: include_str!("../../../tests/schema/quiltt-2024-08.graphql"),
+        features: &["BALANCES", "TRANSACTIONS"],
+        provider: "PLAID",
+        status_field: "connectorStatus",
+        token_field: "connectorToken",
+    },
+    Row {
+        sdl: include_str!("../../../tests/schema/quiltt-2025-04.graphql"),
+        features: &["ACCOUNT_BALANCES_AND_TRANSACTIONS"],
+        provider: "PLAID",
+        status_field: "status",
+        token_field: "token",
+    },
+    Row {
+        sdl: include_str!("../../../tests/schema/quiltt-no-plaid.graphql"),
+        features: &["ACCOUNT_BALANCES_AND_TRANSACTIONS"],
+        // Its ConnectionProvider and ImageSource have no PLAID.
+        provider: "MOCK",
+        status_field: "status",
+        token_field: "token",
+    },
+];
+
+/// One generation, ready to serve.
+struct Served {
+    schema: async_graphql::dynamic::Schema,
     /// Argument and input field types, for the variable usage rule async-graphql skips.
-    types: Arc<[usage::Types; 2]>,
+    types: usage::Types,
+}
+
+/// The executable schemas of every generation.
+#[derive(Clone)]
+pub(crate) struct Schemas(Arc<[Served; 4]>);
+
+/// Set by the root resolvers: the request ran (it was not refused before execution).
+#[derive(Clone, Default)]
+pub(crate) struct Ran(Arc<AtomicBool>);
+
+impl Ran {
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Schemas {
-    /// Builds both; `state` is the store the resolvers read and write.
+    /// Builds every generation; `state` is the store the resolvers read and write.
     pub(crate) fn build(state: Option<Arc<AppState>>) -> Self {
-        let v2023 = v2023::build(state.clone());
-        let v2024 = v2024::build(state);
-        let types = Arc::new([
-            usage::Types::from_sdl(&v2023.sdl()),
-            usage::Types::from_sdl(&v2024.sdl()),
-        ]);
-        Self {
-            v2023,
-            v2024,
-            types,
-        }
+        Self(Arc::new(SchemaGeneration::ALL.map(|generation| {
+            let schema = build::schema(generation, state.clone());
+            let types = usage::Types::from_sdl(&schema.sdl());
+            Served { schema, types }
+        })))
     }
 
-    /// Runs a request on the schema of `generation`.
+    /// Runs a request on the schema of `generation`; also says what it refused when it answered
+    /// errors before any resolver ran: the document (validation, the variable usage rule
+    /// included), or the variables of a valid one.
     pub(crate) async fn execute(
         &self,
         generation: SchemaGeneration,
         request: async_graphql::Request,
-    ) -> async_graphql::Response {
-        let types = match generation {
-            SchemaGeneration::V2023 => &self.types[0],
-            SchemaGeneration::V2024 => &self.types[1],
-        };
+    ) -> (async_graphql::Response, Option<Refusal>) {
+        let served = &self.0[generation as usize];
         if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-            let errors = types.check(&document);
+            let errors = served.types.check(&document);
             if !errors.is_empty() {
-                return async_graphql::Response::from_errors(errors);
+                let response = async_graphql::Response::from_errors(errors);
+                return (response, Some(Refusal::Document));
             }
         }
-        match generation {
-            SchemaGeneration::V2023 => self.v2023.execute(request).await,
-            SchemaGeneration::V2024 => self.v2024.execute(request).await,
+        let ran = Ran::default();
+        let response = served.schema.execute(request.data(ran.clone())).await;
+        if !response.is_err() || ran.0.load(Ordering::Relaxed) {
+            return (response, None);
         }
+        // async-graphql checks variables while it validates, and words a value that does not fit
+        // its argument so; every other error before execution is the document's.
+        let input = response
+            .errors
+            .iter()
+            .all(|e| e.message.starts_with("Invalid value for argument"));
+        let refusal = if input {
+            Refusal::Input
+        } else {
+            Refusal::Document
+        };
+        (response, Some(refusal))
     }
 
     /// The SDL of `generation`.
     pub(crate) fn sdl(&self, generation: SchemaGeneration) -> String {
-        match generation {
-            SchemaGeneration::V2023 => self.v2023.sdl(),
-            SchemaGeneration::V2024 => self.v2024.sdl(),
-        }
+        self.0[generation as usize].schema.sdl()
     }
 }
 
 /// The schema of `generation` in SDL, as committed in `sandbox/schema-<generation>.graphql`.
 pub fn sdl(generation: SchemaGeneration) -> String {
-    Schemas::build(None).sdl(generation)
-}
-
-/// Represents untyped JSON
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Json(pub serde_json::Value);
-
-#[Scalar(name = "JSON")]
-impl ScalarType for Json {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        value
-            .into_json()
-            .map(Json)
-            .map_err(|e| InputValueError::custom(format!("invalid JSON: {e}")))
-    }
-
-    fn to_value(&self) -> Value {
-        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
-    }
-}
-
-/// Represents an ISO 8601-encoded datetime.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct DateTime(pub String);
-
-#[Scalar(name = "DateTime")]
-impl ScalarType for DateTime {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match value {
-            Value::String(s) => Ok(DateTime(s)),
-            other => Err(InputValueError::expected_type(other)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.0.clone())
-    }
-}
-
-/// Represents a valid URL, transported as a string.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Url(pub String);
-
-#[Scalar(name = "URL")]
-impl ScalarType for Url {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match value {
-            Value::String(s) => Ok(Url(s)),
-            other => Err(InputValueError::expected_type(other)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.0.clone())
-    }
-}
-
-/// Represents the classification of an Account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub(crate) enum AccountType {
-    /// Checking and cash management.
-    Checking,
-    /// Credit cards.
-    Credit,
-    /// Brokerage, retirement and other investments.
-    Investment,
-    /// Lines of credit, mortgage, student and installment loans.
-    Loan,
-    /// All other Account types.
-    Other,
-    /// Savings and money market.
-    Savings,
-}
-
-impl AccountType {
-    /// Quiltt's classification of a Plaid account type and subtype.
-    pub(crate) fn of(account: &store::Account) -> Self {
-        match (account.kind.as_deref(), account.subtype.as_deref()) {
-            (Some("depository"), Some("savings" | "money market" | "cd" | "hsa")) => Self::Savings,
-            (Some("depository"), _) => Self::Checking,
-            (Some("credit"), _) => Self::Credit,
-            (Some("loan"), _) => Self::Loan,
-            (Some("investment" | "brokerage"), _) => Self::Investment,
-            _ => Self::Other,
-        }
-    }
-}
-
-/// The State of an Account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub(crate) enum AccountState {
-    /// Terminated
-    Closed,
-    /// Open
-    Open,
-}
-
-/// Represents an Error.
-#[derive(Clone, Debug, SimpleObject)]
-#[graphql(name = "Error")]
-pub(crate) struct ErrorType {
-    /// A description of the error.
-    pub message: Option<String>,
-    /// Which input value this error came from.
-    pub path: Option<Vec<String>>,
-}
-
-impl ErrorType {
-    fn at(message: String, path: &[&str]) -> Self {
-        Self {
-            message: Some(message),
-            path: Some(path.iter().map(|s| (*s).to_owned()).collect()),
-        }
-    }
-}
-
-/// Autogenerated input type of ConnectionUpdate
-#[derive(Clone, Debug, InputObject)]
-#[graphql(name = "ConnectionUpdateInput")]
-pub(crate) struct ConnectionUpdateInput {
-    /// A unique identifier for the client performing the mutation.
-    pub client_mutation_id: Option<String>,
-    /// The ID of the Connection to be updated.
-    pub id: ID,
-    /// Customizable metadata (null clears it).
-    pub metadata: MaybeUndefined<Json>,
+    build::schema(generation, None).sdl()
 }
 
 /// A Plaid-like failure as the payloads report it, with the request id of the operation.
@@ -278,6 +263,12 @@ impl Failure {
     }
 }
 
+/// An `Error { message path }` of `connectionUpdate` and `connectionSimulateError`.
+pub(crate) struct ErrorAt {
+    pub message: String,
+    pub path: [&'static str; 2],
+}
+
 fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<AppState>> {
     ctx.data::<Arc<AppState>>()
 }
@@ -287,7 +278,8 @@ fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<AppState>> {
 pub(crate) struct LinkTokens {
     pub link_token: String,
     pub connector_token: String,
-    pub expiration: DateTime,
+    /// ISO-8601 UTC.
+    pub expiration: String,
     /// Whether the connection is healthy (the record says `CONTINUE`).
     pub healthy: bool,
 }
@@ -296,19 +288,14 @@ pub(crate) struct LinkTokens {
 /// `CONTINUE`) or the failure.
 pub(crate) fn initialize(
     ctx: &Context<'_>,
-    connection_id: Option<&ID>,
+    connection_id: Option<&str>,
     redirect_uri: Option<&str>,
     account_selection: bool,
 ) -> async_graphql::Result<(String, Result<Option<LinkTokens>, Failure>)> {
     let request_id = random_id("req-sandbox");
     let outcome = state(ctx)?
         .store()
-        .initialize(
-            connection_id.map(|id| id.as_str()),
-            redirect_uri,
-            &request_id,
-            account_selection,
-        )
+        .initialize(connection_id, redirect_uri, &request_id, account_selection)
         .map(|outcome| {
             let (healthy, link_token, connector_token, expiration) = match outcome {
                 InitializeOutcome::Continue => return None,
@@ -326,7 +313,7 @@ pub(crate) fn initialize(
             Some(LinkTokens {
                 link_token,
                 connector_token,
-                expiration: DateTime(iso8601(expiration)),
+                expiration: iso8601(expiration),
                 healthy,
             })
         })
@@ -354,45 +341,48 @@ pub(crate) fn close(
     Ok(result.map_err(|f| Failure::new(f, &request_id)))
 }
 
-/// `connectionUpdate`'s work: stores, clears (`null`) or keeps (absent) the metadata.
+/// `connectionUpdate`'s work: stores (`Some(Some(_))`), clears (`Some(None)`) or keeps (`None`)
+/// the metadata.
 pub(crate) fn update(
     ctx: &Context<'_>,
-    input: &ConnectionUpdateInput,
-) -> async_graphql::Result<Result<store::Connection, ErrorType>> {
-    let metadata = match &input.metadata {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(Json(v)) => Some(Some(v.clone())),
-    };
+    id: &str,
+    metadata: Option<Option<serde_json::Value>>,
+) -> async_graphql::Result<Result<store::Connection, ErrorAt>> {
     Ok(state(ctx)?
         .store()
-        .update_metadata(&input.id, metadata)
+        .update_metadata(id, metadata)
         .map_err(|message| {
             let field = if message.contains("metadata") {
                 "metadata"
             } else {
                 "id"
             };
-            ErrorType::at(message, &["input", field])
+            ErrorAt {
+                message,
+                path: ["input", field],
+            }
         }))
 }
 
 /// `connectionSimulateError`'s work.
 pub(crate) fn simulate_error(
     ctx: &Context<'_>,
-    id: &ID,
+    id: &str,
     status: store::ConnectionStatus,
-) -> async_graphql::Result<Result<store::Connection, ErrorType>> {
+) -> async_graphql::Result<Result<store::Connection, ErrorAt>> {
     Ok(state(ctx)?
         .store()
         .set_status(id, status)
-        .map_err(|message| ErrorType::at(message, &["input", "id"])))
+        .map_err(|message| ErrorAt {
+            message,
+            path: ["input", "id"],
+        }))
 }
 
 /// One connection, by id.
 pub(crate) fn connection(
     ctx: &Context<'_>,
-    id: &ID,
+    id: &str,
 ) -> async_graphql::Result<Option<store::Connection>> {
     Ok(state(ctx)?.store().connection(id))
 }
@@ -426,8 +416,113 @@ mod tests {
     fn generations_parse_and_print() {
         assert_eq!("2023".parse(), Ok(SchemaGeneration::V2023));
         assert_eq!("2024-08".parse(), Ok(SchemaGeneration::V2024));
-        assert!("2025".parse::<SchemaGeneration>().is_err());
-        assert_eq!(SchemaGeneration::default().to_string(), "2024");
+        assert_eq!("2025-04".parse(), Ok(SchemaGeneration::V2025));
+        assert_eq!("no-plaid".parse(), Ok(SchemaGeneration::NoPlaid));
+        assert!("2026".parse::<SchemaGeneration>().is_err());
+        assert_eq!(SchemaGeneration::default().to_string(), "2025");
+        for generation in SchemaGeneration::ALL {
+            assert_eq!(generation.as_str().parse(), Ok(generation));
+            assert_eq!(SchemaGeneration::ALL[generation as usize], generation);
+        }
+    }
+
+    /// A selection of every field of `ty` (as the SDL of `generation` has it), objects `depth`
+    /// levels deep.
+    fn everything(types: &usage::Types, ty: &str, depth: usize) -> String {
+        let fields = types.fields(ty);
+        let mut selection: Vec<String> = Vec::new();
+        for (name, field_ty) in fields {
+            match types.fields(field_ty).is_empty() {
+                true => selection.push(name.to_owned()),
+                false if depth > 0 => selection.push(format!(
+                    "{name} {{ {} }}",
+                    everything(types, field_ty, depth - 1)
+                )),
+                false => {}
+            }
+        }
+        selection.join(" ")
+    }
+
+    #[tokio::test]
+    async fn every_field_of_every_generation_resolves() {
+        let app = Arc::new(AppState::new(crate::SandboxConfig::default()));
+        let schemas = Schemas::build(Some(app.clone()));
+        app.store()
+            .seed(
+                serde_json::from_value(json!({ "id": "c_gone", "status": "DISCONNECTING" }))
+                    .unwrap(),
+            )
+            .unwrap();
+        for generation in SchemaGeneration::ALL {
+            let types = &schemas.0[generation as usize].types;
+            let mut documents = vec![
+                format!("{{ connections {{ {} }} }}", everything(types, "Connection", 3)),
+                format!(
+                    "mutation {{ connectionSimulateError(input: {{ id: \"conn_healthy\", status: ERROR_SERVICE }}) {{ {} }} }}",
+                    everything(types, "ConnectionSimulateErrorPayload", 3)
+                ),
+                format!(
+                    "mutation {{ connectionUpdate(input: {{ id: \"conn_healthy\", metadata: {{ a: 1 }} }}) {{ {} }} }}",
+                    everything(types, "ConnectionUpdatePayload", 3)
+                ),
+            ];
+            if generation.has_plaid() {
+                let features = match generation {
+                    SchemaGeneration::V2023 => "",
+                    _ => "featuresRequired: []",
+                };
+                for id in ["conn_login_required", "conn_nope"] {
+                    documents.push(format!(
+                        "mutation {{ connectorPlaidInitialize(input: {{ connectionId: \"{id}\", {features} }}) {{ {} }} }}",
+                        everything(types, "ConnectorPlaidInitializePayload", 3)
+                    ));
+                }
+                let close = match generation.row().token_field {
+                    "token" => "token: \"x\", publicToken: \"y\"",
+                    _ => "connectorToken: \"x\", publicToken: \"y\", metadata: {}",
+                };
+                documents.push(format!(
+                    "mutation {{ connectorPlaidClose(input: {{ {close} }}) {{ {} }} }}",
+                    everything(types, "ConnectorPlaidClosePayload", 3)
+                ));
+            }
+            for document in documents {
+                let (response, refused) = schemas
+                    .execute(generation, async_graphql::Request::new(&document))
+                    .await;
+                assert!(
+                    response.errors.is_empty() && refused.is_none(),
+                    "{generation}: {document}: {:?}",
+                    response.errors
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unimplemented_root_fields_answer_an_error_and_validation_refuses() {
+        let schemas = Schemas::build(Some(Arc::new(AppState::new(
+            crate::SandboxConfig::default(),
+        ))));
+        let (response, refused) = schemas
+            .execute(
+                SchemaGeneration::NoPlaid,
+                async_graphql::Request::new("mutation { connectorMockInitialize(input: { featuresRequired: [] }) { success } }"),
+            )
+            .await;
+        assert_eq!(refused, None);
+        assert_eq!(
+            response.errors[0].message,
+            "connectorMockInitialize is not implemented by the sandbox"
+        );
+        let (response, refused) = schemas
+            .execute(
+                SchemaGeneration::NoPlaid,
+                async_graphql::Request::new("mutation { connectorPlaidInitialize(input: { featuresRequired: [] }) { success } }"),
+            )
+            .await;
+        assert_eq!(refused, Some(Refusal::Document), "{:?}", response.errors);
     }
 
     #[test]
@@ -438,30 +533,5 @@ mod tests {
         assert!(!metadata_matches(Some(&m), &json!({ "a": 2 })));
         assert!(!metadata_matches(None, &json!({ "a": 1 })));
         assert!(metadata_matches(None, &json!({})));
-    }
-
-    #[test]
-    fn account_types_follow_plaid_types_and_subtypes() {
-        let a = |kind: &str, subtype: &str| store::Account {
-            id: String::new(),
-            name: String::new(),
-            mask: None,
-            kind: Some(kind.into()),
-            subtype: Some(subtype.into()),
-        };
-        assert_eq!(
-            AccountType::of(&a("depository", "checking")),
-            AccountType::Checking
-        );
-        assert_eq!(
-            AccountType::of(&a("depository", "savings")),
-            AccountType::Savings
-        );
-        assert_eq!(
-            AccountType::of(&a("credit", "credit card")),
-            AccountType::Credit
-        );
-        assert_eq!(AccountType::of(&a("loan", "auto")), AccountType::Loan);
-        assert_eq!(AccountType::of(&a("other", "")), AccountType::Other);
     }
 }

@@ -70,6 +70,20 @@ impl Types {
         types
     }
 
+    /// The fields of object type `ty` and their named types (none: not an object type).
+    #[cfg(test)]
+    pub(crate) fn fields(&self, ty: &str) -> Vec<(&str, &str)> {
+        let mut fields: Vec<(&str, &str)> = self
+            .objects
+            .get(ty)
+            .into_iter()
+            .flatten()
+            .map(|(name, (ty, _))| (name.as_str(), named(ty)))
+            .collect();
+        fields.sort();
+        fields
+    }
+
     /// The errors of `document` under the rule (none when it holds).
     pub(crate) fn check(&self, document: &ExecutableDocument) -> Vec<ServerError> {
         let mut errors = Vec::new();

@@ -8,20 +8,24 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// The reference page's initialize document, verbatim: its nullable `$input` is refused by
-/// both live generations (and so by the sandbox).
+/// every live generation (and so by the sandbox).
 pub const PAGE_INITIALIZE_DOC: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput) { connectorPlaidInitialize(input: $input) { success record { connectorStatus connectorToken expiration linkToken requestId } errors { code message } }}";
 /// The reference page's close document, verbatim: nullable `$input`, `logo` as a leaf.
 pub const PAGE_CLOSE_DOC: &str = "mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput) { connectorPlaidClose(input: $input) { success record { id accounts { id name } institution { name logo } } errors { code message } }}";
 
-/// An initialize document valid on both generations (as the client's).
+/// An initialize document valid on 2023 and 2024 (as the client's): `connectorStatus`,
+/// `connectorToken`.
 pub const INITIALIZE_DOC: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success clientMutationId record { connectorStatus connectorToken expiration linkToken requestId } errors { code message type displayMessage requestId } } }";
-/// A close document valid on both generations (as the client's).
+/// The initialize document of 2025 (as the client's): `status`, `token`.
+pub const INITIALIZE_DOC_2025: &str = "mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput!) { connectorPlaidInitialize(input: $input) { success clientMutationId record { status token expiration hostedLinkUrl linkToken requestId } errors { code message type displayMessage requestId } } }";
+/// A close document valid on every generation with Plaid (as the client's).
 pub const CLOSE_DOC: &str = "mutation ConnectorPlaidClose($input: ConnectorPlaidCloseInput!) { connectorPlaidClose(input: $input) { success clientMutationId record { id status metadata institution { name logo { url } } accounts { id name mask type } } errors { code message type displayMessage requestId } } }";
-/// The reference page's connectionUpdate document, verbatim (valid on both generations).
+/// The reference page's connectionUpdate document, verbatim (valid on every generation).
 pub const UPDATE_DOC: &str = "mutation ConnectionUpdate($input: ConnectionUpdateInput!) { connectionUpdate(input: $input) { errors { message } record { id metadata } success }}";
 
 /// The initialize input for `connection_id` in `generation`: the features field is the one
-/// that differs (`features` in 2023, the required `featuresRequired` in 2024).
+/// that differs (`features` in 2023, the required `featuresRequired` since 2024, with 2025's
+/// values). No-plaid has no initialize; it gets 2025's.
 pub fn init_input(generation: SchemaGeneration, connection_id: &str) -> Value {
     match generation {
         SchemaGeneration::V2023 => {
@@ -30,7 +34,52 @@ pub fn init_input(generation: SchemaGeneration, connection_id: &str) -> Value {
         SchemaGeneration::V2024 => {
             json!({ "connectionId": connection_id, "featuresRequired": ["TRANSACTIONS"], "update": { "accountSelectionEnabled": true } })
         }
+        _ => {
+            json!({ "connectionId": connection_id, "featuresRequired": ["ACCOUNT_BALANCES_AND_TRANSACTIONS"], "update": { "accountSelectionEnabled": true } })
+        }
     }
+}
+
+/// The initialize document of `generation`.
+pub fn initialize_doc(generation: SchemaGeneration) -> &'static str {
+    match generation {
+        SchemaGeneration::V2023 | SchemaGeneration::V2024 => INITIALIZE_DOC,
+        _ => INITIALIZE_DOC_2025,
+    }
+}
+
+/// What `generation`'s initialize record calls its status (`connectorStatus`, `status`).
+pub fn status_field(generation: SchemaGeneration) -> &'static str {
+    match generation {
+        SchemaGeneration::V2023 | SchemaGeneration::V2024 => "connectorStatus",
+        _ => "status",
+    }
+}
+
+/// What `generation` calls the connector token, in the record and the close input
+/// (`connectorToken`, `token`).
+pub fn token_field(generation: SchemaGeneration) -> &'static str {
+    match generation {
+        SchemaGeneration::V2023 | SchemaGeneration::V2024 => "connectorToken",
+        _ => "token",
+    }
+}
+
+/// The close input of `generation`.
+pub fn close_input(
+    generation: SchemaGeneration,
+    connector_token: &str,
+    public_token: &str,
+    metadata: Value,
+) -> Value {
+    let mut input = json!({ "publicToken": public_token, "metadata": metadata });
+    input[token_field(generation)] = json!(connector_token);
+    input
+}
+
+/// The generations with Plaid's mutations.
+pub fn plaid_generations() -> impl Iterator<Item = SchemaGeneration> {
+    SchemaGeneration::ALL.into_iter().filter(|g| g.has_plaid())
 }
 
 pub struct Sb {
@@ -120,9 +169,10 @@ impl Sb {
             .await
     }
 
-    /// The initialize document with `input`; returns the payload.
+    /// The generation's initialize document with `input`; returns the payload.
     pub async fn initialize_with(&self, input: Value) -> Value {
-        let (status, body) = self.gql(INITIALIZE_DOC, json!({ "input": input })).await;
+        let doc = initialize_doc(self.generation());
+        let (status, body) = self.gql(doc, json!({ "input": input })).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
         body["data"]["connectorPlaidInitialize"].clone()
@@ -137,17 +187,19 @@ impl Sb {
     /// Initializes with `input` (a broken connection); returns (link token, connector token).
     pub async fn tokens_with(&self, input: Value) -> (String, String) {
         let payload = self.initialize_with(input).await;
-        assert_eq!(
-            payload["record"]["connectorStatus"], "ACTION_REQUIRED",
-            "{payload}"
-        );
+        assert_eq!(self.record_status(&payload), "ACTION_REQUIRED", "{payload}");
         (
             payload["record"]["linkToken"].as_str().unwrap().to_owned(),
-            payload["record"]["connectorToken"]
+            payload["record"][token_field(self.generation())]
                 .as_str()
                 .unwrap()
                 .to_owned(),
         )
+    }
+
+    /// The initialize payload's record status, whatever the generation calls it.
+    pub fn record_status<'a>(&self, payload: &'a Value) -> &'a Value {
+        &payload["record"][status_field(self.generation())]
     }
 
     /// What the Link stand-in does on success: mints a public token.
@@ -167,10 +219,15 @@ impl Sb {
         )
     }
 
-    /// The close document; returns the payload.
+    /// The close document, with the generation's input; returns the payload.
     pub async fn close(&self, connector_token: &str, public_token: &str, metadata: Value) -> Value {
-        self.close_with(json!({ "connectorToken": connector_token, "publicToken": public_token, "metadata": metadata }))
-            .await
+        self.close_with(close_input(
+            self.generation(),
+            connector_token,
+            public_token,
+            metadata,
+        ))
+        .await
     }
 
     /// The close document with `input`; returns the payload.
