@@ -1,7 +1,8 @@
 //! The real bridge against the real sandbox in headless Chromium, through the JavaScript class.
 //! `cargo xtask test` starts the sandbox and passes its URL in `QUILTT_SANDBOX_URL` at build
-//! time; it runs these tests against both generations of Quiltt's schema (2024, then 2023, in
-//! `QUILTT_SANDBOX_SCHEMA`). Each test seeds connections of its own, so tests don't depend on
+//! time; it runs these tests against each generation of Quiltt's schema (2025, then 2024 and
+//! 2023, in `QUILTT_SANDBOX_SCHEMA`), with default options: the bridge finds out which one the
+//! sandbox speaks (`tests/generations.rs` checks how). Each test seeds connections of its own, so tests don't depend on
 //! each other.
 #![cfg(target_arch = "wasm32")]
 
@@ -23,8 +24,13 @@ async fn continue_resolves_repaired_and_never_opens_link() {
     let result = reconnect(&bridge, "b_continue").await.expect("resolves");
     assert_outcome(&result, "repaired");
     assert_eq!(
-        text(&result, "connector.connectorStatus").as_deref(),
+        text(&result, "connector.status").as_deref(),
         Some("CONTINUE")
+    );
+    assert_eq!(
+        text(&result, "connector.connectorStatus").as_deref(),
+        Some("CONTINUE"),
+        "the name apps wrote before 2025 still reads"
     );
     assert!(
         get(&result, "connector.linkToken").is_undefined(),
@@ -90,7 +96,7 @@ async fn action_required_runs_link_then_closes_and_the_sandbox_shows_the_repair(
     );
     assert!(plaid.iter().any(|n| n == "HANDOFF"), "{plaid:?}");
     let everything = format!("{} {}", stringify(&result), stringify(&events));
-    for secret in [text(&close, "publicToken"), text(&close, "connectorToken")]
+    for secret in [text(&close, "publicToken"), connector_token_of(&close)]
         .into_iter()
         .flatten()
     {
@@ -109,8 +115,11 @@ async fn every_initialize_field_reaches_the_server_named_as_documented() {
         "2023" => {
             r#""additionalConsentedProducts":["identity"],"euConfig":{"headless":false},"features":["TRANSACTIONS"]"#
         }
+        "2024" => {
+            r#""featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"optionalProducts":["auth"],"portalId":"portal_1","transactions":{"daysRequested":90}"#
+        }
         _ => {
-            r#""featuresOptional":["BALANCES"],"featuresRequired":["TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"optionalProducts":["auth"],"transactions":{"daysRequested":90}"#
+            r#""featuresOptional":["ACCOUNT_OWNERS"],"featuresRequired":["ACCOUNT_BALANCES_AND_TRANSACTIONS"],"institutionData":{"routingNumber":"021000021"},"optionalProducts":["auth"],"portalsProviderId":"portal_1","transactions":{"daysRequested":90}"#
         }
     };
     let input = format!("{{{common},{generation}}}");
@@ -197,10 +206,11 @@ async fn bad_session_token_rejects_unauthorized_and_keeps_the_token_out() {
     assert!(!seen.contains("wrong-session-token-123"));
 }
 
-/// Fields the client does not know (or this generation refuses) go to Quiltt as given, and the
-/// server's validation message reaches the caller: the 2024 schema requires `featuresRequired`
-/// and refuses the 2023 `features` (the 2023 one refuses `featuresRequired`), and either
-/// refuses a field that does not exist.
+/// Fields and values the client does not know (or this generation refuses) go to Quiltt as
+/// given, and the server's validation message reaches the caller: the 2024 and 2025 schemas
+/// require `featuresRequired` and refuse the 2023 `features` (the 2023 one refuses
+/// `featuresRequired`), 2025 refuses 2024's `TRANSACTIONS`, and each refuses a field that does
+/// not exist. Such a refusal is not taken for another generation's: nothing is sent again.
 #[wasm_bindgen_test]
 async fn the_servers_validation_of_the_input_reaches_the_caller() {
     seed("b_no_features", "SYNCED", "success").await;
@@ -222,10 +232,16 @@ async fn the_servers_validation_of_the_input_reaches_the_caller() {
             "brandNewField",
         ),
     ];
-    if SANDBOX.schema == "2024" {
+    if SANDBOX.schema != "2023" {
         cases.push((
             r#"{"connectionId":"b_no_features"}"#.to_owned(),
             "featuresRequired",
+        ));
+    }
+    if SANDBOX.schema == "2025" {
+        cases.push((
+            r#"{"connectionId":"b_no_features","featuresRequired":["TRANSACTIONS"]}"#.to_owned(),
+            "TRANSACTIONS",
         ));
     }
     for (input, named) in cases {

@@ -44,7 +44,8 @@ fn input(connection_id: &str) -> ConnectorPlaidInitializeInput {
     let mut input = ConnectorPlaidInitializeInput::new(connection_id);
     match SANDBOX.schema {
         "2023" => input.features = Some("TRANSACTIONS".into()),
-        _ => input.features_required = Some(vec!["TRANSACTIONS".into()]),
+        "2024" => input.features_required = Some(vec!["TRANSACTIONS".into()]),
+        _ => input.features_required = Some(vec!["ACCOUNT_BALANCES_AND_TRANSACTIONS".into()]),
     }
     input
 }

@@ -213,7 +213,7 @@ async fn close_failed_keeps_links_metadata_no_token_and_can_be_retried() {
         stringify(&error),
         stringify(&events)
     );
-    for secret in [text(&close, "publicToken"), text(&close, "connectorToken")]
+    for secret in [text(&close, "publicToken"), connector_token_of(&close)]
         .into_iter()
         .flatten()
     {
@@ -622,9 +622,9 @@ async fn no_token_reaches_the_console_events_results_or_errors() {
     let mut secrets = vec![SESSION_TOKEN.to_owned()];
     for id in ["f_secrets", "f_secrets_fail"] {
         for request in requests_for(id).await {
-            for key in ["publicToken", "connectorToken"] {
-                secrets.extend(text(&request, &format!("variables.input.{key}")));
-            }
+            let input = get(&request, "variables.input");
+            secrets.extend(text(&input, "publicToken"));
+            secrets.extend(connector_token_of(&input));
         }
     }
     assert!(

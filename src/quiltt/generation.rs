@@ -9,7 +9,7 @@
 //! selection, the fields refused say which generation the endpoint speaks, and the bridge sends
 //! that generation's document, once. Nothing ran the first time, so nothing happens twice.
 
-use crate::quiltt::HttpReply;
+use super::graphql::HttpReply;
 use crate::value::Json;
 
 /// A published generation of Quiltt's GraphQL schema.
@@ -120,8 +120,13 @@ pub(crate) enum Refusal {
     NoPlaid,
 }
 
-/// The names of the initialize document that only an endpoint without Plaid refuses.
-const PLAID_NAMES: [&str; 2] = ["connectorPlaidInitialize", "ConnectorPlaidInitializeInput"];
+/// The mutation an endpoint without Plaid lacks.
+const PLAID_MUTATION: &str = "connectorPlaidInitialize";
+
+/// What such an endpoint refuses with it: the variable of the input type it lacks, located at
+/// the type (graphql-js) or at the variable (async-graphql). Alone, a location at the variable is
+/// no sign of it: graphql-js puts a refused input value there too.
+const PLAID_INPUT: [&str; 2] = ["ConnectorPlaidInitializeInput", "$input"];
 
 /// What `reply` says, when it is a refusal of the initialize document of `sent` in which every
 /// error points at one of our own names; `None` for every other reply (a success, a refused
@@ -150,7 +155,11 @@ pub(crate) fn refusal(reply: &HttpReply, sent: SchemaGeneration) -> Option<Refus
     if refused.is_empty() {
         return None;
     }
-    if refused.iter().all(|name| PLAID_NAMES.contains(name)) {
+    if refused.contains(&PLAID_MUTATION)
+        && refused
+            .iter()
+            .all(|name| *name == PLAID_MUTATION || PLAID_INPUT.contains(name))
+    {
         return Some(Refusal::NoPlaid);
     }
     SchemaGeneration::ALL
@@ -167,8 +176,8 @@ pub(crate) fn refusal(reply: &HttpReply, sent: SchemaGeneration) -> Option<Refus
         .map(Refusal::Speaks)
 }
 
-/// The name that starts at a GraphQL error's `location` (`{ line, column }`, from 1) in
-/// `document`.
+/// The name (or `$variable`) that starts at a GraphQL error's `location` (`{ line, column }`,
+/// from 1) in `document`.
 fn name_at<'d>(document: &'d str, location: &Json) -> Option<&'d str> {
     let index = |key: &str| {
         let n = location.get(key)?.as_f64()?;
@@ -176,10 +185,11 @@ fn name_at<'d>(document: &'d str, location: &Json) -> Option<&'d str> {
     };
     let line = document.lines().nth(index("line")?)?;
     let rest = line.get(index("column")?..)?;
-    let end = rest
+    let start = usize::from(rest.starts_with('$'));
+    let end = rest[start..]
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| &rest[..end])
+        .map_or(rest.len(), |end| start + end);
+    (end > start).then(|| &rest[..end])
 }
 
 #[cfg(test)]
@@ -195,7 +205,11 @@ mod tests {
                 let (line, text) = document
                     .lines()
                     .enumerate()
-                    .find(|(_, l)| l.contains(&format!(" {name}")) || l.contains(&format!("{name}(")))
+                    .find(|(_, l)| {
+                        l.contains(&format!(" {name}"))
+                            || l.contains(&format!("{name}("))
+                            || l.contains(&format!("({name}"))
+                    })
                     .expect("the name is in the document");
                 let column = text.find(name).unwrap() + 1;
                 format!(
@@ -230,16 +244,24 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_mutation_or_input_type_means_no_plaid() {
+    fn a_refused_mutation_with_its_input_type_means_no_plaid() {
         let sent = SchemaGeneration::V2025;
         for names in [
             &["connectorPlaidInitialize"][..],
+            // graphql-js: at the type; async-graphql: at the variable.
             &["ConnectorPlaidInitializeInput", "connectorPlaidInitialize"],
+            &["$input", "connectorPlaidInitialize"],
         ] {
             assert_eq!(
                 refusal(&refusing(sent, names, ""), sent),
-                Some(Refusal::NoPlaid)
+                Some(Refusal::NoPlaid),
+                "{names:?}"
             );
+        }
+        // Without the mutation it is something else: graphql-js locates a refused input value
+        // at the variable.
+        for names in [&["$input"][..], &["ConnectorPlaidInitializeInput"]] {
+            assert_eq!(refusal(&refusing(sent, names, ""), sent), None, "{names:?}");
         }
     }
 

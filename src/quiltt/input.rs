@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{GraphqlRequest, SchemaGeneration};
+use super::generation::SchemaGeneration;
+use super::graphql::GraphqlRequest;
 use crate::error::Error;
 use crate::secret::{ConnectorToken, PublicToken};
 use crate::value::Json;

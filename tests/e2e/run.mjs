@@ -2,15 +2,15 @@
 // End-to-end tests of quiltt-reconnect: the demo page, a plain <script type="module"> page, the
 // custom element, a Vite app, a webpack 5 app, a React app, a new app made by following the
 // package's README, and a TypeScript consumer, in headless Chromium (playwright-core driving
-// /usr/bin/chromium) against the sandbox, in both of Quiltt's schema generations, with axe-core's
+// /usr/bin/chromium) against the sandbox, in each of Quiltt's schema generations, with axe-core's
 // WCAG 2.1 A/AA rules on the demo, the element and the React app.
 //
-//   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT2 \
-//     node tests/e2e/run.mjs [scenario-name-filter...]
+//   QUILTT_SANDBOX_URL=http://127.0.0.1:PORT QUILTT_SANDBOX_2024_URL=http://127.0.0.1:PORT2 \
+//   QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT3 node tests/e2e/run.mjs [scenario-name-filter...]
 //
-// Both sandboxes must serve `--www www --pkg pkg --csp`, the second one with `--schema 2023`;
-// this script starts target/debug/quiltt-sandbox itself for a URL that is not given (and only
-// when a selected scenario needs it). `pkg/` must be built (`cargo xtask pkg`).
+// The sandboxes must serve `--www www --pkg pkg --csp`, with `--schema 2025` (Quiltt's current
+// schema), `2024` and `2023`; this script starts target/debug/quiltt-sandbox itself for a URL
+// that is not given (and only when a selected scenario needs it). `pkg/` must be built (`cargo xtask pkg`).
 // Prints PASS/FAIL per scenario and exits non-zero on any failure. See README.md beside it.
 
 import { createHash } from "node:crypto";
@@ -42,7 +42,7 @@ function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
-/** `pathname` of the sandbox at `base` (default: the 2024 one) as JSON; throws on HTTP errors. */
+/** `pathname` of the sandbox at `base` (default: the 2025 one) as JSON; throws on HTTP errors. */
 async function sandboxJson(pathname, init, base = SANDBOX_URL) {
   const response = await fetch(new URL(pathname, base), init);
   const body = await response.json().catch(() => null);
@@ -93,18 +93,22 @@ async function allowingProblems(problems, expected, fn) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The sandboxes (given, or started here): Quiltt's current schema (2024) for every scenario, and
-// the 2023 one for the scenarios that must work on both generations.
+// The sandboxes (given, or started here): Quiltt's current schema (2025) for every scenario, and
+// the 2024 and 2023 ones for the scenarios that must work on every generation.
 
-let SANDBOX_URL = process.env.QUILTT_SANDBOX_URL;
-let SANDBOX_2023_URL = process.env.QUILTT_SANDBOX_2023_URL;
+const SANDBOXES = {
+  2025: process.env.QUILTT_SANDBOX_URL,
+  2024: process.env.QUILTT_SANDBOX_2024_URL,
+  2023: process.env.QUILTT_SANDBOX_2023_URL,
+};
+let SANDBOX_URL = SANDBOXES[2025];
 const ownSandboxes = [];
 
 /** Starts target/debug/quiltt-sandbox serving www/ and pkg/ with the strict CSP; resolves its URL. */
 function startOwnSandbox(schema) {
   const sandbox = startSandbox({
     args: ["--www", "www", "--pkg", "pkg", "--csp", "--schema", schema],
-    missing: "QUILTT_SANDBOX_URL or QUILTT_SANDBOX_2023_URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`",
+    missing: "a QUILTT_SANDBOX_*URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`",
   });
   ownSandboxes.push(sandbox.child);
   return sandbox.url;
@@ -309,9 +313,14 @@ async function installFixture(name) {
 
 // The demo page (www/), served by a sandbox under its strict CSP.
 
-/** The sandbox of a schema generation, and the input field that generation takes for features. */
-const sandboxFor = (schema) => (schema === "2023" ? SANDBOX_2023_URL : SANDBOX_URL);
-const FEATURES_FIELD = { 2023: "features", 2024: "featuresRequired" };
+/**
+ * The sandbox of a schema generation, the input field that generation takes for features, the
+ * features the demo asks for there, and how the page labels the generation.
+ */
+const sandboxFor = (schema) => SANDBOXES[schema];
+const FEATURES_FIELD = { 2023: "features", 2024: "featuresRequired", 2025: "featuresRequired" };
+const FEATURES = { 2023: ["TRANSACTIONS"], 2024: ["TRANSACTIONS"], 2025: ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] };
+const SCHEMA_LABEL = { 2023: "2023-08", 2024: "2024-08", 2025: "2025-04" };
 
 const demoReady = (page) => page.locator("html[data-ready=true]").waitFor({ state: "attached" });
 
@@ -329,16 +338,51 @@ function listedIds(page) {
     .evaluateAll((els) => els.map((e) => e.dataset.id).sort());
 }
 
-/** The initialize inputs the sandbox at `base` received for connection `id`, in order. */
+/** Whether the sandbox refused the request's document in validation (not its input values). */
+const refusedDocument = (request) => request.refused === "document";
+
+/**
+ * The initialize inputs the sandbox at `base` ran for connection `id`, in order (not the refused
+ * document a page may send once before it knows the endpoint's generation).
+ */
 async function initializeInputs(id, base) {
   const sent = await sandboxRequests("connectorPlaidInitialize", base);
-  return sent.filter((r) => r.connectionId === id).map((r) => r.variables?.input);
+  return sent.filter((r) => r.connectionId === id && !refusedDocument(r)).map((r) => r.variables?.input);
 }
 
-/** The flow's OAuth state (and anything else) is gone from sessionStorage. */
+/** The answer of the initialize that ran (its record), once the page has had it. */
+function initializeAnswer(page, base) {
+  return page.waitForResponse(async (r) => {
+    if (r.url() !== `${base}/v1/graphql` || !(r.request().postData() ?? "").includes("connectorPlaidInitialize")) return false;
+    return Boolean((await r.json().catch(() => null))?.data);
+  });
+}
+
+/** The connector token of an initialize record, or of a close's input, in any generation. */
+const connectorTokenOf = (value) => value?.token ?? value?.connectorToken;
+
+/**
+ * The sandbox at `base` refused at most one document since its reset (the newest generation's
+ * initialize a page sends once to an endpoint of an older one), none on 2025, and every other
+ * request was a document of its generation.
+ */
+async function assertAtMostOneRefusedDocument(schema, base, when) {
+  const refused = (await sandboxRequests(undefined, base)).filter(refusedDocument);
+  const allowed = schema === "2025" ? 0 : 1;
+  assert(
+    refused.length <= allowed && refused.every((r) => r.operation === "connectorPlaidInitialize"),
+    `${when}: the ${schema} sandbox refused ${refused.length} document(s), at most ${allowed} allowed (${JSON.stringify(refused)})`,
+  );
+}
+
+/**
+ * The flow's OAuth state (and anything else of a flow) is gone from sessionStorage. What the tab
+ * remembers of an endpoint (the generation of Quiltt's schema it speaks) may stay.
+ */
 async function assertSessionStorageEmpty(page, when) {
   const keys = await page.evaluate(() => Object.keys(sessionStorage));
-  assert(keys.length === 0, `sessionStorage holds nothing of the flow ${when} (it holds ${JSON.stringify(keys)})`);
+  const ofFlows = keys.filter((k) => !k.startsWith("quiltt-reconnect:schema:"));
+  assert(ofFlows.length === 0, `sessionStorage holds nothing of the flow ${when} (it holds ${JSON.stringify(keys)})`);
 }
 
 /** The demo's card of `id` shows the institution, its logo as Quiltt gave it, and the accounts. */
@@ -373,7 +417,7 @@ async function demoPage(problems) {
   try {
     await openDemo(page);
     const schema = await page.getByTestId("schema").textContent();
-    assert(schema.includes("2024-08"), `the page says which schema the sandbox serves (got ${JSON.stringify(schema)})`);
+    assert(schema.includes("2025-04"), `the page says which schema the sandbox serves (got ${JSON.stringify(schema)})`);
     const card = page.getByTestId(`connection-${id}`);
     await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
 
@@ -491,13 +535,14 @@ async function demoPage(problems) {
 
     const admin = await adminConnection(id);
     assert(admin.status === "SYNCED", `the sandbox has the connection SYNCED (got ${admin.status})`);
-    // What the page sent: Quiltt's 2024 input, with the page as the OAuth return address.
+    // What the page sent: Quiltt's 2025 input, with the page as the OAuth return address.
     const [sent] = await initializeInputs(id);
     assert(
-      isDeepStrictEqual(sent.featuresRequired, ["TRANSACTIONS"]) && !("features" in sent) && sent.redirectUri === `${SANDBOX_URL}/`,
+      isDeepStrictEqual(sent.featuresRequired, FEATURES[2025]) && !("features" in sent) && sent.redirectUri === `${SANDBOX_URL}/`,
       `initialize got featuresRequired and redirectUri (got ${JSON.stringify(sent)})`,
     );
     await assertSessionStorageEmpty(page, "after the repair");
+    await assertAtMostOneRefusedDocument("2025", SANDBOX_URL, "the demo's repair");
 
     // The picture for docs/demo.png: from the top (the details panel is sticky), no focus ring.
     await page.mouse.move(0, 0);
@@ -631,12 +676,7 @@ async function demoAddAccounts(problems, schema) {
     const card = page.getByTestId(`connection-${id}`);
     await card.locator('[data-status="SYNCED"]').waitFor();
     const before = (await adminConnection(id, base)).accounts.map((a) => a.id);
-    const [initialized] = await Promise.all([
-      page.waitForResponse(
-        (r) => r.url() === `${base}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
-      ),
-      page.getByTestId(`add-accounts-${id}`).click(),
-    ]);
+    const [initialized] = await Promise.all([initializeAnswer(page, base), page.getByTestId(`add-accounts-${id}`).click()]);
     const record = (await initialized.json())?.data?.connectorPlaidInitialize?.record;
     // Link opens, unless Quiltt offered no Link session: then the page ends at once.
     const link = page.getByTestId("plaid-sandbox-continue");
@@ -644,14 +684,14 @@ async function demoAddAccounts(problems, schema) {
     await link.or(ended).first().waitFor();
     const [sent] = await initializeInputs(id, base);
     assert(
-      sent?.update?.accountSelectionEnabled === true && isDeepStrictEqual(sent[FEATURES_FIELD[schema]], ["TRANSACTIONS"]),
+      sent?.update?.accountSelectionEnabled === true && isDeepStrictEqual(sent[FEATURES_FIELD[schema]], FEATURES[schema]),
       `initialize asked for account selection (got ${JSON.stringify(sent)})`,
     );
     if (!(await link.isVisible())) {
       const shown = (await page.locator("#result-title, #error-title").allTextContents()).filter(Boolean);
       const why = record?.linkToken
         ? "Quiltt returned a link token: the page did not ask for alwaysOpenLink, or the bridge ignored it"
-        : `Quiltt (the sandbox) answered ${record?.connectorStatus} without a link token, so there was no Link session to open`;
+        : `Quiltt (the sandbox) answered ${record?.status ?? record?.connectorStatus} without a link token, so there was no Link session to open`;
       throw new Error(`Link did not open for Add accounts on ${id} (the page shows ${JSON.stringify(shown)}): ${why}`);
     }
     await continueInPlaid(page);
@@ -675,6 +715,7 @@ async function demoAddAccounts(problems, schema) {
     const text = await page.locator("#result-text").textContent();
     assert(text === `${before.length + 1} accounts connected.`, `the page counts the accounts (got ${JSON.stringify(text)})`);
     await assertSessionStorageEmpty(page, "after adding accounts");
+    await assertAtMostOneRefusedDocument(schema, base, "adding accounts");
   } finally {
     await context.close();
   }
@@ -694,14 +735,9 @@ async function demoOAuth(problems, schema) {
   try {
     await openDemo(page, base);
     // The connector token Quiltt gave before the page went to the bank.
-    const [initialized] = await Promise.all([
-      page.waitForResponse(
-        (r) => r.url() === `${base}/v1/graphql` && (r.request().postData() ?? "").includes("connectorPlaidInitialize"),
-      ),
-      page.getByTestId(`repair-${id}`).click(),
-    ]);
+    const [initialized] = await Promise.all([initializeAnswer(page, base), page.getByTestId(`repair-${id}`).click()]);
     const initBody = await initialized.json();
-    const connectorToken = initBody?.data?.connectorPlaidInitialize?.record?.connectorToken;
+    const connectorToken = connectorTokenOf(initBody?.data?.connectorPlaidInitialize?.record);
     assert(typeof connectorToken === "string" && connectorToken.length > 0, `initialize gave a connector token (${JSON.stringify(initBody)})`);
 
     const toBank = page.getByTestId("plaid-sandbox-continue-to-bank");
@@ -733,7 +769,7 @@ async function demoOAuth(problems, schema) {
     const closes = (await sandboxRequests("connectorPlaidClose", base)).filter((r) => r.connectionId === id);
     assert(closes.length === 1 && closes[0].status === 200, `one close, which succeeded (${JSON.stringify(closes.map((c) => c.status))})`);
     assert(
-      closes[0].variables.input.connectorToken === connectorToken,
+      connectorTokenOf(closes[0].variables.input) === connectorToken,
       "the close after the bank used the connector token of the initialize before it",
     );
     const admin = await adminConnection(id, base);
@@ -746,24 +782,31 @@ async function demoOAuth(problems, schema) {
     assert(page.url() === home, `oauth_state_id removed again (${page.url()})`);
     const after = (await sandboxRequests("connectorPlaidClose", base)).length;
     assert(after === 1, `no second close (${after})`);
+    await assertAtMostOneRefusedDocument(schema, base, "the OAuth round trip");
   } finally {
     await context.close();
   }
 }
 
-/** The demo's repair against a sandbox serving Quiltt's 2023 schema (`features`, not `featuresRequired`). */
-async function demoPage2023(problems) {
-  const base = SANDBOX_2023_URL;
+/**
+ * The demo against a sandbox serving an older generation of Quiltt's schema (2024 or 2023), with
+ * default options: the page lists connections, repairs one (sending the newest initialize once,
+ * which the sandbox refuses, then its own), stores metadata, and, reloaded, repairs another
+ * without any refused document (the tab remembers the endpoint's generation).
+ */
+async function demoPageOlder(problems, schema) {
+  const base = sandboxFor(schema);
   await resetSandbox(base);
   const id = "conn_login_required";
   const { context, page } = await newPage(problems);
   try {
     await openDemo(page, base);
-    const schema = await page.getByTestId("schema").textContent();
-    assert(schema.includes("2023-08"), `the page says which schema the sandbox serves (got ${JSON.stringify(schema)})`);
+    const label = await page.getByTestId("schema").textContent();
+    assert(label.includes(SCHEMA_LABEL[schema]), `the page says which schema the sandbox serves (got ${JSON.stringify(label)})`);
     const card = page.getByTestId(`connection-${id}`);
     await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
     await checkCard(page, id, base);
+    assert((await sandboxRequests("connections", base)).length >= 1, "the list was read with the connections query");
 
     await page.getByTestId(`repair-${id}`).click();
     await continueInPlaid(page);
@@ -772,13 +815,35 @@ async function demoPage2023(problems) {
     assert(name === "Capital One", `result shows the institution (got ${JSON.stringify(name)})`);
     await card.locator('[data-status="SYNCED"]').waitFor();
     const [sent] = await initializeInputs(id, base);
+    const field = FEATURES_FIELD[schema];
+    const other = field === "features" ? "featuresRequired" : "features";
     assert(
-      isDeepStrictEqual(sent.features, ["TRANSACTIONS"]) && !("featuresRequired" in sent),
-      `initialize got the 2023 input, features (got ${JSON.stringify(sent)})`,
+      isDeepStrictEqual(sent[field], FEATURES[schema]) && !(other in sent),
+      `initialize got the ${schema} input's ${field} (got ${JSON.stringify(sent)})`,
     );
+    const refused = (await sandboxRequests("connectorPlaidInitialize", base)).filter(refusedDocument);
+    assert(refused.length === 1, `the newest initialize was refused once, then the ${schema} one ran (${JSON.stringify(refused)})`);
     const admin = await adminConnection(id, base);
-    assert(admin.status === "SYNCED", `the 2023 sandbox has the connection SYNCED (got ${admin.status})`);
+    assert(admin.status === "SYNCED", `the ${schema} sandbox has the connection SYNCED (got ${admin.status})`);
     await assertSessionStorageEmpty(page, "after the repair");
+
+    // updateMetadata: the same document on every generation.
+    const metadata = { nickname: `On ${schema}` };
+    await page.getByTestId("metadata").fill(JSON.stringify(metadata));
+    await page.getByTestId("metadata-save").click();
+    await page.getByTestId("metadata-status").filter({ hasText: "Saved." }).waitFor();
+    const stored = await adminConnection(id, base);
+    assert(isDeepStrictEqual(stored.metadata, metadata), `metadata stored on ${schema} (got ${JSON.stringify(stored.metadata)})`);
+
+    // A later page of the tab knows the endpoint's generation: no refused document.
+    await page.reload();
+    await demoReady(page);
+    const second = "conn_chase_checking";
+    await page.getByTestId(`repair-${second}`).click();
+    await continueInPlaid(page);
+    await page.getByTestId("result").locator(".result-title", { hasText: "Connection repaired" }).waitFor();
+    assert((await adminConnection(second, base)).status === "SYNCED", `${second} repaired on ${schema}`);
+    await assertAtMostOneRefusedDocument(schema, base, "two repairs on two pages of one tab");
   } finally {
     await context.close();
   }
@@ -859,7 +924,7 @@ async function leaveDuringClose(problems) {
           endpoint: `${sandbox}/v1/graphql`,
           plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
         });
-        bridge.reconnect({ connectionId: id, featuresRequired: ["TRANSACTIONS"] }).catch(() => {});
+        bridge.reconnect({ connectionId: id, featuresRequired: ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] }).catch(() => {});
       },
       { id, sandbox: SANDBOX_URL },
     );
@@ -963,11 +1028,11 @@ async function customElement(problems) {
     assert(done.detail.connection.id === "conn_credit_union", "quiltt-reconnected carries the connection");
     assert(done.detail.connection.accounts.length === 4, "with its accounts");
     assert(!events.some((e) => e.type === "quiltt-error"), "no quiltt-error");
-    // The features-required attribute is the 2024 input's featuresRequired.
+    // The features-required attribute is the 2025 input's featuresRequired.
     const [sent] = await initializeInputs("conn_credit_union");
     assert(
-      isDeepStrictEqual(sent.featuresRequired, ["TRANSACTIONS"]) && !("features" in sent),
-      `features-required="TRANSACTIONS" sent featuresRequired (got ${JSON.stringify(sent)})`,
+      isDeepStrictEqual(sent.featuresRequired, FEATURES[2025]) && !("features" in sent),
+      `features-required sent featuresRequired (got ${JSON.stringify(sent)})`,
     );
     const after = await host.evaluate((el) => ({
       aria: el.getAttribute("aria-busy"),
@@ -996,11 +1061,14 @@ async function customElement(problems) {
   }
 }
 
-/** `features` (2023) and `features-required` (2024) as input fields, against a 2023 sandbox. */
-async function customElement2023(problems) {
-  const base = SANDBOX_2023_URL;
+/**
+ * `features` (2023) and `features-required` (2024 and 2025) as input fields, and the element
+ * against a sandbox of an older generation (2024 or 2023) with no `schema` attribute.
+ */
+async function customElementOlder(problems, schema) {
+  const base = sandboxFor(schema);
   await resetSandbox(base);
-  const id = "conn_e2e_element_2023";
+  const id = `conn_e2e_element_${schema}`;
   await seed({ id }, base);
   const { page, host, close } = await openElementPage(problems, { base });
   try {
@@ -1018,18 +1086,31 @@ async function customElement2023(problems) {
       isDeepStrictEqual(parsed, { required: ["TRANSACTIONS", "BALANCES", "INVESTMENTS"], several: ["TRANSACTIONS", "IDENTITY"], one: "TRANSACTIONS", hasRequired: false }),
       `features attributes parsed (${JSON.stringify(parsed)})`,
     );
-    await host.evaluate((el, id) => el.setAttribute("connection-id", id), id);
+    // This generation's own features field.
+    await host.evaluate(
+      (el, [id, schema]) => {
+        el.setAttribute("connection-id", id);
+        if (schema !== "2023") {
+          el.features = null;
+          el.featuresRequired = "TRANSACTIONS";
+        }
+      },
+      [id, schema],
+    );
     await page.evaluate(() => {
       window.PlaidSandbox = { behavior: { mode: "success" } };
     });
     await host.locator("button").click();
     const done = await elementEvent(page, "quiltt-reconnected");
-    assert(done.detail.connection.id === id, `reconnected on the 2023 schema (${JSON.stringify(done.detail)})`);
+    assert(done.detail.connection.id === id, `reconnected on the ${schema} schema (${JSON.stringify(done.detail)})`);
     const [sent] = await initializeInputs(id, base);
+    const expected = schema === "2023" ? { features: "TRANSACTIONS" } : { featuresRequired: ["TRANSACTIONS"] };
+    const [field] = Object.keys(expected);
     assert(
-      sent.features === "TRANSACTIONS" && !("featuresRequired" in sent),
-      `features="TRANSACTIONS" sent the 2023 input's features (got ${JSON.stringify(sent)})`,
+      isDeepStrictEqual(sent[field], expected[field]) && Object.keys(sent).filter((k) => k.startsWith("features")).length === 1,
+      `the element sent the ${schema} input's ${field} (got ${JSON.stringify(sent)})`,
     );
+    await assertAtMostOneRefusedDocument(schema, base, "the element's repair");
   } finally {
     await close();
   }
@@ -1096,7 +1177,7 @@ async function elementCloseRetry(problems) {
     const last = closes.at(-1);
     assert(last.status === 200, `the last close succeeded (${closes.map((r) => r.status)})`);
     assert(
-      closes.every((r) => r.variables.input.publicToken === last.variables.input.publicToken && r.variables.input.connectorToken === last.variables.input.connectorToken),
+      closes.every((r) => r.variables.input.publicToken === last.variables.input.publicToken && connectorTokenOf(r.variables.input) === connectorTokenOf(last.variables.input)),
       "every close sent the same public and connector tokens",
     );
     assert((await initializeInputs(id)).length === 1, "one initialize: the retries did not start over");
@@ -1513,25 +1594,28 @@ async function typescript() {
   log(`misuse rejected as expected: ${got.map(([l, c]) => `${c} at line ${l}`).join(", ")}`);
 }
 
-// `schemas`: the sandboxes a scenario uses ("2024": QUILTT_SANDBOX_URL, "2023": QUILTT_SANDBOX_2023_URL).
+// `schemas`: the sandboxes a scenario uses ("2025": QUILTT_SANDBOX_URL, "2024":
+// QUILTT_SANDBOX_2024_URL, "2023": QUILTT_SANDBOX_2023_URL).
 const SCENARIOS = [
-  { name: "demo-page", browser: true, schemas: ["2024"], fn: demoPage },
-  { name: "demo-add-accounts", browser: true, schemas: ["2024"], fn: (p) => demoAddAccounts(p, "2024") },
-  { name: "demo-oauth", browser: true, schemas: ["2024"], fn: (p) => demoOAuth(p, "2024") },
-  { name: "demo-page-2023", browser: true, schemas: ["2023"], fn: demoPage2023 },
-  { name: "demo-add-accounts-2023", browser: true, schemas: ["2023"], fn: (p) => demoAddAccounts(p, "2023") },
-  { name: "demo-oauth-2023", browser: true, schemas: ["2023"], fn: (p) => demoOAuth(p, "2023") },
-  { name: "plain-script-tag", browser: true, schemas: ["2024"], fn: plainPage },
-  { name: "leave-during-close", browser: true, schemas: ["2024"], fn: leaveDuringClose },
-  { name: "custom-element", browser: true, schemas: ["2024"], fn: customElement },
-  { name: "custom-element-2023", browser: true, schemas: ["2023"], fn: customElement2023 },
-  { name: "element-close-retry", browser: true, schemas: ["2024"], fn: elementCloseRetry },
-  { name: "element-removed", browser: true, schemas: ["2024"], fn: elementRemoved },
-  { name: "vite-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "vite", noReactInMainEntry) },
-  { name: "webpack-app", browser: true, schemas: ["2024"], fn: (p) => bundlerApp(p, "webpack") },
-  { name: "readme-app", browser: true, schemas: ["2024"], fn: readmeApp },
-  { name: "react-app", browser: true, schemas: ["2024"], fn: reactApp },
-  { name: "react-unmount", browser: true, schemas: ["2024"], fn: reactUnmount },
+  { name: "demo-page", browser: true, schemas: ["2025"], fn: demoPage },
+  { name: "demo-add-accounts", browser: true, schemas: ["2025"], fn: (p) => demoAddAccounts(p, "2025") },
+  { name: "demo-oauth", browser: true, schemas: ["2025"], fn: (p) => demoOAuth(p, "2025") },
+  ...["2024", "2023"].flatMap((schema) => [
+    { name: `demo-page-${schema}`, browser: true, schemas: [schema], fn: (p) => demoPageOlder(p, schema) },
+    { name: `demo-add-accounts-${schema}`, browser: true, schemas: [schema], fn: (p) => demoAddAccounts(p, schema) },
+    { name: `demo-oauth-${schema}`, browser: true, schemas: [schema], fn: (p) => demoOAuth(p, schema) },
+    { name: `custom-element-${schema}`, browser: true, schemas: [schema], fn: (p) => customElementOlder(p, schema) },
+  ]),
+  { name: "plain-script-tag", browser: true, schemas: ["2025"], fn: plainPage },
+  { name: "leave-during-close", browser: true, schemas: ["2025"], fn: leaveDuringClose },
+  { name: "custom-element", browser: true, schemas: ["2025"], fn: customElement },
+  { name: "element-close-retry", browser: true, schemas: ["2025"], fn: elementCloseRetry },
+  { name: "element-removed", browser: true, schemas: ["2025"], fn: elementRemoved },
+  { name: "vite-app", browser: true, schemas: ["2025"], fn: (p) => bundlerApp(p, "vite", noReactInMainEntry) },
+  { name: "webpack-app", browser: true, schemas: ["2025"], fn: (p) => bundlerApp(p, "webpack") },
+  { name: "readme-app", browser: true, schemas: ["2025"], fn: readmeApp },
+  { name: "react-app", browser: true, schemas: ["2025"], fn: reactApp },
+  { name: "react-unmount", browser: true, schemas: ["2025"], fn: reactUnmount },
   { name: "typescript", browser: false, schemas: [], fn: typescript },
 ];
 
@@ -1564,19 +1648,16 @@ async function main() {
   checkPkg();
   const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
   const needs = (schema) => selected.some((s) => s.schemas.includes(schema));
-  if (!SANDBOX_URL && needs("2024")) {
-    SANDBOX_URL = await startOwnSandbox("2024");
-    console.log(`started a sandbox (2024 schema) at ${SANDBOX_URL}`);
+  for (const schema of Object.keys(SANDBOXES)) {
+    if (!SANDBOXES[schema] && needs(schema)) {
+      SANDBOXES[schema] = await startOwnSandbox(schema);
+      console.log(`started a sandbox (${schema} schema) at ${SANDBOXES[schema]}`);
+    }
+    SANDBOXES[schema] = SANDBOXES[schema]?.replace(/\/+$/, "");
+    if (needs(schema)) await checkSandbox(SANDBOXES[schema], schema);
   }
-  if (!SANDBOX_2023_URL && needs("2023")) {
-    SANDBOX_2023_URL = await startOwnSandbox("2023");
-    console.log(`started a sandbox (2023 schema) at ${SANDBOX_2023_URL}`);
-  }
-  SANDBOX_URL = SANDBOX_URL?.replace(/\/+$/, "");
-  SANDBOX_2023_URL = SANDBOX_2023_URL?.replace(/\/+$/, "");
-  if (needs("2024")) await checkSandbox(SANDBOX_URL, "2024");
-  if (needs("2023")) await checkSandbox(SANDBOX_2023_URL, "2023");
-  console.log(`e2e against ${[SANDBOX_URL, SANDBOX_2023_URL].filter(Boolean).join(" and ")}; output in ${path.relative(ROOT, OUT)}/`);
+  SANDBOX_URL = SANDBOXES[2025];
+  console.log(`e2e against ${Object.values(SANDBOXES).filter(Boolean).join(", ")}; output in ${path.relative(ROOT, OUT)}/`);
   if (selected.some((s) => s.browser)) await launchBrowser();
 
   const results = [];

@@ -1,4 +1,4 @@
-// Shows that the browser tests of issue 15 fail without its fixes: each mutant of mutants.json
+// Shows that the browser tests fail without the fixes they cover (issue 15's, then later ones): each mutant of mutants.json
 // undoes one fix (one text replacement in src/), and the test it names must then fail (or hang
 // until wasm-bindgen-test's timeout, for a fix against hangs).
 //
@@ -6,7 +6,8 @@
 //
 // The sources are copied into target/mutants/tree (the checkout is never touched) and built
 // there (target/mutants/tree/target, warm after the first mutant). Each mutant gets a fresh
-// sandbox (target/debug/quiltt-sandbox, 2024 schema) on 127.0.0.1. Needs what the browser tests
+// sandbox (target/debug/quiltt-sandbox) on 127.0.0.1, serving the mutant's `schema` (default
+// 2025). Needs what the browser tests
 // need: wasm-pack, chromedriver at $CHROMEDRIVER or /usr/bin/chromedriver, wasm-opt on PATH.
 // Takes about a minute a mutant; it is not part of `cargo xtask test`.
 import { spawn } from "node:child_process";
@@ -41,8 +42,8 @@ function run(command, args, options = {}) {
   });
 }
 
-async function startSandbox() {
-  const child = spawn(path.join(root, "target/debug/quiltt-sandbox"), ["--port", "0", "--schema", "2024"], {
+async function startSandbox(schema) {
+  const child = spawn(path.join(root, "target/debug/quiltt-sandbox"), ["--port", "0", "--schema", schema], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {
@@ -74,12 +75,13 @@ for (const mutant of chosen) {
     continue;
   }
   writeFileSync(file, text.replace(mutant.replace, mutant.with));
-  const sandbox = await startSandbox();
+  const schema = mutant.schema ?? "2025";
+  const sandbox = await startSandbox(schema);
   const { out } = await run(
     "wasm-pack",
     ["test", "--headless", "--chrome", "--chromedriver", process.env.CHROMEDRIVER ?? "/usr/bin/chromedriver",
       "--", "--features", "js,talc-allocator", "--test", mutant.test],
-    { cwd: tree, env: { ...process.env, QUILTT_SANDBOX_URL: sandbox.url, QUILTT_SANDBOX_SCHEMA: "2024", WASM_BINDGEN_TEST_TIMEOUT: "60" } },
+    { cwd: tree, env: { ...process.env, QUILTT_SANDBOX_URL: sandbox.url, QUILTT_SANDBOX_SCHEMA: schema, WASM_BINDGEN_TEST_TIMEOUT: "60" } },
   );
   sandbox.stop();
   const verdict = failed(out, mutant.mustFail);

@@ -9,8 +9,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response};
 
 /// The sandbox of the run: its URL and the generation of Quiltt's schema it serves (`cargo
-/// xtask test` runs the browser tests against a 2024 sandbox, then `tests/browser.rs` again
-/// against a 2023 one).
+/// xtask test` runs the browser tests against a 2025 sandbox, then the flow tests again against
+/// 2024 and 2023 ones, and `tests/generations.rs` also against an environment without Plaid).
 #[derive(Clone, Copy, Debug)]
 pub struct Sandbox {
     pub url: &'static str,
@@ -24,7 +24,7 @@ pub const SANDBOX: Sandbox = Sandbox {
     },
     schema: match option_env!("QUILTT_SANDBOX_SCHEMA") {
         Some(schema) => schema,
-        None => "2024",
+        None => "2025",
     },
 };
 
@@ -39,11 +39,22 @@ impl Sandbox {
         format!("{}{path}", self.url)
     }
 
-    /// The features field this generation's initialize input takes, as JSON members.
+    /// The features field this generation's initialize input takes, as JSON members: the input
+    /// is the app's, and its values are its endpoint's generation's.
     pub fn features(&self) -> &'static str {
         match self.schema {
             "2023" => r#""features":["TRANSACTIONS"]"#,
-            _ => r#""featuresRequired":["TRANSACTIONS"]"#,
+            "2024" => r#""featuresRequired":["TRANSACTIONS"]"#,
+            _ => r#""featuresRequired":["ACCOUNT_BALANCES_AND_TRANSACTIONS"]"#,
+        }
+    }
+
+    /// The `schema` option that pins this sandbox's generation.
+    pub fn generation(&self) -> &'static str {
+        match self.schema {
+            "2023" => "2023-08",
+            "2024" => "2024-08",
+            _ => "2025-04",
         }
     }
 
@@ -68,6 +79,12 @@ pub fn get(value: &JsValue, path: &str) -> JsValue {
 
 pub fn text(value: &JsValue, path: &str) -> Option<String> {
     get(value, path).as_string()
+}
+
+/// The connector token of a close's input as the sandbox logged it: `token` (2025-04), or
+/// `connectorToken` (the generations before).
+pub fn connector_token_of(close_input: &JsValue) -> Option<String> {
+    text(close_input, "token").or_else(|| text(close_input, "connectorToken"))
 }
 
 pub fn stringify(value: &JsValue) -> String {
@@ -112,14 +129,35 @@ pub async fn seed(id: &str, status: &str, mode: &str) {
     admin("POST", "/__sandbox/seed", Some(&body)).await;
 }
 
-/// The GraphQL requests the sandbox saw for `connection_id`, in order (the sandbox resolves a
-/// close's connection from its connector token).
-pub async fn requests_for(connection_id: &str) -> Vec<JsValue> {
+/// Every GraphQL request the sandbox saw for `connection_id`, in order (the sandbox resolves a
+/// close's connection from its connector token), refused documents included.
+pub async fn all_requests_for(connection_id: &str) -> Vec<JsValue> {
     let all = admin("GET", "/__sandbox/requests", None).await;
     Array::from(&all)
         .iter()
         .filter(|r| text(r, "connectionId").as_deref() == Some(connection_id))
         .collect()
+}
+
+/// Whether the sandbox refused `request`'s document in validation (not its input values).
+pub fn refused_document(request: &JsValue) -> bool {
+    text(request, "refused").as_deref() == Some("document")
+}
+
+/// The GraphQL requests the sandbox saw for `connection_id`, in order, without the documents it
+/// refused in validation: the one initialize in the newest generation's document a page may send
+/// before it knows the endpoint's generation (`tests/generations.rs` counts those).
+pub async fn requests_for(connection_id: &str) -> Vec<JsValue> {
+    let mut requests = all_requests_for(connection_id).await;
+    requests.retain(|r| !refused_document(r));
+    requests
+}
+
+/// The requests whose documents the sandbox refused in validation for `connection_id`.
+pub async fn refused_for(connection_id: &str) -> Vec<JsValue> {
+    let mut requests = all_requests_for(connection_id).await;
+    requests.retain(refused_document);
+    requests
 }
 
 pub fn operations(requests: &[JsValue]) -> Vec<String> {
@@ -152,8 +190,8 @@ pub async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }
 
-/// `bridge.reconnect({ connectionId, featuresRequired: ["TRANSACTIONS"] })`, settled: the input
-/// most tests send.
+/// `bridge.reconnect({ connectionId, <this generation's features> })`, settled: the input most
+/// tests send.
 pub async fn reconnect(bridge: &QuilttReconnect, connection_id: &str) -> Result<JsValue, JsValue> {
     settle(bridge.reconnect(SANDBOX.input(connection_id))).await
 }

@@ -173,9 +173,10 @@ pub fn test(quick: bool) -> Result {
     s.step("cargo test (native)", || {
         run(cmd("cargo").args(["test", "--workspace"]))
     });
-    s.step("GraphQL documents on both schema generations", || {
+    s.step("GraphQL documents on every schema generation", || {
         // Every document the crate sends, validated by graphql-js against Quiltt's published
-        // schemas (2023-08, 2024-08) and the sandbox's; see tests/schema/README.md.
+        // schemas (2023-08, 2024-08, 2025-04, and one without Plaid) and the sandbox's, and
+        // where graphql-js refuses the newest initialize; see tests/schema/README.md.
         run(cmd("node").arg("tests/schema/validate.mjs"))
     });
     s.step(
@@ -348,11 +349,20 @@ fn finish(s: &Suite) -> Result {
 
 /// `wasm-pack test --headless --chrome` against a fresh sandbox, whose URL and schema
 /// generation the tests read at compile time (`QUILTT_SANDBOX_URL`, `QUILTT_SANDBOX_SCHEMA`):
-/// every test against the 2024 schema (Quiltt's current one), then the JS class's and the Rust
-/// `Client`'s flow tests (`tests/browser.rs`, `tests/client.rs`) again against the 2023 schema.
+/// every test against the 2025 schema (Quiltt's current one); the flow tests of the JS class and
+/// the Rust `Client` (`tests/browser.rs`, `tests/client.rs`) and the generation detection
+/// (`tests/generations.rs`) again against the 2024 and 2023 schemas, all with default options;
+/// and `tests/generations.rs` against an environment without Plaid.
 fn browser_tests(bin: &Path) -> Result {
     let every: &[&str] = &[];
-    for (schema, only) in [("2024", every), ("2023", &["browser", "client"][..])] {
+    let flows: &[&str] = &["browser", "client", "generations"];
+    let runs = [
+        ("2025", every),
+        ("2024", flows),
+        ("2023", flows),
+        ("no-plaid", &["generations"][..]),
+    ];
+    for (schema, only) in runs {
         println!("[test] browser tests against a sandbox with the {schema} schema");
         let sandbox = Sandbox::start(bin, 0, &["--schema", schema])?;
         let mut wasm_pack = cmd("wasm-pack");
@@ -377,18 +387,20 @@ fn browser_tests(bin: &Path) -> Result {
     Ok(())
 }
 
-/// `node tests/e2e/run.mjs` against two sandboxes on 127.0.0.1 that serve `www/` and `pkg/`
-/// under the strict CSP: one with Quiltt's current schema (2024, every scenario) and one with
-/// the 2023 schema (the scenarios that must work on both generations). Both stop when this
-/// returns, also on failure.
+/// `node tests/e2e/run.mjs` against three sandboxes on 127.0.0.1 that serve `www/` and `pkg/`
+/// under the strict CSP: one with Quiltt's current schema (2025, every scenario) and one each
+/// with the 2024 and 2023 schemas (the scenarios that must work on every generation). They stop
+/// when this returns, also on failure.
 fn e2e_tests(bin: &Path) -> Result {
     let serve = ["--www", "www", "--pkg", pkg::OUT_DIR, "--csp", "--schema"];
-    let current = Sandbox::start(bin, 0, &[&serve[..], &["2024"]].concat())?;
-    let older = Sandbox::start(bin, 0, &[&serve[..], &["2023"]].concat())?;
+    let current = Sandbox::start(bin, 0, &[&serve[..], &["2025"]].concat())?;
+    let y2024 = Sandbox::start(bin, 0, &[&serve[..], &["2024"]].concat())?;
+    let y2023 = Sandbox::start(bin, 0, &[&serve[..], &["2023"]].concat())?;
     run(cmd("node")
         .arg(E2E_RUNNER)
         .env("QUILTT_SANDBOX_URL", &current.url)
-        .env("QUILTT_SANDBOX_2023_URL", &older.url)
+        .env("QUILTT_SANDBOX_2024_URL", &y2024.url)
+        .env("QUILTT_SANDBOX_2023_URL", &y2023.url)
         .env("CHROMIUM", CHROMIUM))
 }
 
