@@ -40,6 +40,7 @@ const N = {
   memFlows: QUICK ? 100 : 1000,
   growthReps: QUICK ? 3 : 15, // updateMetadata calls per size (and as many by hand, interleaved)
   accountReps: QUICK ? 3 : 15, // flows per account count
+  generationRuns: QUICK ? 3 : 30, // fresh pages per leg against an older generation's endpoint
 };
 // Injected latency (ms), the floor it implies, and the "flat memory" threshold.
 const LATENCY = { initialize: 150, script: 200, close: 150 };
@@ -344,8 +345,11 @@ async function launchBrowser() {
 }
 
 
-/** A fresh context (own HTTP cache, nothing compiled yet) with the page loaded and ready. */
-async function freshPage(impl) {
+/**
+ * A fresh context (own HTTP cache, nothing compiled yet) with the page loaded and ready; `extra`
+ * is more of the page's query (`&generation=2024-08`).
+ */
+async function freshPage(impl, extra = "") {
   const context = await browser.newContext();
   await context.addInitScript({ content: INIT_SCRIPT });
   const page = await context.newPage();
@@ -354,7 +358,7 @@ async function freshPage(impl) {
     if (msg.type() === "error") problems.push(`${impl}: console error: ${msg.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`${impl}: uncaught exception: ${e.message}`));
-  await page.goto(`${SITE}/index.html?impl=${impl}&sandbox=${encodeURIComponent(SANDBOX_URL)}`);
+  await page.goto(`${SITE}/index.html?impl=${impl}&sandbox=${encodeURIComponent(SANDBOX_URL)}${extra}`);
   const ready = await page.evaluate(async () => {
     const b = await window.bench;
     return { initMs: b.initMs, initFetchMs: b.initFetchMs, importMs: b.importMs, streaming: window.__bench.streaming };
@@ -466,6 +470,62 @@ async function timeToLink() {
       ];
     }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2b. What finding out an endpoint's generation costs: against the 2024-08 schema, ours with
+// default options (its first flow on a page sends the 2025-04 initialize, which the sandbox
+// refuses, then the 2024-08 one; its second flow on the page sends only the latter) beside ours
+// told the generation (`schema: "2024-08"`). Same latency as time to Link, which the refused
+// document pays too.
+
+const OLDER = { sandbox: "2024", option: "2024-08" };
+
+async function generationCost() {
+  await admin("/__sandbox/config", "POST", { schema: OLDER.sandbox });
+  await admin("/__sandbox/requests", "DELETE");
+  await admin("/__sandbox/faults", "DELETE");
+  await admin("/__sandbox/faults", "POST", {
+    connectorPlaidInitialize: { latencyMs: LATENCY.initialize },
+    connectorPlaidClose: { latencyMs: LATENCY.close },
+    script: { latencyMs: LATENCY.script },
+  });
+  const legs = ["ours", "ours-pinned"];
+  const samples = Object.fromEntries(legs.map((l) => [l, { first: [], second: [] }]));
+  const ids = [];
+  for (let r = 0; r < N.generationRuns + 1; r++) for (const leg of legs) ids.push(`bench_gen_${leg}_${r}_1`, `bench_gen_${leg}_${r}_2`);
+  await seed(ids);
+  try {
+    for (let r = 0; r < N.generationRuns + 1; r++) {
+      for (const leg of legs) {
+        const { context, page } = await freshPage(leg, `&generation=${OLDER.option}`);
+        try {
+          const first = await flowInPage(page, `bench_gen_${leg}_${r}_1`);
+          const second = await flowInPage(page, `bench_gen_${leg}_${r}_2`);
+          for (const t of [first, second]) {
+            if (t.outcome !== "reconnected" || t.open === null) throw new Error(`${leg}: flow ended ${t.outcome}, open ${t.open}`);
+          }
+          if (r > 0) {
+            samples[leg].first.push(first.open);
+            samples[leg].second.push(second.open);
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    }
+  } finally {
+    await admin("/__sandbox/faults", "DELETE");
+    await admin("/__sandbox/config", "POST", { schema: "2025" });
+  }
+  const refused = (await admin("/__sandbox/requests")).filter((e) => e.refused === "document").length;
+  return {
+    refusedDocuments: refused,
+    pages: N.generationRuns + 1,
+    legs: Object.fromEntries(
+      legs.map((leg) => [leg, { first: percentile(samples[leg].first, 50), second: percentile(samples[leg].second, 50), runs: samples[leg].first.length }]),
+    ),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -758,6 +818,12 @@ function render(r) {
     }),
   );
 
+  const gc = r.generationCost;
+  const generationTable = table(
+    ["against a 2024-08 endpoint", "pages", "1st repair of a page: to open() p50", "2nd repair of the page: to open() p50"],
+    ["ours", "ours-pinned"].map((leg) => [label(leg), gc.legs[leg].runs, ms(gc.legs[leg].first), ms(gc.legs[leg].second)]),
+  );
+
   const st = r.startup;
   const startRows = STARTUP.map((impl) => {
     const x = st[impl];
@@ -921,6 +987,25 @@ page's work from the headers to the result (reading and decoding the body).
 
 ${closeTable}
 
+## 2b. Finding out the endpoint's schema generation
+
+With default options the first repair of a page speaks Quiltt's newest generation (2025-04).
+Against an endpoint of an older one, the server refuses that initialize in validation (nothing
+runs), its errors point at the fields it lacks, and the same input goes again in the
+generation they name; the page and the tab remember it. Here the sandbox serves 2024-08 with the
+latencies of section 2 (the refused document is held ${LATENCY.initialize} ms like any initialize: against
+Quiltt a refusal costs one network round trip without Plaid's work, so this is an upper bound).
+${gc.pages} fresh pages per row (the first of each row discarded), two repairs each; the
+sandbox refused ${gc.refusedDocuments} documents in all, one per page of the first row.
+
+${generationTable}
+
+The first repair pays one refused round trip (${signed(gc.legs.ours.first - gc.legs["ours-pinned"].first)} ms here);
+the second pays nothing (${signed(gc.legs.ours.second - gc.legs["ours-pinned"].second)} ms). Why this and not an
+introspection query first: against Quiltt's current API (2025-04, section 2's rows) trying the
+newest document costs nothing, while asking the schema first would cost that same round trip on
+every endpoint, and still need this fallback where introspection is disabled.
+
 ## 3. Start-up
 
 \`init()\` (fetch, compile, instantiate the .wasm) on ${N.startupRuns} fresh pages (after one warm-up),
@@ -988,6 +1073,9 @@ ${JSON.stringify(r, null, 1)}
     `2. Time to Link (ms; floor ${FLOOR_OPEN} to open, ${FLOOR_TOTAL} to result)`,
     timeTable,
     "",
+    "2b. Finding out the generation (ms)",
+    generationTable,
+    "",
     "3. Start-up (ms)",
     startTable,
     "",
@@ -1002,7 +1090,7 @@ ${JSON.stringify(r, null, 1)}
   return { md, console: console_ };
 }
 
-const LABELS = { floor: "floor: an empty wasm module (8 B), the same init() path", ours: "quiltt-reconnect", "ours-cold": "quiltt-reconnect, instance made at the call (no warm-up)", "vanilla-no-keepalive": "vanilla, its close without keepalive", vanilla: "vanilla", "react-apollo": "React + Apollo + react-plaid-link" };
+const LABELS = { "ours-pinned": "quiltt-reconnect told the generation (schema: \"2024-08\")", floor: "floor: an empty wasm module (8 B), the same init() path", ours: "quiltt-reconnect", "ours-cold": "quiltt-reconnect, instance made at the call (no warm-up)", "vanilla-no-keepalive": "vanilla, its close without keepalive", vanilla: "vanilla", "react-apollo": "React + Apollo + react-plaid-link" };
 const label = (impl) => LABELS[impl] ?? impl;
 
 function peerVersions(name) {
@@ -1040,6 +1128,8 @@ async function main() {
   try {
     log(`time to Link: ${N.timeWarmup}+${N.timeRuns} fresh pages per implementation`);
     results.timeToLink = await phase("time to Link", timeToLink);
+    log(`finding out the generation: ${N.generationRuns} fresh pages per leg`);
+    results.generationCost = await phase("finding out the generation", generationCost);
     log(`start-up: ${N.startupRuns} fresh pages per implementation`);
     results.startup = await phase("start-up", startup);
     log(`memory: ${N.memFlows} flows per implementation`);

@@ -2,19 +2,25 @@
 // { reconnect(connectionId), updateMetadata(id, metadata), updateMetadataByHand(id, metadata, document),
 //   wasmBytes(), initMs, initFetchMs, importMs }.
 //   /index.html?impl=ours|ours-cold|vanilla|vanilla-no-keepalive|react-apollo|floor&sandbox=http://127.0.0.1:PORT
-// (floor: start-up only, an empty wasm module loaded as init() loads ours).
+//     [&generation=2024-08]
+// (floor: start-up only, an empty wasm module loaded as init() loads ours). `generation`: the
+// sandbox serves that older generation of Quiltt's schema; the input takes its feature values,
+// and "ours-pinned" is ours with the `schema` option naming it.
 // The runner (run.mjs) hooks window.Plaid before anything loads and times the flows.
 const query = new URLSearchParams(location.search);
 const impl = query.get("impl");
 const sandbox = query.get("sandbox");
+const generation = query.get("generation");
 const options = {
   token: "sandbox-session-token",
   endpoint: `${sandbox}/v1/graphql`,
   plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
 };
-// The initialize input Quiltt's live API takes today (the 2024-08 generation, which the sandbox
-// serves by default): `featuresRequired` is required there, and `features` is refused.
-const input = (connectionId) => ({ connectionId, featuresRequired: ["TRANSACTIONS"] });
+// The initialize input Quiltt's live API takes today (the 2025-04 generation, which the sandbox
+// serves by default): `featuresRequired` is required there, with 2025's feature values (2024-08
+// has `TRANSACTIONS` instead).
+const features = generation === "2024-08" ? ["TRANSACTIONS"] : ["ACCOUNT_BALANCES_AND_TRANSACTIONS"];
+const input = (connectionId) => ({ connectionId, featuresRequired: features });
 
 /**
  * The baseline of updateMetadata: the same `connectionUpdate` document (the runner passes the
@@ -53,11 +59,13 @@ async function load() {
     const { importMs, initMs, initFetchMs } = await timedInit("/floor.js");
     return { importMs, initMs, initFetchMs };
   }
-  if (impl === "ours" || impl === "ours-cold") {
+  if (impl === "ours" || impl === "ours-cold" || impl === "ours-pinned") {
     const { mod, exports, importMs, initMs, initFetchMs } = await timedInit("/pkg/index.js");
     // "ours-cold": the instance is made at the call, as by an app that makes it on the click,
     // so the first flow runs before the page was ever idle with an instance (no warm-up).
-    const bridge = impl === "ours" ? new mod.QuilttReconnect(options) : null;
+    // "ours-pinned": told the endpoint's generation, so it detects nothing.
+    const pinned = impl === "ours-pinned" ? { ...options, schema: generation } : options;
+    const bridge = impl === "ours-cold" ? null : new mod.QuilttReconnect(pinned);
     return {
       importMs,
       initMs,

@@ -2,8 +2,9 @@
 // connectorPlaidInitialize and connectorPlaidClose, react-plaid-link's usePlaidLink with the
 // link token, open() when Link is ready. `createReconnect(...).reconnect(input)` mounts the
 // component (as clicking a "Reconnect" button would) and resolves with the result.
-// The documents are what Quiltt's live API accepts today: a non-null $input, Institution.logo as
-// Image { url }; the records select what quiltt-reconnect's own documents do (the same reply).
+// The documents are what Quiltt's live API accepts today (its 2025-04 schema): a non-null $input,
+// the record's status and token, Institution.logo as Image { url }; the records select what
+// quiltt-reconnect's own documents do (the same reply).
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { ApolloProvider, useMutation } from "@apollo/client/react";
 import { useEffect, useState } from "react";
@@ -14,7 +15,7 @@ const INITIALIZE = gql`
   mutation ConnectorPlaidInitialize($input: ConnectorPlaidInitializeInput!) {
     connectorPlaidInitialize(input: $input) {
       success
-      record { connectorStatus connectorToken linkToken expiration requestId }
+      record { status token expiration hostedLinkUrl linkToken requestId }
       errors { code message }
     }
   }
@@ -47,7 +48,7 @@ function Reconnect({ input, onDone, onError }) {
     initialize({ variables: { input } }).then(({ data }) => {
       const payload = data.connectorPlaidInitialize;
       if (!payload.success) throw Object.assign(new Error("GraphQL error"), { errors: payload.errors });
-      if (payload.record.connectorStatus === "CONTINUE") onDone({ outcome: "repaired", connector: payload.record });
+      if (payload.record.status === "CONTINUE") onDone({ outcome: "repaired", connector: payload.record });
       else setConnector(payload.record);
     }).catch(onError);
   }, [input.connectionId]);
@@ -55,7 +56,7 @@ function Reconnect({ input, onDone, onError }) {
   const { open, ready } = usePlaidLink({
     token: connector?.linkToken ?? null,
     onSuccess: (publicToken, metadata) => {
-      close({ variables: { input: { connectorToken: connector.connectorToken, publicToken, metadata } } })
+      close({ variables: { input: { token: connector.token, publicToken, metadata } } })
         .then(({ data }) => {
           const payload = data.connectorPlaidClose;
           if (!payload.success) throw Object.assign(new Error("GraphQL error"), { errors: payload.errors });

@@ -3,9 +3,10 @@
 // `keepalive` as quiltt-reconnect sends it, so that the user's repair survives leaving the page
 // and both send the same requests (up to 64 KiB of body, as browsers allow; `closeKeepalive: false`
 // is the bench's row without it).
-// The documents are what Quiltt's live API accepts today: a non-null $input, Institution.logo as
-// Image { url }; the records select what quiltt-reconnect's own documents do (the same reply).
-const INIT = "mutation($input:ConnectorPlaidInitializeInput!){connectorPlaidInitialize(input:$input){success record{connectorStatus connectorToken linkToken expiration requestId}errors{code message}}}";
+// The documents are what Quiltt's live API accepts today (its 2025-04 schema): a non-null $input,
+// the record's status and token, Institution.logo as Image { url }; the records select what
+// quiltt-reconnect's own documents do (the same reply).
+const INIT = "mutation($input:ConnectorPlaidInitializeInput!){connectorPlaidInitialize(input:$input){success record{status token expiration hostedLinkUrl linkToken requestId}errors{code message}}}";
 const CLOSE = "mutation($input:ConnectorPlaidCloseInput!){connectorPlaidClose(input:$input){success record{id status metadata institution{name logo{url}}accounts{id name mask type}}errors{code message}}}";
 const UPDATE = "mutation($input:ConnectionUpdateInput!){connectionUpdate(input:$input){success record{id status metadata institution{name logo{url}}accounts{id name mask type}}errors{message}}}";
 let script;
@@ -36,7 +37,7 @@ export function createReconnect({ token, endpoint = "https://api.quiltt.io/v1/gr
       const plaid = loadPlaid(plaidScriptUrl);
       plaid.catch(() => {});
       const connector = await gql(INIT, input, "connectorPlaidInitialize");
-      if (connector.connectorStatus === "CONTINUE") return { outcome: "repaired", connector };
+      if (connector.status === "CONTINUE") return { outcome: "repaired", connector };
       const Plaid = await plaid;
       let handler;
       const done = await new Promise((resolve) => {
@@ -47,8 +48,8 @@ export function createReconnect({ token, endpoint = "https://api.quiltt.io/v1/gr
       });
       setTimeout(() => handler.destroy());
       if (done.exited) return { outcome: "exited", error: done.error, metadata: done.metadata };
-      const { connectorToken } = connector, { publicToken, metadata } = done;
-      return { outcome: "reconnected", connection: await gql(CLOSE, { connectorToken, publicToken, metadata }, "connectorPlaidClose", closeKeepalive) };
+      const { token } = connector, { publicToken, metadata } = done;
+      return { outcome: "reconnected", connection: await gql(CLOSE, { token, publicToken, metadata }, "connectorPlaidClose", closeKeepalive) };
     },
   };
 }
