@@ -82,6 +82,28 @@ impl ClientOptions {
     }
 }
 
+/// Refuses what can't be a page of the app that a bank sends the user back to, for `name`: not
+/// an absolute URL, another scheme than `https:` (or `http:` on localhost), or credentials in it.
+pub(crate) fn check_page_url(url: &str, name: &str) -> Result<(), Error> {
+    let refused = |why: &str| Err(Error::invalid(format!("{name} {why}")));
+    let Ok(parsed) = web_sys::Url::new(url) else {
+        return refused("must be an absolute https: URL");
+    };
+    let local = matches!(
+        parsed.hostname().as_str(),
+        "localhost" | "127.0.0.1" | "[::1]"
+    );
+    match parsed.protocol().as_str() {
+        "https:" => {}
+        "http:" if local => {}
+        _ => return refused("must be an absolute https: URL (http: only on localhost)"),
+    }
+    if !parsed.username().is_empty() || !parsed.password().is_empty() {
+        return refused("must not hold credentials (user:password@)");
+    }
+    Ok(())
+}
+
 /// Whether `url` is where an OAuth bank sent the user back: it carries an `oauth_state_id`.
 fn from_bank(url: &str) -> bool {
     web_sys::Url::new(url).is_ok_and(|url| url.search_params().has("oauth_state_id"))
@@ -174,6 +196,7 @@ impl Client {
     /// `INVALID_INPUT` when a URL is not `http(s)` or holds credentials, the timeout is zero,
     /// or a static token is blank.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        crate::web::sweep(js_sys::Date::now());
         let static_token = match &options.token {
             TokenSource::Static(token) => Some(token.expose_secret()),
             TokenSource::Provider(_) => None,
@@ -202,6 +225,7 @@ impl Client {
     /// # Errors
     /// `PLAID_SCRIPT` when the script fails to load or defines no `window.Plaid`.
     pub async fn preload(&self) -> Result<(), Error> {
+        self.sweep();
         driver::Io::script(&self.io).await
     }
 
@@ -228,47 +252,74 @@ impl Client {
         options: ReconnectOptions,
         cancel: impl Future<Output = ()>,
     ) -> Result<ReconnectResult, Error> {
+        self.sweep();
+        if let Some(uri) = &input.redirect_uri {
+            check_page_url(uri, "redirectUri")?;
+        }
         driver::reconnect(&self.io, input, options, Rc::clone(&self.events), cancel).await
     }
 
-    /// After an OAuth bank sent the user back to the page (`?oauth_state_id=…`), resumes the
-    /// flow that left for the bank; `None` when there is nothing to resume. Call it when the
-    /// page that `redirectUri` names loads.
+    /// Finishes what an earlier page of this tab left unfinished at the client's endpoint: Link
+    /// opened again after a reload while it was open, or after an OAuth bank sent the user back
+    /// to this page (`?oauth_state_id=…`, then passed to Link); a close sent again after a reload
+    /// before its answer. `None` when there is nothing to finish, so any page can call it when it
+    /// loads.
     ///
     /// # Errors
     /// As [`Client::reconnect`], from Link on.
     pub async fn resume(&self) -> Result<Option<ReconnectResult>, Error> {
-        let Some(href) = crate::web::page_url() else {
-            return Ok(None);
-        };
-        self.resume_from(&href, std::future::pending()).await
+        let href = crate::web::page_url();
+        self.resume_from(href.as_deref(), None, std::future::pending())
+            .await
     }
 
-    /// [`Client::resume`] for the URL the bank sent the user back to, cancelled by `cancel`.
-    /// Without an `oauth_state_id` in the URL there is nothing to resume.
+    /// [`Client::resume`] at the page address `url` (default: the page's own), for
+    /// `connection_id` only when given, cancelled by `cancel` (a flow resumed and cancelled keeps
+    /// its record for a later try).
     ///
     /// # Errors
-    /// As [`Client::resume`].
+    /// `INVALID_INPUT` when `url` is not an absolute `https:` URL (`http:` on localhost) without
+    /// credentials; otherwise as [`Client::resume`].
     pub async fn resume_from(
         &self,
-        received_redirect_uri: &str,
+        url: Option<&str>,
+        connection_id: Option<&str>,
         cancel: impl Future<Output = ()>,
     ) -> Result<Option<ReconnectResult>, Error> {
-        match self.resumable(received_redirect_uri) {
+        match self.resumable(url, connection_id)? {
             Some(flow) => driver::run(flow, &self.io, cancel).await.map(Some),
             None => Ok(None),
         }
     }
 
-    /// The flow to resume at `received_redirect_uri`, ready to run (the JavaScript class runs it
-    /// as a promise): `None` unless the URL is a bank's redirect (`oauth_state_id`) and a
-    /// saved flow's link token is still valid.
-    pub(crate) fn resumable(&self, received_redirect_uri: &str) -> Option<Reconnect> {
-        if !from_bank(received_redirect_uri) {
-            return None;
+    /// The flow to resume at page address `url`, its record claimed, ready to run (the
+    /// JavaScript class runs it as a promise).
+    ///
+    /// # Errors
+    /// `INVALID_INPUT` for a `url` that is not an absolute `https:` URL (`http:` on localhost)
+    /// without credentials.
+    pub(crate) fn resumable(
+        &self,
+        url: Option<&str>,
+        connection_id: Option<&str>,
+    ) -> Result<Option<Reconnect>, Error> {
+        self.sweep();
+        if let Some(url) = url {
+            check_page_url(url, "url")?;
         }
+        let from_bank = url.filter(|url| from_bank(url));
         let events = Rc::clone(&self.events);
-        driver::resumable(&self.io, received_redirect_uri, events)
+        Ok(driver::resumable(
+            &self.io,
+            from_bank,
+            connection_id,
+            events,
+        ))
+    }
+
+    /// Deletes the saved records of this tab that expired (and no flow of the page owns).
+    pub(crate) fn sweep(&self) {
+        crate::web::sweep(js_sys::Date::now());
     }
 
     /// Sends again the close a `CLOSE_FAILED` error carries ([`Error::pending_close`]).
@@ -277,6 +328,7 @@ impl Client {
     /// `INVALID_INPUT` when the error carries no pending close; otherwise as
     /// [`driver::retry_close`].
     pub async fn retry_close(&self, failed: &Error) -> Result<ReconnectResult, Error> {
+        self.sweep();
         let pending = failed.pending_close().cloned().ok_or_else(|| {
             Error::new(
                 ErrorCode::InvalidInput,
@@ -294,6 +346,7 @@ impl Client {
         &self,
         input: &ConnectionUpdateInput,
     ) -> Result<Connection, Error> {
+        self.sweep();
         driver::update_metadata(&self.io, input, std::future::pending()).await
     }
 
@@ -302,6 +355,7 @@ impl Client {
     /// # Errors
     /// See [`driver::connection`].
     pub async fn connection(&self, id: &str) -> Result<Option<Connection>, Error> {
+        self.sweep();
         driver::connection(&self.io, id, std::future::pending()).await
     }
 
@@ -310,6 +364,7 @@ impl Client {
     /// # Errors
     /// See [`driver::connections`].
     pub async fn connections(&self, filter: &ConnectionFilter) -> Result<Vec<Connection>, Error> {
+        self.sweep();
         driver::connections(&self.io, filter, std::future::pending()).await
     }
 }

@@ -7,14 +7,16 @@
 //! caller's cancel future; when the cancel wins, the step's future is dropped (which aborts its
 //! request, clears its timer, or closes an open Link) and the machine winds the operation down.
 
+use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
 use crate::error::Error;
+use crate::id::FlowId;
 use crate::machine::{
-    Clock, EventSink, OAuthState, Operation, Reconnect, ReconnectOptions, ReconnectResult, Request,
+    Clock, EventSink, Operation, Reconnect, ReconnectOptions, ReconnectResult, Request, SavedFlow,
     Seen, Settings, Step, Steps,
 };
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
@@ -26,13 +28,16 @@ use crate::quiltt::{
 };
 use crate::secret::SessionToken;
 
-/// What the driver needs from its platform: tokens, HTTP, timers, Plaid's script and Link, and a
-/// place to keep the OAuth state. The browser's is the crate's own; tests and other hosts bring
-/// theirs.
+/// What the driver needs from its platform: tokens, HTTP, timers, Plaid's script and Link, a
+/// lock per connection, and a place to keep what a flow needs to be finished on a later page.
+/// The browser's is the crate's own; tests and other hosts bring theirs.
 ///
 /// The browser is single-threaded, so the futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Io {
+    /// What holds a connection's lock: the lock is released when it is dropped.
+    type Held;
+
     /// The platform's set-up, as the machines need it.
     fn settings(&self) -> Settings;
 
@@ -69,11 +74,25 @@ pub trait Io {
     /// `PLAID_SCRIPT` when it fails to load or defines no `window.Plaid`.
     async fn script(&self) -> Result<(), Error>;
 
-    /// Saves the OAuth state (or deletes it, with `None`).
-    fn store(&self, state: Option<&OAuthState>);
+    /// Takes the lock of `connection_id` at this platform's endpoint: waits while another flow
+    /// (of this page, or another tab) holds it. Dropped while it waits, it stops waiting.
+    async fn lock(&self, connection_id: &str) -> Self::Held;
 
-    /// The OAuth state saved by an earlier page, if any.
-    fn stored(&self) -> Option<OAuthState>;
+    /// Saves a flow's record (replacing the one of the same id), owned by the running operation.
+    fn save(&self, flow: &SavedFlow);
+
+    /// Deletes a flow's record.
+    fn forget(&self, id: FlowId);
+
+    /// Lets a flow's record go without deleting it: a later operation or page may take it.
+    fn release(&self, id: FlowId);
+
+    /// Takes a record for an operation that finishes it; `false` when a running operation owns
+    /// it already.
+    fn claim(&self, id: FlowId) -> bool;
+
+    /// The records saved for this platform's endpoint, expired or not.
+    fn saved(&self) -> Vec<SavedFlow>;
 
     /// Remembers that the endpoint speaks `generation` of Quiltt's schema, so that the
     /// platform's [`Settings::schema`] names it from now on (unless the app pinned one).
@@ -116,12 +135,15 @@ pub(crate) async fn run<O: Operation, I: Io>(
 }
 
 /// The loop, once for every operation: it knows the operation only by its [`Steps`]. Its
-/// result stays in the operation (see [`Operation::end`]).
+/// result stays in the operation (see [`Operation::end`]). The locks it takes are held until it
+/// returns.
 pub(crate) async fn drive<I: Io>(
     operation: &mut dyn Steps,
     io: &I,
     mut cancel: Pin<&mut dyn Future<Output = ()>>,
 ) {
+    let held: RefCell<Vec<I::Held>> = RefCell::new(Vec::new());
+    let held = &held;
     let mut step = operation.begin(io.clock());
     loop {
         // One boxed future per step and one await site, whatever the step. Its borrow of the
@@ -133,11 +155,26 @@ pub(crate) async fn drive<I: Io>(
                 step = operation.on(Seen::ScriptStarted, io.clock());
                 continue;
             }
-            Step::Store(state) => {
-                io.store(state.as_ref());
-                step = operation.on(Seen::Stored, io.clock());
+            Step::Save(flow) => {
+                io.save(&flow);
+                step = operation.on(Seen::Saved, io.clock());
                 continue;
             }
+            Step::Forget(id) => {
+                io.forget(id);
+                step = operation.on(Seen::Forgotten, io.clock());
+                continue;
+            }
+            Step::Release(id) => {
+                io.release(id);
+                step = operation.on(Seen::Released, io.clock());
+                continue;
+            }
+            Step::Lock(connection_id) => Box::pin(async move {
+                let lock = io.lock(&connection_id).await;
+                held.borrow_mut().push(lock);
+                Seen::Locked
+            }),
             Step::Remember(generation) => {
                 io.remember_schema(generation);
                 step = operation.on(Seen::Remembered, io.clock());
@@ -195,41 +232,59 @@ pub async fn reconnect<I: Io>(
     events: EventSink,
     cancel: impl Future<Output = ()>,
 ) -> Result<ReconnectResult, Error> {
-    let flow = Reconnect::new(InitializeInput::new(input)?, options, io.settings(), events)?;
+    let id = FlowId::from_random(io.clock().random);
+    let flow = Reconnect::new(
+        id,
+        InitializeInput::new(input)?,
+        options,
+        io.settings(),
+        events,
+    )?;
     run(flow, io, cancel).await
 }
 
-/// Resumes the flow an OAuth bank's redirect interrupted: opens Link again with the saved link
-/// token and `received_redirect_uri`, then closes with the saved connector token. `None` when
-/// there is nothing to resume (no saved state, or its link token has expired; then it is
-/// deleted).
+/// Finishes what an earlier page of this tab left unfinished at this endpoint: a close that was
+/// not answered is sent again (the same request, so the same `clientMutationId`); a Link session
+/// is opened again, with `from_bank` as Plaid's `receivedRedirectUri` when an OAuth bank sent
+/// the user back to that URL. `connection_id` limits it to one connection. `None` when there is
+/// nothing to finish.
 ///
 /// # Errors
 /// As [`reconnect`], from Link on.
 pub async fn resume<I: Io>(
     io: &I,
-    received_redirect_uri: &str,
+    from_bank: Option<&str>,
+    connection_id: Option<&str>,
     events: EventSink,
     cancel: impl Future<Output = ()>,
 ) -> Result<Option<ReconnectResult>, Error> {
-    match resumable(io, received_redirect_uri, events) {
+    match resumable(io, from_bank, connection_id, events) {
         Some(flow) => run(flow, io, cancel).await.map(Some),
         None => Ok(None),
     }
 }
 
-/// The flow [`resume`] runs, ready to run: `None` when there is nothing to resume (no saved
-/// state, or its link token has expired; then the state is deleted).
+/// The flow [`resume`] runs, its record claimed: `None` when there is nothing to finish (no
+/// record of this endpoint, or each expired or owned by a running operation).
 pub(crate) fn resumable<I: Io>(
     io: &I,
-    received_redirect_uri: &str,
+    from_bank: Option<&str>,
+    connection_id: Option<&str>,
     events: EventSink,
 ) -> Option<Reconnect> {
-    let state = io.stored()?;
-    let uri = received_redirect_uri.to_owned();
-    let flow = Reconnect::resume(state, uri, io.settings(), events, io.clock().now_ms);
+    let now_ms = io.clock().now_ms;
+    let saved = crate::machine::resumable_first(io.saved(), connection_id, now_ms);
+    let chosen = saved.into_iter().find(|flow| io.claim(flow.id()))?;
+    let id = chosen.id();
+    let flow = Reconnect::resume(
+        chosen,
+        from_bank.map(str::to_owned),
+        io.settings(),
+        events,
+        now_ms,
+    );
     if flow.is_none() {
-        io.store(None);
+        io.release(id);
     }
     flow
 }
@@ -240,6 +295,10 @@ pub(crate) fn resumable<I: Io>(
 /// # Errors
 /// `CLOSE_FAILED`, carrying Link's metadata and the same pending close for another try.
 pub async fn retry_close<I: Io>(io: &I, pending: PendingClose) -> Result<ReconnectResult, Error> {
+    // The app asked for it: the record is this operation's, even from a resume that runs.
+    if let Some(id) = pending.flow {
+        io.claim(id);
+    }
     let flow = Reconnect::retry_close(pending, io.settings());
     run(flow, io, std::future::pending()).await
 }

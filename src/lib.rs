@@ -26,6 +26,7 @@
 
 pub mod driver;
 mod error;
+mod id;
 pub mod machine;
 mod plaid;
 mod quiltt;
@@ -45,10 +46,11 @@ pub use client::{
     DEFAULT_TIMEOUT_MS,
 };
 pub use error::{Error, ErrorCode, QuilttError};
+pub use id::FlowId;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub use js::QuilttReconnect;
 pub use machine::{
-    EventSink, OAuthState, ReconnectEvent, ReconnectOptions, ReconnectResult, RetryPolicy, Stage,
+    EventSink, ReconnectEvent, ReconnectOptions, ReconnectResult, RetryPolicy, SavedFlow, Stage,
 };
 pub use plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent, PlaidLinkError};
 pub use quiltt::{

@@ -314,26 +314,38 @@ async fn the_client_adds_accounts_to_a_healthy_connection_when_asked() {
 }
 
 #[wasm_bindgen_test]
-async fn the_client_has_nothing_to_resume_without_a_flow_that_left_for_a_bank() {
+async fn the_client_has_nothing_to_resume_and_refuses_a_url_that_is_no_https_page() {
     let (client, _) = client();
     let page = "https://app.example/oauth";
     assert_eq!(
         client
-            .resume_from(page, std::future::pending())
+            .resume_from(Some(page), None, std::future::pending())
             .await
             .expect("resolves"),
         None,
-        "no oauth_state_id: not back from a bank"
+        "nothing was left unfinished at this endpoint"
     );
     let back = format!("{page}?oauth_state_id=1234");
     assert_eq!(
         client
-            .resume_from(&back, std::future::pending())
+            .resume_from(Some(&back), None, std::future::pending())
             .await
             .expect("resolves"),
         None,
-        "back from a bank, but no flow was stored"
+        "back from a bank, but no flow was saved"
     );
+    for bad in [
+        "javascript:alert(1)",
+        "/relative",
+        "http://app.example/oauth",
+        "https://u:p@app.example/",
+    ] {
+        let error = client
+            .resume_from(Some(bad), None, std::future::pending())
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{bad}");
+    }
 }
 
 /// An app's own `#[wasm_bindgen]` function, using `?` on the crate's errors.

@@ -31,11 +31,16 @@ struct MockIo {
     /// One outcome per Link run; with none left, Link stays open forever.
     outcomes: RefCell<VecDeque<Result<LinkOutcome, LinkFailure>>>,
     link_configs: RefCell<Vec<LinkConfig>>,
-    stored: RefCell<Option<OAuthState>>,
-    /// Every state stored, in order.
-    history: RefCell<Vec<OAuthState>>,
+    /// The flows' records, as a tab keeps them.
+    stored: RefCell<Vec<SavedFlow>>,
+    /// Every record saved, in order.
+    history: RefCell<Vec<SavedFlow>>,
+    /// The records a running operation owns.
+    owned: RefCell<Vec<FlowId>>,
     /// What Link's OPEN event carries in its metadata's `echo`.
     event_echo: &'static str,
+    /// Whether a close is never answered (the page is left first).
+    hang_close: Cell<bool>,
     /// The generation the platform names: the app's pin, or what was remembered.
     schema: Cell<SchemaChoice>,
 }
@@ -50,6 +55,8 @@ impl Drop for DropLog {
 }
 
 impl Io for MockIo {
+    type Held = ();
+
     fn settings(&self) -> Settings {
         Settings {
             policy: RetryPolicy::default(),
@@ -83,6 +90,9 @@ impl Io for MockIo {
         self.sent
             .borrow_mut()
             .push((request.clone(), token.expose_secret().to_owned()));
+        if self.hang_close.get() && request.operation_name == "ConnectorPlaidClose" {
+            std::future::pending::<()>().await;
+        }
         let next = self.replies.borrow_mut().pop_front();
         next.expect("a reply was scripted for every request")
     }
@@ -101,14 +111,43 @@ impl Io for MockIo {
         self.script.clone()
     }
 
-    fn store(&self, state: Option<&OAuthState>) {
-        let what = if state.is_some() { "store" } else { "forget" };
-        self.log.borrow_mut().push(what.into());
-        *self.stored.borrow_mut() = state.cloned();
-        self.history.borrow_mut().extend(state.cloned());
+    async fn lock(&self, connection_id: &str) {
+        self.log.borrow_mut().push(format!("lock {connection_id}"));
     }
 
-    fn stored(&self) -> Option<OAuthState> {
+    fn save(&self, flow: &SavedFlow) {
+        let what = match flow.has_close() {
+            true => "save close",
+            false => "save link",
+        };
+        self.log.borrow_mut().push(what.into());
+        let mut stored = self.stored.borrow_mut();
+        stored.retain(|f| f.id() != flow.id());
+        stored.push(flow.clone());
+        self.history.borrow_mut().push(flow.clone());
+        self.claim(flow.id());
+    }
+
+    fn forget(&self, id: FlowId) {
+        self.log.borrow_mut().push("forget".into());
+        self.stored.borrow_mut().retain(|f| f.id() != id);
+        self.release(id);
+    }
+
+    fn release(&self, id: FlowId) {
+        self.owned.borrow_mut().retain(|o| *o != id);
+    }
+
+    fn claim(&self, id: FlowId) -> bool {
+        let mut owned = self.owned.borrow_mut();
+        if owned.contains(&id) {
+            return false;
+        }
+        owned.push(id);
+        true
+    }
+
+    fn saved(&self) -> Vec<SavedFlow> {
         self.stored.borrow().clone()
     }
 
@@ -244,7 +283,9 @@ fn harness(
             link_configs: RefCell::default(),
             stored: RefCell::default(),
             history: RefCell::default(),
+            owned: RefCell::default(),
             event_echo: "",
+            hang_close: Cell::new(false),
             schema: Cell::new(SchemaChoice::default()),
         },
         events: Rc::default(),
@@ -327,7 +368,12 @@ fn continue_resolves_repaired_without_link() {
     );
     assert_eq!(
         h.log(),
-        ["start script", "token", "post ConnectorPlaidInitialize"]
+        [
+            "start script",
+            "lock c1",
+            "token",
+            "post ConnectorPlaidInitialize"
+        ]
     );
     assert_eq!(h.stages(), [Stage::Initializing, Stage::Done]);
 }
@@ -352,14 +398,19 @@ fn action_required_opens_link_then_closes_once_with_links_metadata() {
         h.log(),
         [
             "start script",
+            "lock c1",
             "token",
             "post ConnectorPlaidInitialize",
             "script",
+            "save link",
             "run lt-1",
             "link dropped",
+            "save close",
             "token",
-            "post ConnectorPlaidClose"
-        ]
+            "post ConnectorPlaidClose",
+            "forget"
+        ],
+        "the session is saved before Link opens, the close before it is sent, both forgotten at the end"
     );
     let close = h.sent_input(1);
     assert_eq!(close["token"], "ct-1");
@@ -992,26 +1043,69 @@ fn a_healthy_connection_whose_close_fails_is_not_read_back() {
     );
 }
 
+/// Runs a reconnect until `until` holds of the log, then drops it, as a page that is left (a
+/// reload, an OAuth bank's redirect) drops whatever it was doing: no further step runs.
+fn leave_page_when(h: &Harness, input: &ConnectorPlaidInitializeInput, until: &str) {
+    let flow = driver::reconnect(
+        &h.io,
+        input,
+        ReconnectOptions::default(),
+        h.sink(),
+        std::future::pending(),
+    );
+    let mut flow = std::pin::pin!(flow);
+    let waker = std::task::Waker::noop();
+    let mut cx = Context::from_waker(waker);
+    for _ in 0..1_000 {
+        if h.log().iter().any(|l| l == until) {
+            return;
+        }
+        assert!(
+            flow.as_mut().poll(&mut cx).is_pending(),
+            "the flow ended before {until}"
+        );
+    }
+    panic!("the flow never reached {until}: {:?}", h.log());
+}
+
+/// The harness of the page after: the tab's records, as the page before left them.
+fn next_page(
+    before: &Harness,
+    replies: Vec<Result<HttpReply, Error>>,
+    outcomes: impl IntoIterator<Item = Result<LinkOutcome, LinkFailure>>,
+) -> Harness {
+    let h = harness(replies, outcomes);
+    *h.io.stored.borrow_mut() = before.io.stored.borrow().clone();
+    h
+}
+
+fn resume(h: &Harness, from_bank: Option<&str>) -> Result<Option<ReconnectResult>, Error> {
+    block_on(driver::resume(
+        &h.io,
+        from_bank,
+        None,
+        h.sink(),
+        std::future::pending(),
+    ))
+}
+
 #[test]
-fn an_oauth_flow_keeps_its_state_across_the_redirect_and_resume_closes_with_it() {
-    // The first page: Link navigates away to the bank, so the flow never ends.
+fn an_oauth_flow_keeps_its_session_across_the_redirect_and_resume_closes_with_it() {
+    // The first page: Link sends the page to the bank, so the flow never ends.
     let h = harness(vec![action_required()], []);
     let mut input = input("c1");
     input.redirect_uri = Some("https://app.example/oauth".into());
-    let err = h.run_until(&input, CancelAtPoll(12)).unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Aborted);
-    assert!(h.io.stored.borrow().is_none(), "an abort deletes the state");
+    leave_page_when(&h, &input, "run lt-1");
     let log = h.log();
-    let stored = log.iter().position(|l| l == "store").unwrap();
-    assert_eq!(log[stored + 1], "run lt-1", "stored before Link opens");
+    let saved = log.iter().position(|l| l == "save link").unwrap();
+    assert_eq!(log[saved + 1], "run lt-1", "saved before Link opens");
+    let record = h.io.stored.borrow()[0].clone();
+    assert!(record.redirects() && record.connection_id() == "c1");
 
-    // What the first page stored is what the page the bank sends the user back to finds.
-    let state = h.io.history.borrow()[0].clone();
-    assert_eq!(state.connection_id(), "c1");
-    let h = harness(vec![closed()], [success()]);
-    *h.io.stored.borrow_mut() = Some(state);
+    // The page the bank sends the user back to finds it.
+    let h = next_page(&h, vec![closed()], [success()]);
     let uri = "https://app.example/oauth?oauth_state_id=abc";
-    let result = block_on(driver::resume(&h.io, uri, h.sink(), std::future::pending())).unwrap();
+    let result = resume(&h, Some(uri)).unwrap();
     assert!(matches!(result, Some(ReconnectResult::Reconnected { .. })));
     let config = h.io.link_configs.borrow()[0].clone();
     assert_eq!(config.token.expose_secret(), "lt-1");
@@ -1022,8 +1116,8 @@ fn an_oauth_flow_keeps_its_state_across_the_redirect_and_resume_closes_with_it()
         "closed with the original connector token"
     );
     assert!(
-        h.io.stored.borrow().is_none(),
-        "deleted once the flow ended"
+        h.io.stored.borrow().is_empty(),
+        "forgotten once the flow ended"
     );
     assert_eq!(
         h.stages(),
@@ -1036,14 +1130,89 @@ fn an_oauth_flow_keeps_its_state_across_the_redirect_and_resume_closes_with_it()
     );
 
     let nothing = harness(vec![], []);
-    let none = block_on(driver::resume(
-        &nothing.io,
-        uri,
-        nothing.sink(),
-        std::future::pending(),
-    ))
-    .unwrap();
-    assert!(none.is_none(), "nothing stored, nothing to resume");
+    assert!(
+        resume(&nothing, Some(uri)).unwrap().is_none(),
+        "nothing saved, nothing to resume"
+    );
+}
+
+#[test]
+fn a_reload_while_link_is_open_opens_it_again_through_resume() {
+    let h = harness(vec![action_required()], []);
+    leave_page_when(&h, &input("c1"), "run lt-1");
+    let h = next_page(&h, vec![closed()], [success()]);
+    let result = resume(&h, None).unwrap();
+    assert!(matches!(result, Some(ReconnectResult::Reconnected { .. })));
+    let config = h.io.link_configs.borrow()[0].clone();
+    assert_eq!(config.token.expose_secret(), "lt-1");
+    assert_eq!(
+        config.received_redirect_uri, None,
+        "no bank sent the page back"
+    );
+    assert_eq!(h.posts(), ["post ConnectorPlaidClose"], "no new initialize");
+    assert!(h.io.stored.borrow().is_empty());
+}
+
+#[test]
+fn a_reload_before_the_closes_answer_sends_the_very_same_close_through_resume() {
+    let h = harness(vec![action_required()], [success()]);
+    h.io.hang_close.set(true);
+    leave_page_when(&h, &input("c1"), "post ConnectorPlaidClose");
+    let first = h.io.sent.borrow().last().unwrap().0.clone();
+    assert!(
+        h.io.stored.borrow()[0].has_close(),
+        "the close was saved before it was sent"
+    );
+
+    let h = next_page(&h, vec![closed()], []);
+    let result = resume(&h, None).unwrap();
+    assert!(matches!(result, Some(ReconnectResult::Reconnected { .. })));
+    assert!(
+        h.io.link_configs.borrow().is_empty(),
+        "no Link: the user's work is done"
+    );
+    let again = h.io.sent.borrow()[0].0.clone();
+    assert_eq!(
+        again.body(),
+        first.body(),
+        "the same request, so the same clientMutationId"
+    );
+    assert!(h.io.stored.borrow().is_empty());
+}
+
+#[test]
+fn resume_never_takes_a_record_a_running_flow_owns() {
+    let h = harness(vec![action_required()], []);
+    leave_page_when(&h, &input("c1"), "run lt-1");
+    // The flow that saved it still owns it (on the same page).
+    assert!(resume(&h, None).unwrap().is_none());
+}
+
+#[test]
+fn a_close_that_failed_keeps_its_record_until_retry_close_succeeds() {
+    let h = harness(
+        vec![
+            action_required(),
+            status(400),
+            read_back("ERROR_REPAIRABLE"),
+        ],
+        [success()],
+    );
+    let err = h.run(&input("c1")).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CloseFailed);
+    assert!(
+        h.io.stored.borrow()[0].has_close(),
+        "kept: the close can be sent again"
+    );
+    assert!(h.io.owned.borrow().is_empty(), "and let go");
+    h.io.replies.borrow_mut().push_back(closed());
+    let pending = err.into_pending_close().unwrap();
+    let result = block_on(driver::retry_close(&h.io, pending)).unwrap();
+    assert!(matches!(result, ReconnectResult::Reconnected { .. }));
+    assert!(
+        h.io.stored.borrow().is_empty(),
+        "forgotten once it succeeded"
+    );
 }
 
 #[test]
@@ -1147,15 +1316,19 @@ fn a_refused_document_is_sent_again_in_the_generation_the_refusal_names_and_reme
         h.log(),
         [
             "start script",
+            "lock c1",
             "token",
             "post ConnectorPlaidInitialize",
             "remember 2024-08",
             "post ConnectorPlaidInitialize",
             "script",
+            "save link",
             "run lt-1",
             "link dropped",
+            "save close",
             "token",
             "post ConnectorPlaidClose",
+            "forget",
         ],
         "the same token sends the 2024-08 document right after the refusal"
     );
@@ -1173,7 +1346,7 @@ fn a_refused_document_is_sent_again_in_the_generation_the_refusal_names_and_reme
     *h.io.replies.borrow_mut() = vec![action_required_2024(), closed()].into();
     h.io.outcomes.borrow_mut().push_back(success());
     h.io.sent.borrow_mut().clear();
-    h.run(&input("c2")).unwrap();
+    h.run(&input("c1")).unwrap();
     assert_eq!(sent_query(&h, 0), INITIALIZE_2024);
     assert_eq!(h.io.sent.borrow().len(), 2);
 }
@@ -1241,7 +1414,12 @@ fn an_endpoint_without_plaid_fails_no_plaid_connector_before_link() {
     assert_eq!(err.errors().len(), 2, "the server's errors are on it");
     assert_eq!(
         h.log(),
-        ["start script", "token", "post ConnectorPlaidInitialize"],
+        [
+            "start script",
+            "lock c1",
+            "token",
+            "post ConnectorPlaidInitialize"
+        ],
         "no second document, no Link"
     );
 }

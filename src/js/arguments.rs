@@ -6,6 +6,7 @@ use web_sys::AbortSignal;
 
 use super::options::field;
 use crate::error::Error;
+use crate::id::FlowId;
 use crate::machine::{aborted as aborted_error, EventSink, Reconnect, ReconnectOptions, Settings};
 use crate::quiltt::{ConnectorPlaidInitializeInput, InitializeInput};
 use crate::value::Json;
@@ -59,6 +60,9 @@ impl ReconnectCall {
         };
         let parsed =
             ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
+        if let Some(uri) = &parsed.redirect_uri {
+            crate::client::check_page_url(uri, "redirectUri")?;
+        }
         if signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(aborted_error());
         }
@@ -70,10 +74,16 @@ impl ReconnectCall {
         })
     }
 
-    /// The flow, sending the app's input object as given, without the class's own fields.
-    pub(super) fn flow(self, settings: Settings, events: EventSink) -> Result<Reconnect, Error> {
+    /// The flow, saved under `id`, sending the app's input object as given, without the class's
+    /// own fields.
+    pub(super) fn flow(
+        self,
+        id: FlowId,
+        settings: Settings,
+        events: EventSink,
+    ) -> Result<Reconnect, Error> {
         let sent = self.snapshot.without("signal").without("alwaysOpenLink");
         let input = InitializeInput::as_given(&self.input, sent);
-        Reconnect::new(input, self.options, settings, events)
+        Reconnect::new(id, input, self.options, settings, events)
     }
 }

@@ -146,9 +146,6 @@ pub struct QuilttReconnect {
 /// What an instance holds until `free()`.
 struct Live {
     client: Rc<Client>,
-    /// Which callers may join each other's flows: those with the same token (the same string,
-    /// or this very instance for a token function) and the same endpoint.
-    join_scope: String,
 }
 
 impl std::fmt::Debug for QuilttReconnect {
@@ -165,16 +162,13 @@ fn freed() -> Error {
     Error::invalid("this QuilttReconnect was freed; create a new one")
 }
 
-thread_local! {
-    static INSTANCES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
 impl QuilttReconnect {
-    /// The instance's client and join scope, unless it was freed.
-    fn live(&self) -> Result<(Rc<Client>, String), Error> {
+    /// The instance's client, unless it was freed; expired records of the tab are swept first.
+    fn live(&self) -> Result<Rc<Client>, Error> {
         let live = self.live.borrow();
         let live = live.as_ref().ok_or_else(freed)?;
-        Ok((Rc::clone(&live.client), live.join_scope.clone()))
+        live.client.sweep();
+        Ok(Rc::clone(&live.client))
     }
 }
 
@@ -186,17 +180,8 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectOptions")] options: JsValue,
     ) -> Result<QuilttReconnect, JsValue> {
         let client = options::read(&options).map_err(|e| JsValue::from(&e))?;
-        let instance = INSTANCES.with(|n| {
-            n.set(n.get().wrapping_add(1));
-            n.get()
-        });
-        let token = match &client.io.token {
-            web::TokenSource::Static(token) => format!("token {}", token.expose_secret()),
-            web::TokenSource::Provider(_) => format!("instance {instance}"),
-        };
         warm_up::schedule(driver::Io::settings(&client.io));
         let live = Live {
-            join_scope: format!("{token}\n{}", client.io.endpoint),
             client: Rc::new(client),
         };
         Ok(QuilttReconnect {
@@ -218,7 +203,7 @@ impl QuilttReconnect {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn preload(&self) -> Promise {
         let client = match self.live() {
-            Ok((client, _)) => client,
+            Ok(client) => client,
             Err(e) => return rejected(&e),
         };
         future_to_promise(async move {
@@ -231,24 +216,32 @@ impl QuilttReconnect {
     }
 
     /// Runs the reconnect flow: initialize, then Plaid Link when `ACTION_REQUIRED` (or when
-    /// `alwaysOpenLink` is set and Quiltt returns a link token), then close. A second call with
-    /// the same input while a flow runs joins it (same result, one Link).
+    /// `alwaysOpenLink` is set and Quiltt returns a link token), then close. A call with the same
+    /// input for the same endpoint while a flow runs on the page (from any instance) joins it
+    /// (same result, one Link); another flow of the connection, on this page or another tab of the
+    /// origin, waits until it ends.
     #[wasm_bindgen(unchecked_return_type = "Promise<ReconnectResult>")]
     pub fn reconnect(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ReconnectInput")] input: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
-            let (client, join_scope) = self.live()?;
+            let client = self.live()?;
             let call = ReconnectCall::read(&input)?;
             // The input is good: Plaid's script starts loading now, before the rest of the
             // set-up. It is half the critical path, and the first call of this code (compiled
             // lazily by the browser) took about 2 ms more before the script started, measured.
             web::start_script(&client.io.script_url, client.io.timeout_ms);
-            let key = format!("{join_scope}\n{}", call.snapshot.to_json_string()?);
+            // The page's repair of this connection at this endpoint with this input: no token in it.
+            let key = format!(
+                "{}\n{}",
+                client.io.endpoint,
+                call.snapshot.to_json_string()?
+            );
             let signal = call.signal.clone();
+            let id = crate::id::FlowId::from_random(driver::Io::clock(&client.io).random);
             let settings = driver::Io::settings(&client.io);
-            let flow = call.flow(settings, Rc::clone(&client.events))?;
+            let flow = call.flow(id, settings, Rc::clone(&client.events))?;
             Ok((client, flow, signal, key))
         };
         let (client, flow, signal, key) = match read() {
@@ -269,35 +262,57 @@ impl QuilttReconnect {
         promise
     }
 
-    /// After an OAuth bank sent the user back (`?oauth_state_id=…`), resumes the flow that left
-    /// for the bank: Link opens again where it was, then the close. Resolves `null` when there
-    /// is nothing to resume, so a page can call it on every load.
+    /// Finishes what an earlier page of this tab left unfinished at this endpoint: Link opens
+    /// again after a reload while it was open, or after an OAuth bank sent the user back
+    /// (`?oauth_state_id=…`); a close is sent again after a reload before its answer. Resolves
+    /// `null` when there is nothing to finish, so a page can call it on every load. Calls made
+    /// while one runs join it.
     #[wasm_bindgen(unchecked_return_type = "Promise<ReconnectResult | null>")]
     pub fn resume(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ResumeOptions")] options: JsValue,
     ) -> Promise {
         let read = || -> Result<_, Error> {
-            let (client, _) = self.live()?;
+            let client = self.live()?;
             let signal = read_signal(&options)?;
-            let url = match options.is_object() {
-                true => field(&options, "url")?,
-                false => JsValue::UNDEFINED,
+            let (url, connection_id) = match options.is_object() {
+                true => (field(&options, "url")?, field(&options, "connectionId")?),
+                false => (JsValue::UNDEFINED, JsValue::UNDEFINED),
             };
             let url = match url.as_string() {
-                Some(url) => url,
-                None if url.is_undefined() || url.is_null() => web::page_url().unwrap_or_default(),
+                Some(url) => Some(url),
+                None if url.is_undefined() || url.is_null() => web::page_url(),
                 None => return Err(Error::invalid("url must be a string")),
             };
-            Ok((client, url, signal))
+            let connection_id = match connection_id.is_undefined() || connection_id.is_null() {
+                true => None,
+                false => Some(connection_id_of(&connection_id)?),
+            };
+            let key = format!(
+                "resume\n{}\n{}",
+                client.io.endpoint,
+                connection_id.as_deref().unwrap_or_default()
+            );
+            if let Some(running) = registry::running_flow(&key) {
+                return Ok(Err((running, signal)));
+            }
+            let flow = client.resumable(url.as_deref(), connection_id.as_deref())?;
+            Ok(Ok((client, flow, signal, key)))
         };
-        let (client, url, signal) = match read() {
-            Ok(read) => read,
-            Err(e) => return rejected(&e),
-        };
-        match client.resumable(&url) {
-            Some(flow) => run(&client, Box::new(flow), signal, Finally::Nothing),
-            None => Promise::resolve(&JsValue::NULL),
+        match read() {
+            Err(e) => rejected(&e),
+            Ok(Err((running, signal))) => joined(running, signal),
+            Ok(Ok((_, None, _, _))) => Promise::resolve(&JsValue::NULL),
+            Ok(Ok((client, Some(flow), signal, key))) => {
+                let promise = run(
+                    &client,
+                    Box::new(flow),
+                    signal,
+                    Finally::FlowEnded(key.clone()),
+                );
+                registry::flow_started(&key, &promise);
+                promise
+            }
         }
     }
 
@@ -310,7 +325,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectError")] error: JsValue,
     ) -> Promise {
         let client = match self.live() {
-            Ok((client, _)) => client,
+            Ok(client) => client,
             Err(e) => return rejected(&e),
         };
         let id = match error.is_object() {
@@ -345,7 +360,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let set_up = || -> SetUp {
-            let (client, _) = self.live()?;
+            let client = self.live()?;
             let input = ConnectionUpdateInput::new(
                 connection_id_of(&connection_id)?,
                 Json::from(metadata.clone()),
@@ -368,7 +383,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectionFilter")] filter: JsValue,
     ) -> Promise {
         let set_up = || -> SetUp {
-            let (client, _) = self.live()?;
+            let client = self.live()?;
             let signal = read_signal(&filter)?;
             let snapshot = Json::from(filter.clone()).snapshot("connections() filter")?;
             let filter = ConnectionFilter::from_json(&snapshot, &["signal"])?;
@@ -391,7 +406,7 @@ impl QuilttReconnect {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let set_up = || -> SetUp {
-            let (client, _) = self.live()?;
+            let client = self.live()?;
             let request = Request::new(
                 connection_request(&connection_id_of(&connection_id)?)?,
                 decode_connection,

@@ -67,7 +67,7 @@ fn warm_up(settings: Settings) {
     let _ = call.snapshot.to_json_string();
     // Events become JavaScript objects as the app's `onEvent` gets them, and go nowhere.
     let events = Rc::new(|event| drop(Json::from_serde(&event)));
-    let Ok(mut flow) = call.flow(settings, events) else {
+    let Ok(mut flow) = call.flow(crate::id::FlowId::from_random(0.5), settings, events) else {
         return;
     };
     dry_run(&mut flow);

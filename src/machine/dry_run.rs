@@ -45,7 +45,10 @@ fn canned(step: Step, flow: &dyn Steps) -> Option<Seen> {
     Some(match step {
         Step::Done | Step::Sleep(_) => return None,
         Step::StartScript => Seen::ScriptStarted,
-        Step::Store(_) => Seen::Stored,
+        Step::Lock(_) => Seen::Locked,
+        Step::Save(_) => Seen::Saved,
+        Step::Forget(_) => Seen::Forgotten,
+        Step::Release(_) => Seen::Released,
         Step::Remember(_) => Seen::Remembered,
         Step::Token => Seen::Token(Ok(SessionToken::new(TOKEN))),
         Step::Send => match flow.outgoing()?.0.operation_name {
@@ -101,6 +104,7 @@ mod tests {
         let events: Rc<RefCell<Vec<ReconnectEvent>>> = Rc::default();
         let sink = Rc::clone(&events);
         let mut flow = Reconnect::new(
+            crate::id::FlowId::from_random(0.5),
             InitializeInput::new(&input).unwrap(),
             ReconnectOptions::default(),
             Settings {

@@ -5,8 +5,8 @@
 //! time, and returns the next [`Step`] for the driver to carry out. Every policy lives here:
 //! the session token and its refresh after a 401, which failure to retry and after how long,
 //! `WAIT` and `ABORT`, an expired or refused link token, Link's load bound, the close after
-//! Link's success and what to do when it fails, the OAuth state to keep across a bank's
-//! redirect, the events, and the secrets to scrub from errors.
+//! Link's success and what to do when it fails, what a flow saves to be finished after a reload
+//! or a bank's redirect and when it lets it go, the events, and the secrets to scrub from errors.
 //!
 //! This module imports nothing from the driver, the browser layer or the JavaScript layer; its
 //! tests run natively.
@@ -14,11 +14,11 @@
 #[cfg(any(test, all(target_arch = "wasm32", feature = "js")))]
 mod dry_run;
 mod exchange;
-mod oauth;
 mod outcome;
 mod reconnect;
 mod request;
 mod retry;
+mod saved;
 mod secrets;
 mod step;
 
@@ -26,10 +26,11 @@ mod step;
 pub(crate) use dry_run::dry_run;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use exchange::check_header_value;
-pub use oauth::OAuthState;
 pub use outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
 pub(crate) use reconnect::Reconnect;
 pub use reconnect::ReconnectOptions;
 pub(crate) use request::Request;
 pub use retry::RetryPolicy;
+pub(crate) use saved::resumable_first;
+pub use saved::SavedFlow;
 pub use step::{aborted, out_of_turn, Clock, Operation, SchemaChoice, Seen, Settings, Step, Steps};

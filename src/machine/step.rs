@@ -4,9 +4,10 @@
 
 use std::rc::Rc;
 
-use super::oauth::OAuthState;
 use super::retry::RetryPolicy;
+use super::saved::SavedFlow;
 use crate::error::{Error, ErrorCode};
+use crate::id::FlowId;
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{GraphqlRequest, HttpReply, SchemaGeneration};
 use crate::secret::SessionToken;
@@ -26,9 +27,18 @@ pub enum Step {
     StartScript,
     /// Wait for Plaid's script, then report [`Seen::Script`].
     AwaitScript,
-    /// Save (or, with `None`, delete) the state an OAuth redirect must not lose, then report
-    /// [`Seen::Stored`] at once.
-    Store(Option<OAuthState>),
+    /// Take the lock of this connection (of the driver's endpoint), waiting while another flow
+    /// of the page or another tab holds it; hold it until the operation ends; then report
+    /// [`Seen::Locked`].
+    Lock(String),
+    /// Save the flow's record (replacing an earlier one of the same id), owned by this
+    /// operation, then report [`Seen::Saved`] at once.
+    Save(Box<SavedFlow>),
+    /// Delete the flow's record, then report [`Seen::Forgotten`] at once.
+    Forget(FlowId),
+    /// Keep the flow's record but no longer own it (a later page or operation may take it), then
+    /// report [`Seen::Released`] at once.
+    Release(FlowId),
     /// Run Link as configured, passing its events to [`Steps::plaid_events`], then report
     /// how it ended with [`Seen::Linked`].
     RunLink(LinkConfig),
@@ -52,8 +62,14 @@ pub enum Seen {
     ScriptStarted,
     /// Plaid's script loaded, or failed to.
     Script(Result<(), Error>),
-    /// The OAuth state was stored or deleted.
-    Stored,
+    /// The connection's lock is held.
+    Locked,
+    /// The flow's record was saved.
+    Saved,
+    /// The flow's record was deleted.
+    Forgotten,
+    /// The flow's record was kept and let go.
+    Released,
     /// How Link ended, or why it could not run.
     Linked(Result<LinkOutcome, LinkFailure>),
     /// The endpoint's generation was remembered.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::error::{Error, ErrorCode};
 use crate::secret::{LinkToken, PublicToken};
 use crate::value::Json;
 
@@ -89,6 +90,23 @@ pub enum LinkFailure {
     OpenThrew,
     /// Link did not call `onLoad` within the load bound.
     NotLoaded,
+}
+
+impl LinkFailure {
+    /// The `PLAID_SCRIPT` error of this failure; `load_bound_ms` is the bound Link did not load
+    /// within.
+    pub(crate) fn into_error(self, load_bound_ms: u32) -> Error {
+        let message = match self {
+            LinkFailure::CreateThrew => {
+                "Plaid.create threw: Plaid's script did not make a Link handler".to_owned()
+            }
+            LinkFailure::OpenThrew => "Plaid Link's open() threw".to_owned(),
+            LinkFailure::NotLoaded => {
+                format!("Plaid Link did not load within {load_bound_ms} ms")
+            }
+        };
+        Error::new(ErrorCode::PlaidScript, message)
+    }
 }
 
 /// One of Plaid's own `onEvent` events.

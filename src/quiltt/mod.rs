@@ -10,6 +10,7 @@ mod records;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorCode};
+use crate::id::FlowId;
 use crate::value::Json;
 pub use generation::SchemaGeneration;
 pub(crate) use generation::{refusal, Refusal};
@@ -216,6 +217,8 @@ pub struct PendingClose {
     /// Whether the connection needed repair when the flow began (then a failed close is
     /// checked by reading the connection back).
     pub(crate) was_broken: bool,
+    /// The record the flow saved the close in (forgotten once the close succeeds).
+    pub(crate) flow: Option<FlowId>,
 }
 
 /// What a failure after Plaid Link's success carries beyond its text: Link's metadata (for

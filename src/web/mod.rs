@@ -1,6 +1,6 @@
 //! The browser's [`Io`]: gloo-net requests with an `AbortController` and a timeout, gloo-timers
-//! for waits, Plaid's script and Link through `#[wasm_bindgen]` bindings, and `sessionStorage`
-//! for the OAuth state. The JavaScript class and the Rust [`Client`](crate::Client) both run on
+//! for waits, Plaid's script and Link through `#[wasm_bindgen]` bindings, a connection's lock
+//! through Web Locks, and `sessionStorage` for what a flow needs to be finished on a later page. The JavaScript class and the Rust [`Client`](crate::Client) both run on
 //! it. It decides nothing: every policy is the machines'.
 
 mod deadline;
@@ -9,6 +9,7 @@ mod fetch;
 #[cfg(feature = "js")]
 mod idle;
 mod link;
+mod lock;
 mod script;
 #[cfg(feature = "js")]
 mod signal;
@@ -21,7 +22,8 @@ use gloo_timers::future::TimeoutFuture;
 
 use crate::driver::Io;
 use crate::error::{Error, ErrorCode};
-use crate::machine::{Clock, OAuthState, RetryPolicy, SchemaChoice, Settings};
+use crate::id::FlowId;
+use crate::machine::{Clock, RetryPolicy, SavedFlow, SchemaChoice, Settings};
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{GraphqlRequest, HttpReply, SchemaGeneration};
 use crate::secret::SessionToken;
@@ -32,6 +34,7 @@ pub(crate) use idle::when_idle;
 pub(crate) use script::start as start_script;
 #[cfg(feature = "js")]
 pub(crate) use signal::aborted;
+pub(crate) use storage::sweep;
 pub use token::{TokenFuture, TokenSource};
 
 /// The page's address (`location.href`), where there is a page.
@@ -53,6 +56,8 @@ pub(crate) struct BrowserIo {
 }
 
 impl Io for BrowserIo {
+    type Held = Option<lock::Held>;
+
     fn settings(&self) -> Settings {
         Settings {
             policy: self.policy,
@@ -112,12 +117,33 @@ impl Io for BrowserIo {
         script::ready(&self.script_url, self.timeout_ms).await
     }
 
-    fn store(&self, state: Option<&OAuthState>) {
-        storage::store(state);
+    async fn lock(&self, connection_id: &str) -> Option<lock::Held> {
+        // Per endpoint and connection; no token in it.
+        lock::lock(&format!(
+            "quiltt-reconnect {} {connection_id}",
+            self.endpoint
+        ))
+        .await
     }
 
-    fn stored(&self) -> Option<OAuthState> {
-        storage::stored()
+    fn save(&self, flow: &SavedFlow) {
+        storage::save(&self.endpoint, flow);
+    }
+
+    fn forget(&self, id: FlowId) {
+        storage::forget(id);
+    }
+
+    fn release(&self, id: FlowId) {
+        storage::release(id);
+    }
+
+    fn claim(&self, id: FlowId) -> bool {
+        storage::claim(id)
+    }
+
+    fn saved(&self) -> Vec<SavedFlow> {
+        storage::saved(&self.endpoint)
     }
 
     fn remember_schema(&self, generation: SchemaGeneration) {

@@ -267,3 +267,17 @@ pub async fn clear_faults() {
 pub async fn seed_json(body: &str) {
     admin("POST", "/__sandbox/seed", Some(body)).await;
 }
+
+/// The flow records the bridge keeps in this tab's `sessionStorage` (their JSON text).
+pub fn saved_flows() -> Vec<String> {
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|key| key.starts_with("quiltt-reconnect:flow:"))
+        .filter_map(|key| storage.get_item(&key).unwrap())
+        .collect()
+}
