@@ -21,8 +21,8 @@ use crate::machine::{
 };
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 use crate::quiltt::{
-    connection_request, connections_request, decode_connection, decode_connections, decode_update,
-    update_request, Connection, ConnectionFilter, ConnectionUpdateInput,
+    connection_request, connections_request, decode_connection_of, decode_connections,
+    decode_update, update_request, Connection, ConnectionFilter, ConnectionUpdateInput,
     ConnectorPlaidInitializeInput, GraphqlRequest, HttpReply, InitializeInput, PendingClose,
     SchemaGeneration,
 };
@@ -334,8 +334,13 @@ pub async fn connection<I: Io>(
     cancel: impl Future<Output = ()>,
 ) -> Result<Option<Connection>, Error> {
     let request = connection_request(id)?;
+    let asked = id.to_owned();
     run(
-        Request::new(request, decode_connection, io.settings()),
+        Request::new(
+            request,
+            move |reply| decode_connection_of(reply, &asked),
+            io.settings(),
+        ),
         io,
         cancel,
     )

@@ -1436,3 +1436,17 @@ fn a_refused_input_value_is_the_apps_graphql_error_and_not_sent_again() {
     assert_eq!(err.code(), ErrorCode::Graphql);
     assert_eq!(h.posts(), ["post ConnectorPlaidInitialize"]);
 }
+
+#[test]
+fn a_connection_answered_for_another_id_is_a_bad_response() {
+    let h = harness(vec![read_back("SYNCED"), read_back("SYNCED")], []);
+    let found = block_on(driver::connection(&h.io, "c1", std::future::pending())).unwrap();
+    assert_eq!(found.unwrap().id, "c1");
+    let err = block_on(driver::connection(&h.io, "c2", std::future::pending())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::BadResponse);
+    assert!(
+        err.message().contains("another connection"),
+        "{}",
+        err.message()
+    );
+}

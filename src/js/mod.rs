@@ -23,8 +23,8 @@ use crate::driver;
 use crate::error::Error;
 use crate::machine::{aborted as aborted_error, Operation, Reconnect, Request, Steps};
 use crate::quiltt::{
-    connection_request, connections_request, decode_connection, decode_connections, decode_update,
-    update_request, ConnectionFilter, ConnectionUpdateInput,
+    connection_request, connections_request, decode_connection_of, decode_connections,
+    decode_update, update_request, ConnectionFilter, ConnectionUpdateInput,
 };
 use crate::value::Json;
 use crate::web;
@@ -407,9 +407,10 @@ impl QuilttReconnect {
     ) -> Promise {
         let set_up = || -> SetUp {
             let client = self.live()?;
+            let asked = connection_id_of(&connection_id)?;
             let request = Request::new(
-                connection_request(&connection_id_of(&connection_id)?)?,
-                decode_connection,
+                connection_request(&asked)?,
+                move |reply| decode_connection_of(reply, &asked),
                 driver::Io::settings(&client.io),
             );
             Ok((client, Box::new(request), read_signal(&options)?))

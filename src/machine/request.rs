@@ -13,7 +13,7 @@ use crate::secret::SessionToken;
 /// One request, with its retries, decoded by `decode`.
 pub(crate) struct Request<T> {
     exchange: Exchange,
-    decode: fn(HttpReply) -> Result<T, Error>,
+    decode: Box<dyn Fn(HttpReply) -> Result<T, Error>>,
     settings: Settings,
     secrets: Secrets,
     result: Option<Result<T, Error>>,
@@ -31,12 +31,12 @@ impl<T> Request<T> {
     /// An operation sending `request` and decoding its reply with `decode`.
     pub(crate) fn new(
         request: GraphqlRequest,
-        decode: fn(HttpReply) -> Result<T, Error>,
+        decode: impl Fn(HttpReply) -> Result<T, Error> + 'static,
         settings: Settings,
     ) -> Self {
         Request {
             exchange: Exchange::new(request),
-            decode,
+            decode: Box::new(decode),
             settings,
             secrets: Secrets::default(),
             result: None,
@@ -49,7 +49,7 @@ impl<T> Request<T> {
             Next::Send => Step::Send,
             Next::Sleep(ms) => Step::Sleep(ms),
             Next::Finished(result) => {
-                self.result = Some(result.and_then(self.decode));
+                self.result = Some(result.and_then(&self.decode));
                 Step::Done
             }
         }

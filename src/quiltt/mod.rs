@@ -171,6 +171,23 @@ pub fn decode_connection(reply: HttpReply) -> Result<Option<Connection>, Error> 
     }
 }
 
+/// Decodes the reply of `connection(id)` asked for `id`: a connection of another id is
+/// `BAD_RESPONSE`.
+pub(crate) fn decode_connection_of(
+    reply: HttpReply,
+    id: &str,
+) -> Result<Option<Connection>, Error> {
+    let status = reply.status;
+    match decode_connection(reply)? {
+        Some(connection) if connection.id != id => Err(Error::new(
+            ErrorCode::BadResponse,
+            "unexpected response from Quiltt: data.connection is another connection than the one asked for",
+        )
+        .with_status(status)),
+        found => Ok(found),
+    }
+}
+
 /// Decodes a `connections(filter)` reply.
 ///
 /// # Errors
