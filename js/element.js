@@ -13,7 +13,9 @@
 // After a CLOSE_FAILED error (Link succeeded, saving the repair did not) the button shows its
 // `retry` slot ("Try saving again") and a click sends the same close again (`retryClose()`)
 // instead of starting over. Removed from the document while its flow runs, the element aborts
-// the flow: an open Link is closed and nothing is sent.
+// the flow: an open Link is closed and nothing is sent. Put in a page of a tab that left a repair
+// of its connection unfinished (an OAuth bank sent the user back, or the page was reloaded while
+// Link was open or before the repair was saved), it finishes it, with the same events as a click.
 //
 // It works under a strict Content-Security-Policy (`style-src 'self'`): no style attributes, no
 // <style> elements; the shadow root is styled with a constructable stylesheet.
@@ -103,6 +105,8 @@ export class QuilttReconnectElement extends BaseElement {
 
   #button;
   #busy = false;
+  /** Whether the element is finishing a repair its tab left unfinished. */
+  #resuming = false;
   #token = undefined;
   /** The running reconnect's AbortController (aborted when the element leaves the document). */
   #controller = null;
@@ -141,6 +145,7 @@ export class QuilttReconnectElement extends BaseElement {
 
   connectedCallback() {
     this.#sync();
+    this.#finishLeftWork();
   }
 
   disconnectedCallback() {
@@ -275,19 +280,63 @@ export class QuilttReconnectElement extends BaseElement {
     return this.#run((client) => client.retryClose(failed));
   }
 
-  /** Runs `operation` with a fresh client and reports how it ended. */
-  async #run(operation) {
-    this.#setBusy(true);
+  /**
+   * Finishes a repair of the element's connection that this tab left unfinished, as `resume()`
+   * does, when the element is put in a page: busy (and its events sent) only once it runs.
+   */
+  async #finishLeftWork() {
+    if (this.#busy || this.#resuming || !this.connectionId) return;
+    this.#resuming = true;
+    const controller = new AbortController();
+    try {
+      await ensureInit();
+      if (!this.isConnected || this.#busy) return;
+      this.#controller = controller;
+      await this.#run((client) => client.resume({ connectionId: this.connectionId, signal: controller.signal }), { quiet: true });
+    } catch {
+      /* reported as a quiltt-error event */
+    } finally {
+      if (this.#controller === controller) this.#controller = null;
+      this.#resuming = false;
+    }
+  }
+
+  /**
+   * The client's options. The token is read when a request needs one, so a token set as a
+   * property after the flow began (or changed during it) is the one sent.
+   */
+  #options(onEvent) {
+    const options = {
+      token: async () => {
+        const token = this.token;
+        return typeof token === "function" ? token() : token;
+      },
+      onEvent,
+    };
+    if (this.endpoint) options.endpoint = this.endpoint;
+    if (this.plaidScriptUrl) options.plaidScriptUrl = this.plaidScriptUrl;
+    if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
+    if (this.schema) options.schema = this.schema;
+    return options;
+  }
+
+  /**
+   * Runs `operation` with a fresh client and reports how it ended; `quiet`: busy only from the
+   * operation's first event, and nothing reported when it resolves null (nothing to do).
+   */
+  async #run(operation, { quiet = false } = {}) {
+    if (!quiet) this.#setBusy(true);
     let client = null;
     try {
       await ensureInit();
-      const options = { token: this.token, onEvent: (event) => this.#onEvent(event) };
-      if (this.endpoint) options.endpoint = this.endpoint;
-      if (this.plaidScriptUrl) options.plaidScriptUrl = this.plaidScriptUrl;
-      if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
-      if (this.schema) options.schema = this.schema;
-      client = new QuilttReconnect(options);
+      client = new QuilttReconnect(
+        this.#options((event) => {
+          if (!this.#busy) this.#setBusy(true);
+          this.#onEvent(event);
+        }),
+      );
       const result = await operation(client);
+      if (result === null) return null;
       this.#setFailedClose(null);
       this.#emit(`quiltt-${result.outcome}`, result);
       return result;
@@ -300,7 +349,7 @@ export class QuilttReconnectElement extends BaseElement {
     } finally {
       this.#controller = null;
       client?.free();
-      this.#setBusy(false);
+      if (this.#busy) this.#setBusy(false);
     }
   }
 

@@ -41,10 +41,16 @@ export interface UseQuilttReconnect {
 }
 
 /**
- * One `QuilttReconnect` for a component: the WebAssembly module is initialised on first use, a
- * new bridge is made when `token` (a string), `endpoint`, `plaidScriptUrl` or `timeoutMs` change
- * (a token function and `onEvent` may change on every render), and unmounting aborts every call
- * still running (Link is closed; a close after Link's success is still sent).
+ * `QuilttReconnect` for a component: the WebAssembly module is initialised on first use, a new
+ * bridge is made when `endpoint`, `plaidScriptUrl`, `timeoutMs` or `schema` change (`token` and
+ * `onEvent` may change on every render: the latest are used), each flow runs on a bridge of its
+ * own so that its events reach `state` only while it is the latest, and unmounting aborts every
+ * call still running (Link is closed; a close after Link's success is still sent). The token is
+ * read when a request needs one; a `token` that becomes undefined while a flow runs leaves the
+ * flow the last one given (a call made without one rejects `INVALID_INPUT`).
+ *
+ * `resume()` called by several components at once (a layout and a page, both on mount) runs one
+ * flow: the calls join, and each component's `state` follows it.
  *
  * The promises reject as the class's methods do, and leaving one unawaited is no unhandled
  * rejection: the error is in `state` (for flows) either way.

@@ -10,9 +10,9 @@ const IDLE = Object.freeze({ status: "idle" });
 // Layout effects don't run on a server; the hook's refs only matter in a browser.
 const useClientLayoutEffect = typeof document === "undefined" ? useEffect : useLayoutEffect;
 
-/** The options that make a new bridge when they change (a token function's identity doesn't). */
-function bridgeKey({ token, endpoint, plaidScriptUrl, timeoutMs } = {}) {
-  return JSON.stringify([typeof token === "function" ? null : token, endpoint, plaidScriptUrl, timeoutMs]);
+/** The options that make a new bridge when they change (the token is read at each request). */
+function bridgeKey({ endpoint, plaidScriptUrl, timeoutMs, schema } = {}) {
+  return JSON.stringify([endpoint, plaidScriptUrl, timeoutMs, schema]);
 }
 
 /** A failure to load the WebAssembly module, as the package's own error. */
@@ -20,6 +20,15 @@ function moduleError(cause) {
   return Object.assign(new Error(`the WebAssembly module could not be loaded: ${cause?.message ?? cause}`, { cause }), {
     name: "QuilttReconnectError",
     code: "NETWORK",
+    errors: [],
+  });
+}
+
+/** What a call without a token rejects with, as the class's constructor would. */
+function noTokenError() {
+  return Object.assign(new Error("token must be a Quiltt session token (a string), or a function returning one"), {
+    name: "QuilttReconnectError",
+    code: "INVALID_INPUT",
     errors: [],
   });
 }
@@ -38,7 +47,7 @@ function linkedController(signal) {
 }
 
 /**
- * React hook over one `QuilttReconnect`. `state` is `{ status: "idle" }`, `{ status: "running",
+ * React hook over `QuilttReconnect`. `state` is `{ status: "idle" }`, `{ status: "running",
  * stage }`, `{ status: "done", result }` or `{ status: "error", error }` for the latest
  * `reconnect`, `resume` or `retryClose`. The module is initialised on first use. Unmounting
  * aborts every call still running (Link is closed; a close after Link's success is still sent).
@@ -46,9 +55,12 @@ function linkedController(signal) {
 export function useQuilttReconnect(options) {
   const [state, setState] = useState(IDLE);
   const latest = useRef(options);
-  const live = useRef({ bridge: null, key: null, mounted: true, running: false, calls: new Set(), sequence: 0 });
+  const live = useRef({ bridge: null, key: null, mounted: true, calls: new Set(), sequence: 0, token: undefined });
   useClientLayoutEffect(() => {
     latest.current = options;
+    // The last token given: a prop that becomes undefined while a flow runs (a session being
+    // refreshed, a render without it) leaves the flow's close with the token it had.
+    if (options?.token != null) live.current.token = options.token;
   });
   useEffect(() => {
     const own = live.current;
@@ -62,68 +74,89 @@ export function useQuilttReconnect(options) {
     };
   }, []);
 
-  const bridge = useCallback(async (signal) => {
+  // A bridge with the latest options whose events go to `onEvent`. The token is read when a
+  // request needs one: the latest given (a function may change identity on every render).
+  const makeBridge = useCallback((onEvent) => {
+    const own = live.current;
+    return new QuilttReconnect({
+      ...(latest.current ?? {}),
+      token: async () => {
+        const token = latest.current?.token ?? own.token;
+        return typeof token === "function" ? token() : token;
+      },
+      onEvent,
+    });
+  }, []);
+
+  // The module, loaded once; a call aborted meanwhile makes no bridge no cleanup would free, and
+  // a call made without a token none at all (a flow under way keeps the last one, above).
+  const ready = useCallback(async (signal) => {
+    if (latest.current?.token == null) throw noTokenError();
     try {
       await init();
     } catch (error) {
       throw moduleError(error);
     }
-    const own = live.current;
-    const options = latest.current ?? {};
-    const key = bridgeKey(options);
-    if (own.bridge && own.key === key) return own.bridge;
-    // Unmounted while the module loaded: no bridge is made that no cleanup would free.
     if (signal.aborted) throw abortedError();
-    own.bridge?.free();
-    own.bridge = null;
-    const token = options.token;
-    own.bridge = new QuilttReconnect({
-      ...options,
-      // A token function may change identity on every render: the bridge calls the latest one.
-      token: typeof token === "function" ? () => latest.current.token() : token,
-      onEvent: (event) => {
-        if (event.type === "progress" && own.running === true) {
-          setState((now) => (now.status === "running" ? { status: "running", stage: event.stage } : now));
-        }
-        latest.current.onEvent?.(event);
-      },
-    });
-    own.key = key;
-    return own.bridge;
   }, []);
 
-  // Runs one call with its own AbortController (linked to the caller's signal); the latest
-  // flow (`tracked`) sets `state`. The returned promise is the call's: it rejects as the class's
-  // methods do, and is already handled, so leaving it unawaited is no unhandled rejection.
+  // The component's bridge for the calls that leave `state` alone.
+  const shared = useCallback(async (signal) => {
+    await ready(signal);
+    const own = live.current;
+    const key = bridgeKey(latest.current ?? {});
+    if (own.bridge && own.key === key) return own.bridge;
+    own.bridge?.free();
+    own.bridge = makeBridge((event) => latest.current?.onEvent?.(event));
+    own.key = key;
+    return own.bridge;
+  }, [ready, makeBridge]);
+
+  // Runs one call with its own AbortController (linked to the caller's signal). A flow
+  // (`tracked`) runs on a bridge of its own, whose events reach `state` only while it is the
+  // latest flow: a finished or replaced flow's late events change nothing. The returned promise
+  // is the call's: it rejects as the class's methods do, and is already handled, so leaving it
+  // unawaited is no unhandled rejection.
   const call = useCallback(
     (signal, tracked, work) => {
       const own = live.current;
       const controller = linkedController(signal);
       own.calls.add(controller);
       const sequence = tracked ? ++own.sequence : own.sequence;
-      if (tracked) {
-        own.running = true;
-        setState({ status: "running", stage: null });
-      }
+      if (tracked) setState({ status: "running", stage: null });
       const latestFlow = () => tracked && own.mounted && own.sequence === sequence;
-      const promise = bridge(controller.signal).then((b) => work(b, controller.signal));
+      let flowBridge = null;
+      const bridge = tracked
+        ? ready(controller.signal).then(() => {
+            flowBridge = makeBridge((event) => {
+              if (event.type === "progress" && latestFlow()) {
+                setState((now) => (now.status === "running" ? { status: "running", stage: event.stage } : now));
+              }
+              latest.current?.onEvent?.(event);
+            });
+            return flowBridge;
+          })
+        : shared(controller.signal);
+      const promise = bridge.then((b) => work(b, controller.signal));
+      const settled = () => {
+        own.calls.delete(controller);
+        flowBridge?.free();
+      };
       promise.then(
         (result) => {
-          own.calls.delete(controller);
+          settled();
           if (!latestFlow()) return;
-          own.running = false;
           setState(tracked === "resume" && result === null ? IDLE : { status: "done", result });
         },
         (error) => {
-          own.calls.delete(controller);
+          settled();
           if (!latestFlow()) return;
-          own.running = false;
           setState({ status: "error", error });
         },
       );
       return promise;
     },
-    [bridge],
+    [ready, makeBridge, shared],
   );
 
   const reconnect = useCallback(
@@ -156,7 +189,6 @@ export function useQuilttReconnect(options) {
   }, []);
   const reset = useCallback(() => {
     live.current.sequence++;
-    live.current.running = false;
     setState(IDLE);
   }, []);
 

@@ -372,8 +372,10 @@ function retryClose(id, error) {
 }
 
 /**
- * On every load: when an OAuth bank sent the user back (`?oauth_state_id=…`), finish the flow
- * that left for the bank. `resume()` resolves null when there is nothing to resume.
+ * On every load: finish what this tab left unfinished. After a reload while Plaid Link was open,
+ * or when an OAuth bank sent the user back (`?oauth_state_id=…`), Link opens again where it was;
+ * after a reload before the repair was saved, it is saved now. `resume()` resolves null when
+ * there is nothing to finish.
  */
 async function resumeFromBank() {
   const url = new URL(location.href);
@@ -827,11 +829,11 @@ async function main() {
     state.listError = "The quiltt-reconnect package couldn't be loaded. Build it with `cargo xtask pkg`.";
   }
   await schema;
-  if (state.client) {
-    await Promise.all([refresh(), resumeFromBank()]);
-  }
+  if (state.client) await refresh();
   render();
   document.documentElement.dataset.ready = "true";
+  // Link may open again and wait for the user: the page is ready meanwhile.
+  if (state.client) await resumeFromBank();
 }
 
 main();

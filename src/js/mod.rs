@@ -84,8 +84,8 @@ where
 /// What to do when an operation has settled (page-wide bookkeeping).
 enum Finally {
     Nothing,
-    /// A reconnect under this key ended.
-    FlowEnded(String),
+    /// A flow others may join ended (its registry id).
+    FlowEnded(u32),
     /// The `retryClose` of this pending close ended.
     RetryEnded(u32),
 }
@@ -106,8 +106,8 @@ fn run(
         let result = operation.finish();
         match finally {
             Finally::Nothing => result.map_err(|e| js_error(e, None)),
-            Finally::FlowEnded(key) => {
-                registry::flow_ended(&key);
+            Finally::FlowEnded(id) => {
+                registry::flow_ended(id);
                 result.map_err(|e| js_error(e, None))
             }
             Finally::RetryEnded(id) => {
@@ -119,6 +119,35 @@ fn run(
             }
         }
     })
+}
+
+/// Runs `flow` as one others on the page may join under `key`, until it ends.
+fn start_flow(
+    client: &Rc<Client>,
+    key: &str,
+    flow: Box<dyn JsOperation>,
+    signal: Option<AbortSignal>,
+) -> Promise {
+    let id = registry::next_flow();
+    let promise = run(client, flow, signal.clone(), Finally::FlowEnded(id));
+    registry::flow_started(key, id, &promise, signal);
+    promise
+}
+
+/// What `resume()` finds now at `url` (for `connection_id`, when given): the flow it runs under
+/// `key`, or `null`.
+fn resume_now(
+    client: &Rc<Client>,
+    url: Option<&str>,
+    connection_id: Option<&str>,
+    signal: Option<AbortSignal>,
+    key: &str,
+) -> Promise {
+    match client.resumable(url, connection_id) {
+        Err(e) => rejected(&e),
+        Ok(None) => Promise::resolve(&JsValue::NULL),
+        Ok(Some(flow)) => start_flow(client, key, Box::new(flow), signal),
+    }
 }
 
 /// `shared`, or `ABORTED` for this caller alone when its own `signal` aborts first.
@@ -249,17 +278,11 @@ impl QuilttReconnect {
             Err(e) => return rejected(&e),
         };
         warm_up::not_needed();
-        if let Some(running) = registry::running_flow(&key) {
-            return joined(running, signal);
+        // One being cancelled is not joined: this one waits for the connection's lock instead.
+        match registry::running_flow(&key) {
+            Some(running) if !running.aborted() => joined(running.promise, signal),
+            _ => start_flow(&client, &key, Box::new(flow), signal),
         }
-        let promise = run(
-            &client,
-            Box::new(flow),
-            signal,
-            Finally::FlowEnded(key.clone()),
-        );
-        registry::flow_started(&key, &promise);
-        promise
     }
 
     /// Finishes what an earlier page of this tab left unfinished at this endpoint: Link opens
@@ -293,26 +316,34 @@ impl QuilttReconnect {
                 client.io.endpoint,
                 connection_id.as_deref().unwrap_or_default()
             );
-            if let Some(running) = registry::running_flow(&key) {
-                return Ok(Err((running, signal)));
-            }
-            let flow = client.resumable(url.as_deref(), connection_id.as_deref())?;
-            Ok(Ok((client, flow, signal, key)))
+            Ok((client, url, connection_id, signal, key))
         };
-        match read() {
-            Err(e) => rejected(&e),
-            Ok(Err((running, signal))) => joined(running, signal),
-            Ok(Ok((_, None, _, _))) => Promise::resolve(&JsValue::NULL),
-            Ok(Ok((client, Some(flow), signal, key))) => {
-                let promise = run(
+        let (client, url, connection_id, signal, key) = match read() {
+            Ok(read) => read,
+            Err(e) => return rejected(&e),
+        };
+        match registry::running_flow(&key) {
+            Some(running) if !running.aborted() => joined(running.promise, signal),
+            // One being cancelled (a component unmounted and mounted again): once it has let its
+            // record go, look again.
+            Some(running) => future_to_promise(async move {
+                let _ = JsFuture::from(running.promise).await;
+                let again = resume_now(
                     &client,
-                    Box::new(flow),
+                    url.as_deref(),
+                    connection_id.as_deref(),
                     signal,
-                    Finally::FlowEnded(key.clone()),
+                    &key,
                 );
-                registry::flow_started(&key, &promise);
-                promise
-            }
+                JsFuture::from(again).await
+            }),
+            None => resume_now(
+                &client,
+                url.as_deref(),
+                connection_id.as_deref(),
+                signal,
+                &key,
+            ),
         }
     }
 

@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 
 use js_sys::Promise;
+use web_sys::AbortSignal;
 
 use crate::quiltt::PendingClose;
 
@@ -14,8 +15,23 @@ const PENDING_CLOSE_LIFETIME_MS: f64 = 30.0 * 60.0 * 1000.0;
 /// A running operation others may join: its key and its promise.
 type Running = (String, Promise);
 
+/// A running flow others may join: its promise, and the signal that may cancel it.
+#[derive(Clone)]
+pub(super) struct Flow {
+    id: u32,
+    pub(super) promise: Promise,
+    signal: Option<AbortSignal>,
+}
+
+impl Flow {
+    /// Whether its signal aborted: it is ending, and no longer one to join.
+    pub(super) fn aborted(&self) -> bool {
+        self.signal.as_ref().is_some_and(AbortSignal::aborted)
+    }
+}
+
 thread_local! {
-    static FLOWS: RefCell<Vec<Running>> = const { RefCell::new(Vec::new()) };
+    static FLOWS: RefCell<Vec<(String, Flow)>> = const { RefCell::new(Vec::new()) };
     static RETRIES: RefCell<Vec<Running>> = const { RefCell::new(Vec::new()) };
     static PENDING: RefCell<Vec<(u32, f64, PendingClose)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
@@ -30,19 +46,39 @@ fn find(list: &'static std::thread::LocalKey<RefCell<Vec<Running>>>, key: &str) 
     })
 }
 
-/// The promise of the reconnect running under `key`, if one is.
-pub(super) fn running_flow(key: &str) -> Option<Promise> {
-    find(&FLOWS, key)
+/// The flow (a reconnect or a resume) running under `key`, if one is.
+pub(super) fn running_flow(key: &str) -> Option<Flow> {
+    FLOWS.with(|l| {
+        l.borrow()
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, flow)| flow.clone())
+    })
 }
 
-/// Records a running reconnect under `key`; [`flow_ended`] forgets it.
-pub(super) fn flow_started(key: &str, promise: &Promise) {
-    FLOWS.with(|l| l.borrow_mut().push((key.to_owned(), promise.clone())));
+/// The id of a flow about to start, for [`flow_started`] and [`flow_ended`].
+pub(super) fn next_flow() -> u32 {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1).max(1));
+        id
+    })
 }
 
-/// Forgets the reconnect under `key`.
-pub(super) fn flow_ended(key: &str) {
-    FLOWS.with(|l| l.borrow_mut().retain(|(k, _)| k != key));
+/// Records flow `id` running under `key`, cancelled by `signal`; [`flow_ended`] forgets it.
+pub(super) fn flow_started(key: &str, id: u32, promise: &Promise, signal: Option<AbortSignal>) {
+    let flow = Flow {
+        id,
+        promise: promise.clone(),
+        signal,
+    };
+    FLOWS.with(|l| l.borrow_mut().push((key.to_owned(), flow)));
+}
+
+/// Forgets flow `id`.
+pub(super) fn flow_ended(id: u32) {
+    FLOWS.with(|l| l.borrow_mut().retain(|(_, flow)| flow.id != id));
 }
 
 /// The promise of the `retryClose` of `id` in flight, if one is.

@@ -944,6 +944,121 @@ async function leaveDuringClose(problems) {
   }
 }
 
+// Durable repairs: what a flow needs to finish outlives the page, and one connection has one
+// owner across the tabs of the origin.
+
+/** The flow records the bridge keeps in the page's sessionStorage (parsed). */
+function savedFlows(page) {
+  return page.evaluate(() =>
+    Object.keys(sessionStorage)
+      .filter((k) => k.startsWith("quiltt-reconnect:flow:"))
+      .map((k) => JSON.parse(sessionStorage.getItem(k))),
+  );
+}
+
+/**
+ * A reload while Plaid Link is open: the Link session was saved before Link opened, and the
+ * demo's resume() on load opens Link again (no new click); the user finishes and the close
+ * repairs the connection. One initialize, one close.
+ */
+async function reloadWhileLinkIsOpen(problems) {
+  await resetSandbox();
+  const id = "conn_login_required";
+  const { context, page } = await newPage(problems);
+  try {
+    await openDemo(page);
+    await page.getByTestId(`repair-${id}`).click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    const [saved] = await savedFlows(page);
+    assert(saved?.flow?.connectionId === id && typeof saved.flow.linkToken === "string", `the Link session was saved before Link opened (${JSON.stringify(Object.keys(saved?.flow ?? {}))})`);
+    assert(!JSON.stringify(saved).includes(TOKEN), "the session token is not saved");
+    await page.reload();
+    await demoReady(page);
+    await continueInPlaid(page);
+    await page.locator("[data-testid=result][data-outcome=reconnected]").waitFor();
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+    const inits = await sandboxRequests("connectorPlaidInitialize");
+    const closes = await sandboxRequests("connectorPlaidClose");
+    assert(inits.length === 1 && closes.length === 1 && closes[0].status === 200, `one initialize, one close (${inits.length}, ${JSON.stringify(closes.map((c) => c.status))})`);
+    await assertSessionStorageEmpty(page, "after the resumed repair");
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * A reload after Link's success with the close unanswered (the sandbox holds it): the close
+ * was saved before it was sent, and resume() on the next page sends the very same close again
+ * (same clientMutationId) and resolves reconnected.
+ */
+async function reloadBeforeTheClosesAnswer(problems) {
+  await resetSandbox();
+  const id = "conn_login_required";
+  const { context, page } = await newPage(problems);
+  try {
+    await openDemo(page);
+    await setFaults({ connectorPlaidClose: { hang: true, times: 1 } });
+    await page.getByTestId(`repair-${id}`).click();
+    await continueInPlaid(page);
+    let closes = await requestsOnceThey("connectorPlaidClose", (r) => r.length > 0);
+    assert(closes.length === 1 && closes[0].status === null, `the close is held (${JSON.stringify(closes)})`);
+    const [saved] = await savedFlows(page);
+    assert(typeof saved?.flow?.publicToken === "string", "the close was saved before it was sent");
+    await allowingProblems(problems, /503|Failed to fetch|NETWORK/, async () => {
+      await page.reload();
+      await demoReady(page);
+      await page.locator("[data-testid=result][data-outcome=reconnected]").waitFor();
+    });
+    closes = await sandboxRequests("connectorPlaidClose");
+    const answered = closes.filter((c) => c.status === 200);
+    assert(answered.length === 1, `the close sent again was answered (${JSON.stringify(closes.map((c) => c.status))})`);
+    const [first, second] = closes.map((c) => c.variables.input);
+    assert(
+      isDeepStrictEqual(first, second) && typeof first.clientMutationId === "string",
+      "the very same close, so the same clientMutationId",
+    );
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+    await assertSessionStorageEmpty(page, "after the resumed close");
+  } finally {
+    await clearFaults();
+    await context.close();
+  }
+}
+
+/**
+ * Two tabs of one origin repair one connection: the second waits for the first (Web Locks),
+ * then Quiltt says CONTINUE. One Link, one close.
+ */
+async function twoTabsOneConnection(problems) {
+  await resetSandbox();
+  const id = "conn_login_required";
+  const { context, page: first } = await newPage(problems);
+  try {
+    const second = await context.newPage();
+    second.setDefaultTimeout(STEP_TIMEOUT);
+    second.on("pageerror", (error) => problems.push(`second tab: uncaught exception: ${error.message}`));
+    await openDemo(first);
+    await openDemo(second);
+    await first.getByTestId(`repair-${id}`).click();
+    await first.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await second.getByTestId(`repair-${id}`).click();
+    // The second tab waits for the first: it sends nothing and opens no Link meanwhile.
+    await new Promise((r) => setTimeout(r, 700));
+    assert((await second.getByTestId("plaid-sandbox-modal").count()) === 0, "the second tab opened no Link while the first repairs");
+    assert((await sandboxRequests("connectorPlaidInitialize")).length === 1, "the second tab waits before its initialize");
+    await continueInPlaid(first);
+    await first.locator("[data-testid=result][data-outcome=reconnected]").waitFor();
+    await second.locator("[data-testid=result][data-outcome=repaired]").waitFor();
+    const opened = await second.evaluate(() => window.Plaid?.stats?.created ?? 0);
+    assert(opened === 0, `the second tab made no Link handler (${opened})`);
+    const closes = await sandboxRequests("connectorPlaidClose");
+    assert(closes.length === 1, `one close in all (${closes.length})`);
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+  } finally {
+    await context.close();
+  }
+}
+
 // The custom element (fixtures/element/: a page whose only script is /pkg/element.js).
 
 const ELEMENT_EVENTS = ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "quiltt-reconnected", "quiltt-exited", "quiltt-error"];
@@ -985,6 +1100,50 @@ async function openElementPage(problems, { base = SANDBOX_URL, at = "element" } 
     await server.close();
   };
   return { page, host: page.locator("quiltt-reconnect"), close };
+}
+
+/**
+ * The element finishes a repair of its connection that its tab left unfinished: a reload while
+ * Link was open, then the element, put in the new page, opens Link again by itself and reports
+ * the repair with the same events as a click. A page with nothing left to finish hears nothing.
+ */
+async function elementFinishesAfterReload(problems) {
+  await resetSandbox();
+  const server = await serveFixture({ "/": path.join(FIXTURES, "element"), "/pkg/": PKG });
+  const { context, page } = await newPage(problems);
+  try {
+    // Listening from the page's first moment: the element finishes as soon as it is connected.
+    await context.addInitScript((types) => {
+      window.__events = [];
+      for (const type of types) {
+        document.addEventListener(type, (e) => window.__events.push({ type, stage: e.detail?.stage, id: e.detail?.connection?.id }));
+      }
+    }, ELEMENT_EVENTS);
+    await page.goto(`${server.url}/`);
+    const host = page.locator("quiltt-reconnect");
+    await page.waitForFunction(() => customElements.get("quiltt-reconnect") !== undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const idle = await page.evaluate(() => ({ events: window.__events.length, busy: document.querySelector("quiltt-reconnect").busy }));
+    assert(idle.events === 0 && !idle.busy, `nothing left to finish: no event, not busy (${JSON.stringify(idle)})`);
+    await host.locator("button").click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await page.reload();
+    await continueInPlaid(page);
+    await page.waitForFunction(() => window.__events.some((e) => e.type === "quiltt-reconnected"));
+    const events = await page.evaluate(() => window.__events);
+    const stages = events.filter((e) => e.type === "quiltt-progress").map((e) => e.stage);
+    assert(
+      isDeepStrictEqual(stages, ["link_loading", "link_open", "closing", "done"]),
+      `the resumed flow's stages, as a click's from Link on (${JSON.stringify(stages)})`,
+    );
+    assert(events.at(-1).id === "conn_credit_union" && !events.some((e) => e.type === "quiltt-error"), `reconnected (${JSON.stringify(events)})`);
+    assert((await adminConnection("conn_credit_union")).status === "SYNCED", "the connection is repaired");
+    const inits = await sandboxRequests("connectorPlaidInitialize");
+    assert(inits.length === 1, `the first page's initialize only (${inits.length})`);
+  } finally {
+    await context.close();
+    await server.close();
+  }
 }
 
 /** Waits for the `n`th event of `type`; resolves it. */
@@ -1566,6 +1725,111 @@ async function reactUnmount(problems) {
   }
 }
 
+/** The React app with `query` (`&resume`) against the 2025 sandbox; the status log as before. */
+async function openReactAppWith(problems, query) {
+  const server = await serveFixture({ "/": await reactBuild() });
+  const { context, page } = await newPage(problems);
+  await page.goto(`${server.url}/?sandbox=${encodeURIComponent(SANDBOX_URL)}${query}`);
+  await page.getByTestId("broken").waitFor();
+  const close = async () => {
+    await context.close();
+    await server.close();
+  };
+  return { page, close };
+}
+
+/**
+ * After a reload while Link was open, a layout and a page component both call resume() on mount
+ * (twice each under <StrictMode>): one Link opens, one close is sent, and both show the result.
+ */
+async function reactResumeOnce(problems) {
+  await resetSandbox();
+  const id = "conn_e2e_react_resume";
+  await seed({ id });
+  const { page, close } = await openReactAppWith(problems, "&resume");
+  try {
+    await page.getByTestId(`repair-${id}`).click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await page.reload();
+    await continueInPlaid(page);
+    for (const name of ["layout", "page"]) {
+      await page.locator(`[data-testid=resume-${name}][data-status=done][data-outcome=reconnected]`).waitFor();
+    }
+    const stats = await page.evaluate(() => window.Plaid.stats);
+    assert(stats.created === 1, `one Link on the page after the reload (${JSON.stringify(stats)})`);
+    const closes = await sandboxRequests("connectorPlaidClose");
+    assert(closes.length === 1 && closes[0].status === 200, `one close (${closes.length})`);
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+  } finally {
+    await close();
+  }
+}
+
+/** The app drops its token while Link is open: the flow's close still goes with the last one. */
+async function reactTokenDropped(problems) {
+  await resetSandbox();
+  const id = "conn_e2e_react_token";
+  await seed({ id });
+  const { page, close } = await openReactAppWith(problems, "");
+  try {
+    await page.getByTestId(`repair-${id}`).click();
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    await page.evaluate(() => document.getElementById("sign-out").click());
+    await continueInPlaid(page);
+    await page.locator("[data-testid=status][data-status=done]").waitFor();
+    const text = await page.getByTestId("status").textContent();
+    assert(text.startsWith("Connection repaired"), `the close went through (${JSON.stringify(text)})`);
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * A flow's events reach `state` only while it is the latest: a first flow still closing (slow)
+ * when a second starts sends its last stages to nobody.
+ */
+async function reactNoLeak(problems) {
+  await resetSandbox();
+  const [first, second] = ["conn_e2e_react_first", "conn_e2e_react_second"];
+  await seed({ id: first });
+  await seed({ id: second });
+  const { page, close } = await openReactAppWith(problems, "");
+  try {
+    await page.evaluate(() => {
+      window.__stages = [];
+      const status = document.querySelector("[data-testid=status]");
+      new MutationObserver(() => {
+        if (status.dataset.status === "running") window.__stages.push(status.dataset.stage ?? "");
+      }).observe(status, { attributes: true });
+    });
+    await setFaults({ connectorPlaidClose: { latencyMs: 1500, times: 1 } });
+    await page.getByTestId(`repair-${first}`).click();
+    await continueInPlaid(page);
+    await page.locator("[data-testid=status][data-stage=closing]").waitFor();
+    await page.evaluate((id) => {
+      window.__stages.push("second");
+      window.__repair(id);
+    }, second);
+    await page.getByTestId("plaid-sandbox-continue").waitFor({ state: "visible" });
+    // The first flow's close is answered now, and its flow ends (its "done" stage comes).
+    await requestsOnceThey("connectorPlaidClose", (r) => r.length === 1 && r[0].status === 200);
+    await page.waitForTimeout(200);
+    const stages = await page.evaluate(() => window.__stages);
+    const after = stages.slice(stages.indexOf("second") + 1);
+    assert(
+      after.every((s) => ["", "initializing", "link_loading", "link_open"].includes(s)),
+      `after the second flow started, only its own stages (${JSON.stringify(stages)})`,
+    );
+    await continueInPlaid(page);
+    await page.locator("[data-testid=status][data-status=done]").waitFor();
+    assert((await adminConnection(second)).status === "SYNCED", "the second flow repaired its connection");
+  } finally {
+    await clearFaults();
+    await close();
+  }
+}
+
 async function typescript() {
   const dir = await installFixture("typescript");
   const tsc = path.join(dir, "node_modules", "typescript", "bin", "tsc");
@@ -1608,14 +1872,21 @@ const SCENARIOS = [
   ]),
   { name: "plain-script-tag", browser: true, schemas: ["2025"], fn: plainPage },
   { name: "leave-during-close", browser: true, schemas: ["2025"], fn: leaveDuringClose },
+  { name: "reload-while-link-is-open", browser: true, schemas: ["2025"], fn: reloadWhileLinkIsOpen },
+  { name: "reload-before-the-closes-answer", browser: true, schemas: ["2025"], fn: reloadBeforeTheClosesAnswer },
+  { name: "two-tabs-one-connection", browser: true, schemas: ["2025"], fn: twoTabsOneConnection },
   { name: "custom-element", browser: true, schemas: ["2025"], fn: customElement },
   { name: "element-close-retry", browser: true, schemas: ["2025"], fn: elementCloseRetry },
   { name: "element-removed", browser: true, schemas: ["2025"], fn: elementRemoved },
+  { name: "element-finishes-after-reload", browser: true, schemas: ["2025"], fn: elementFinishesAfterReload },
   { name: "vite-app", browser: true, schemas: ["2025"], fn: (p) => bundlerApp(p, "vite", noReactInMainEntry) },
   { name: "webpack-app", browser: true, schemas: ["2025"], fn: (p) => bundlerApp(p, "webpack") },
   { name: "readme-app", browser: true, schemas: ["2025"], fn: readmeApp },
   { name: "react-app", browser: true, schemas: ["2025"], fn: reactApp },
   { name: "react-unmount", browser: true, schemas: ["2025"], fn: reactUnmount },
+  { name: "react-resume-once", browser: true, schemas: ["2025"], fn: reactResumeOnce },
+  { name: "react-token-dropped", browser: true, schemas: ["2025"], fn: reactTokenDropped },
+  { name: "react-no-leak", browser: true, schemas: ["2025"], fn: reactNoLeak },
   { name: "typescript", browser: false, schemas: [], fn: typescript },
 ];
 
