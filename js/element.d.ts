@@ -60,8 +60,10 @@ export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
  * focus) while it runs, and reports through DOM
  * events. After `CLOSE_FAILED` the element has the `close-failed` attribute, the button shows
  * its `retry` slot (default "Try saving again") and a click sends the failed close again. Removed
- * from the document while its flow runs, it aborts the flow (Link is closed). Registered when the
- * package (or `quiltt-reconnect/element`) is imported.
+ * from the document while its flow runs, it aborts the flow (Link is closed). Put in a page of a
+ * tab that left a repair of its connection unfinished (an OAuth bank's redirect, a reload while
+ * Link was open or before the repair was saved), it finishes it, with the same events as a click.
+ * Registered when the package (or `quiltt-reconnect/element`) is imported.
  */
 export declare class QuilttReconnectElement extends HTMLElement {
   static readonly observedAttributes: string[];

@@ -71,7 +71,8 @@ export interface ConnectorPlaidInitializeInput {
   features?: ConnectionFeature | ConnectionFeature[];
   /** Update-mode options; `{ accountSelectionEnabled: true }` lets the user add accounts. */
   update?: { accountSelectionEnabled?: boolean } & Record<string, unknown>;
-  /** OAuth banks send the user back here; that page calls `resume()`. */
+  /** OAuth banks send the user back here; that page calls `resume()`. An absolute https: URL
+   *  (http: on localhost) without credentials. */
   redirectUri?: string;
   /** A unique identifier for the client performing the mutation; the close reuses it. */
   clientMutationId?: string;
@@ -124,8 +125,12 @@ export interface CallOptions {
 
 /** What `resume()` takes. */
 export interface ResumeOptions extends CallOptions {
-  /** The URL the bank sent the user back to. Default: `location.href`. */
+  /** The page's address: when a bank sent the user back to it (`?oauth_state_id=…`), Link gets
+   *  it as `receivedRedirectUri`. An absolute https: URL (http: on localhost). Default:
+   *  `location.href`. */
   url?: string;
+  /** Finish only this connection's unfinished repair. */
+  connectionId?: string;
 }
 
 /** What `connections()` takes. */
