@@ -59,6 +59,9 @@ struct State {
     closed: bool,
     /// Where Link's events go; `None` once the flow no longer listens.
     events: Option<Rc<dyn Fn(PlaidEvent)>>,
+    /// The public token `onSuccess` gave: scrubbed from the events Link sends after it (the
+    /// flow's own scrubbing knows the tokens of before Link opened).
+    public_token: Option<PublicToken>,
     waker: Option<Waker>,
 }
 
@@ -134,8 +137,10 @@ impl LinkSession {
             let state = Rc::clone(&state);
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |token: JsValue, metadata: JsValue| {
                 let public_token = token.as_string().filter(|t| !t.is_empty());
+                let public_token = public_token.map(PublicToken::new);
+                state.borrow_mut().public_token = public_token.clone();
                 let outcome = LinkOutcome::Success {
-                    public_token: public_token.map(PublicToken::new),
+                    public_token,
                     // Plain data now: the close must not depend on what Plaid's object does later.
                     metadata: Json::from(metadata).salvage(),
                 };
@@ -156,11 +161,19 @@ impl LinkSession {
             let state = Rc::clone(&state);
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |name: JsValue, metadata: JsValue| {
                 // Not borrowed while the app's listener runs: it may call back into the bridge.
-                let events = state.borrow().events.clone();
+                let (events, public_token) = {
+                    let state = state.borrow();
+                    (state.events.clone(), state.public_token.clone())
+                };
                 if let Some(events) = events {
+                    let metadata = Json::from(metadata);
+                    let metadata = match &public_token {
+                        Some(token) => metadata.redacted(&[token.expose_secret()]),
+                        None => metadata,
+                    };
                     events(PlaidEvent {
                         name: name.as_string().unwrap_or_default(),
-                        metadata: Json::from(metadata),
+                        metadata,
                     });
                 }
             })
