@@ -184,28 +184,210 @@ async fn a_token_function_that_never_answers_times_out_and_blocks_nothing() {
     assert_outcome(&result, "repaired");
 }
 
+// 3. Every method's signal: updateMetadata, connections, connection, resume
+
 #[wasm_bindgen_test]
 async fn update_metadata_takes_a_signal() {
     seed("h_update_signal", "SYNCED", "success").await;
     faults(r#"{"connectionUpdate":{"latencyMs":3000,"times":1}}"#).await;
     let (bridge, _) = bridge_with("{}");
+    let since = request_log().await.len();
     let controller = AbortController::new().unwrap();
-    let options = Object::new();
-    Reflect::set(&options, &"signal".into(), &controller.signal()).unwrap();
-    let update =
-        bridge.update_metadata("h_update_signal".into(), json(r#"{"a":1}"#), options.into());
-    sleep(100).await;
+    let options = with_signal(JsValue::UNDEFINED, &controller.signal());
+    let update = bridge.update_metadata("h_update_signal".into(), json(r#"{"a":1}"#), options);
+    in_flight("connectionUpdate", since).await;
+    let aborted_at = js_sys::Date::now();
     controller.abort();
     let error = settle(update).await.expect_err("rejects");
+    let waited = js_sys::Date::now() - aborted_at;
     clear_faults().await;
     assert_eq!(code(&error).as_deref(), Some("ABORTED"));
+    assert!(
+        waited < 1_000.0,
+        "rejected at once, not after the 3 s reply: {waited} ms"
+    );
     sleep(200).await;
     let requests = requests_for("h_update_signal").await;
     assert_eq!(
+        operations(&requests),
+        ["connectionUpdate"],
+        "sent once, not retried"
+    );
+    assert_eq!(
         get(&requests[0], "abandoned").as_bool(),
         Some(true),
-        "the request was aborted"
+        "the request was aborted: {}",
+        stringify(&requests[0])
     );
+}
+
+#[wasm_bindgen_test]
+async fn connections_takes_a_signal_that_aborts_its_request() {
+    faults(r#"{"connections":{"latencyMs":3000,"times":1}}"#).await;
+    let (bridge, _) = bridge_with("{}");
+    let since = request_log().await.len();
+    let controller = AbortController::new().unwrap();
+    let filter = with_signal(
+        json(r#"{"status":"ERROR_REPAIRABLE"}"#),
+        &controller.signal(),
+    );
+    let list = bridge.connections(filter);
+    in_flight("connections", since).await;
+    let aborted_at = js_sys::Date::now();
+    controller.abort();
+    let error = settle(list).await.expect_err("rejects");
+    let waited = js_sys::Date::now() - aborted_at;
+    clear_faults().await;
+    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
+    assert!(
+        waited < 1_000.0,
+        "rejected at once, not after the 3 s reply: {waited} ms"
+    );
+    sleep(200).await;
+    let requests: Vec<JsValue> = request_log().await.into_iter().skip(since).collect();
+    assert_eq!(
+        operations(&requests),
+        ["connections"],
+        "sent once, not retried"
+    );
+    assert_eq!(
+        get(&requests[0], "abandoned").as_bool(),
+        Some(true),
+        "the request was aborted: {}",
+        stringify(&requests[0])
+    );
+}
+
+#[wasm_bindgen_test]
+async fn connection_takes_a_signal_that_aborts_its_request() {
+    seed("h_connection_signal", "SYNCED", "success").await;
+    faults(r#"{"connection":{"latencyMs":3000,"times":1}}"#).await;
+    let (bridge, _) = bridge_with("{}");
+    let since = request_log().await.len();
+    let controller = AbortController::new().unwrap();
+    let options = with_signal(JsValue::UNDEFINED, &controller.signal());
+    let read = bridge.connection("h_connection_signal".into(), options);
+    in_flight("connection", since).await;
+    let aborted_at = js_sys::Date::now();
+    controller.abort();
+    let error = settle(read).await.expect_err("rejects");
+    let waited = js_sys::Date::now() - aborted_at;
+    clear_faults().await;
+    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
+    assert!(
+        waited < 1_000.0,
+        "rejected at once, not after the 3 s reply: {waited} ms"
+    );
+    sleep(200).await;
+    let requests = requests_for("h_connection_signal").await;
+    assert_eq!(
+        operations(&requests),
+        ["connection"],
+        "sent once, not retried"
+    );
+    assert_eq!(
+        get(&requests[0], "abandoned").as_bool(),
+        Some(true),
+        "the request was aborted: {}",
+        stringify(&requests[0])
+    );
+}
+
+/// `resume()` sends no request until Link has succeeded (then the close, which no signal
+/// stops): what its signal can abort is Link, reopened after the bank's redirect. Aborted while
+/// that Link is open, it rejects `ABORTED` at once, Link is closed and destroyed (never while
+/// open), no close is sent, and the flow's saved OAuth state is gone.
+#[wasm_bindgen_test]
+async fn resume_takes_a_signal_that_closes_the_reopened_link_and_sends_no_close() {
+    seed_json(
+        r#"{"id":"h_resume_signal","status":"ERROR_REPAIRABLE","oauth":true,"linkBehavior":{"mode":"oauth"}}"#,
+    )
+    .await;
+    // The runner's page must not navigate: the stand-in reports where Link would send it.
+    let sent_to = js_sys::Array::new();
+    let hooks = Object::new();
+    let record: Function = Reflect::get(&sent_to, &"push".into())
+        .unwrap()
+        .unchecked_into();
+    Reflect::set(&hooks, &"navigate".into(), &record.bind0(&sent_to)).unwrap();
+    Reflect::set(&js_sys::global(), &"PlaidSandbox".into(), &hooks).unwrap();
+    let (first, _) = bridge_with("{}");
+    let first_controller = AbortController::new().unwrap();
+    let input = json(&format!(
+        r#"{{"connectionId":"h_resume_signal",{},"redirectUri":"https://app.example/back"}}"#,
+        SANDBOX.features()
+    ));
+    let first_page = first.reconnect(with_signal(input, &first_controller.signal()));
+    for _ in 0..250 {
+        if sent_to.length() > 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    let back = sent_to
+        .get(0)
+        .as_string()
+        .expect("Link sent the page to the bank");
+    // The page the bank sends the user back to: the reopened Link waits 1.5 s before it
+    // succeeds, long enough to abort it while it is open.
+    Reflect::set(&hooks, &"behavior".into(), &json(r#"{"delayMs":1500}"#)).unwrap();
+    let (later, events) = bridge_with("{}");
+    let controller = AbortController::new().unwrap();
+    let options = with_signal(JsValue::UNDEFINED, &controller.signal());
+    Reflect::set(&options, &"url".into(), &back.as_str().into()).unwrap();
+    let handlers_before = (plaid_stat("created"), plaid_stat("destroyed"));
+    let resumed = later.resume(options);
+    wait_for_plaid_event(&events, "OPEN").await;
+    let aborted_at = js_sys::Date::now();
+    controller.abort();
+    let error = settle(resumed).await.expect_err("rejects");
+    let waited = js_sys::Date::now() - aborted_at;
+    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
+    assert!(waited < 1_000.0, "rejected at once: {waited} ms");
+    // Past the moment the reopened Link would have succeeded.
+    sleep(2_000).await;
+    assert_eq!(
+        operations(&requests_for("h_resume_signal").await),
+        ["connectorPlaidInitialize"],
+        "no close: the first page's initialize only"
+    );
+    assert_eq!(
+        plaid_stat("destroyWhileOpen"),
+        Some(0.0),
+        "Link was exited before destroy()"
+    );
+    let grown = |(created, destroyed): (Option<f64>, Option<f64>)| {
+        (
+            plaid_stat("created").zip(created).map(|(a, b)| a - b),
+            plaid_stat("destroyed").zip(destroyed).map(|(a, b)| a - b),
+        )
+    };
+    assert_eq!(
+        grown(handlers_before),
+        (Some(1.0), Some(1.0)),
+        "the reopened Link's handler was destroyed after its exit"
+    );
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    assert!(
+        storage
+            .get_item("quiltt-reconnect:oauth")
+            .unwrap()
+            .is_none(),
+        "the aborted flow's OAuth state is gone"
+    );
+    assert_eq!(stages(&events).last().map(String::as_str), Some("done"));
+    // The first page's flow, which in a browser would have ended with the navigation.
+    first_controller.abort();
+    let _ = settle(first_page).await;
+    Reflect::delete_property(
+        js_sys::global().unchecked_ref::<Object>(),
+        &"PlaidSandbox".into(),
+    )
+    .unwrap();
 }
 
 // 4. Metadata that isn't plain JSON, 5. `__proto__` keys, and lone surrogates

@@ -267,3 +267,51 @@ pub async fn clear_faults() {
 pub async fn seed_json(body: &str) {
     admin("POST", "/__sandbox/seed", Some(body)).await;
 }
+
+/// Every GraphQL request the sandbox has logged since its start, in order (the log of every
+/// page of the run: compare lengths before and after to find one test's requests).
+pub async fn request_log() -> Vec<JsValue> {
+    Array::from(&admin("GET", "/__sandbox/requests", None).await)
+        .iter()
+        .collect()
+}
+
+/// Waits (at most 5 s) until the sandbox has received a request for `operation` after the
+/// first `since` entries of its log and not answered it yet; returns its log entry.
+pub async fn in_flight(operation: &str, since: usize) -> JsValue {
+    for _ in 0..250 {
+        let log = request_log().await;
+        let found = log.into_iter().skip(since).find(|r| {
+            text(r, "operation").as_deref() == Some(operation) && get(r, "status").is_null()
+        });
+        if let Some(request) = found {
+            return request;
+        }
+        sleep(20).await;
+    }
+    panic!("no {operation} request reached the sandbox");
+}
+
+/// `value` (an options object, or a fresh one when `undefined`) with `signal` set.
+pub fn with_signal(value: JsValue, signal: &web_sys::AbortSignal) -> JsValue {
+    let value = match value.is_undefined() {
+        true => js_sys::Object::new().into(),
+        false => value,
+    };
+    Reflect::set(&value, &"signal".into(), signal).unwrap();
+    value
+}
+
+/// Waits until `events` holds Plaid's event `name` (Link is open), at most 5 s.
+pub async fn wait_for_plaid_event(events: &Array, name: &str) {
+    for _ in 0..250 {
+        if events.iter().any(|e| {
+            text(&e, "type").as_deref() == Some("plaid")
+                && text(&e, "name").as_deref() == Some(name)
+        }) {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("Plaid never sent {name}");
+}
