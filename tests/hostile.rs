@@ -184,6 +184,78 @@ async fn a_token_function_that_never_answers_times_out_and_blocks_nothing() {
     assert_outcome(&result, "repaired");
 }
 
+/// A token function that throws, returns a rejecting promise, or answers something other than a
+/// string (a number, an object holding a token) or a blank one: each call rejects `UNAUTHORIZED` without a
+/// request, nothing of what the function threw reaches the page (its message quotes a
+/// token-looking string), and the same instance works once the function answers a token.
+#[wasm_bindgen_test]
+async fn a_token_function_that_throws_rejects_or_answers_no_token_is_unauthorized_and_sends_nothing(
+) {
+    seed("h_token_fails", "SYNCED", "success").await;
+    const THROWN: &str = "sess-thrown-7f3a9c2e51b04d68";
+    let function = js(&format!(
+        "() => {{ switch (window.__tokenFailure) {{
+            case 'throw': throw new Error('refresh failed for {THROWN}');
+            case 'throw-string': throw '{THROWN}';
+            case 'reject': return Promise.reject(new Error('refresh failed for {THROWN}'));
+            case 'reject-string': return Promise.reject('{THROWN}');
+            case 'number': return Promise.resolve(42);
+            case 'object': return Promise.resolve({{ token: '{THROWN}' }});
+            case 'plain-object': return {{ token: '{THROWN}' }};
+            case 'blank': return Promise.resolve('  ');
+            default: return '{SESSION_TOKEN}';
+        }} }}"
+    ));
+    let options = options("{}");
+    Reflect::set(&options, &"token".into(), &function).unwrap();
+    let (bridge, events) = bridge_from(options);
+    let failures = [
+        "throw",
+        "throw-string",
+        "reject",
+        "reject-string",
+        "number",
+        "object",
+        "plain-object",
+        "blank",
+    ];
+    for failure in failures {
+        Reflect::set(&js_sys::global(), &"__tokenFailure".into(), &failure.into()).unwrap();
+        let since = request_log().await.len();
+        let calls = [
+            bridge.reconnect(SANDBOX.input("h_token_fails")),
+            bridge.connection("h_token_fails".into(), JsValue::UNDEFINED),
+        ];
+        for call in calls {
+            let error = settle(call).await.expect_err(failure);
+            assert_eq!(code(&error).as_deref(), Some("UNAUTHORIZED"), "{failure}");
+            let seen = format!(
+                "{} {} {} {} {}",
+                text(&error, "message").unwrap_or_default(),
+                text(&error, "stack").unwrap_or_default(),
+                js_string(&error),
+                stringify(&error),
+                stringify(&events)
+            );
+            assert!(
+                !seen.contains(THROWN),
+                "{failure}: what the function threw reached the page: {seen}"
+            );
+        }
+        let sent = request_log().await.len() - since;
+        assert_eq!(sent, 0, "{failure}: nothing is sent without a token");
+    }
+    Reflect::set(&js_sys::global(), &"__tokenFailure".into(), &JsValue::NULL).unwrap();
+    let result = reconnect(&bridge, "h_token_fails")
+        .await
+        .expect("the same instance works with a token");
+    assert_outcome(&result, "repaired");
+    let connection = settle(bridge.connection("h_token_fails".into(), JsValue::UNDEFINED))
+        .await
+        .expect("resolves");
+    assert_eq!(text(&connection, "id").as_deref(), Some("h_token_fails"));
+}
+
 // 3. Every method's signal: updateMetadata, connections, connection, resume
 
 #[wasm_bindgen_test]

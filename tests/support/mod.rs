@@ -91,6 +91,18 @@ pub fn stringify(value: &JsValue) -> String {
     JSON::stringify(value).map(String::from).unwrap_or_default()
 }
 
+/// `String(value)`, as a page prints it (an error's `name: message`).
+pub fn js_string(value: &JsValue) -> String {
+    let string: Function = Reflect::get(&js_sys::global(), &"String".into())
+        .unwrap()
+        .unchecked_into();
+    string
+        .call1(&JsValue::NULL, value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
 /// Asserts a flow result's `outcome`, showing the whole result when it is another.
 #[track_caller]
 pub fn assert_outcome(result: &JsValue, outcome: &str) {
@@ -225,10 +237,12 @@ pub async fn sleep(ms: i32) {
 
 /// Builds an instance with extra options (a JSON object text merged over the defaults).
 pub fn bridge_with(options_json: &str) -> (QuilttReconnect, Array) {
-    let events = Array::new();
-    let push: Function = Reflect::get(&events, &"push".into())
-        .unwrap()
-        .unchecked_into();
+    bridge_from(options(options_json))
+}
+
+/// The options [`bridge_with`] builds: the session token, the sandbox's endpoint and script, a
+/// 10 s timeout, and `options_json` (a JSON object text) merged over them.
+pub fn options(options_json: &str) -> JsValue {
     let options = json(&format!(
         r#"{{"token":"{SESSION_TOKEN}","endpoint":"{}","plaidScriptUrl":"{}","timeoutMs":10000}}"#,
         url("/v1/graphql"),
@@ -239,6 +253,16 @@ pub fn bridge_with(options_json: &str) -> (QuilttReconnect, Array) {
         options.unchecked_ref::<js_sys::Object>(),
         extra.unchecked_ref::<js_sys::Object>(),
     );
+    options
+}
+
+/// Builds an instance from `options` (which gain an `onEvent`) whose events are collected into
+/// the returned array.
+pub fn bridge_from(options: JsValue) -> (QuilttReconnect, Array) {
+    let events = Array::new();
+    let push: Function = Reflect::get(&events, &"push".into())
+        .unwrap()
+        .unchecked_into();
     Reflect::set(&options, &"onEvent".into(), &push.bind0(&events)).unwrap();
     (
         QuilttReconnect::new(options).expect("valid options"),
