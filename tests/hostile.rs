@@ -40,6 +40,24 @@ fn wrap_plaid(wrap: &str) -> Function {
     .unchecked_into()
 }
 
+/// The strings of the page's array `window[name]`.
+fn global_strings(name: &str) -> Vec<String> {
+    js_sys::Array::from(&get(&js_sys::global(), name))
+        .iter()
+        .filter_map(|t| t.as_string())
+        .collect()
+}
+
+/// The inputs of the closes the sandbox saw for `connection_id`, in order.
+async fn closes_sent(connection_id: &str) -> Vec<JsValue> {
+    requests_for(connection_id)
+        .await
+        .into_iter()
+        .filter(|r| text(r, "operation").as_deref() == Some("connectorPlaidClose"))
+        .map(|r| get(&r, "variables.input"))
+        .collect()
+}
+
 async fn preloaded(bridge: &QuilttReconnect) {
     settle(bridge.preload())
         .await
@@ -595,49 +613,112 @@ async fn lone_surrogates_are_kept_in_values_and_refused_in_typed_input_fields() 
 
 // 6. Token scrubbing
 
+/// Link and the server echo every token the flow holds. Link echoes its link token (in an event,
+/// its exit error and its exit metadata) and the public token it hands over (in its success
+/// metadata, which the close carries and a `CLOSE_FAILED` error hands back); the server echoes
+/// the public token in every field of the close's refusal, and the session token in every field
+/// of an initialize's. The tokens checked are the ones that really went through: the link tokens
+/// Link was opened with, the public token Link's `onSuccess` gave, and the public and connector
+/// tokens the close sent, as the sandbox logged them. (Link's events that echo the public token:
+/// `links_events_that_echo_the_public_token_are_scrubbed`, ignored.)
 #[wasm_bindgen_test]
 async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
     seed("h_echo", "ERROR_REPAIRABLE", "success").await;
+    seed("h_echo_close", "ERROR_REPAIRABLE", "success").await;
     let (bridge, events) = bridge_with("{}");
     preloaded(&bridge).await;
-    // Link echoes its link token in an event, and the public token in its exit metadata.
+    js("window.__linkTokens = [], window.__publicTokens = []");
+    // Link echoes its link token in an event, its exit error and its exit metadata.
     let restore = wrap_plaid(
-        "(config) => (window.__linkToken = config.token, { ...config,
-            onSuccess: (publicToken, metadata) => {
-              config.onEvent('ECHO', { link: config.token, publicToken });
-              config.onExit({ error_code: 'X', error_message: 'refused ' + config.token }, { public: publicToken, link: config.token });
+        "(config) => (window.__linkTokens.push(config.token), { ...config,
+            onSuccess: () => {
+              config.onEvent('ECHO', { link: config.token });
+              config.onExit({ error_code: 'X', error_message: 'refused ' + config.token }, { link: config.token });
             } })",
     );
-    let result = reconnect(&bridge, "h_echo").await;
+    let exited = reconnect(&bridge, "h_echo").await;
     restore.call0(&JsValue::NULL).unwrap();
-    let result = result.expect("resolves");
-    assert_outcome(&result, "exited");
+    let exited = exited.expect("resolves");
+    assert_outcome(&exited, "exited");
+    // Link hands the public token over with it echoed in its metadata; the server refuses the
+    // close once, echoing the public token in every field of its error (Link sets that fault
+    // up before it hands over). CLOSE_FAILED carries Link's metadata; the close sent again
+    // succeeds.
+    let refusal = r#"{"connectorPlaidClose":{"times":1,"body":{"data":{"connectorPlaidClose":{"success":false,"errors":[{"code":"T","message":"bad T","type":"T","displayMessage":"T","requestId":"T","path":["T"]}]}}}}}"#;
+    let restore = wrap_plaid(&format!(
+        "(config) => (window.__linkTokens.push(config.token), {{ ...config,
+            onSuccess: (publicToken, metadata) => {{
+              window.__publicTokens.push(publicToken);
+              fetch('{}', {{ method: 'POST', body: '{refusal}'.replaceAll('T', publicToken) }})
+                .then(() => config.onSuccess(publicToken, {{ ...metadata, echo: publicToken, nested: [{{ token: publicToken }}] }}));
+            }} }})",
+        url("/__sandbox/faults")
+    ));
+    let close_failed = reconnect(&bridge, "h_echo_close").await;
+    restore.call0(&JsValue::NULL).unwrap();
+    clear_faults().await;
+    let close_failed = close_failed.expect_err("the close is refused");
+    assert_eq!(code(&close_failed).as_deref(), Some("CLOSE_FAILED"));
+    assert!(
+        get(&close_failed, "metadata.echo").is_string(),
+        "CLOSE_FAILED carries Link's metadata, echo included: {}",
+        stringify(&close_failed)
+    );
+    assert_eq!(
+        text(&close_failed, "errors.0.message").as_deref(),
+        Some("bad [redacted]"),
+        "the server's echo reached the error, scrubbed: {}",
+        stringify(&close_failed)
+    );
+    let retried = settle(bridge.retry_close(close_failed.clone()))
+        .await
+        .expect("the close sent again succeeds");
+    assert_outcome(&retried, "reconnected");
     // The server echoes the session token in every field of an error.
     let echo = format!(
         r#"{{"connectorPlaidInitialize":{{"times":1,"body":{{"data":{{"connectorPlaidInitialize":{{"success":false,"errors":[{{"code":"{t}","message":"bad {t}","type":"{t}","displayMessage":"{t}","requestId":"{t}","path":["{t}"]}}]}}}}}}}}}}"#,
         t = SESSION_TOKEN
     );
     faults(&echo).await;
-    let error = reconnect(&bridge, "h_echo").await.expect_err("rejects");
+    let refused = reconnect(&bridge, "h_echo").await.expect_err("rejects");
     clear_faults().await;
-    assert_eq!(code(&error).as_deref(), Some("MUTATION_FAILED"));
-    let stack = text(&error, "stack").unwrap_or_default();
-    let as_string = js_sys::JsString::from(error.clone())
-        .as_string()
-        .unwrap_or_default();
-    let seen = format!(
-        "{} {} {} {} {stack} {as_string}",
-        stringify(&result),
-        stringify(&events),
-        stringify(&error),
-        stringify(&get(&error, "errors"))
+    assert_eq!(code(&refused).as_deref(), Some("MUTATION_FAILED"));
+
+    let mut seen = format!(
+        "{} {} {}",
+        stringify(&exited),
+        stringify(&retried),
+        stringify(&events)
     );
-    let link_token = text(&js_sys::global(), "__linkToken").expect("Link was opened");
-    let secrets = [SESSION_TOKEN.to_owned(), link_token];
-    for secret in &secrets {
+    for error in [&close_failed, &refused] {
+        seen.push_str(&format!(
+            " {} {} {} {} {}",
+            text(error, "message").unwrap_or_default(),
+            stringify(error),
+            stringify(&get(error, "errors")),
+            text(error, "stack").unwrap_or_default(),
+            js_string(error)
+        ));
+    }
+    let link_tokens = global_strings("__linkTokens");
+    let public_tokens = global_strings("__publicTokens");
+    assert_eq!(link_tokens.len(), 2, "Link was opened twice");
+    let closes = closes_sent("h_echo_close").await;
+    assert_eq!(closes.len(), 2, "the refused close and the one sent again");
+    let sent_public = text(&closes[0], "publicToken").expect("the close sent a public token");
+    assert_eq!(
+        [sent_public.clone()],
+        public_tokens.as_slice(),
+        "the close sent the public token Link's onSuccess gave"
+    );
+    let sent_connector = connector_token_of(&closes[0]).expect("the close sent a connector token");
+    let secrets = [SESSION_TOKEN.to_owned(), sent_public, sent_connector]
+        .into_iter()
+        .chain(link_tokens);
+    for secret in secrets {
         assert!(
             !seen.contains(secret.as_str()),
-            "a token reached the page: {seen}"
+            "{secret} reached the page: {seen}"
         );
     }
     assert!(seen.contains("[redacted]"), "{seen}");
@@ -646,6 +727,44 @@ async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
             .iter()
             .any(|e| text(&e, "name").as_deref() == Some("ECHO")),
         "Link's own event reached the app, scrubbed"
+    );
+}
+
+/// Link echoes the public token in an event (here one sent right after `onSuccess`, while the
+/// close runs). Ignored: it fails today, as a Link session scrubs its events of the tokens the
+/// flow knew when Link opened (session, link, connector), and the public token comes later.
+#[wasm_bindgen_test]
+#[ignore = "src/machine/reconnect.rs: plaid_events() snapshots the secrets before Link hands over the public token"]
+async fn links_events_that_echo_the_public_token_are_scrubbed() {
+    seed("h_echo_event", "ERROR_REPAIRABLE", "success").await;
+    let (bridge, events) = bridge_with("{}");
+    preloaded(&bridge).await;
+    js("window.__publicTokens = []");
+    let restore = wrap_plaid(
+        "(config) => ({ ...config,
+            onSuccess: (publicToken, metadata) => {
+              window.__publicTokens.push(publicToken);
+              config.onSuccess(publicToken, metadata);
+              config.onEvent('ECHO_PUBLIC', { publicToken, said: 'handed over ' + publicToken });
+            } })",
+    );
+    let result = reconnect(&bridge, "h_echo_event").await;
+    restore.call0(&JsValue::NULL).unwrap();
+    assert_outcome(&result.expect("resolves"), "reconnected");
+    let closes = closes_sent("h_echo_event").await;
+    let sent_public = text(&closes[0], "publicToken").expect("the close sent a public token");
+    assert_eq!(
+        [sent_public.clone()],
+        global_strings("__publicTokens").as_slice()
+    );
+    let echoed = events
+        .iter()
+        .find(|e| text(e, "name").as_deref() == Some("ECHO_PUBLIC"))
+        .expect("Link's event reached the app");
+    assert!(
+        !stringify(&echoed).contains(&sent_public),
+        "the public token reached onEvent: {}",
+        stringify(&echoed)
     );
 }
 
