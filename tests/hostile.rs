@@ -707,8 +707,8 @@ async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
     assert_eq!(closes.len(), 2, "the refused close and the one sent again");
     let sent_public = text(&closes[0], "publicToken").expect("the close sent a public token");
     assert_eq!(
-        [sent_public.clone()],
-        public_tokens.as_slice(),
+        public_tokens,
+        [sent_public.as_str()],
         "the close sent the public token Link's onSuccess gave"
     );
     let sent_connector = connector_token_of(&closes[0]).expect("the close sent a connector token");
@@ -753,10 +753,7 @@ async fn links_events_that_echo_the_public_token_are_scrubbed() {
     assert_outcome(&result.expect("resolves"), "reconnected");
     let closes = closes_sent("h_echo_event").await;
     let sent_public = text(&closes[0], "publicToken").expect("the close sent a public token");
-    assert_eq!(
-        [sent_public.clone()],
-        global_strings("__publicTokens").as_slice()
-    );
+    assert_eq!(global_strings("__publicTokens"), [sent_public.as_str()]);
     let echoed = events
         .iter()
         .find(|e| text(e, "name").as_deref() == Some("ECHO_PUBLIC"))
