@@ -1,8 +1,9 @@
 //! Hostile pages and servers, through the JavaScript class in headless Chromium against the
-//! sandbox: values that throw while they are read, token functions that never answer, values
-//! that are not plain JSON, `__proto__` keys, servers and Link that echo tokens, a close whose
-//! answer is lost, a Link slow to exit, and the smaller ones (joins, concurrent retries, `free`,
-//! lone surrogates, large metadata). Each test names the fault it is about in `docs/RELIABILITY.md`.
+//! sandbox: values that throw while they are read, token functions that throw, reject, answer
+//! junk or never answer, every method's signal, values that are not plain JSON, `__proto__`
+//! keys, servers and Link that echo tokens, a close whose answer is lost, a Link slow to exit,
+//! and the smaller ones (joins, concurrent retries, `free`, lone surrogates, large metadata).
+//! Each test names the fault it is about in `docs/RELIABILITY.md`.
 #![cfg(target_arch = "wasm32")]
 
 mod support;
@@ -163,7 +164,7 @@ async fn links_metadata_that_throws_is_closed_with_what_could_be_read() {
     }
 }
 
-// 2. A token function that never settles
+// 2. A token function that never settles, or fails
 
 #[wasm_bindgen_test]
 async fn a_token_function_that_never_answers_times_out_and_blocks_nothing() {
