@@ -34,20 +34,6 @@ fn code(error: &JsValue) -> Option<String> {
     text(error, "code")
 }
 
-/// Waits until `events` holds Plaid's event `name` (Link is open), at most 5 s.
-async fn wait_for_plaid_event(events: &Array, name: &str) {
-    for _ in 0..250 {
-        if events.iter().any(|e| {
-            text(&e, "type").as_deref() == Some("plaid")
-                && text(&e, "name").as_deref() == Some(name)
-        }) {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("Plaid never sent {name}");
-}
-
 #[wasm_bindgen_test]
 async fn a_hanging_request_times_out_and_is_really_aborted() {
     seed("f_hang", "SYNCED", "success").await;

@@ -164,3 +164,39 @@ async fn a_connection_read_for_another_id_is_a_bad_response() {
         .expect("the instance keeps working");
     assert_eq!(text(&found, "id").as_deref(), Some("o_asked"));
 }
+
+#[wasm_bindgen_test]
+async fn a_saved_close_is_used_only_by_an_instance_of_its_endpoint() {
+    seed("o_endpoint", "ERROR_REPAIRABLE", "success").await;
+    // The close fails (and the connection reads back broken): CLOSE_FAILED keeps the saved close.
+    faults(r#"{"connectorPlaidClose":{"status":500,"times":1}}"#).await;
+    let (bridge, _) = bridge(SESSION_TOKEN);
+    let error = reconnect(&bridge, "o_endpoint")
+        .await
+        .expect_err("close failed");
+    clear_faults().await;
+    assert_eq!(text(&error, "code").as_deref(), Some("CLOSE_FAILED"));
+    assert_eq!(saved_flows().len(), 1, "the close is kept to be sent again");
+    let sent = all_requests_for("o_endpoint").await.len();
+
+    // Another endpoint (the same server under another address) finds nothing to finish.
+    let (elsewhere, _) = bridge_with(&format!(
+        r#"{{"endpoint":"{}"}}"#,
+        url("/v1/graphql?another-endpoint")
+    ));
+    let only_this = || json(r#"{"connectionId":"o_endpoint"}"#);
+    let nothing = settle(elsewhere.resume(only_this()))
+        .await
+        .expect("resolves");
+    assert!(nothing.is_null(), "another endpoint's record is not used");
+    assert_eq!(
+        all_requests_for("o_endpoint").await.len(),
+        sent,
+        "nothing was sent"
+    );
+
+    // The endpoint that saved it sends the very same close again.
+    let result = settle(bridge.resume(only_this())).await.expect("resumes");
+    assert_outcome(&result, "reconnected");
+    assert!(saved_flows().is_empty(), "forgotten once it succeeded");
+}

@@ -897,14 +897,12 @@ async function plainPage(problems) {
 }
 
 /**
- * The user leaves the page right after Link's success, while the close is in flight (the
- * sandbox holds it 1.5 s): the close is sent with keepalive, so the browser sees it through
- * after the page is gone, and the repair is kept. Without keepalive the browser would cancel it
- * and the sandbox would mark it abandoned, unanswered and unapplied.
+ * The plain page with its init() done, a connection `id` whose Link succeeds, and the sandbox
+ * holding every close 1.5 s: the set-up of leave-during-close and of its control. `close()`
+ * clears the fault and closes the page and its server.
  */
-async function leaveDuringClose(problems) {
+async function openLeavingPage(problems, id) {
   await resetSandbox();
-  const id = "conn_leave_during_close";
   await seed({ id, status: "ERROR_REPAIRABLE", institution: { name: "Leave Bank" }, linkBehavior: { mode: "success" } });
   const server = await serveFixture({
     "/": path.join(FIXTURES, "plain"),
@@ -912,35 +910,110 @@ async function leaveDuringClose(problems) {
     "/pkg/": PKG,
   });
   const { context, page } = await newPage(problems);
+  const close = async () => {
+    await clearFaults();
+    await context.close();
+    await server.close();
+  };
   try {
     await page.goto(`${server.url}/`);
     await page.locator("#repair:not([disabled])").waitFor(); // the page's init() is done
     await setFaults({ connectorPlaidClose: { latencyMs: 1500 } });
-    await page.evaluate(
-      async ({ id, sandbox }) => {
-        const { QuilttReconnect } = await import("/pkg/quiltt_reconnect.js");
-        const bridge = new QuilttReconnect({
-          token: "sandbox-session-token",
-          endpoint: `${sandbox}/v1/graphql`,
-          plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
-        });
-        bridge.reconnect({ connectionId: id, featuresRequired: ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] }).catch(() => {});
-      },
-      { id, sandbox: SANDBOX_URL },
-    );
-    let closes = await requestsOnceThey("connectorPlaidClose", (r) => r.length > 0);
-    assert(closes.length === 1 && closes[0].status === null, `the close is in flight (${JSON.stringify(closes)})`);
-    await page.goto("about:blank"); // the user leaves
-    closes = await requestsOnceThey("connectorPlaidClose", ([close]) => close.status !== null || close.abandoned);
-    assert(
-      closes.length === 1 && closes[0].status === 200 && !closes[0].abandoned,
-      `the close outlived the page (${JSON.stringify(closes.map(({ status, abandoned }) => ({ status, abandoned })))})`,
-    );
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { page, close };
+}
+
+/** In the page: a bridge against `sandbox` starts repairing `id`; nothing waits for it. */
+function startRepair(page, id) {
+  return page.evaluate(
+    async ({ id, sandbox }) => {
+      const { QuilttReconnect } = await import("/pkg/quiltt_reconnect.js");
+      const bridge = new QuilttReconnect({
+        token: "sandbox-session-token",
+        endpoint: `${sandbox}/v1/graphql`,
+        plaidScriptUrl: `${sandbox}/link/v2/stable/link-initialize.js`,
+      });
+      bridge.reconnect({ connectionId: id, featuresRequired: ["ACCOUNT_BALANCES_AND_TRANSACTIONS"] }).catch(() => {});
+    },
+    { id, sandbox: SANDBOX_URL },
+  );
+}
+
+/** The user leaves once the sandbox holds the close; resolves the close as the sandbox logged it, answered or abandoned. */
+async function leaveWhileTheCloseIsHeld(page) {
+  let closes = await requestsOnceThey("connectorPlaidClose", (r) => r.length > 0);
+  assert(closes.length === 1 && closes[0].status === null, `the close is in flight (${JSON.stringify(closes)})`);
+  await page.goto("about:blank"); // the user leaves
+  closes = await requestsOnceThey("connectorPlaidClose", ([close]) => close.status !== null || close.abandoned);
+  assert(closes.length === 1, `one close (${JSON.stringify(closes)})`);
+  return closes[0];
+}
+
+/**
+ * The user leaves the page right after Link's success, while the close is in flight (the
+ * sandbox holds it 1.5 s): the close is sent with keepalive, so the browser sees it through
+ * after the page is gone, and the repair is kept. Without keepalive the browser cancels it and
+ * the sandbox marks it abandoned, unanswered and unapplied: leave-during-close-without-keepalive.
+ */
+async function leaveDuringClose(problems) {
+  const id = "conn_leave_during_close";
+  const { page, close } = await openLeavingPage(problems, id);
+  try {
+    await startRepair(page, id);
+    const { status, abandoned } = await leaveWhileTheCloseIsHeld(page);
+    assert(status === 200 && !abandoned, `the close outlived the page (${JSON.stringify({ status, abandoned })})`);
     assert((await adminConnection(id)).status === "SYNCED", "and repaired the connection");
   } finally {
-    await clearFaults();
-    await context.close();
-    await server.close();
+    await close();
+  }
+}
+
+/**
+ * The control of leave-during-close: the same page and the same close (the bridge's own request,
+ * which the page keeps from the network, its URL, headers and body) sent by hand with fetch and
+ * without keepalive; the user leaves the same way while the sandbox holds it. The browser
+ * cancels it: the sandbox records it abandoned and unanswered, and the connection stays broken.
+ * This is how leave-during-close fails when the close goes without keepalive.
+ */
+async function leaveDuringCloseWithoutKeepalive(problems) {
+  const id = "conn_leave_without_keepalive";
+  const { page, close } = await openLeavingPage(problems, id);
+  try {
+    // The page keeps the bridge's close to itself (that fetch never settles) and hands it over.
+    await page.evaluate(() => {
+      const realFetch = window.fetch;
+      window.fetch = (request, init) => {
+        if (!(request instanceof Request)) return realFetch.call(window, request, init);
+        return request
+          .clone()
+          .text()
+          .then((body) => {
+            if (!body.includes('"ConnectorPlaidClose"')) return realFetch.call(window, request);
+            window.fetch = realFetch;
+            const headers = Object.fromEntries(request.headers.entries());
+            window.__heldClose = { url: request.url, headers, body, keepalive: request.keepalive };
+            return new Promise(() => {});
+          });
+      };
+    });
+    await startRepair(page, id);
+    await page.waitForFunction(() => window.__heldClose !== undefined);
+    const held = await page.evaluate(() => window.__heldClose);
+    log(`the bridge's close (keepalive: ${held.keepalive}) kept from the network, sent again without keepalive`);
+    assert((await sandboxRequests("connectorPlaidClose")).length === 0, "the bridge's own close never left the page");
+    // The same close by hand, without keepalive.
+    await page.evaluate(({ url, headers, body }) => {
+      fetch(url, { method: "POST", headers, body }).catch(() => {});
+    }, held);
+    const { status, abandoned } = await leaveWhileTheCloseIsHeld(page);
+    assert(abandoned && status === null, `the browser cancelled the close as the page went (${JSON.stringify({ status, abandoned })})`);
+    await new Promise((r) => setTimeout(r, 2000)); // past the 1.5 s the sandbox held it
+    assert((await adminConnection(id)).status === "ERROR_REPAIRABLE", "and the connection stayed broken");
+  } finally {
+    await close();
   }
 }
 
@@ -1875,6 +1948,7 @@ const SCENARIOS = [
   { name: "reload-while-link-is-open", browser: true, schemas: ["2025"], fn: reloadWhileLinkIsOpen },
   { name: "reload-before-the-closes-answer", browser: true, schemas: ["2025"], fn: reloadBeforeTheClosesAnswer },
   { name: "two-tabs-one-connection", browser: true, schemas: ["2025"], fn: twoTabsOneConnection },
+  { name: "leave-during-close-without-keepalive", browser: true, schemas: ["2025"], fn: leaveDuringCloseWithoutKeepalive },
   { name: "custom-element", browser: true, schemas: ["2025"], fn: customElement },
   { name: "element-close-retry", browser: true, schemas: ["2025"], fn: elementCloseRetry },
   { name: "element-removed", browser: true, schemas: ["2025"], fn: elementRemoved },

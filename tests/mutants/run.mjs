@@ -1,15 +1,21 @@
 // Shows that the browser tests fail without the fixes they cover (issue 15's, then later ones): each mutant of mutants.json
-// undoes one fix (one text replacement in src/), and the test it names must then fail (or hang
-// until wasm-bindgen-test's timeout, for a fix against hangs).
+// undoes one fix (one text replacement in src/), and the test it names must then fail, or hang
+// until wasm-bindgen-test's timeout (for a fix against hangs) while it is the test running.
 //
+//   cargo xtask mutants [names…]             # builds the sandbox first, then runs this
 //   node tests/mutants/run.mjs [names…]      # every mutant, or those whose names contain a word
 //
 // The sources are copied into target/mutants/tree (the checkout is never touched) and built
-// there (target/mutants/tree/target, warm after the first mutant). Each mutant gets a fresh
-// sandbox (target/debug/quiltt-sandbox) on 127.0.0.1, serving the mutant's `schema` (default
-// 2025). Needs what the browser tests
+// there (target/mutants/tree/target, warm after the first mutant, whatever CARGO_TARGET_DIR
+// says). Each mutant gets a fresh sandbox ($QUILTT_SANDBOX_BIN, or target/debug/quiltt-sandbox)
+// on 127.0.0.1, serving the mutant's `schema` (default 2025). Needs what the browser tests
 // need: wasm-pack, chromedriver at $CHROMEDRIVER or /usr/bin/chromedriver, wasm-opt on PATH.
 // Takes about a minute a mutant; it is not part of `cargo xtask test`.
+//
+// A mutant is caught when its test's own line says FAIL, or when the run timed out while its
+// test was the one running: the last "Invoking test: <name>" line wasm-bindgen-test logged
+// names it and no result line does. Anything else (the test passed, another test hung, the
+// test never ran, the mutant did not build) is not caught.
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -42,8 +48,10 @@ function run(command, args, options = {}) {
   });
 }
 
+const sandboxBin = process.env.QUILTT_SANDBOX_BIN ?? path.join(root, "target/debug/quiltt-sandbox");
+
 async function startSandbox(schema) {
-  const child = spawn(path.join(root, "target/debug/quiltt-sandbox"), ["--port", "0", "--schema", schema], {
+  const child = spawn(sandboxBin, ["--port", "0", "--schema", schema], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {
@@ -56,13 +64,29 @@ async function startSandbox(schema) {
   return { url, stop: () => child.kill() };
 }
 
-/** Whether `name` failed in wasm-bindgen-test's output (or never finished: a hang). */
-function failed(out, name) {
-  if (new RegExp(`^test ${name} \\.\\.\\. FAIL`, "m").test(out)) return "failed";
-  if (!new RegExp(`^test ${name} \\.\\.\\. ok`, "m").test(out) && /Failed to detect test as having been run/.test(out)) {
-    return "hung (timed out)";
+/**
+ * What wasm-bindgen-test's output `out` shows of the test `name`: `{ caught, seen }`. Caught:
+ * its result line says FAIL, or the run timed out while it was the test running (the last
+ * "Invoking test:" line of the console output names it, and it has no result line).
+ */
+function verdict(out, name) {
+  const same = (test) => test === name || test.endsWith(`::${name}`);
+  const results = [...out.matchAll(/^test (\S+) \.\.\. (\S+)/gm)].filter((m) => same(m[1]));
+  if (results.some((m) => m[2] === "FAIL")) return { caught: true, seen: "failed" };
+  if (results.length > 0) return { caught: false, seen: `SURVIVED (the test said ${results[0][2]})` };
+  if (/error(\[E\d+\])?: could not compile|Compilation of your program failed/.test(out)) {
+    return { caught: false, seen: "NOT CAUGHT: the mutant did not build" };
   }
-  return null;
+  const invoked = [...out.matchAll(/^\s*Invoking test: (\S+)\s*$/gm)].map((m) => m[1]);
+  const timedOut = /Failed to detect test as having been run/.test(out);
+  if (timedOut && invoked.length > 0 && same(invoked.at(-1))) {
+    return { caught: true, seen: "hung (timed out while it ran)" };
+  }
+  if (timedOut && invoked.length > 0) {
+    return { caught: false, seen: `NOT CAUGHT: the run timed out in ${invoked.at(-1)}` };
+  }
+  if (timedOut) return { caught: false, seen: "NOT CAUGHT: the run timed out before any test started" };
+  return { caught: false, seen: "NOT CAUGHT: the test never ran" };
 }
 
 const rows = [];
@@ -71,7 +95,8 @@ for (const mutant of chosen) {
   const file = path.join(tree, mutant.file);
   const text = readFileSync(file, "utf8");
   if (text.split(mutant.replace).length !== 2) {
-    rows.push([mutant.name, mutant.mustFail, "STALE: the text to replace is not in the source once"]);
+    rows.push([mutant.name, `${mutant.test}::${mutant.mustFail}`, "STALE: the text to replace is not in the source once", false]);
+    console.log(`${mutant.name}: STALE`);
     continue;
   }
   writeFileSync(file, text.replace(mutant.replace, mutant.with));
@@ -81,16 +106,27 @@ for (const mutant of chosen) {
     "wasm-pack",
     ["test", "--headless", "--chrome", "--chromedriver", process.env.CHROMEDRIVER ?? "/usr/bin/chromedriver",
       "--", "--features", "js,talc-allocator", "--test", mutant.test],
-    { cwd: tree, env: { ...process.env, QUILTT_SANDBOX_URL: sandbox.url, QUILTT_SANDBOX_SCHEMA: schema, WASM_BINDGEN_TEST_TIMEOUT: "60" } },
+    {
+      cwd: tree,
+      env: {
+        ...process.env,
+        CARGO_TARGET_DIR: path.join(tree, "target"),
+        QUILTT_SANDBOX_URL: sandbox.url,
+        QUILTT_SANDBOX_SCHEMA: schema,
+        WASM_BINDGEN_TEST_TIMEOUT: "60",
+      },
+    },
   );
   sandbox.stop();
-  const verdict = failed(out, mutant.mustFail);
-  rows.push([mutant.name, `${mutant.test}::${mutant.mustFail}`, verdict ?? "SURVIVED (the test passed)"]);
-  console.log(`${mutant.name}: ${verdict ?? "SURVIVED"}`);
+  const { caught, seen } = verdict(out, mutant.mustFail);
+  writeFileSync(path.join(root, "target/mutants", `${mutant.name}.log`), out);
+  rows.push([mutant.name, `${mutant.test}::${mutant.mustFail}`, seen, caught]);
+  console.log(`${mutant.name}: ${seen}`);
 }
-console.log("\n| mutant (issue 15 point) | test that must fail | seen |\n|---|---|---|");
+console.log("\n| mutant (issue) | test that must fail | seen |\n|---|---|---|");
 for (const [name, test, seen] of rows) {
   const issue = mutants.find((m) => m.name === name).issue;
   console.log(`| \`${name}\` (${issue}) | \`${test}\` | ${seen} |`);
 }
-process.exit(rows.every(([, , seen]) => seen === "failed" || seen.startsWith("hung")) ? 0 : 1);
+console.log("\n(each run's output: target/mutants/<mutant>.log)");
+process.exit(rows.every(([, , , caught]) => caught) ? 0 : 1);

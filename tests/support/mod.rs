@@ -91,6 +91,18 @@ pub fn stringify(value: &JsValue) -> String {
     JSON::stringify(value).map(String::from).unwrap_or_default()
 }
 
+/// `String(value)`, as a page prints it (an error's `name: message`).
+pub fn js_string(value: &JsValue) -> String {
+    let string: Function = Reflect::get(&js_sys::global(), &"String".into())
+        .unwrap()
+        .unchecked_into();
+    string
+        .call1(&JsValue::NULL, value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
 /// Asserts a flow result's `outcome`, showing the whole result when it is another.
 #[track_caller]
 pub fn assert_outcome(result: &JsValue, outcome: &str) {
@@ -225,10 +237,12 @@ pub async fn sleep(ms: i32) {
 
 /// Builds an instance with extra options (a JSON object text merged over the defaults).
 pub fn bridge_with(options_json: &str) -> (QuilttReconnect, Array) {
-    let events = Array::new();
-    let push: Function = Reflect::get(&events, &"push".into())
-        .unwrap()
-        .unchecked_into();
+    bridge_from(options(options_json))
+}
+
+/// The options [`bridge_with`] builds: the session token, the sandbox's endpoint and script, a
+/// 10 s timeout, and `options_json` (a JSON object text) merged over them.
+pub fn options(options_json: &str) -> JsValue {
     let options = json(&format!(
         r#"{{"token":"{SESSION_TOKEN}","endpoint":"{}","plaidScriptUrl":"{}","timeoutMs":10000}}"#,
         url("/v1/graphql"),
@@ -239,6 +253,16 @@ pub fn bridge_with(options_json: &str) -> (QuilttReconnect, Array) {
         options.unchecked_ref::<js_sys::Object>(),
         extra.unchecked_ref::<js_sys::Object>(),
     );
+    options
+}
+
+/// Builds an instance from `options` (which gain an `onEvent`) whose events are collected into
+/// the returned array.
+pub fn bridge_from(options: JsValue) -> (QuilttReconnect, Array) {
+    let events = Array::new();
+    let push: Function = Reflect::get(&events, &"push".into())
+        .unwrap()
+        .unchecked_into();
     Reflect::set(&options, &"onEvent".into(), &push.bind0(&events)).unwrap();
     (
         QuilttReconnect::new(options).expect("valid options"),
@@ -268,16 +292,86 @@ pub async fn seed_json(body: &str) {
     admin("POST", "/__sandbox/seed", Some(body)).await;
 }
 
-/// The flow records the bridge keeps in this tab's `sessionStorage` (their JSON text).
-pub fn saved_flows() -> Vec<String> {
-    let storage = web_sys::window()
+fn session_storage() -> web_sys::Storage {
+    web_sys::window()
         .unwrap()
         .session_storage()
         .unwrap()
-        .unwrap();
-    (0..storage.length().unwrap())
+        .unwrap()
+}
+
+/// The flow records the bridge keeps in this tab's `sessionStorage`: key and JSON text.
+pub fn saved_flow_entries() -> Vec<(String, String)> {
+    let storage = session_storage();
+    let mut entries: Vec<(String, String)> = (0..storage.length().unwrap())
         .filter_map(|i| storage.key(i).unwrap())
         .filter(|key| key.starts_with("quiltt-reconnect:flow:"))
-        .filter_map(|key| storage.get_item(&key).unwrap())
+        .filter_map(|key| Some((key.clone(), storage.get_item(&key).unwrap()?)))
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// The flow records' JSON texts.
+pub fn saved_flows() -> Vec<String> {
+    saved_flow_entries()
+        .into_iter()
+        .map(|(_, text)| text)
         .collect()
+}
+
+/// Puts `entries` back into `sessionStorage` as they were: what a page that was left leaves.
+pub fn restore_saved_flows(entries: &[(String, String)]) {
+    let storage = session_storage();
+    for (key, text) in entries {
+        storage.set_item(key, text).unwrap();
+    }
+}
+
+/// Every GraphQL request the sandbox has logged since its start, in order (the log of every
+/// page of the run: compare lengths before and after to find one test's requests).
+pub async fn request_log() -> Vec<JsValue> {
+    Array::from(&admin("GET", "/__sandbox/requests", None).await)
+        .iter()
+        .collect()
+}
+
+/// Waits (at most 5 s) until the sandbox has received a request for `operation` after the
+/// first `since` entries of its log and not answered it yet; returns its log entry.
+pub async fn in_flight(operation: &str, since: usize) -> JsValue {
+    for _ in 0..250 {
+        let log = request_log().await;
+        let found = log.into_iter().skip(since).find(|r| {
+            text(r, "operation").as_deref() == Some(operation) && get(r, "status").is_null()
+        });
+        if let Some(request) = found {
+            return request;
+        }
+        sleep(20).await;
+    }
+    panic!("no {operation} request reached the sandbox");
+}
+
+/// `value` (an options object, or a fresh one when `undefined`) with `signal` set.
+pub fn with_signal(value: JsValue, signal: &web_sys::AbortSignal) -> JsValue {
+    let value = match value.is_undefined() {
+        true => js_sys::Object::new().into(),
+        false => value,
+    };
+    Reflect::set(&value, &"signal".into(), signal).unwrap();
+    value
+}
+
+/// Waits until `events` holds Plaid's event `name` (Link is open), at most 5 s.
+pub async fn wait_for_plaid_event(events: &Array, name: &str) {
+    for _ in 0..250 {
+        if events.iter().any(|e| {
+            text(&e, "type").as_deref() == Some("plaid")
+                && text(&e, "name").as_deref() == Some(name)
+        }) {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("Plaid never sent {name}");
 }

@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod fuzz;
 mod layout;
+mod mutants;
 mod pkg;
 mod sandbox;
 mod setup;
@@ -30,6 +31,9 @@ Commands:
   fuzz [--seconds N]  fuzz the reply decoding and input validation (nightly libFuzzer; default 600 s)
   bench [--quick]     size, latency and memory figures beside the peer libraries;
                       rewrites docs/BENCHMARKS.md (--quick: a short trial run)
+  mutants [names...]  undo each fix of tests/mutants/mutants.json in a copy of the sources
+                      and check that its browser test fails (or hangs while it runs);
+                      names pick mutants by a word of their name; not part of `test`
   help                show this text
 ";
 
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         },
         ("fuzz", rest) => fuzz::fuzz(rest),
         ("bench", rest) => bench::bench(rest),
+        ("mutants", names) => mutants::mutants(names),
         ("help" | "-h" | "--help", _) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
