@@ -160,7 +160,7 @@ fn record(
     let redirects = init.input.redirects;
     let renewal = (!init.again).then_some(init);
     Turn::Link(Session {
-        connector,
+        expires_at_ms: connector.expires_at_ms(),
         link_token,
         connector_token,
         received_redirect_uri: None,

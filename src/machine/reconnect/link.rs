@@ -30,7 +30,10 @@ pub(super) fn script_loaded(
     if let Err(e) = result {
         return Turn::End(Err(e));
     }
-    if session.connector.is_expired(clock.now_ms) {
+    if session
+        .expires_at_ms
+        .is_some_and(|expires| clock.now_ms >= expires)
+    {
         if let Some(init) = session.renewal.take() {
             return Turn::Renew(init);
         }
@@ -45,8 +48,7 @@ pub(super) fn script_loaded(
             link_token: session.link_token.clone(),
             connector_token: session.connector_token.clone(),
             expires_at_ms: session
-                .connector
-                .expires_at_ms()
+                .expires_at_ms
                 .unwrap_or(clock.now_ms + LINK_TOKEN_LIFETIME_MS),
             redirects: session.redirects,
         },

@@ -24,9 +24,7 @@ use crate::machine::saved::{SavedFlow, SavedStage};
 use crate::machine::secrets::Secrets;
 use crate::machine::step::{out_of_turn, Clock, Operation, Seen, Settings, Step, Steps};
 use crate::plaid::PlaidEvent;
-use crate::quiltt::{
-    ConnectorStatus, GraphqlRequest, InitializeInput, PendingClose, PlaidConnector,
-};
+use crate::quiltt::{GraphqlRequest, InitializeInput, PendingClose};
 use crate::secret::SessionToken;
 pub use phase::ReconnectOptions;
 use phase::{Flow, Initialize, Phase, Session, Start, Talk, Turn};
@@ -120,18 +118,15 @@ impl Reconnect {
                 SavedStage::Link {
                     link_token,
                     connector_token,
+                    expires_at_ms,
                     redirects,
-                    ..
                 },
                 None,
             ) => {
                 flow.secrets.link(&link_token);
                 flow.secrets.connector(&connector_token);
-                let mut connector = PlaidConnector::new(ConnectorStatus::ActionRequired);
-                connector.link_token = Some(link_token.clone());
-                connector.connector_token = Some(connector_token.clone());
                 Start::Link(Session {
-                    connector,
+                    expires_at_ms: Some(expires_at_ms),
                     link_token,
                     connector_token,
                     received_redirect_uri: received_redirect_uri.filter(|_| redirects),

@@ -8,7 +8,7 @@ use crate::machine::exchange::{Exchange, Next};
 use crate::machine::outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
 use crate::machine::secrets::Secrets;
 use crate::machine::step::{Settings, Step};
-use crate::quiltt::{HttpReply, InitializeInput, PendingClose, PlaidConnector, SchemaGeneration};
+use crate::quiltt::{HttpReply, InitializeInput, PendingClose, SchemaGeneration};
 use crate::secret::{ConnectorToken, LinkToken};
 
 /// What a reconnect is asked to do besides its input.
@@ -93,8 +93,8 @@ impl Initialize {
 
 /// A Link session: the tokens Link runs with, and what the flow does after Link.
 pub(super) struct Session {
-    /// Initialize's record (its expiration decides whether the link token is still good).
-    pub connector: PlaidConnector,
+    /// When the link token expires (Unix ms), where Quiltt said.
+    pub expires_at_ms: Option<f64>,
     pub link_token: LinkToken,
     pub connector_token: ConnectorToken,
     /// After an OAuth bank's redirect: the URL the page came back to.
