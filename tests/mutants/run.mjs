@@ -16,8 +16,13 @@
 // test was the one running: the last "Invoking test: <name>" line wasm-bindgen-test logged
 // names it and no result line does. Anything else (the test passed, another test hung, the
 // test never ran, the mutant did not build) is not caught.
+//
+// A mutant whose fix an end-to-end scenario proves names it (`"e2e": "<scenario>"`) instead of
+// a test: the tree then also gets the package's sources (js/, www/, the npm files), the package
+// is built there (`cargo xtask pkg`, a few minutes the first time), and the scenario runs
+// against a sandbox serving that package. It is caught when the e2e runner reports it FAIL.
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,9 +32,14 @@ const mutants = JSON.parse(readFileSync(path.join(root, "tests/mutants/mutants.j
 const words = process.argv.slice(2);
 const chosen = mutants.filter((m) => words.length === 0 || words.some((w) => m.name.includes(w)));
 
-function copySources() {
+/** What the tree holds of the checkout; an e2e mutant needs the package's sources too. */
+const SOURCES = ["src", "tests", "Cargo.toml", "Cargo.lock", "webdriver.json", "sandbox", "xtask", "fuzz"];
+const PACKAGE_SOURCES = ["js", "www", "package.json", "package-lock.json", "pkg.json.template", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
+
+function copySources(e2e) {
   mkdirSync(tree, { recursive: true });
-  for (const entry of ["src", "tests", "Cargo.toml", "Cargo.lock", "webdriver.json", "sandbox", "xtask", "fuzz"]) {
+  for (const entry of [...SOURCES, ...(e2e ? PACKAGE_SOURCES : [])]) {
+    if (!existsSync(path.join(root, entry))) continue;
     rmSync(path.join(tree, entry), { recursive: true, force: true });
     cpSync(path.join(root, entry), path.join(tree, entry), {
       recursive: true,
@@ -50,8 +60,8 @@ function run(command, args, options = {}) {
 
 const sandboxBin = process.env.QUILTT_SANDBOX_BIN ?? path.join(root, "target/debug/quiltt-sandbox");
 
-async function startSandbox(schema) {
-  const child = spawn(sandboxBin, ["--port", "0", "--schema", schema], {
+async function startSandbox(schema, extra = []) {
+  const child = spawn(sandboxBin, ["--port", "0", "--schema", schema, ...extra], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {
@@ -89,18 +99,50 @@ function verdict(out, name) {
   return { caught: false, seen: "NOT CAUGHT: the test never ran" };
 }
 
+/**
+ * The package built from the mutated tree, and its e2e scenario run against a sandbox serving
+ * it: `{ caught, seen, out }`.
+ */
+async function runE2e(mutant, schema) {
+  // The checkout's npm packages serve the tree as they are (wasm-opt, playwright-core, graphql):
+  // a link (its stamp says they match the lock, so no `npm ci` runs in the tree).
+  const modules = path.join(tree, "node_modules");
+  if (!existsSync(modules)) symlinkSync(path.join(root, "node_modules"), modules, "dir");
+  const env = { ...process.env, CARGO_TARGET_DIR: path.join(tree, "target") };
+  const built = await run("cargo", ["run", "-q", "-p", "xtask", "--", "pkg"], { cwd: tree, env });
+  if (built.code !== 0) return { caught: false, seen: "NOT CAUGHT: the mutant's package did not build", out: built.out };
+  const sandbox = await startSandbox(schema, ["--www", path.join(tree, "www"), "--pkg", path.join(tree, "pkg"), "--csp"]);
+  const { out } = await run("node", ["tests/e2e/run.mjs", mutant.e2e], {
+    cwd: tree,
+    env: { ...env, QUILTT_SANDBOX_URL: sandbox.url, CHROMIUM: process.env.CHROMIUM ?? "/usr/bin/chromium" },
+  });
+  sandbox.stop();
+  const line = out.match(new RegExp(`^(PASS|FAIL) ${mutant.e2e} `, "m"));
+  if (!line) return { caught: false, seen: "NOT CAUGHT: the scenario never ran", out };
+  return line[1] === "FAIL"
+    ? { caught: true, seen: "failed", out }
+    : { caught: false, seen: "SURVIVED (the scenario passed)", out };
+}
+
 const rows = [];
 for (const mutant of chosen) {
-  copySources();
+  copySources(Boolean(mutant.e2e));
   const file = path.join(tree, mutant.file);
   const text = readFileSync(file, "utf8");
   if (text.split(mutant.replace).length !== 2) {
-    rows.push([mutant.name, `${mutant.test}::${mutant.mustFail}`, "STALE: the text to replace is not in the source once", false]);
+    rows.push([mutant.name, mutant.e2e ? `e2e ${mutant.e2e}` : `${mutant.test}::${mutant.mustFail}`, "STALE: the text to replace is not in the source once", false]);
     console.log(`${mutant.name}: STALE`);
     continue;
   }
   writeFileSync(file, text.replace(mutant.replace, mutant.with));
   const schema = mutant.schema ?? "2025";
+  if (mutant.e2e) {
+    const { caught, seen, out } = await runE2e(mutant, schema);
+    writeFileSync(path.join(root, "target/mutants", `${mutant.name}.log`), out);
+    rows.push([mutant.name, `e2e ${mutant.e2e}`, seen, caught]);
+    console.log(`${mutant.name}: ${seen}`);
+    continue;
+  }
   const sandbox = await startSandbox(schema);
   const { out } = await run(
     "wasm-pack",
