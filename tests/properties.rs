@@ -58,8 +58,8 @@ const KNOWN_KEYS: &[&str] = &[
     "__typename",
 ];
 
-/// The typed fields of `ConnectorPlaidInitializeInput`: every field of both published schema
-/// generations (`connectionId` aside; `the_input_table_is_both_published_generations` checks
+/// The typed fields of `ConnectorPlaidInitializeInput`: every field of the three schema
+/// generations (`connectionId` aside; `the_input_table_is_every_generation` checks
 /// the list against [`SCHEMAS`]), with the JSON type each takes (`null` is also taken: it leaves
 /// the field unset).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -88,16 +88,18 @@ const INPUT_FIELDS: &[(&str, Kind)] = &[
     ("linkCustomizationName", Kind::Str),
     ("optionalProducts", Kind::Strings),
     ("portalId", Kind::Str),
+    ("portalsProviderId", Kind::Str),
     ("products", Kind::Strings),
     ("redirectUri", Kind::Str),
     ("transactions", Kind::Object),
     ("update", Kind::Object),
 ];
 
-/// Quiltt's two published schema generations (SDL subsets holding every field of the input).
-const SCHEMAS: [(&str, &str); 2] = [
+/// Quiltt's three schema generations (SDL subsets holding every field of the input).
+const SCHEMAS: [(&str, &str); 3] = [
     ("2023-08", include_str!("schema/quiltt-2023-08.graphql")),
     ("2024-08", include_str!("schema/quiltt-2024-08.graphql")),
+    ("2025-04", include_str!("schema/quiltt-2025-04.graphql")),
 ];
 
 /// The mutations and the queries the decoders read, by their `data` field.
@@ -1161,10 +1163,10 @@ fn schema_input_fields(sdl: &str) -> Vec<(String, Kind)> {
     fields
 }
 
-/// `INPUT_FIELDS` lists exactly the fields of both published generations, each with the kind
-/// its schema type means.
+/// `INPUT_FIELDS` lists exactly the fields of the three generations, each with the kind its
+/// schema type means.
 #[test]
-fn the_input_table_is_both_published_generations() {
+fn the_input_table_is_every_generation() {
     let mut published: Vec<(String, Kind)> = Vec::new();
     for (generation, sdl) in SCHEMAS {
         let fields = schema_input_fields(sdl);
@@ -1207,14 +1209,17 @@ fn the_input_table_lists_every_typed_field_with_its_kind() {
     input.language = Some("fr".into());
     input.link_customization_name = Some("default".into());
     input.optional_products = list();
+    input.portal_id = Some("p1".into());
+    input.portals_provider_id = Some("pp1".into());
     input.products = list();
     input.redirect_uri = Some("https://app.example/oauth".into());
+    input.transactions = object();
     input.update = object();
     let sent = sent(&input);
     let Value::Object(fields) = &sent else {
         panic!("an input is sent as an object")
     };
-    assert_eq!(fields.len(), 19, "every field set is sent");
+    assert_eq!(fields.len(), INPUT_FIELDS.len() + 1, "every field set is sent");
     for (name, value) in fields.iter().filter(|(name, _)| *name != "connectionId") {
         let kind = INPUT_FIELDS
             .iter()
