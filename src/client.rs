@@ -5,13 +5,16 @@ use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
-use crate::driver;
-use crate::error::{Error, ErrorCode};
-use crate::machine::{EventSink, Reconnect, ReconnectOptions, ReconnectResult, RetryPolicy};
-use crate::quiltt::{
-    Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
-    SchemaGeneration,
+use crate::error::Error;
+use quiltt_reconnect_core::driver;
+use quiltt_reconnect_core::machine::{EventSink, ReconnectOptions, ReconnectResult, RetryPolicy};
+use quiltt_reconnect_core::operations::Reconnect;
+use quiltt_reconnect_core::{
+    Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput, ErrorCode,
+    SchemaGeneration, SessionToken,
 };
+/// The core's error, which the checks shared with the JavaScript class return.
+type CoreError = quiltt_reconnect_core::Error;
 use crate::web::BrowserIo;
 pub use crate::web::{TokenFuture, TokenSource};
 
@@ -84,8 +87,8 @@ impl ClientOptions {
 
 /// Refuses what can't be a page of the app that a bank sends the user back to, for `name`: not
 /// an absolute URL, another scheme than `https:` (or `http:` on localhost), or credentials in it.
-pub(crate) fn check_page_url(url: &str, name: &str) -> Result<(), Error> {
-    let refused = |why: &str| Err(Error::invalid(format!("{name} {why}")));
+pub(crate) fn check_page_url(url: &str, name: &str) -> Result<(), CoreError> {
+    let refused = |why: &str| Err(CoreError::invalid(format!("{name} {why}")));
     let Ok(parsed) = web_sys::Url::new(url) else {
         return refused("must be an absolute https: URL");
     };
@@ -112,8 +115,8 @@ fn from_bank(url: &str) -> bool {
 /// Refuses what can't be an `http(s)` URL for `name`: not absolute (and not a path of the
 /// page's origin starting with `/`), another scheme, or credentials in it (browsers refuse to
 /// send those, and they would show in messages).
-fn check_url(url: &str, name: &str) -> Result<(), Error> {
-    let refused = |why: &str| Err(Error::invalid(format!("{name} {why}")));
+fn check_url(url: &str, name: &str) -> Result<(), CoreError> {
+    let refused = |why: &str| Err(CoreError::invalid(format!("{name} {why}")));
     let base = crate::web::page_url();
     let parsed = match (url.starts_with('/'), base) {
         (true, Some(base)) => web_sys::Url::new_with_base(url, &base),
@@ -139,19 +142,19 @@ fn check_options(
     endpoint: &str,
     plaid_script_url: &str,
     timeout_ms: u32,
-) -> Result<(), Error> {
+) -> Result<(), CoreError> {
     if let Some(token) = static_token {
         if token.trim_ascii().is_empty() {
-            return Err(Error::invalid(
+            return Err(CoreError::invalid(
                 "token must be a non-empty Quiltt session token",
             ));
         }
-        crate::machine::check_header_value(&crate::secret::SessionToken::new(token))?;
+        quiltt_reconnect_core::machine::check_header_value(&SessionToken::new(token))?;
     }
     check_url(endpoint, "endpoint")?;
     check_url(plaid_script_url, "plaidScriptUrl")?;
     if timeout_ms == 0 {
-        return Err(Error::invalid(
+        return Err(CoreError::invalid(
             "timeoutMs must be a positive number of milliseconds",
         ));
     }
@@ -196,6 +199,7 @@ impl Client {
     /// `INVALID_INPUT` when a URL is not `http(s)` or holds credentials, the timeout is zero,
     /// or a static token is blank.
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        crate::web::json::use_page_json();
         crate::web::sweep(js_sys::Date::now());
         let static_token = match &options.token {
             TokenSource::Static(token) => Some(token.expose_secret()),
@@ -226,7 +230,7 @@ impl Client {
     /// `PLAID_SCRIPT` when the script fails to load or defines no `window.Plaid`.
     pub async fn preload(&self) -> Result<(), Error> {
         self.sweep();
-        driver::Io::script(&self.io).await
+        Ok(driver::Io::script(&self.io).await?)
     }
 
     /// Runs the reconnect flow for `input.connection_id`.
@@ -256,7 +260,8 @@ impl Client {
         if let Some(uri) = &input.redirect_uri {
             check_page_url(uri, "redirectUri")?;
         }
-        driver::reconnect(&self.io, input, options, Rc::clone(&self.events), cancel).await
+        let events = Rc::clone(&self.events);
+        Ok(driver::reconnect(&self.io, input, options, events, cancel).await?)
     }
 
     /// Finishes what an earlier page of this tab left unfinished at the client's endpoint: Link
@@ -287,7 +292,7 @@ impl Client {
         cancel: impl Future<Output = ()>,
     ) -> Result<Option<ReconnectResult>, Error> {
         match self.resumable(url, connection_id)? {
-            Some(flow) => driver::run(flow, &self.io, cancel).await.map(Some),
+            Some(flow) => Ok(Some(driver::run(flow, &self.io, cancel).await?)),
             None => Ok(None),
         }
     }
@@ -302,7 +307,7 @@ impl Client {
         &self,
         url: Option<&str>,
         connection_id: Option<&str>,
-    ) -> Result<Option<Reconnect>, Error> {
+    ) -> Result<Option<Reconnect>, CoreError> {
         self.sweep();
         if let Some(url) = url {
             check_page_url(url, "url")?;
@@ -322,7 +327,7 @@ impl Client {
         crate::web::sweep(js_sys::Date::now());
     }
 
-    /// Sends again the close a `CLOSE_FAILED` error carries ([`Error::pending_close`]).
+    /// Sends again the close a `CLOSE_FAILED` error carries ([`pending_close`](quiltt_reconnect_core::Error::pending_close)).
     ///
     /// # Errors
     /// `INVALID_INPUT` when the error carries no pending close; otherwise as
@@ -330,12 +335,12 @@ impl Client {
     pub async fn retry_close(&self, failed: &Error) -> Result<ReconnectResult, Error> {
         self.sweep();
         let pending = failed.pending_close().cloned().ok_or_else(|| {
-            Error::new(
+            CoreError::new(
                 ErrorCode::InvalidInput,
                 "this error has no close to retry (only CLOSE_FAILED errors do)",
             )
         })?;
-        driver::retry_close(&self.io, pending).await
+        Ok(driver::retry_close(&self.io, pending).await?)
     }
 
     /// Stores `input.metadata` on the connection.
@@ -347,7 +352,7 @@ impl Client {
         input: &ConnectionUpdateInput,
     ) -> Result<Connection, Error> {
         self.sweep();
-        driver::update_metadata(&self.io, input, std::future::pending()).await
+        Ok(driver::update_metadata(&self.io, input, std::future::pending()).await?)
     }
 
     /// Reads one connection; `None` when Quiltt knows no such id.
@@ -356,7 +361,7 @@ impl Client {
     /// See [`driver::connection`].
     pub async fn connection(&self, id: &str) -> Result<Option<Connection>, Error> {
         self.sweep();
-        driver::connection(&self.io, id, std::future::pending()).await
+        Ok(driver::connection(&self.io, id, std::future::pending()).await?)
     }
 
     /// Lists the connections `filter` selects, e.g. those that need repair.
@@ -365,6 +370,6 @@ impl Client {
     /// See [`driver::connections`].
     pub async fn connections(&self, filter: &ConnectionFilter) -> Result<Vec<Connection>, Error> {
         self.sweep();
-        driver::connections(&self.io, filter, std::future::pending()).await
+        Ok(driver::connections(&self.io, filter, std::future::pending()).await?)
     }
 }

@@ -1,305 +1,112 @@
-//! The one error type of the bridge, with a stable code for every way a flow can fail.
+//! The crate's [`Error`]: the core's error ([`quiltt_reconnect_core::Error`], which it
+//! dereferences to), and the JavaScript `Error` apps see: named `QuilttReconnectError`, with a
+//! stable `code`, Quiltt's `errors`, the HTTP `status`, the `displayMessage` Plaid wrote for the
+//! user, and, after Link succeeded, Link's `metadata`. The JavaScript class rejects with these,
+//! and an app's own `#[wasm_bindgen]` function returning `Result<_, quiltt_reconnect::Error>`
+//! rejects with the same.
 
-use std::any::Any;
-use std::rc::Rc;
+use std::fmt;
+use std::ops::Deref;
 
-use serde::Serialize;
+use quiltt_reconnect_core as core;
 
-/// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
+/// A failed operation: the core's [`Error`](core::Error) (its code, message, Quiltt's errors,
+/// and after Link's success Link's metadata and the close to retry), which JavaScript sees as a
+/// `QuilttReconnectError`.
 ///
 /// # Examples
+/// An app's own binding (`tests/rust-app` builds one like it):
+/// ```ignore
+/// use wasm_bindgen::prelude::*;
+/// #[wasm_bindgen]
+/// pub async fn store_tier(connection_id: String) -> Result<(), quiltt_reconnect::Error> {
+///     let client = quiltt_reconnect::Client::new(quiltt_reconnect::ClientOptions::new(
+///         quiltt_reconnect::SessionToken::new("session-token"),
+///     ))?;
+///     let metadata = quiltt_reconnect::Json::parse(r#"{"tier":"gold"}"#)?;
+///     let input = quiltt_reconnect::ConnectionUpdateInput::new(connection_id, metadata);
+///     client.update_metadata(&input).await?; // rejects with a QuilttReconnectError
+///     Ok(())
+/// }
 /// ```
-/// use quiltt_reconnect::ErrorCode;
-/// assert_eq!(ErrorCode::Unauthorized.as_str(), "UNAUTHORIZED");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// The input or options were refused before any request was sent.
-    InvalidInput,
-    /// The request never got an HTTP answer (offline, DNS, CORS, connection reset).
-    Network,
-    /// A request (or the session token function) took longer than the timeout.
-    Timeout,
-    /// Quiltt answered HTTP 401, or the token function gave no usable token.
-    Unauthorized,
-    /// Quiltt answered an HTTP status other than 2xx and 401.
-    Http,
-    /// The GraphQL response carried top-level `errors` (validation, syntax, server error).
-    Graphql,
-    /// A mutation answered `success: false`; its `errors` are on the error.
-    MutationFailed,
-    /// The response was not what the documented API returns (not JSON, missing fields).
-    BadResponse,
-    /// Plaid's Link script could not be loaded, or Link could not start.
-    PlaidScript,
-    /// Plaid Link reported success without a public token; Link's metadata is on the error.
-    NoPublicToken,
-    /// Initialize answered `connectorStatus: ABORT`: the provider refused the repair.
-    ConnectorAborted,
-    /// The operation was cancelled by its `AbortSignal`.
-    Aborted,
-    /// Link succeeded but `connectorPlaidClose` failed; Link's metadata is on the error.
-    CloseFailed,
-    /// The endpoint's API has no `connectorPlaidInitialize`: Plaid is not enabled in that Quiltt
-    /// environment. Nothing was sent but the refused document.
-    NoPlaidConnector,
-}
-
-impl ErrorCode {
-    /// The code as JavaScript sees it.
-    ///
-    /// # Examples
-    /// ```
-    /// use quiltt_reconnect::ErrorCode;
-    /// assert_eq!(ErrorCode::CloseFailed.as_str(), "CLOSE_FAILED");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidInput => "INVALID_INPUT",
-            ErrorCode::Network => "NETWORK",
-            ErrorCode::Timeout => "TIMEOUT",
-            ErrorCode::Unauthorized => "UNAUTHORIZED",
-            ErrorCode::Http => "HTTP",
-            ErrorCode::Graphql => "GRAPHQL",
-            ErrorCode::MutationFailed => "MUTATION_FAILED",
-            ErrorCode::BadResponse => "BAD_RESPONSE",
-            ErrorCode::PlaidScript => "PLAID_SCRIPT",
-            ErrorCode::NoPublicToken => "NO_PUBLIC_TOKEN",
-            ErrorCode::ConnectorAborted => "CONNECTOR_ABORTED",
-            ErrorCode::Aborted => "ABORTED",
-            ErrorCode::CloseFailed => "CLOSE_FAILED",
-            ErrorCode::NoPlaidConnector => "NO_PLAID_CONNECTOR",
-        }
-    }
-}
-
-/// One error reported by Quiltt: a `PlaidMutationError` (`code`, `message`, `type`,
-/// `displayMessage`, `requestId`), a generic `Error` (`message`, `path`), or a top-level GraphQL
-/// error (`message`, `extensions.code`).
-///
-/// # Examples
-/// ```
-/// use quiltt_reconnect::QuilttError;
-/// let e = QuilttError::new("gone");
-/// assert_eq!(e.message, "gone");
-/// assert!(e.code.is_none());
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct QuilttError {
-    /// Quiltt's or Plaid's error code, where the error type has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// The developer-facing message.
-    pub message: String,
-    /// Plaid's error type (`ITEM_ERROR`, `INVALID_INPUT`, ...), where given.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub error_type: Option<String>,
-    /// The message Plaid writes for the end user, where given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_message: Option<String>,
-    /// The request id of the failed call, where given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// The input path the error is about, where given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<Vec<String>>,
-}
-
-impl QuilttError {
-    /// An error with only a message.
-    pub fn new(message: impl Into<String>) -> Self {
-        QuilttError {
-            message: message.into(),
-            ..QuilttError::default()
-        }
-    }
-
-    /// Every text the error carries, for redaction.
-    fn texts_mut(&mut self) -> impl Iterator<Item = &mut String> {
-        let optional = [
-            &mut self.code,
-            &mut self.error_type,
-            &mut self.display_message,
-            &mut self.request_id,
-        ];
-        std::iter::once(&mut self.message)
-            .chain(optional.into_iter().flatten())
-            .chain(self.path.iter_mut().flatten())
-    }
-}
-
-/// A failed operation. Carries a stable [`ErrorCode`], a message fit for a developer console,
-/// Quiltt's own `errors` when the server sent some, and, for failures after Link succeeded,
-/// Link's metadata so the app can tell the user what happened.
-///
-/// No message or field ever holds a token or a credential.
-///
-/// # Examples
-/// ```
-/// use quiltt_reconnect::{Error, ErrorCode};
-/// let e = Error::new(ErrorCode::InvalidInput, "connectionId must not be empty");
-/// assert_eq!(e.code(), ErrorCode::InvalidInput);
-/// assert_eq!(e.to_string(), "connectionId must not be empty");
-/// ```
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{}", .0.message)]
-pub struct Error(Box<Fields>);
-
-/// What an [`Error`] holds, boxed so a `Result` stays small as it travels up the flow.
 #[derive(Clone, Debug)]
-struct Fields {
-    code: ErrorCode,
-    message: String,
-    errors: Vec<QuilttError>,
-    status: Option<u16>,
-    /// What a failure after Plaid Link's success carries (Link's metadata, the close to send
-    /// again: `quiltt::AfterLink`), held as `Any` so that this module depends on no other.
-    /// `Debug` shows none of it.
-    attachment: Option<Rc<dyn Any>>,
-}
+pub struct Error(core::Error);
 
 impl Error {
-    /// An error with a code and a message.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error(Box::new(Fields {
-            code,
-            message: message.into(),
-            errors: Vec::new(),
-            status: None,
-            attachment: None,
-        }))
-    }
-
-    /// `INVALID_INPUT` with `message`.
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::InvalidInput, message)
-    }
-
-    /// Attaches Quiltt's `errors`.
-    pub(crate) fn with_errors(mut self, errors: Vec<QuilttError>) -> Self {
-        self.0.errors = errors;
-        self
-    }
-
-    /// Attaches the HTTP status of the response.
-    pub(crate) fn with_status(mut self, status: u16) -> Self {
-        self.0.status = Some(status);
-        self
-    }
-
-    /// Attaches `value` (one attachment an error; a second replaces the first).
-    pub(crate) fn with_attachment<T: Any>(mut self, value: T) -> Self {
-        self.0.attachment = Some(Rc::new(value));
-        self
-    }
-
-    /// The attachment, when there is one of type `T`.
-    pub(crate) fn attachment<T: Any>(&self) -> Option<&T> {
-        self.0.attachment.as_deref()?.downcast_ref()
-    }
-
-    /// Turns this error into another code with a message prefix (`prefix`, a space, the old
-    /// message), keeping what it carries.
-    pub(crate) fn recoded(mut self, code: ErrorCode, prefix: &str) -> Self {
-        self.0.code = code;
-        self.0.message = format!("{prefix} {}", self.0.message);
-        self
-    }
-
-    /// Applies `redact` to the message and to every text of every Quiltt error.
-    pub(crate) fn redact(mut self, redact: impl Fn(&mut String)) -> Self {
-        redact(&mut self.0.message);
+    /// The core's error.
+    pub fn into_inner(self) -> core::Error {
         self.0
-            .errors
-            .iter_mut()
-            .flat_map(QuilttError::texts_mut)
-            .for_each(redact);
-        self
-    }
-
-    /// The stable code.
-    pub fn code(&self) -> ErrorCode {
-        self.0.code
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.0.message
-    }
-
-    /// Quiltt's `errors`, empty when the server sent none.
-    pub fn errors(&self) -> &[QuilttError] {
-        &self.0.errors
-    }
-
-    /// The message Plaid wrote for the end user, where Quiltt sent one: the first
-    /// `displayMessage` of [`Error::errors`].
-    ///
-    /// # Examples
-    /// ```
-    /// use quiltt_reconnect::{Error, ErrorCode};
-    /// assert_eq!(Error::new(ErrorCode::Http, "HTTP 500").display_message(), None);
-    /// ```
-    pub fn display_message(&self) -> Option<&str> {
-        self.0
-            .errors
-            .iter()
-            .find_map(|e| e.display_message.as_deref())
-    }
-
-    /// The HTTP status, when the failure came with one.
-    pub fn status(&self) -> Option<u16> {
-        self.0.status
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Deref for Error {
+    type Target = core::Error;
 
-    #[test]
-    fn redaction_reaches_every_text_of_every_quiltt_error() {
-        let e = Error::new(ErrorCode::CloseFailed, "close with tok-1 failed")
-            .with_errors(vec![QuilttError {
-                code: Some("tok-1".into()),
-                message: "bad tok-1".into(),
-                error_type: Some("x tok-1".into()),
-                display_message: Some("tok-1!".into()),
-                request_id: Some("tok-1".into()),
-                path: Some(vec!["input".into(), "tok-1".into()]),
-            }])
-            .with_status(500)
-            .redact(|s| crate::PublicToken::new("tok-1").redact(s));
-        assert_eq!(e.message(), "close with [redacted] failed");
-        let text = format!("{:?}", e.errors());
-        assert!(!text.contains("tok-1"), "{text}");
-        assert_eq!(e.errors()[0].message, "bad [redacted]");
-        assert_eq!(e.status(), Some(500));
+    fn deref(&self) -> &core::Error {
+        &self.0
+    }
+}
+
+impl From<core::Error> for Error {
+    fn from(error: core::Error) -> Self {
+        Error(error)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub(crate) use browser::to_js;
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use js_sys::Reflect;
+    use quiltt_reconnect_core as core;
+    use wasm_bindgen::JsValue;
+
+    use super::Error;
+    use crate::web::json::{to_js as json_to_js, to_js_value};
+
+    fn set(target: &JsValue, key: &str, value: &JsValue) {
+        // The target is an Error the bridge just made: setting can't fail.
+        let _ = Reflect::set(target, &JsValue::from_str(key), value);
     }
 
-    #[test]
-    fn recoded_keeps_errors_and_prefixes_message() {
-        let e = Error::new(ErrorCode::Http, "HTTP 500")
-            .with_status(500)
-            .recoded(ErrorCode::CloseFailed, "connectorPlaidClose failed:");
-        assert_eq!(e.code(), ErrorCode::CloseFailed);
-        assert_eq!(e.message(), "connectorPlaidClose failed: HTTP 500");
-        assert_eq!(e.status(), Some(500));
+    /// The `QuilttReconnectError` of `error`.
+    pub(crate) fn to_js(error: &core::Error) -> JsValue {
+        let js = js_sys::Error::new(error.message());
+        js.set_name("QuilttReconnectError");
+        let value = JsValue::from(js);
+        set(&value, "code", &error.code().as_str().into());
+        let errors = to_js_value(error.errors()).unwrap_or(JsValue::NULL);
+        set(&value, "errors", &errors);
+        if let Some(status) = error.status() {
+            set(&value, "status", &status.into());
+        }
+        if let Some(message) = error.display_message() {
+            set(&value, "displayMessage", &message.into());
+        }
+        if let Some(metadata) = error.link_metadata() {
+            set(&value, "metadata", &json_to_js(metadata));
+        }
+        value
     }
 
-    #[test]
-    fn the_display_message_is_the_first_one_quiltt_sent() {
-        let e = Error::new(ErrorCode::MutationFailed, "refused").with_errors(vec![
-            QuilttError::new("a"),
-            QuilttError {
-                display_message: Some("Please sign in again".into()),
-                ..QuilttError::new("b")
-            },
-        ]);
-        assert_eq!(e.display_message(), Some("Please sign in again"));
+    impl From<&Error> for JsValue {
+        fn from(error: &Error) -> Self {
+            to_js(error)
+        }
+    }
+
+    impl From<Error> for JsValue {
+        fn from(error: Error) -> Self {
+            to_js(&error)
+        }
     }
 }

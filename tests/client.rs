@@ -253,7 +253,7 @@ async fn the_client_stores_metadata() {
         .await
         .expect("resolves");
     assert_eq!(
-        text(connection.metadata.as_js(), "tier").as_deref(),
+        text(&quiltt_reconnect::json_to_js(&connection.metadata), "tier").as_deref(),
         Some("gold")
     );
     let stored = admin("GET", "/__sandbox/connections/c_metadata", None).await;
@@ -352,7 +352,7 @@ async fn the_client_has_nothing_to_resume_and_refuses_a_url_that_is_no_https_pag
 #[wasm_bindgen]
 pub async fn app_stores_metadata(connection_id: String, metadata: JsValue) -> Result<(), JsValue> {
     let (client, _) = client();
-    let input = ConnectionUpdateInput::new(connection_id, Json::from(metadata));
+    let input = ConnectionUpdateInput::new(connection_id, quiltt_reconnect::json_from_js(metadata));
     client.update_metadata(&input).await?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The property tests of `tests/properties.rs` on the path the package ships: in the browser a
+//! The property tests of `core/tests/properties.rs` on the path the package ships: in the browser a
 //! [`Json`] is a JavaScript value, so replies and inputs are parsed by `JSON.parse` and read
 //! through the wasm build's exception-proof reader, not serde_json. A seeded xorshift generator
 //! (no proptest in wasm) makes the same shapes: arbitrary JSON, almost-valid replies of the five
@@ -11,7 +11,7 @@
 //! It needs no sandbox. A failure names its case's seed and JSON text.
 #![cfg(target_arch = "wasm32")]
 
-use quiltt_reconnect::{
+use quiltt_reconnect_core::{
     decode_close, decode_connection, decode_connections, decode_initialize, decode_update,
     ConnectionUpdateInput, ConnectorPlaidInitializeInput, Error, ErrorCode, HttpReply, Json,
 };
@@ -95,7 +95,7 @@ const ANY: &[char] = &[
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Values (the shapes of tests/properties.rs)
+// Values (the shapes of core/tests/properties.rs)
 // ---------------------------------------------------------------------------------------------
 
 /// Keys the decoders look at, so random objects often hit real code paths.
@@ -146,7 +146,7 @@ enum Kind {
 }
 
 /// The typed fields of `ConnectorPlaidInitializeInput` in every generation (`connectionId`
-/// aside): `tests/properties.rs`'s table, and 2025-04's `portalsProviderId`.
+/// aside): `core/tests/properties.rs`'s table, and 2025-04's `portalsProviderId`.
 const INPUT_FIELDS: &[(&str, Kind)] = &[
     ("accountFilters", Kind::Object),
     ("additionalConsentedProducts", Kind::Strings),
@@ -568,7 +568,9 @@ fn almost_valid_reply(r: &mut Rng, field: &str) -> (u16, Option<Value>, Vec<Stri
 
 /// `JSON.parse(text)` as a [`Json`]: a JavaScript value, as the browser `Io` hands replies over.
 fn parsed(text: &str) -> Option<Json> {
-    js_sys::JSON::parse(text).ok().map(Json::from)
+    js_sys::JSON::parse(text)
+        .ok()
+        .map(quiltt_reconnect::json_from_js)
 }
 
 fn parsed_value(value: &Value) -> Json {
@@ -607,7 +609,7 @@ fn check_error(
     if err.link_metadata().is_some() {
         return fail("Link metadata on a decoding error".into());
     }
-    let js = JsValue::from(err);
+    let js = JsValue::from(quiltt_reconnect::Error::from(err.clone()));
     let seen = format!(
         "{} {err:?} {}",
         err.message(),

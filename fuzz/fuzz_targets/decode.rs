@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quiltt_reconnect::{
+use quiltt_reconnect_core::{
     decode_close, decode_connection, decode_connections, decode_initialize, decode_update,
     ConnectionUpdateInput, ConnectorPlaidInitializeInput, ConnectorStatus, Error, ErrorCode,
     HttpReply, Json, PlaidConnector,

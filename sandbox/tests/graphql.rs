@@ -673,10 +673,10 @@ async fn each_generation_filters_and_describes_connections_its_own_way() {
 
 #[tokio::test]
 async fn the_clients_documents_run_on_every_generation() {
-    // The client's own documents (src/quiltt/documents, read at run time) against the sandbox:
+    // The client's own documents (core/src/quiltt/documents, read at run time) against the sandbox:
     // one named for a generation (`…_2025_04.graphql`) on that generation, the others on every
     // generation; the Plaid ones are refused by the environment without Plaid.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/quiltt/documents");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src/quiltt/documents");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("skipped: no {}", dir.display());
         return;

@@ -5,11 +5,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 use super::options::field;
-use crate::error::Error;
-use crate::id::FlowId;
-use crate::machine::{aborted as aborted_error, EventSink, Reconnect, ReconnectOptions, Settings};
-use crate::quiltt::{ConnectorPlaidInitializeInput, InitializeInput};
-use crate::value::Json;
+use crate::web::json::{from_js, without};
+use quiltt_reconnect_core::machine::{
+    aborted as aborted_error, EventSink, ReconnectOptions, Settings,
+};
+use quiltt_reconnect_core::operations::{self, InitializeInput, Reconnect};
+use quiltt_reconnect_core::Error;
+use quiltt_reconnect_core::FlowId;
 
 /// The `connectionId` argument of a method, as a string.
 pub(super) fn connection_id_of(value: &JsValue) -> Result<String, Error> {
@@ -35,10 +37,10 @@ pub(super) fn read_signal(value: &JsValue) -> Result<Option<AbortSignal>, Error>
 
 /// A `reconnect()` input, read and checked.
 pub(super) struct ReconnectCall {
-    /// The input as given (the join key and the initialize input are made of it).
-    pub(super) snapshot: Json,
-    /// The typed input, checked.
-    input: ConnectorPlaidInitializeInput,
+    /// The input's JSON text as given (the join key is made of it).
+    pub(super) text: String,
+    /// The initialize input: the snapshot without the class's own fields, read and checked.
+    input: InitializeInput,
     options: ReconnectOptions,
     pub(super) signal: Option<AbortSignal>,
 }
@@ -50,7 +52,7 @@ impl ReconnectCall {
     /// `INVALID_INPUT`, or `ABORTED` when its signal has aborted already.
     pub(super) fn read(input: &JsValue) -> Result<Self, Error> {
         let signal = read_signal(input)?;
-        let snapshot = Json::from(input.clone()).snapshot("reconnect() input")?;
+        let snapshot = from_js(input.clone()).snapshot("reconnect() input")?;
         let always = match snapshot.get("alwaysOpenLink") {
             None => false,
             Some(v) if v.is_null() => false,
@@ -58,16 +60,19 @@ impl ReconnectCall {
                 .as_bool()
                 .ok_or_else(|| Error::invalid("alwaysOpenLink must be a boolean"))?,
         };
-        let parsed =
-            ConnectorPlaidInitializeInput::from_json(&snapshot, &["signal", "alwaysOpenLink"])?;
-        if let Some(uri) = &parsed.redirect_uri {
+        // The join key is the whole input; Quiltt gets the snapshot (the bridge's own copy)
+        // without the class's own fields.
+        let text = snapshot.to_json_string()?;
+        let sent = without(without(snapshot, "signal"), "alwaysOpenLink");
+        let parsed = InitializeInput::read(sent)?;
+        if let Some(uri) = parsed.redirect_uri() {
             crate::client::check_page_url(uri, "redirectUri")?;
         }
         if signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(aborted_error());
         }
         Ok(ReconnectCall {
-            snapshot,
+            text,
             input: parsed,
             options: ReconnectOptions::default().with_always_open_link(always),
             signal,
@@ -82,8 +87,6 @@ impl ReconnectCall {
         settings: Settings,
         events: EventSink,
     ) -> Result<Reconnect, Error> {
-        let sent = self.snapshot.without("signal").without("alwaysOpenLink");
-        let input = InitializeInput::as_given(&self.input, sent);
-        Reconnect::new(id, input, self.options, settings, events)
+        operations::reconnect(id, self.input, self.options, settings, events)
     }
 }

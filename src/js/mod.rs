@@ -19,31 +19,30 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 use crate::client::Client;
-use crate::driver;
-use crate::error::Error;
-use crate::machine::{aborted as aborted_error, Operation, Reconnect, Request, Steps};
-use crate::quiltt::{
-    connection_request, connections_request, decode_connection_of, decode_connections,
-    decode_update, update_request, ConnectionFilter, ConnectionUpdateInput,
-};
-use crate::value::Json;
+use crate::error::to_js as error_to_js;
 use crate::web;
+use crate::web::json::{from_js, to_js_value};
 use arguments::{connection_id_of, read_signal, ReconnectCall};
 use options::field;
+use quiltt_reconnect_core::driver;
+use quiltt_reconnect_core::machine::{aborted as aborted_error, Operation, Steps};
+use quiltt_reconnect_core::Error;
+use quiltt_reconnect_core::{operations, ConnectionFilter, ConnectionUpdateInput, FlowId};
+use registry::FlowKey;
 
 /// The `QuilttReconnectError` of `error`; a `CLOSE_FAILED` one gets a `closeRetryId` for
 /// `retryClose()` (`id` again when a retry of it failed again).
-fn js_error(error: Error, id: Option<u32>) -> JsValue {
-    let js = JsValue::from(&error);
+fn js_error(error: Error, id: Option<registry::Id>) -> JsValue {
+    let js = error_to_js(&error);
     if let Some(close) = error.into_pending_close() {
         let id = registry::keep_pending(close, id, js_sys::Date::now());
-        let _ = Reflect::set(&js, &"closeRetryId".into(), &id.into());
+        let _ = Reflect::set(&js, &"closeRetryId".into(), &id.number().into());
     }
     js
 }
 
 fn rejected(error: &Error) -> Promise {
-    Promise::reject(&JsValue::from(error))
+    Promise::reject(&error_to_js(error))
 }
 
 /// A one-request operation as a method sets it up (its client, its request, its signal): run,
@@ -77,7 +76,7 @@ where
 {
     fn finish(self: Box<Self>) -> Result<JsValue, Error> {
         let output = (*self).end()?;
-        Json::from_serde(&output).map(Json::into_js)
+        to_js_value(&output)
     }
 }
 
@@ -85,9 +84,9 @@ where
 enum Finally {
     Nothing,
     /// A flow others may join ended (its registry id).
-    FlowEnded(u32),
+    FlowEnded(registry::Id),
     /// The `retryClose` of this pending close ended.
-    RetryEnded(u32),
+    RetryEnded(registry::Id),
 }
 
 /// The promise of `operation`, run on the one driver with `client`'s browser `Io` and ended by
@@ -124,7 +123,7 @@ fn run(
 /// Runs `flow` as one others on the page may join under `key`, until it ends.
 fn start_flow(
     client: &Rc<Client>,
-    key: &str,
+    key: &FlowKey,
     flow: Box<dyn JsOperation>,
     signal: Option<AbortSignal>,
 ) -> Promise {
@@ -141,7 +140,7 @@ fn resume_now(
     url: Option<&str>,
     connection_id: Option<&str>,
     signal: Option<AbortSignal>,
-    key: &str,
+    key: &FlowKey,
 ) -> Promise {
     match client.resumable(url, connection_id) {
         Err(e) => rejected(&e),
@@ -159,7 +158,7 @@ fn joined(shared: Promise, signal: Option<AbortSignal>) -> Promise {
         let settled = JsFuture::from(shared);
         match driver::unless(settled, web::aborted(signal)).await {
             Some(result) => result,
-            None => Err(JsValue::from(&aborted_error())),
+            None => Err(error_to_js(&aborted_error())),
         }
     })
 }
@@ -208,7 +207,7 @@ impl QuilttReconnect {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "QuilttReconnectOptions")] options: JsValue,
     ) -> Result<QuilttReconnect, JsValue> {
-        let client = options::read(&options).map_err(|e| JsValue::from(&e))?;
+        let client = options::read(&options).map_err(|e| error_to_js(&e))?;
         warm_up::schedule(driver::Io::settings(&client.io));
         let live = Live {
             client: Rc::new(client),
@@ -240,7 +239,7 @@ impl QuilttReconnect {
                 .preload()
                 .await
                 .map(|()| JsValue::UNDEFINED)
-                .map_err(|e| JsValue::from(&e))
+                .map_err(|e| error_to_js(&e))
         })
     }
 
@@ -262,13 +261,12 @@ impl QuilttReconnect {
             // lazily by the browser) took about 2 ms more before the script started, measured.
             web::start_script(&client.io.script_url, client.io.timeout_ms);
             // The page's repair of this connection at this endpoint with this input: no token in it.
-            let key = format!(
-                "{}\n{}",
-                client.io.endpoint,
-                call.snapshot.to_json_string()?
-            );
+            let key = FlowKey::Reconnect {
+                endpoint: client.io.endpoint.clone(),
+                input: call.text.clone(),
+            };
             let signal = call.signal.clone();
-            let id = crate::id::FlowId::from_random(driver::Io::clock(&client.io).random);
+            let id = FlowId::from_random(driver::Io::clock(&client.io).random);
             let settings = driver::Io::settings(&client.io);
             let flow = call.flow(id, settings, Rc::clone(&client.events))?;
             Ok((client, flow, signal, key))
@@ -311,11 +309,10 @@ impl QuilttReconnect {
                 true => None,
                 false => Some(connection_id_of(&connection_id)?),
             };
-            let key = format!(
-                "resume\n{}\n{}",
-                client.io.endpoint,
-                connection_id.as_deref().unwrap_or_default()
-            );
+            let key = FlowKey::Resume {
+                endpoint: client.io.endpoint.clone(),
+                connection_id: connection_id.clone(),
+            };
             Ok((client, url, connection_id, signal, key))
         };
         let (client, url, connection_id, signal, key) = match read() {
@@ -363,7 +360,9 @@ impl QuilttReconnect {
             true => Reflect::get(&error, &"closeRetryId".into()).ok(),
             false => None,
         };
-        let id = id.and_then(|id| id.as_f64()).map(|id| id as u32);
+        let id = id
+            .and_then(|id| id.as_f64())
+            .map(|id| registry::Id::from_number(id as u32));
         let kept = id.and_then(|id| Some((id, registry::pending(id, js_sys::Date::now())?)));
         let Some((id, pending)) = kept else {
             return rejected(&Error::invalid(
@@ -373,7 +372,7 @@ impl QuilttReconnect {
         if let Some(running) = registry::running_retry(id) {
             return running;
         }
-        let flow = Reconnect::retry_close(pending, driver::Io::settings(&client.io));
+        let flow = operations::retry_close(pending, driver::Io::settings(&client.io));
         let retry = run(&client, Box::new(flow), None, Finally::RetryEnded(id));
         registry::retry_started(id, &retry);
         retry
@@ -394,13 +393,9 @@ impl QuilttReconnect {
             let client = self.live()?;
             let input = ConnectionUpdateInput::new(
                 connection_id_of(&connection_id)?,
-                Json::from(metadata.clone()),
+                from_js(metadata.clone()),
             );
-            let request = Request::new(
-                update_request(&input)?,
-                decode_update,
-                driver::Io::settings(&client.io),
-            );
+            let request = operations::update_metadata(&input, driver::Io::settings(&client.io))?;
             Ok((client, Box::new(request), read_signal(&options)?))
         };
         run_request(set_up())
@@ -416,13 +411,9 @@ impl QuilttReconnect {
         let set_up = || -> SetUp {
             let client = self.live()?;
             let signal = read_signal(&filter)?;
-            let snapshot = Json::from(filter.clone()).snapshot("connections() filter")?;
+            let snapshot = from_js(filter.clone()).snapshot("connections() filter")?;
             let filter = ConnectionFilter::from_json(&snapshot, &["signal"])?;
-            let request = Request::new(
-                connections_request(&filter)?,
-                decode_connections,
-                driver::Io::settings(&client.io),
-            );
+            let request = operations::connections(&filter, driver::Io::settings(&client.io))?;
             Ok((client, Box::new(request), signal))
         };
         run_request(set_up())
@@ -439,11 +430,7 @@ impl QuilttReconnect {
         let set_up = || -> SetUp {
             let client = self.live()?;
             let asked = connection_id_of(&connection_id)?;
-            let request = Request::new(
-                connection_request(&asked)?,
-                move |reply| decode_connection_of(reply, &asked),
-                driver::Io::settings(&client.io),
-            );
+            let request = operations::connection(&asked, driver::Io::settings(&client.io))?;
             Ok((client, Box::new(request), read_signal(&options)?))
         };
         run_request(set_up())

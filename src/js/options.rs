@@ -4,25 +4,19 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{Client, ClientOptions};
 use crate::client::{DEFAULT_ENDPOINT, DEFAULT_PLAID_SCRIPT_URL, DEFAULT_TIMEOUT_MS};
-use crate::error::{Error, ErrorCode};
-use crate::machine::EventSink;
-use crate::quiltt::SchemaGeneration;
-use crate::secret::SessionToken;
-use crate::value::Json;
+use crate::web::bindings::promise_resolve;
+use crate::web::json::to_js_value;
 use crate::web::TokenSource;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `Promise.resolve(value)`: adopts a thenable (reading its `then` can throw).
-    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
-    fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
-}
+use quiltt_reconnect_core::machine::EventSink;
+use quiltt_reconnect_core::SchemaGeneration;
+use quiltt_reconnect_core::SessionToken;
+use quiltt_reconnect_core::{Error, ErrorCode};
 
 /// `options[key]`; a getter that throws is `INVALID_INPUT`.
 pub(super) fn field(options: &JsValue, key: &str) -> Result<JsValue, Error> {
@@ -47,10 +41,10 @@ fn token_function(function: Function) -> TokenSource {
         let function = function.clone();
         Box::pin(async move {
             let failed = || {
-                Error::new(
+                crate::Error::from(Error::new(
                     ErrorCode::Unauthorized,
                     "the token function threw, rejected, or did not resolve to a string",
-                )
+                ))
             };
             let answer = function.call0(&JsValue::NULL).map_err(|_| failed())?;
             let answer = match answer.as_string() {
@@ -69,8 +63,8 @@ fn token_function(function: Function) -> TokenSource {
 /// Wraps `onEvent`: events become plain objects; a listener that throws can't break a flow.
 fn event_sink(function: Function) -> EventSink {
     Rc::new(move |event| {
-        if let Ok(event) = Json::from_serde(&event) {
-            let _ = function.call1(&JsValue::NULL, event.as_js());
+        if let Ok(event) = to_js_value(&event) {
+            let _ = function.call1(&JsValue::NULL, &event);
         }
     })
 }
@@ -131,5 +125,5 @@ pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
     options.timeout_ms = timeout_ms;
     options.schema = schema;
     options.on_event = listener.map(event_sink);
-    Client::new(options)
+    Client::new(options).map_err(crate::Error::into_inner)
 }

@@ -7,18 +7,44 @@ use std::cell::{Cell, RefCell};
 use js_sys::Promise;
 use web_sys::AbortSignal;
 
-use crate::quiltt::PendingClose;
+use quiltt_reconnect_core::PendingClose;
 
 /// A public token lives 30 minutes; a failed close is kept no longer.
 const PENDING_CLOSE_LIFETIME_MS: f64 = 30.0 * 60.0 * 1000.0;
 
-/// A running operation others may join: its key and its promise.
-type Running = (String, Promise);
+/// What identical calls share: the page's repair of a connection at an endpoint with one input
+/// (the input's JSON text, no token in it), or its resume of what an endpoint's flows left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum FlowKey {
+    /// `reconnect(input)`.
+    Reconnect { endpoint: String, input: String },
+    /// `resume({ connectionId })`.
+    Resume {
+        endpoint: String,
+        connection_id: Option<String>,
+    },
+}
+
+/// The id of a registered flow, or of a kept close (its `closeRetryId`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Id(u32);
+
+impl Id {
+    /// The id as JavaScript sees it (`closeRetryId`).
+    pub(super) fn number(self) -> u32 {
+        self.0
+    }
+
+    /// The id JavaScript gave back.
+    pub(super) fn from_number(number: u32) -> Self {
+        Id(number)
+    }
+}
 
 /// A running flow others may join: its promise, and the signal that may cancel it.
 #[derive(Clone)]
 pub(super) struct Flow {
-    id: u32,
+    id: Id,
     pub(super) promise: Promise,
     signal: Option<AbortSignal>,
 }
@@ -31,23 +57,23 @@ impl Flow {
 }
 
 thread_local! {
-    static FLOWS: RefCell<Vec<(String, Flow)>> = const { RefCell::new(Vec::new()) };
-    static RETRIES: RefCell<Vec<Running>> = const { RefCell::new(Vec::new()) };
-    static PENDING: RefCell<Vec<(u32, f64, PendingClose)>> = const { RefCell::new(Vec::new()) };
+    static FLOWS: RefCell<Vec<(FlowKey, Flow)>> = const { RefCell::new(Vec::new()) };
+    static RETRIES: RefCell<Vec<(Id, Promise)>> = const { RefCell::new(Vec::new()) };
+    static PENDING: RefCell<Vec<(Id, f64, PendingClose)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
-fn find(list: &'static std::thread::LocalKey<RefCell<Vec<Running>>>, key: &str) -> Option<Promise> {
-    list.with(|l| {
-        l.borrow()
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, p)| p.clone())
+/// A new id (flows and kept closes share the sequence).
+fn next_id() -> Id {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1).max(1));
+        Id(id)
     })
 }
 
 /// The flow (a reconnect or a resume) running under `key`, if one is.
-pub(super) fn running_flow(key: &str) -> Option<Flow> {
+pub(super) fn running_flow(key: &FlowKey) -> Option<Flow> {
     FLOWS.with(|l| {
         l.borrow()
             .iter()
@@ -58,55 +84,49 @@ pub(super) fn running_flow(key: &str) -> Option<Flow> {
 }
 
 /// The id of a flow about to start, for [`flow_started`] and [`flow_ended`].
-pub(super) fn next_flow() -> u32 {
-    NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id.wrapping_add(1).max(1));
-        id
-    })
+pub(super) fn next_flow() -> Id {
+    next_id()
 }
 
 /// Records flow `id` running under `key`, cancelled by `signal`; [`flow_ended`] forgets it.
-pub(super) fn flow_started(key: &str, id: u32, promise: &Promise, signal: Option<AbortSignal>) {
+pub(super) fn flow_started(key: &FlowKey, id: Id, promise: &Promise, signal: Option<AbortSignal>) {
     let flow = Flow {
         id,
         promise: promise.clone(),
         signal,
     };
-    FLOWS.with(|l| l.borrow_mut().push((key.to_owned(), flow)));
+    FLOWS.with(|l| l.borrow_mut().push((key.clone(), flow)));
 }
 
 /// Forgets flow `id`.
-pub(super) fn flow_ended(id: u32) {
+pub(super) fn flow_ended(id: Id) {
     FLOWS.with(|l| l.borrow_mut().retain(|(_, flow)| flow.id != id));
 }
 
 /// The promise of the `retryClose` of `id` in flight, if one is.
-pub(super) fn running_retry(id: u32) -> Option<Promise> {
-    find(&RETRIES, &id.to_string())
+pub(super) fn running_retry(id: Id) -> Option<Promise> {
+    RETRIES.with(|l| {
+        l.borrow()
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, p)| p.clone())
+    })
 }
 
 /// Records a `retryClose` in flight; [`retry_ended`] forgets it.
-pub(super) fn retry_started(id: u32, promise: &Promise) {
-    RETRIES.with(|l| l.borrow_mut().push((id.to_string(), promise.clone())));
+pub(super) fn retry_started(id: Id, promise: &Promise) {
+    RETRIES.with(|l| l.borrow_mut().push((id, promise.clone())));
 }
 
 /// Forgets the `retryClose` of `id`.
-pub(super) fn retry_ended(id: u32) {
-    let key = id.to_string();
-    RETRIES.with(|l| l.borrow_mut().retain(|(k, _)| *k != key));
+pub(super) fn retry_ended(id: Id) {
+    RETRIES.with(|l| l.borrow_mut().retain(|(k, _)| *k != id));
 }
 
 /// Keeps a `CLOSE_FAILED` error's pending close; returns its id (`closeRetryId`). Reuses `id`
 /// when a retry failed again.
-pub(super) fn keep_pending(close: PendingClose, id: Option<u32>, now_ms: f64) -> u32 {
-    let id = id.unwrap_or_else(|| {
-        NEXT_ID.with(|n| {
-            let id = n.get();
-            n.set(id.wrapping_add(1).max(1));
-            id
-        })
-    });
+pub(super) fn keep_pending(close: PendingClose, id: Option<Id>, now_ms: f64) -> Id {
+    let id = id.unwrap_or_else(next_id);
     PENDING.with(|p| {
         let mut pending = p.borrow_mut();
         pending.retain(|(k, at, _)| *k != id && now_ms - at < PENDING_CLOSE_LIFETIME_MS);
@@ -116,7 +136,7 @@ pub(super) fn keep_pending(close: PendingClose, id: Option<u32>, now_ms: f64) ->
 }
 
 /// The close kept under `id`, while its public token may still be valid.
-pub(super) fn pending(id: u32, now_ms: f64) -> Option<PendingClose> {
+pub(super) fn pending(id: Id, now_ms: f64) -> Option<PendingClose> {
     PENDING.with(|p| {
         p.borrow()
             .iter()
@@ -126,6 +146,6 @@ pub(super) fn pending(id: u32, now_ms: f64) -> Option<PendingClose> {
 }
 
 /// Forgets the pending close `id` (it succeeded).
-pub(super) fn forget_pending(id: u32) {
+pub(super) fn forget_pending(id: Id) {
     PENDING.with(|p| p.borrow_mut().retain(|(k, _, _)| *k != id));
 }

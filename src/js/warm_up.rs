@@ -16,9 +16,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::arguments::ReconnectCall;
-use crate::machine::{dry_run, Operation, Settings};
-use crate::value::Json;
 use crate::web;
+use crate::web::json::{to_js, to_js_value};
+use quiltt_reconnect_core::machine::{dry_run, Operation, Settings};
+use quiltt_reconnect_core::{FlowId, Json};
 
 /// The canned input: what a typical app passes.
 const INPUT: &str =
@@ -61,16 +62,15 @@ fn warm_up(settings: Settings) {
     let Ok(input) = Json::parse(INPUT) else {
         return;
     };
-    let Ok(call) = ReconnectCall::read(&input.into_js()) else {
+    let Ok(call) = ReconnectCall::read(&to_js(&input)) else {
         return;
     };
-    let _ = call.snapshot.to_json_string();
     // Events become JavaScript objects as the app's `onEvent` gets them, and go nowhere.
-    let events = Rc::new(|event| drop(Json::from_serde(&event)));
-    let Ok(mut flow) = call.flow(crate::id::FlowId::from_random(0.5), settings, events) else {
+    let events = Rc::new(|event| drop(to_js_value(&event)));
+    let Ok(mut flow) = call.flow(FlowId::from_random(0.5), settings, events) else {
         return;
     };
     dry_run(&mut flow);
     // The result as the class hands it to JavaScript.
-    let _ = flow.end().and_then(|result| Json::from_serde(&result));
+    let _ = flow.end().and_then(|result| to_js_value(&result));
 }

@@ -6,5 +6,5 @@ use gloo_timers::future::TimeoutFuture;
 
 /// `work`'s output if it finishes within `ms` milliseconds; `None` (and `work` dropped) if not.
 pub(crate) async fn within<T>(ms: u32, work: impl Future<Output = T>) -> Option<T> {
-    crate::driver::unless(work, TimeoutFuture::new(ms)).await
+    quiltt_reconnect_core::driver::unless(work, TimeoutFuture::new(ms)).await
 }

@@ -8,10 +8,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
 use super::deadline::within;
-use crate::error::{Error, ErrorCode};
-use crate::quiltt::{GraphqlRequest, HttpReply};
-use crate::secret::SessionToken;
-use crate::value::{parse_js, Json};
+use super::json::{from_js, parse_js, to_js};
+use quiltt_reconnect_core::SessionToken;
+use quiltt_reconnect_core::{Error, ErrorCode};
+use quiltt_reconnect_core::{GraphqlRequest, HttpReply};
 
 /// Browsers refuse `keepalive` bodies above 64 KiB of bytes; larger ones go without it.
 const KEEPALIVE_LIMIT: usize = 60 * 1024;
@@ -72,7 +72,7 @@ async fn exchange(
     token: &SessionToken,
     controller: &AbortController,
 ) -> Result<HttpReply, Error> {
-    let body = request.body().as_js();
+    let body = &to_js(request.body());
     let sent = Request::post(endpoint)
         .header("Content-Type", "application/json")
         .header(
@@ -97,10 +97,10 @@ async fn exchange(
         .map(|secs| secs.saturating_mul(1000));
     let text = response.text().map_err(unreachable)?;
     let text = JsFuture::from(text).await.map_err(unreachable)?;
-    Ok(HttpReply {
-        status,
-        body: parse_js(&text).ok().map(Json::from),
-        retry_after_ms,
+    let reply = HttpReply::new(status, parse_js(&text).ok().map(from_js));
+    Ok(match retry_after_ms {
+        Some(ms) => reply.with_retry_after_ms(ms),
+        None => reply,
     })
 }
 

@@ -4,20 +4,10 @@
 //! Rust closure: the work waits in a task that owns it, and nothing is left behind whether or
 //! not the page ever calls back.
 
+use super::bindings::{request_idle_callback, set_timeout};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `requestIdleCallback(callback)`; throws where the browser has none (Safari).
-    #[wasm_bindgen(js_name = requestIdleCallback, catch)]
-    fn request_idle_callback(callback: &js_sys::Function) -> Result<JsValue, JsValue>;
-
-    /// `setTimeout(callback)`: the next task.
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    fn set_timeout(callback: &js_sys::Function) -> Result<JsValue, JsValue>;
-}
 
 /// Runs `work` once the page is idle: in an idle period where the browser has
 /// `requestIdleCallback`, on a later task where it has not. Never now.

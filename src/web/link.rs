@@ -16,38 +16,16 @@ use gloo_timers::future::TimeoutFuture;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::bindings::{plaid_create, LinkHandler};
 use super::deadline::within;
-use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent, PlaidLinkError};
-use crate::secret::PublicToken;
-use crate::value::Json;
+use super::json::from_js;
+use quiltt_reconnect_core::PublicToken;
+use quiltt_reconnect_core::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent, PlaidLinkError};
 
 /// How long the closures handed to Plaid outlive a destroyed handler. Plaid calls nothing after
 /// `destroy()`, but a callback already queued (a second `onSuccess` on the next task) must find
 /// a live closure: calling a dropped one throws into the page.
 const CALLBACKS_OUTLIVE_DESTROY_MS: u32 = 1_000;
-
-#[wasm_bindgen]
-extern "C" {
-    /// The handler `Plaid.create` returns.
-    #[derive(Clone)]
-    type LinkHandler;
-
-    /// `Plaid.create(config)`; throws when Plaid's script is missing or refuses the config.
-    #[wasm_bindgen(js_namespace = Plaid, js_name = create, catch)]
-    fn plaid_create(config: &Object) -> Result<LinkHandler, JsValue>;
-
-    /// Opens Link (Plaid queues it until Link has loaded).
-    #[wasm_bindgen(method, catch)]
-    fn open(this: &LinkHandler) -> Result<(), JsValue>;
-
-    /// Closes Link; `{ force: true }` skips the confirmation pane.
-    #[wasm_bindgen(method, catch)]
-    fn exit(this: &LinkHandler, options: &JsValue) -> Result<(), JsValue>;
-
-    /// Releases the handler; throws while Link is open.
-    #[wasm_bindgen(method, catch)]
-    fn destroy(this: &LinkHandler) -> Result<(), JsValue>;
-}
 
 /// What Plaid's callbacks have told the session.
 #[derive(Default)]
@@ -142,7 +120,7 @@ impl LinkSession {
                 let outcome = LinkOutcome::Success {
                     public_token,
                     // Plain data now: the close must not depend on what Plaid's object does later.
-                    metadata: Json::from(metadata).salvage(),
+                    metadata: from_js(metadata).salvage(),
                 };
                 settle(&state, outcome);
             })
@@ -151,8 +129,8 @@ impl LinkSession {
             let state = Rc::clone(&state);
             Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error: JsValue, metadata: JsValue| {
                 let outcome = LinkOutcome::Exit {
-                    error: PlaidLinkError::from_json(&Json::from(error)),
-                    metadata: Json::from(metadata).salvage(),
+                    error: PlaidLinkError::from_json(&from_js(error)),
+                    metadata: from_js(metadata).salvage(),
                 };
                 settle(&state, outcome);
             })
@@ -166,7 +144,7 @@ impl LinkSession {
                     (state.events.clone(), state.public_token.clone())
                 };
                 if let Some(events) = events {
-                    let metadata = Json::from(metadata);
+                    let metadata = from_js(metadata);
                     let metadata = match &public_token {
                         Some(token) => metadata.redacted(&[token.expose_secret()]),
                         None => metadata,

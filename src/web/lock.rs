@@ -9,26 +9,11 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
+use super::bindings::LockManager;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::AbortController;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `navigator.locks`.
-    type LockManager;
-
-    /// `locks.request(name, options, callback)`: the callback runs once the lock is granted,
-    /// and the lock is held until the promise it returns settles.
-    #[wasm_bindgen(method, catch)]
-    fn request(
-        this: &LockManager,
-        name: &str,
-        options: &Object,
-        callback: &Function,
-    ) -> Result<Promise, JsValue>;
-}
 
 /// Whether the lock was granted, and who waits for it.
 #[derive(Default)]

@@ -3,11 +3,12 @@
 //! through Web Locks, and `sessionStorage` for what a flow needs to be finished on a later page. The JavaScript class and the Rust [`Client`](crate::Client) both run on
 //! it. It decides nothing: every policy is the machines'.
 
+pub(crate) mod bindings;
 mod deadline;
-mod error;
 mod fetch;
 #[cfg(feature = "js")]
 mod idle;
+pub(crate) mod json;
 mod link;
 mod lock;
 mod script;
@@ -20,22 +21,34 @@ use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
 
-use crate::driver::Io;
-use crate::error::{Error, ErrorCode};
-use crate::id::FlowId;
-use crate::machine::{Clock, RetryPolicy, SavedFlow, SchemaChoice, Settings};
-use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
-use crate::quiltt::{GraphqlRequest, HttpReply, SchemaGeneration};
-use crate::secret::SessionToken;
 use deadline::within;
 #[cfg(feature = "js")]
 pub(crate) use idle::when_idle;
+use quiltt_reconnect_core::driver::Io;
+use quiltt_reconnect_core::machine::{Clock, RetryPolicy, SavedFlow, SchemaChoice, Settings};
+use quiltt_reconnect_core::FlowId;
+use quiltt_reconnect_core::SessionToken;
+use quiltt_reconnect_core::{Error, ErrorCode};
+use quiltt_reconnect_core::{GraphqlRequest, HttpReply, SchemaGeneration};
+use quiltt_reconnect_core::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
 #[cfg(feature = "js")]
 pub(crate) use script::start as start_script;
 #[cfg(feature = "js")]
 pub(crate) use signal::aborted;
 pub(crate) use storage::sweep;
 pub use token::{TokenFuture, TokenSource};
+
+/// A JavaScript value as a [`Json`](quiltt_reconnect_core::Json) (installs the page's JSON
+/// backend first).
+pub fn json_from_js(value: wasm_bindgen::JsValue) -> quiltt_reconnect_core::Json {
+    json::use_page_json();
+    json::from_js(value)
+}
+
+/// The JavaScript value of a [`Json`](quiltt_reconnect_core::Json).
+pub fn json_to_js(value: &quiltt_reconnect_core::Json) -> wasm_bindgen::JsValue {
+    json::to_js(value)
+}
 
 /// The page's address (`location.href`), where there is a page.
 pub(crate) fn page_url() -> Option<String> {

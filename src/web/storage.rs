@@ -12,10 +12,10 @@ use std::cell::RefCell;
 
 use serde::Serialize;
 
-use crate::id::FlowId;
-use crate::machine::SavedFlow;
-use crate::quiltt::SchemaGeneration;
-use crate::value::Json;
+use quiltt_reconnect_core::machine::SavedFlow;
+use quiltt_reconnect_core::FlowId;
+use quiltt_reconnect_core::Json;
+use quiltt_reconnect_core::SchemaGeneration;
 
 /// The prefix of a flow's record's key; its id follows.
 const FLOW_KEY: &str = "quiltt-reconnect:flow:";

@@ -6,8 +6,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use quiltt_reconnect_core::SessionToken;
+
 use crate::error::Error;
-use crate::secret::SessionToken;
 
 /// A future that yields a fresh session token.
 pub type TokenFuture = Pin<Box<dyn Future<Output = Result<SessionToken, Error>>>>;
@@ -46,10 +47,10 @@ impl From<SessionToken> for TokenSource {
 
 impl TokenSource {
     /// A token now (a function is called).
-    pub(crate) async fn get(&self) -> Result<SessionToken, Error> {
+    pub(crate) async fn get(&self) -> Result<SessionToken, quiltt_reconnect_core::Error> {
         match self {
             TokenSource::Static(token) => Ok(token.clone()),
-            TokenSource::Provider(provide) => provide().await,
+            TokenSource::Provider(provide) => provide().await.map_err(Error::into_inner),
         }
     }
 

@@ -1627,7 +1627,7 @@ async function readmeApp(problems) {
     // The preloads were used: each file fetched once (a preload whose request doesn't match the
     // module's, e.g. another credentials mode, is fetched a second time and Chromium warns).
     const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
-    for (const file of ["quiltt_reconnect.js", "element.js", "quiltt_reconnect_bg.wasm"]) {
+    for (const file of ["quiltt_reconnect.js", "element.js", "error.js", "quiltt_reconnect_bg.wasm"]) {
       const times = fetched.filter((p) => p === `/node_modules/quiltt-reconnect/${file}`).length;
       assert(times === 1, `${file} was fetched once with the README's preloads (${times} times)`);
     }

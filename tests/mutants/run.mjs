@@ -33,7 +33,7 @@ const words = process.argv.slice(2);
 const chosen = mutants.filter((m) => words.length === 0 || words.some((w) => m.name.includes(w)));
 
 /** What the tree holds of the checkout; an e2e mutant needs the package's sources too. */
-const SOURCES = ["src", "tests", "Cargo.toml", "Cargo.lock", "webdriver.json", "sandbox", "xtask", "fuzz"];
+const SOURCES = ["src", "core", "tests", "Cargo.toml", "Cargo.lock", "webdriver.json", "sandbox", "xtask", "fuzz"];
 const PACKAGE_SOURCES = ["js", "www", "package.json", "package-lock.json", "pkg.json.template", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
 
 function copySources(e2e) {

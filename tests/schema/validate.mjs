@@ -70,7 +70,7 @@ function errorsOf(source, schema) {
 // 1. Every client document is valid where it is sent: an initialize document
 // (`connector_plaid_initialize_2025_04.graphql`) on its own generation, the others on every
 // generation; and no Plaid document is valid in the environment without Plaid.
-const documentsDir = join(root, "src", "quiltt", "documents");
+const documentsDir = join(root, "core", "src", "quiltt", "documents");
 const documents = readdirSync(documentsDir)
   .filter((f) => f.endsWith(".graphql"))
   .sort();
@@ -214,7 +214,7 @@ for (const generation of Object.keys(generations)) {
 }
 
 // 4. Where a server refuses the newest initialize document is what tells the client which
-// generation it speaks (src/quiltt/generation.rs): each error's location is the start of one of
+// generation it speaks (core/src/quiltt/generation.rs): each error's location is the start of one of
 // the document's names. graphql-js must point exactly at the record fields the older generation
 // lacks, or at the mutation and its input type where there is no Plaid.
 const newest = sources["connector_plaid_initialize_2025_04.graphql"];

@@ -7,7 +7,6 @@
 mod bench;
 mod demo;
 mod fuzz;
-mod layout;
 mod mutants;
 mod pkg;
 mod sandbox;

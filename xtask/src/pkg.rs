@@ -93,6 +93,8 @@ const PKG_FILES: &[PkgFile] = &[
     // The React hook (React is a peer dependency of this entry only).
     PkgFile::copied("js/react.js", "react.js").export("./react").types("react.d.ts"),
     PkgFile::copied("js/react.d.ts", "react.d.ts"),
+    // The error class as JavaScript makes it where the module can't (the entry and the hook).
+    PkgFile::copied("js/error.js", "error.js"),
     // wasm-bindgen's output; also the "." entry when there is no js/index.js.
     PkgFile::built("quiltt_reconnect.js").export(".").types("quiltt_reconnect.d.ts").side_effects(),
     PkgFile::built("quiltt_reconnect.d.ts"),

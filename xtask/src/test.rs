@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 use crate::util::{cmd, root, run, Result};
-use crate::{bail, layout, pkg};
+use crate::{bail, pkg};
 
 /// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): the issue
 /// "One flow, one driver"'s budget. `cargo xtask test` reports the figure beside it; the verdict
@@ -127,7 +127,10 @@ pub fn test(quick: bool) -> Result {
     let mut s = Suite::default();
     let set_up = s.step("setup", setup::setup);
 
-    s.step("module imports of src/ (no circle)", layout::check);
+    s.step(
+        "the core crate is sans-IO (no browser crate in its tree)",
+        core_is_sans_io,
+    );
     s.step("cargo fmt --check", || {
         run(cmd("cargo").args(["fmt", "--all", "--", "--check"]))
     });
@@ -164,6 +167,8 @@ pub fn test(quick: bool) -> Result {
                 "doc",
                 "-p",
                 "quiltt-reconnect",
+                "-p",
+                "quiltt-reconnect-core",
                 "--no-deps",
                 "--target",
                 "wasm32-unknown-unknown",
@@ -237,6 +242,58 @@ pub fn test(quick: bool) -> Result {
         (_, why) => s.skip(E2E, why.unwrap_or("package build failed")),
     }
     finish(&s)
+}
+
+/// The crates the core must not depend on: with none of them in its tree, the compiler keeps the
+/// machines, the driver and the documents free of the browser.
+const BROWSER_CRATES: &[&str] = &[
+    "wasm-bindgen",
+    "js-sys",
+    "web-sys",
+    "wasm-bindgen-futures",
+    "serde-wasm-bindgen",
+    "gloo-net",
+    "gloo-timers",
+    "gloo-events",
+];
+
+/// Checks that `quiltt-reconnect-core` builds natively and that none of [`BROWSER_CRATES`] is
+/// in its dependency tree, for the host or for wasm32.
+fn core_is_sans_io() -> Result {
+    run(cmd("cargo").args(["build", "-p", "quiltt-reconnect-core"]))?;
+    for target in [None, Some("wasm32-unknown-unknown")] {
+        let mut tree = cmd("cargo");
+        tree.args([
+            "tree",
+            "-p",
+            "quiltt-reconnect-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ]);
+        if let Some(target) = target {
+            tree.args(["--target", target]);
+        }
+        let out = tree.output()?;
+        if !out.status.success() {
+            bail!(
+                "cargo tree failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let listed = String::from_utf8_lossy(&out.stdout);
+        let found: Vec<&str> = listed
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| BROWSER_CRATES.contains(name))
+            .collect();
+        if !found.is_empty() {
+            bail!("quiltt-reconnect-core depends on {found:?} ({target:?})");
+        }
+    }
+    println!("[test] quiltt-reconnect-core: none of {BROWSER_CRATES:?} in its tree");
+    Ok(())
 }
 
 /// Prints what `pkg/` ships gzipped beside [`PKG_GZIP_BUDGET`].

@@ -32,13 +32,14 @@ fn client(endpoint: String, token: String) -> Result<Client, quiltt_reconnect::E
     Client::new(options)
 }
 
-/// Repairs a connection; the crate's errors become the package's `QuilttReconnectError` with `?`.
+/// Repairs a connection; the crate's errors (`?` on any of them) reject as the package's
+/// `QuilttReconnectError`.
 #[wasm_bindgen]
 pub async fn repair(
     endpoint: String,
     token: String,
     connection_id: String,
-) -> Result<String, JsValue> {
+) -> Result<String, quiltt_reconnect::Error> {
     let client = client(endpoint, token)?;
     let mut input = ConnectorPlaidInitializeInput::new(connection_id);
     input.features_required = Some(vec!["TRANSACTIONS".into()]);
@@ -57,7 +58,7 @@ pub async fn store_tier(
     token: String,
     connection_id: String,
     tier: String,
-) -> Result<(), JsValue> {
+) -> Result<(), quiltt_reconnect::Error> {
     let client = client(endpoint, token)?;
     let metadata = Json::parse(&format!(
         r#"{{"tier":{}}}"#,
