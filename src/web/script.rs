@@ -2,8 +2,9 @@
 //! forgotten (its tag removed), so the next wait tries again.
 //!
 //! The tag's `onload`/`onerror` and the timeout settle a promise through bound copies of its
-//! own `resolve` (`resolve.bind(null, "load")`): no Rust closure is handed to the page, and the
-//! promise never rejects, so a failed preload that nobody waits for is no unhandled rejection.
+//! own `resolve` (`resolve.bind(null, outcome)`, the [`Outcome`] as a number): no Rust closure
+//! is handed to the page, and the promise never rejects, so a failed preload that nobody waits
+//! for is no unhandled rejection.
 
 use std::cell::RefCell;
 
@@ -12,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlScriptElement;
 
-use crate::error::{Error, ErrorCode};
+use quiltt_reconnect_core::{Error, ErrorCode};
 
 /// One load: its URL, the shared promise, and the tag.
 type Load = (String, Promise, Option<HtmlScriptElement>);
@@ -32,20 +33,52 @@ pub(crate) fn plaid_defined() -> bool {
     create.is_function()
 }
 
+/// How a load ended, as the promise's value carries it (a number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Outcome {
+    /// The tag's `onload`.
+    Loaded = 0,
+    /// The tag's `onerror`.
+    Failed = 1,
+    /// The timeout came first.
+    TimedOut = 2,
+    /// There is no document to add the tag to.
+    NoDocument = 3,
+}
+
+impl Outcome {
+    fn to_js(self) -> JsValue {
+        JsValue::from(self as u8)
+    }
+
+    /// The outcome a promise's value carries; `None` for anything else.
+    fn of(value: &JsValue) -> Option<Outcome> {
+        [
+            Outcome::Loaded,
+            Outcome::Failed,
+            Outcome::TimedOut,
+            Outcome::NoDocument,
+        ]
+        .into_iter()
+        .find(|outcome| value.as_f64() == Some(f64::from(*outcome as u8)))
+    }
+}
+
 /// `resolve` with its first argument fixed to `outcome`.
-fn settle_with(resolve: &Function, outcome: &str) -> Function {
+fn settle_with(resolve: &Function, outcome: Outcome) -> Function {
     let resolve: &Function<fn(JsValue) -> JsValue> = resolve.unchecked_ref();
     resolve
-        .bind1(&JsValue::NULL, &JsValue::from_str(outcome))
+        .bind1(&JsValue::NULL, &outcome.to_js())
         .unchecked_into()
 }
 
-/// Adds the `<script>` tag; the promise resolves with `"load"`, `"error"` or `"timeout"`.
+/// Adds the `<script>` tag; the promise resolves with its [`Outcome`].
 fn load(url: &str, timeout_ms: u32) -> (Promise, Option<HtmlScriptElement>) {
     let mut tag = None;
     let promise = Promise::new(&mut |resolve, _reject| {
         let no_document = || {
-            let _ = resolve.call1(&JsValue::NULL, &"no-document".into());
+            let _ = resolve.call1(&JsValue::NULL, &Outcome::NoDocument.to_js());
         };
         let Some(window) = web_sys::window() else {
             return no_document();
@@ -66,10 +99,10 @@ fn load(url: &str, timeout_ms: u32) -> (Promise, Option<HtmlScriptElement>) {
         };
         script.set_src(url);
         script.set_async(true);
-        script.set_onload(Some(&settle_with(&resolve, "load")));
-        script.set_onerror(Some(&settle_with(&resolve, "error")));
+        script.set_onload(Some(&settle_with(&resolve, Outcome::Loaded)));
+        script.set_onerror(Some(&settle_with(&resolve, Outcome::Failed)));
         let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            &settle_with(&resolve, "timeout"),
+            &settle_with(&resolve, Outcome::TimedOut),
             i32::try_from(timeout_ms).unwrap_or(i32::MAX),
         );
         if parent.append_child(&script).is_err() {
@@ -97,7 +130,7 @@ fn shared(url: &str, timeout_ms: u32) -> Promise {
         return promise;
     }
     if plaid_defined() {
-        return Promise::resolve(&JsValue::from_str("load"));
+        return Promise::resolve(&Outcome::Loaded.to_js());
     }
     let (promise, tag) = load(url, timeout_ms);
     LOADS.with(|l| l.borrow_mut().push((url.to_owned(), promise.clone(), tag)));
@@ -113,13 +146,13 @@ pub(super) async fn ready(url: &str, timeout_ms: u32) -> Result<(), Error> {
     let outcome = JsFuture::from(promise.clone())
         .await
         .ok()
-        .and_then(|o| o.as_string());
-    let why = match outcome.as_deref() {
-        Some("load") if plaid_defined() => return Ok(()),
-        Some("load") => "loaded but did not define window.Plaid".to_owned(),
-        Some("timeout") => format!("did not load within {timeout_ms} ms"),
-        Some("no-document") => "can't be added: there is no document".to_owned(),
-        _ => "failed to load".to_owned(),
+        .and_then(|value| Outcome::of(&value));
+    let why = match outcome {
+        Some(Outcome::Loaded) if plaid_defined() => return Ok(()),
+        Some(Outcome::Loaded) => "loaded but did not define window.Plaid".to_owned(),
+        Some(Outcome::TimedOut) => format!("did not load within {timeout_ms} ms"),
+        Some(Outcome::NoDocument) => "can't be added: there is no document".to_owned(),
+        Some(Outcome::Failed) | None => "failed to load".to_owned(),
     };
     LOADS.with(|l| {
         let mut loads = l.borrow_mut();
