@@ -56,7 +56,7 @@ const BUDGETS = {
 };
 const SLOPE_RATIO = 3; // upper ÷ lower interval slope below this counts as linear growth
 // The package's own connectionUpdate document: the "by hand" baseline of updateMetadata sends it.
-const UPDATE_DOCUMENT_FILE = path.join(ROOT, "src", "quiltt", "documents", "connection_update.graphql");
+const UPDATE_DOCUMENT_FILE = path.join(ROOT, "core", "src", "quiltt", "documents", "connection_update.graphql");
 
 const TIMED = ["vanilla", "react-apollo", "ours"]; // implementations that run the flow
 // Time to Link also runs ours with the instance made at the call, so that its first flow starts
@@ -85,8 +85,8 @@ const ESBUILD_FLAGS = [
 ];
 const REACT_EXTERNALS = ["react", "react-dom", "react/jsx-runtime", "react-dom/client", "scheduler"];
 // Our package as it goes on the wire: the entry, the custom element, wasm-bindgen's glue, the wasm.
-const OURS_FILES = ["index.js", "element.js", "quiltt_reconnect.js", "quiltt_reconnect_bg.wasm"];
-const OURS_ROLES = { "index.js": "the entry", "element.js": "the custom element", "quiltt_reconnect.js": "wasm-bindgen's glue", "quiltt_reconnect_bg.wasm": "the module" };
+const OURS_FILES = ["index.js", "error.js", "element.js", "quiltt_reconnect.js", "quiltt_reconnect_bg.wasm"];
+const OURS_ROLES = { "index.js": "the entry", "error.js": "the error class as JavaScript makes it", "element.js": "the custom element", "quiltt_reconnect.js": "wasm-bindgen's glue", "quiltt_reconnect_bg.wasm": "the module" };
 
 fs.mkdirSync(OUT, { recursive: true });
 
@@ -771,7 +771,7 @@ function source() {
   try {
     const git = (...args) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" });
     const commit = git("rev-parse", "--short=12", "HEAD").trim();
-    const dirty = git("status", "--porcelain", "--", "src", "js", "Cargo.toml", "Cargo.lock", "pkg.json.template", "xtask/src/pkg.rs")
+    const dirty = git("status", "--porcelain", "--", "src", "core", "js", "Cargo.toml", "Cargo.lock", "pkg.json.template", "xtask/src/pkg.rs")
       .split("\n")
       .filter(Boolean)
       .map((line) => line.slice(3));

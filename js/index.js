@@ -2,6 +2,7 @@
 // types), a runtime guard for its errors, and the <quiltt-reconnect> element, which registers
 // itself on import.
 import { QuilttReconnect as Generated } from "./quiltt_reconnect.js";
+import { quilttReconnectError } from "./error.js";
 
 export * from "./quiltt_reconnect.js";
 export { default } from "./quiltt_reconnect.js";
@@ -20,11 +21,7 @@ export class QuilttReconnect extends Generated {
     } catch (error) {
       // The class's own failures are QuilttReconnectErrors; a TypeError is the missing module.
       if (!(error instanceof TypeError)) throw error;
-      throw Object.assign(new Error("call `await init()` before `new QuilttReconnect()`: the WebAssembly module is not loaded yet"), {
-        name: "QuilttReconnectError",
-        code: "INVALID_INPUT",
-        errors: [],
-      });
+      throw quilttReconnectError("INVALID_INPUT", "call `await init()` before `new QuilttReconnect()`: the WebAssembly module is not loaded yet");
     }
   }
 }

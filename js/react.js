@@ -4,6 +4,7 @@
 // React is a peer dependency of this entry only; the package's main entry imports nothing of it.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import init, { QuilttReconnect } from "./quiltt_reconnect.js";
+import { quilttReconnectError } from "./error.js";
 
 const IDLE = Object.freeze({ status: "idle" });
 
@@ -17,25 +18,17 @@ function bridgeKey({ endpoint, plaidScriptUrl, timeoutMs, schema } = {}) {
 
 /** A failure to load the WebAssembly module, as the package's own error. */
 function moduleError(cause) {
-  return Object.assign(new Error(`the WebAssembly module could not be loaded: ${cause?.message ?? cause}`, { cause }), {
-    name: "QuilttReconnectError",
-    code: "NETWORK",
-    errors: [],
-  });
+  return quilttReconnectError("NETWORK", `the WebAssembly module could not be loaded: ${cause?.message ?? cause}`, cause);
 }
 
 /** What a call without a token rejects with, as the class's constructor would. */
 function noTokenError() {
-  return Object.assign(new Error("token must be a Quiltt session token (a string), or a function returning one"), {
-    name: "QuilttReconnectError",
-    code: "INVALID_INPUT",
-    errors: [],
-  });
+  return quilttReconnectError("INVALID_INPUT", "token must be a Quiltt session token (a string), or a function returning one");
 }
 
 /** What a call aborted before the bridge existed rejects with, as the class's own ABORTED. */
 function abortedError() {
-  return Object.assign(new Error("the call was aborted"), { name: "QuilttReconnectError", code: "ABORTED", errors: [] });
+  return quilttReconnectError("ABORTED", "the call was aborted");
 }
 
 /** An AbortController that also aborts when `signal` (the caller's, if any) does. */

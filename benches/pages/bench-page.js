@@ -24,7 +24,7 @@ const input = (connectionId) => ({ connectionId, featuresRequired: features });
 
 /**
  * The baseline of updateMetadata: the same `connectionUpdate` document (the runner passes the
- * package's own, src/quiltt/documents/connection_update.graphql) sent by hand with a plain
+ * package's own, core/src/quiltt/documents/connection_update.graphql) sent by hand with a plain
  * fetch, the body written by JSON.stringify, the reply read by response.json().
  */
 async function updateMetadataByHand(id, metadata, document) {
