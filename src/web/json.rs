@@ -11,9 +11,10 @@ use std::any::Any;
 use std::cell::Cell;
 
 use js_sys::{Array, Reflect};
-use quiltt_reconnect_core::json::{erased_serde, install, Backend, Value};
+use quiltt_reconnect_core::json::{install, Backend, Value};
 use quiltt_reconnect_core::{Error, Json, Kind};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+use wasm_bindgen::convert::IntoWasmAbi;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::bindings::{
@@ -36,6 +37,160 @@ pub(crate) fn use_page_json() {
 thread_local! {
     /// Whether serde-wasm-bindgen is serializing (then a page value passes as itself).
     static TO_JS: Cell<bool> = const { Cell::new(false) };
+    /// The newtype-struct name under which serde-wasm-bindgen passes a JavaScript value through
+    /// (`serde_wasm_bindgen::preserve`), learned from it once; `None` if it takes none.
+    static PRESERVE: Cell<Option<Option<&'static str>>> = const { Cell::new(None) };
+}
+
+/// The name `serde_wasm_bindgen::preserve::serialize` hands its serializer, asked of it once
+/// through a serializer that only notes that name.
+fn preserve_name() -> Option<&'static str> {
+    if let Some(known) = PRESERVE.with(Cell::get) {
+        return known;
+    }
+    let name = serde_wasm_bindgen::preserve::serialize(&JsValue::NULL, NameOnly).ok();
+    PRESERVE.with(|p| p.set(Some(name)));
+    name
+}
+
+/// A serializer that takes only a newtype struct, and gives its name.
+struct NameOnly;
+
+impl serde::Serializer for NameOnly {
+    type Ok = &'static str;
+    type Error = serde::de::value::Error;
+    type SerializeSeq = serde::ser::Impossible<&'static str, Self::Error>;
+    type SerializeTuple = serde::ser::Impossible<&'static str, Self::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<&'static str, Self::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<&'static str, Self::Error>;
+    type SerializeMap = serde::ser::Impossible<&'static str, Self::Error>;
+    type SerializeStruct = serde::ser::Impossible<&'static str, Self::Error>;
+    type SerializeStructVariant = serde::ser::Impossible<&'static str, Self::Error>;
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        _: &T,
+    ) -> Result<&'static str, Self::Error> {
+        Ok(name)
+    }
+
+    fn serialize_bool(self, _: bool) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_i8(self, _: i8) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_i16(self, _: i16) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_i32(self, _: i32) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_i64(self, _: i64) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_u8(self, _: u8) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_u16(self, _: u16) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_u32(self, _: u32) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_u64(self, _: u64) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_f32(self, _: f32) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_f64(self, _: f64) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_char(self, _: char) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_str(self, _: &str) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_none(self) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_unit(self) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+    ) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<&'static str, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, Self::Error> {
+        Err(not_a_newtype())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Self::Error> {
+        Err(not_a_newtype())
+    }
+}
+
+fn not_a_newtype() -> serde::de::value::Error {
+    serde::ser::Error::custom("not a newtype struct")
 }
 
 /// `value` as a JavaScript value, with serde-wasm-bindgen's JSON-compatible serializer (plain
@@ -74,26 +229,37 @@ impl Backend for PageBackend {
             .map_err(|_| Error::invalid("the text is not JSON"))
     }
 
-    fn serialize(&self, value: &dyn erased_serde::Serialize) -> Result<Json, Error> {
-        to_js_value(value).map(from_js)
+    fn string(&self, text: &str) -> Json {
+        from_js(JsValue::from_str(text))
+    }
+
+    fn number(&self, n: f64) -> Json {
+        from_js(JsValue::from_f64(n))
+    }
+
+    fn boolean(&self, b: bool) -> Json {
+        from_js(JsValue::from_bool(b))
+    }
+
+    fn array(&self, items: Vec<Json>) -> Json {
+        let array = Array::new_with_length(items.len() as u32);
+        for (i, item) in items.iter().enumerate() {
+            array.set(i as u32, to_js(item));
+        }
+        from_js(array.into())
+    }
+
+    fn object(&self, members: Vec<(String, Json)>) -> Json {
+        let object = js_sys::Object::new();
+        for (key, member) in &members {
+            define(&object, key, &to_js(member));
+        }
+        from_js(object.into())
     }
 }
 
 /// A JavaScript value held by a [`Json`].
 struct PageValue(JsValue);
-
-impl Serialize for PageValue {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // serde-wasm-bindgen takes the value itself (no copy, nothing rebuilt). Another
-        // serializer would get a handle it can't read, so it gets an error instead.
-        if !TO_JS.with(Cell::get) {
-            return Err(serde::ser::Error::custom(
-                "in the browser a Json serializes with serde-wasm-bindgen only; use Json::to_json_string for its text",
-            ));
-        }
-        serde_wasm_bindgen::preserve::serialize(&self.0, serializer)
-    }
-}
 
 impl Value for PageValue {
     fn kind(&self) -> Kind {
@@ -182,8 +348,13 @@ impl Value for PageValue {
         self
     }
 
-    fn as_serialize(&self) -> &dyn erased_serde::Serialize {
-        self
+    fn serde_handle(&self) -> Option<(&'static str, u32)> {
+        // Only serde-wasm-bindgen takes the handle (the value itself, no copy, nothing rebuilt);
+        // another serializer gets the value's data.
+        if !TO_JS.with(Cell::get) {
+            return None;
+        }
+        Some((preserve_name()?, (&self.0).into_abi()))
     }
 }
 

@@ -7,6 +7,7 @@
 //! natively (the `serde_json` feature, on by default) it is a `serde_json::Value`. A host
 //! installs its backend once with [`install`]; scalars and `null` need none.
 
+mod build;
 #[cfg(feature = "serde_json")]
 mod native;
 mod scalar;
@@ -16,11 +17,9 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::error::Error;
-/// The erased serde a [`Value`] and a [`Backend`] speak (re-exported so hosts use its version).
-pub use erased_serde;
 #[cfg(feature = "serde_json")]
 pub use native::NativeBackend;
 use scalar::Scalar;
@@ -126,9 +125,13 @@ pub trait Value: Any {
     fn same(&self, other: &Json) -> bool;
     /// The value as `Any`, for the host to take its own kind back.
     fn as_any(&self) -> &dyn Any;
-    /// The value as a serde value (a host value serializes as itself with the host's
-    /// serializer).
-    fn as_serialize(&self) -> &dyn erased_serde::Serialize;
+    /// How the host's serializer takes this very value, when one is serializing now: a
+    /// newtype struct of this name holding this number (in the browser, serde-wasm-bindgen's
+    /// way of passing a JavaScript value through). `None` (the default): the value serializes as
+    /// its data.
+    fn serde_handle(&self) -> Option<(&'static str, u32)> {
+        None
+    }
 }
 
 /// How a host makes values from text and from Rust data.
@@ -138,11 +141,17 @@ pub trait Backend: Sync {
     /// # Errors
     /// `INVALID_INPUT` when `text` is not JSON.
     fn parse(&self, text: &str) -> Result<Json, Error>;
-    /// Converts a serde value.
-    ///
-    /// # Errors
-    /// `INVALID_INPUT` when the value has no JSON form.
-    fn serialize(&self, value: &dyn erased_serde::Serialize) -> Result<Json, Error>;
+    /// A string.
+    fn string(&self, text: &str) -> Json;
+    /// A number (finite).
+    fn number(&self, n: f64) -> Json;
+    /// `true` or `false`.
+    fn boolean(&self, b: bool) -> Json;
+    /// An array of `items`.
+    fn array(&self, items: Vec<Json>) -> Json;
+    /// An object of `members`, in their order, each an own data property (`__proto__`
+    /// included).
+    fn object(&self, members: Vec<(String, Json)>) -> Json;
 }
 
 static BACKEND: OnceLock<&'static dyn Backend> = OnceLock::new();
@@ -269,7 +278,7 @@ impl Json {
     /// assert_eq!(seats.as_f64(), Some(3.0));
     /// ```
     pub fn from_serde<T: Serialize + ?Sized>(value: &T) -> Result<Json, Error> {
-        backend()?.serialize(&value)
+        build::build(backend()?, value)
     }
 
     /// The value as JSON text, as `JSON.stringify` writes it.
@@ -425,15 +434,6 @@ impl Json {
         match copy.kind() {
             Kind::Object | Kind::Null => Ok(copy),
             other => refused(&format_args!("{other} once written as JSON")),
-        }
-    }
-}
-
-impl Serialize for Json {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            None => serializer.serialize_unit(),
-            Some(value) => erased_serde::serialize(value.as_serialize(), serializer),
         }
     }
 }

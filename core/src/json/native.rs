@@ -18,10 +18,27 @@ impl Backend for NativeBackend {
             .map_err(|_| Error::invalid("the text is not JSON"))
     }
 
-    fn serialize(&self, value: &dyn erased_serde::Serialize) -> Result<Json, Error> {
-        serde_json::to_value(value)
-            .map(native)
-            .map_err(|e| Error::invalid(e.to_string()))
+    fn string(&self, text: &str) -> Json {
+        native(serde_json::Value::from(text))
+    }
+
+    fn number(&self, n: f64) -> Json {
+        native(serde_json::Value::from(n))
+    }
+
+    fn boolean(&self, b: bool) -> Json {
+        native(serde_json::Value::from(b))
+    }
+
+    fn array(&self, items: Vec<Json>) -> Json {
+        native(items.iter().map(Json::to_serde_json).collect())
+    }
+
+    fn object(&self, members: Vec<(String, Json)>) -> Json {
+        let members = members
+            .into_iter()
+            .map(|(key, value)| (key, value.to_serde_json()));
+        native(serde_json::Value::Object(members.collect()))
     }
 }
 
@@ -116,9 +133,5 @@ impl Value for Native {
 
     fn as_any(&self) -> &dyn Any {
         self
-    }
-
-    fn as_serialize(&self) -> &dyn erased_serde::Serialize {
-        &self.0
     }
 }

@@ -3,8 +3,6 @@
 
 use std::any::Any;
 
-use serde::{Serialize, Serializer};
-
 use super::{backend, Json, Kind, Value};
 use crate::error::Error;
 
@@ -13,16 +11,6 @@ pub(super) enum Scalar {
     Text(String),
     Bool(bool),
     Number(f64),
-}
-
-impl Serialize for Scalar {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Scalar::Text(text) => serializer.serialize_str(text),
-            Scalar::Bool(b) => serializer.serialize_bool(*b),
-            Scalar::Number(n) => serializer.serialize_f64(*n),
-        }
-    }
 }
 
 /// Whether `other` is the scalar of `kind` that `this` reads as (for the `same` of a value
@@ -80,15 +68,15 @@ impl Value for Scalar {
     }
 
     fn to_json_string(&self) -> Result<String, Error> {
-        backend()?.serialize(self)?.to_json_string()
+        self.made()?.to_json_string()
     }
 
     fn stringified(&self) -> Result<Json, Error> {
-        backend()?.serialize(self)?.stringified()
+        self.made()?.stringified()
     }
 
     fn snapshot(&self, _: &str) -> Result<Json, Error> {
-        backend()?.serialize(self)
+        self.made()
     }
 
     fn same(&self, other: &Json) -> bool {
@@ -98,8 +86,17 @@ impl Value for Scalar {
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
 
-    fn as_serialize(&self) -> &dyn erased_serde::Serialize {
-        self
+impl Scalar {
+    /// The same value, made by the installed backend.
+    fn made(&self) -> Result<Json, Error> {
+        let backend = backend()?;
+        Ok(match self {
+            Scalar::Text(text) => backend.string(text),
+            Scalar::Bool(b) => backend.boolean(*b),
+            Scalar::Number(n) if n.is_finite() => backend.number(*n),
+            Scalar::Number(_) => Json::null(),
+        })
     }
 }
