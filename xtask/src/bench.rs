@@ -10,8 +10,10 @@
 
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMIUM};
-use crate::util::{cmd, run, Result};
-use crate::{bail, pkg};
+use anyhow::{bail, Result};
+
+use crate::pkg;
+use crate::util::{cmd, run};
 
 /// The benchmark runner (Node, playwright-core).
 const RUNNER: &str = "benches/run.mjs";
@@ -22,7 +24,7 @@ const RUNNER: &str = "benches/run.mjs";
 const FLAGS: &[&str] = &["--quick", "--no-write", "--shared"];
 
 /// Runs the benchmarks; `args` are the flags after `bench`.
-pub fn bench(args: &[String]) -> Result {
+pub fn bench(args: &[String]) -> Result<()> {
     let flags = parse_flags(args)?;
     setup::setup()?;
     pkg::pkg()?;

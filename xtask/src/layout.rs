@@ -12,14 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use crate::bail;
-use crate::util::{root, Result};
+use anyhow::{bail, Result};
+
+use crate::util::root;
 
 /// Modules, by path (`""` for the crate root, `"machine::step"`), and the modules each imports.
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// Fails when an import of `src/` goes round in a circle, naming it.
-pub fn check() -> Result {
+pub fn check() -> Result<()> {
     let graph = graph(&root().join("src"))?;
     if let Some(circle) = circle(&graph) {
         bail!("modules of src/ import each other: {}", circle.join(" -> "));
@@ -109,7 +110,7 @@ fn child(parent: &[String], name: &str) -> String {
         .join("::")
 }
 
-fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> Result {
+fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> Result<()> {
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {

@@ -17,7 +17,7 @@ mod util;
 
 use std::process::ExitCode;
 
-use util::Result;
+use anyhow::Result;
 
 const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
@@ -83,11 +83,12 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn report(result: Result) -> ExitCode {
+fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("\nerror: {e}");
+            // `{:#}`: the message with the context it was in, on one line.
+            eprintln!("\nerror: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -7,10 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use anyhow::{bail, Result};
+
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
-use crate::util::{cmd, root, run, Result};
-use crate::{bail, layout, pkg};
+use crate::util::{cmd, root, run};
+use crate::{layout, pkg};
 
 /// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): the issue
 /// "One flow, one driver"'s budget. `cargo xtask test` reports the figure beside it; the verdict
@@ -42,14 +44,16 @@ struct Suite {
 
 impl Suite {
     /// Runs `f` as a timed step; returns whether it passed.
-    fn step(&mut self, name: &str, f: impl FnOnce() -> Result) -> bool {
+    fn step(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> bool {
         println!("\n==> {name}");
         let start = Instant::now();
         let outcome = match f() {
             Ok(()) => Outcome::Pass,
             Err(e) => {
+                // `{:#}`: the message with every context it was in, on one line.
+                let e = format!("{e:#}");
                 eprintln!("[test] {name} FAILED: {e}");
-                Outcome::Fail(e.0)
+                Outcome::Fail(e)
             }
         };
         let passed = matches!(outcome, Outcome::Pass);
@@ -123,7 +127,7 @@ impl Suite {
 }
 
 /// Runs the suite; `quick` skips the browser and end-to-end steps.
-pub fn test(quick: bool) -> Result {
+pub fn test(quick: bool) -> Result<()> {
     let mut s = Suite::default();
     let set_up = s.step("setup", setup::setup);
 
@@ -240,7 +244,7 @@ pub fn test(quick: bool) -> Result {
 }
 
 /// Prints what `pkg/` ships gzipped beside [`PKG_GZIP_BUDGET`].
-fn size_report() -> Result {
+fn size_report() -> Result<()> {
     let bytes = pkg::shipped_gzip_bytes(&root().join(pkg::OUT_DIR))?;
     let verdict = if bytes <= PKG_GZIP_BUDGET {
         "within"
@@ -253,7 +257,7 @@ fn size_report() -> Result {
 
 /// What `npm pack` puts in the tarball: the files `package.json` lists, the package's own README,
 /// the changelog and both licenses, and nothing else.
-fn tarball_contents() -> Result {
+fn tarball_contents() -> Result<()> {
     let dir = root().join(pkg::OUT_DIR);
     let out = cmd("npm")
         .args(["pack", "--dry-run", "--json", "--ignore-scripts"])
@@ -287,7 +291,7 @@ fn tarball_contents() -> Result {
 /// features and has its own `#[wasm_bindgen] pub struct Job`. It must build for wasm32 and pass
 /// through wasm-bindgen (a name exported twice fails there), and its bindings must export the
 /// app's names only: nothing of the crate's JavaScript class.
-fn rust_app() -> Result {
+fn rust_app() -> Result<()> {
     let app = root().join("tests/rust-app");
     let target = root().join("target/rust-app");
     run(cmd("cargo")
@@ -339,7 +343,7 @@ fn exported_names(js: &str) -> Vec<String> {
     names
 }
 
-fn finish(s: &Suite) -> Result {
+fn finish(s: &Suite) -> Result<()> {
     if s.summary() {
         Ok(())
     } else {
@@ -353,7 +357,7 @@ fn finish(s: &Suite) -> Result {
 /// the Rust `Client` (`tests/browser.rs`, `tests/client.rs`) and the generation detection
 /// (`tests/generations.rs`) again against the 2024 and 2023 schemas, all with default options;
 /// and `tests/generations.rs` against an environment without Plaid.
-fn browser_tests(bin: &Path) -> Result {
+fn browser_tests(bin: &Path) -> Result<()> {
     let every: &[&str] = &[];
     let flows: &[&str] = &["browser", "client", "generations"];
     let runs = [
@@ -391,7 +395,7 @@ fn browser_tests(bin: &Path) -> Result {
 /// under the strict CSP: one with Quiltt's current schema (2025, every scenario) and one each
 /// with the 2024 and 2023 schemas (the scenarios that must work on every generation). They stop
 /// when this returns, also on failure.
-fn e2e_tests(bin: &Path) -> Result {
+fn e2e_tests(bin: &Path) -> Result<()> {
     let serve = ["--www", "www", "--pkg", pkg::OUT_DIR, "--csp", "--schema"];
     let current = Sandbox::start(bin, 0, &[&serve[..], &["2025"]].concat())?;
     let y2024 = Sandbox::start(bin, 0, &[&serve[..], &["2024"]].concat())?;
