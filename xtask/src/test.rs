@@ -7,12 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
-use crate::util::{cmd, root, run};
-use crate::{layout, pkg};
+use crate::util::{cmd, package_version, root, run};
+use crate::{layout, pkg, release};
 
 /// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): the issue
 /// "One flow, one driver"'s budget. `cargo xtask test` reports the figure beside it; the verdict
@@ -187,6 +189,10 @@ pub fn test(quick: bool) -> Result<()> {
         "a Rust app depending on the crate (tests/rust-app)",
         rust_app,
     );
+    s.step(
+        "release packages (cargo package, native + wasm32)",
+        release::package_crates,
+    );
 
     const BROWSER: &str = "browser tests (wasm-pack)";
     const PKG: &str = "package (wasm-pack build)";
@@ -232,7 +238,10 @@ pub fn test(quick: bool) -> Result<()> {
     }
     if packaged {
         s.step("package size (reported)", size_report);
-        s.step("npm tarball contents (npm pack)", tarball_contents);
+        s.step(
+            "npm tarball contents and metadata (npm pack)",
+            tarball_contents,
+        );
     }
     match (&sandbox_bin, blocker) {
         (Some(bin), None) if packaged => {
@@ -256,22 +265,24 @@ fn size_report() -> Result<()> {
 }
 
 /// What `npm pack` puts in the tarball: the files `package.json` lists, the package's own README,
-/// the changelog and both licenses, and nothing else.
+/// the changelog and both licenses, and nothing else; and what the registry shows of
+/// `package.json` (see [`registry_metadata_problems`]).
 fn tarball_contents() -> Result<()> {
     let dir = root().join(pkg::OUT_DIR);
     let out = cmd("npm")
         .args(["pack", "--dry-run", "--json", "--ignore-scripts"])
         .current_dir(&dir)
-        .output()?;
+        .output()
+        .context("could not start npm pack")?;
     if !out.status.success() {
         bail!("npm pack failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let json = String::from_utf8_lossy(&out.stdout);
-    let mut listed: Vec<&str> = json
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("\"path\": \""))
-        .filter_map(|l| l.strip_suffix("\","))
-        .collect();
+    let packed: Vec<Packed> =
+        serde_json::from_slice(&out.stdout).context("reading npm pack's --json output")?;
+    let [packed] = &packed[..] else {
+        bail!("npm pack described {} packages, expected one", packed.len());
+    };
+    let mut listed: Vec<&str> = packed.files.iter().map(|f| f.path.as_str()).collect();
     listed.sort_unstable();
     println!("[test] the tarball holds {listed:?}");
     let mut expected = pkg::tarball_files();
@@ -284,7 +295,142 @@ fn tarball_contents() -> Result<()> {
             bail!("the tarball has no {needed}");
         }
     }
+
+    let cargo_toml = std::fs::read_to_string(root().join("Cargo.toml"))?;
+    let krate: CrateToml = toml::from_str(&cargo_toml).context("reading Cargo.toml")?;
+    let Some(version) = package_version(&cargo_toml)? else {
+        bail!("no [package] version in the root Cargo.toml");
+    };
+    if (packed.name.as_str(), packed.version.as_str()) != (krate.package.name.as_str(), &version) {
+        bail!(
+            "npm pack makes {}@{}, expected {}@{version} (the crate's name and version)",
+            packed.name,
+            packed.version,
+            krate.package.name
+        );
+    }
+    let text = std::fs::read_to_string(dir.join("package.json"))?;
+    let json: Value = serde_json::from_str(&text).context("reading pkg/package.json")?;
+    let problems = registry_metadata_problems(&json, &listed, &krate.package);
+    if !problems.is_empty() {
+        bail!("pkg/package.json: {}", problems.join("; "));
+    }
+    println!(
+        "[test] {}@{} shows a description, license {}, repository, homepage, bugs, keywords, types and {} exports, each in the tarball",
+        packed.name,
+        packed.version,
+        json["license"],
+        json["exports"].as_object().map_or(0, |e| e.len())
+    );
     Ok(())
+}
+
+/// What `npm pack --dry-run --json` says of one package (it prints an array of them).
+#[derive(Deserialize)]
+struct Packed {
+    name: String,
+    version: String,
+    files: Vec<PackedFile>,
+}
+
+#[derive(Deserialize)]
+struct PackedFile {
+    path: String,
+}
+
+/// The root `Cargo.toml`'s `[package]`, as far as the npm package must agree with it.
+#[derive(Deserialize)]
+struct CrateToml {
+    package: CratePackage,
+}
+
+#[derive(Deserialize)]
+struct CratePackage {
+    name: String,
+    license: String,
+    repository: String,
+}
+
+/// What is wrong with the metadata a registry shows of `package.json` (`pkg`), given the files
+/// of the tarball (`listed`) and the crate's own: the name and license are the crate's; the
+/// description, homepage, keywords and bug tracker are there; the repository is the crate's;
+/// `types` and every target of `exports` (`"."` among them) are files of the tarball.
+fn registry_metadata_problems(pkg: &Value, listed: &[&str], krate: &CratePackage) -> Vec<String> {
+    let mut problems = Vec::new();
+    let text = |key: &str| pkg[key].as_str().filter(|s| !s.trim().is_empty());
+    if pkg["name"] != krate.name.as_str() {
+        problems.push(format!(
+            "name is {}, expected {:?}",
+            pkg["name"], krate.name
+        ));
+    }
+    if pkg["license"] != krate.license.as_str() {
+        problems.push(format!(
+            "license is {}, expected {:?}",
+            pkg["license"], krate.license
+        ));
+    }
+    for key in ["description", "homepage"] {
+        if text(key).is_none() {
+            problems.push(format!("no {key}"));
+        }
+    }
+    if !pkg["keywords"]
+        .as_array()
+        .is_some_and(|k| !k.is_empty() && k.iter().all(Value::is_string))
+    {
+        problems.push("no keywords".into());
+    }
+    if pkg["bugs"]["url"]
+        .as_str()
+        .or(pkg["bugs"].as_str())
+        .is_none()
+    {
+        problems.push("no bugs URL".into());
+    }
+    let repository = pkg["repository"]["url"]
+        .as_str()
+        .or(pkg["repository"].as_str());
+    let bare = |url: &str| {
+        let url = url.strip_prefix("git+").unwrap_or(url);
+        url.strip_suffix(".git")
+            .unwrap_or(url)
+            .trim_end_matches('/')
+            .to_owned()
+    };
+    if repository.map(bare) != Some(bare(&krate.repository)) {
+        problems.push(format!(
+            "repository is {}, expected the crate's {}",
+            pkg["repository"], krate.repository
+        ));
+    }
+    let shipped = |file: &str| listed.contains(&file.trim_start_matches("./"));
+    match text("types") {
+        Some(types) if shipped(types) => {}
+        Some(types) => problems.push(format!("types names {types}, which the tarball lacks")),
+        None => problems.push("no types".into()),
+    }
+    match pkg["exports"].as_object() {
+        Some(exports) if exports.contains_key(".") => {
+            let mut targets = Vec::new();
+            collect_strings(&pkg["exports"], &mut targets);
+            for target in targets.into_iter().filter(|t| !shipped(t)) {
+                problems.push(format!("exports name {target}, which the tarball lacks"));
+            }
+        }
+        _ => problems.push("no exports with a \".\" entry".into()),
+    }
+    problems
+}
+
+/// Every string inside `v`.
+fn collect_strings<'a>(v: &'a Value, into: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => into.push(s),
+        Value::Array(items) => items.iter().for_each(|i| collect_strings(i, into)),
+        Value::Object(map) => map.values().for_each(|i| collect_strings(i, into)),
+        _ => {}
+    }
 }
 
 /// The crate as a Rust web app uses it: `tests/rust-app` depends on it by path with default
@@ -410,7 +556,53 @@ fn e2e_tests(bin: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::exported_names;
+    use super::*;
+
+    #[test]
+    fn registry_metadata_is_checked_against_the_crate_and_the_tarball() {
+        let krate = CratePackage {
+            name: "quiltt-reconnect".into(),
+            license: "MIT OR Apache-2.0".into(),
+            repository: "https://github.com/o/r".into(),
+        };
+        let listed = ["index.js", "index.d.ts", "x.wasm", "package.json"];
+        let good = serde_json::json!({
+            "name": "quiltt-reconnect",
+            "description": "d",
+            "license": "MIT OR Apache-2.0",
+            "homepage": "https://github.com/o/r#readme",
+            "repository": { "type": "git", "url": "git+https://github.com/o/r.git" },
+            "bugs": { "url": "https://github.com/o/r/issues" },
+            "keywords": ["a"],
+            "types": "index.d.ts",
+            "exports": { ".": { "types": "./index.d.ts", "import": "./index.js" }, "./x.wasm": "./x.wasm" },
+        });
+        assert!(registry_metadata_problems(&good, &listed, &krate).is_empty());
+
+        let mut bad = good.clone();
+        bad["license"] = "MIT".into();
+        bad["repository"] = "https://github.com/o/other".into();
+        bad.as_object_mut().unwrap().remove("homepage");
+        bad.as_object_mut().unwrap().remove("bugs");
+        bad["keywords"] = serde_json::json!([]);
+        bad["types"] = "gone.d.ts".into();
+        bad["exports"]["./element"] = "./element.js".into();
+        let problems = registry_metadata_problems(&bad, &listed, &krate).join("; ");
+        for expected in [
+            "license is",
+            "repository is",
+            "no homepage",
+            "no bugs",
+            "no keywords",
+            "gone.d.ts",
+            "./element.js",
+        ] {
+            assert!(problems.contains(expected), "{expected}: {problems}");
+        }
+        bad["exports"] = serde_json::json!({ "./x.wasm": "./x.wasm" });
+        let problems = registry_metadata_problems(&bad, &listed, &krate).join("; ");
+        assert!(problems.contains("no exports with a \".\""), "{problems}");
+    }
 
     #[test]
     fn reads_every_kind_of_export_line() {
