@@ -10,6 +10,7 @@ mod fuzz;
 mod layout;
 mod mutants;
 mod pkg;
+mod readme;
 mod release;
 mod sandbox;
 mod setup;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 use crate::util::{cmd, package_version, root, run};
-use crate::{layout, pkg, release};
+use crate::{layout, pkg, readme, release};
 
 /// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): the issue
 /// "One flow, one driver"'s budget. `cargo xtask test` reports the figure beside it; the verdict
@@ -188,6 +188,10 @@ pub fn test(quick: bool) -> Result<()> {
     s.step(
         "a Rust app depending on the crate (tests/rust-app)",
         rust_app,
+    );
+    s.step(
+        "README.md's Rust example (target/readme-example, wasm32)",
+        readme::build,
     );
     s.step(
         "release packages (cargo package, native + wasm32)",
