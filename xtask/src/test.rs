@@ -16,10 +16,11 @@ use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 use crate::util::{cmd, package_version, root, run};
 use crate::{layout, pkg, readme, release};
 
-/// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): the issue
-/// "One flow, one driver"'s budget. `cargo xtask test` reports the figure beside it; the verdict
-/// is `cargo xtask bench`'s, in docs/BENCHMARKS.md (size is measured, not asserted).
-const PKG_GZIP_BUDGET: u64 = 45_000;
+/// The size the package aims at, gzipped (.wasm + JS, as `cargo xtask bench` counts): issue 22
+/// "Lighter and plainer"'s budget (it was 45,000 B in "One flow, one driver"). `cargo xtask
+/// test` reports the figure beside it; the verdict is `cargo xtask bench`'s, in
+/// docs/BENCHMARKS.md (size is measured, not asserted).
+const PKG_GZIP_BUDGET: u64 = 66_000;
 
 /// The end-to-end runner, started when it exists.
 const E2E_RUNNER: &str = "tests/e2e/run.mjs";
