@@ -198,6 +198,10 @@ pub fn test(quick: bool) -> Result<()> {
         "release packages (cargo package, native + wasm32)",
         release::package_crates,
     );
+    s.step("bench statistics (node --test, benches/stats.mjs)", || {
+        // The bootstrap, the budget verdicts and the load rule of benches/run.mjs.
+        run(cmd("node").args(["--test", "benches/stats.test.mjs"]))
+    });
 
     const BROWSER: &str = "browser tests (wasm-pack)";
     const PKG: &str = "package (wasm-pack build)";
