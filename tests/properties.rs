@@ -1219,7 +1219,11 @@ fn the_input_table_lists_every_typed_field_with_its_kind() {
     let Value::Object(fields) = &sent else {
         panic!("an input is sent as an object")
     };
-    assert_eq!(fields.len(), INPUT_FIELDS.len() + 1, "every field set is sent");
+    assert_eq!(
+        fields.len(),
+        INPUT_FIELDS.len() + 1,
+        "every field set is sent"
+    );
     for (name, value) in fields.iter().filter(|(name, _)| *name != "connectionId") {
         let kind = INPUT_FIELDS
             .iter()
