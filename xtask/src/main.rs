@@ -27,7 +27,8 @@ Usage: cargo xtask <command> [options]
 Commands:
   setup               install what the other commands need (idempotent)
   pkg                 build the npm package into pkg/ (wasm-pack + package.json)
-  test [--quick]      fmt, clippy, docs, native tests, browser tests, end-to-end tests;
+  test [--quick]      fmt, clippy, docs, native tests, the README's Rust example, the crates
+                      packaged (cargo package), browser tests, end-to-end tests;
                       --quick leaves out the browser and end-to-end steps
   demo [--port <n>]   build the package and serve the demo (default port 8787)
   fuzz [--seconds N]  fuzz the reply decoding and input validation (nightly libFuzzer; default 600 s)
