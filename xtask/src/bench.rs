@@ -10,20 +10,25 @@
 
 use crate::sandbox::{self, Sandbox};
 use crate::setup::{self, CHROMIUM};
-use crate::util::{cmd, run, Result};
-use crate::{bail, pkg};
+use anyhow::{bail, Result};
+
+use crate::pkg;
+use crate::util::{cmd, run};
 
 /// The benchmark runner (Node, playwright-core).
 const RUNNER: &str = "benches/run.mjs";
 
 /// Flags passed through to the runner: `--quick` (few runs, for trying the bench itself;
 /// leaves `docs/` alone), `--no-write` (full run, `docs/BENCHMARKS.md` left alone) and
-/// `--shared` (the machine is doing other work: the document says its times are indicative).
+/// `--shared` (the machine is doing other work: the document says its times are indicative; it
+/// also says so by itself when the load average shows a loaded machine, see benches/README.md).
 const FLAGS: &[&str] = &["--quick", "--no-write", "--shared"];
 
 /// Runs the benchmarks; `args` are the flags after `bench`.
-pub fn bench(args: &[String]) -> Result {
+pub fn bench(args: &[String]) -> Result<()> {
     let flags = parse_flags(args)?;
+    // The load before this command's own build, which the runner's first samples still carry.
+    let load_start = load_average();
     setup::setup()?;
     pkg::pkg()?;
     let bin = sandbox::build_release()?;
@@ -39,9 +44,17 @@ pub fn bench(args: &[String]) -> Result {
         // To start a new one if something outside stops this one mid-run.
         .env("QUILTT_SANDBOX_BIN", &bin)
         .env("CHROMIUM", CHROMIUM)
-        .env("BENCH_COMMAND", command))?;
+        .env("BENCH_COMMAND", command)
+        .envs(load_start.map(|load| ("BENCH_LOAD_START", load))))?;
     drop(sandbox);
     Ok(())
+}
+
+/// The 1-minute load average (the first field of `/proc/loadavg`), if the system tells.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let first = text.split_whitespace().next()?;
+    first.parse::<f64>().ok().map(|_| first.to_owned())
 }
 
 /// Accepts only the known flags, each at most once.

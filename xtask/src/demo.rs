@@ -3,14 +3,15 @@
 //! terminal's process group, so it receives the SIGINT too, and the guard kills it
 //! whenever this command exits otherwise.
 
-use crate::util::Result;
-use crate::{bail, pkg, sandbox, setup};
+use anyhow::{bail, Result};
+
+use crate::{pkg, sandbox, setup};
 
 /// The port the demo listens on unless `--port` says otherwise.
 pub const DEFAULT_PORT: u16 = 8787;
 
 /// Runs the demo on `port` until interrupted.
-pub fn demo(port: u16) -> Result {
+pub fn demo(port: u16) -> Result<()> {
     setup::setup()?;
     pkg::pkg()?;
     let bin = sandbox::build()?;

@@ -11,8 +11,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
-use crate::bail;
-use crate::util::{cmd, display, probe, root, run, Result};
+use anyhow::{bail, Context, Result};
+
+use crate::util::{cmd, display, probe, root, run};
 
 /// The fuzz target.
 const TARGET: &str = "decode";
@@ -27,7 +28,7 @@ fn say(what: &str) {
 }
 
 /// Entry point of `cargo xtask fuzz`.
-pub fn fuzz(args: &[String]) -> Result {
+pub fn fuzz(args: &[String]) -> Result<()> {
     let seconds = parse_seconds(args)?;
     ensure_cargo_fuzz()?;
     crate::setup::nightly()?;
@@ -59,7 +60,7 @@ pub fn fuzz(args: &[String]) -> Result {
         .stdout(Stdio::inherit())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("could not start `{line}`: {e}"))?;
+        .with_context(|| format!("could not start `{line}`"))?;
 
     // Echo libFuzzer's output as it comes, keeping what the summary needs.
     let mut figures = Figures::default();
@@ -124,7 +125,7 @@ fn parse_seconds(args: &[String]) -> Result<u64> {
 
 /// Installs `cargo-fuzz` when `cargo fuzz` is missing: `--locked` first, then without it, as a
 /// registry mirror may lack a dependency at the locked version.
-fn ensure_cargo_fuzz() -> Result {
+fn ensure_cargo_fuzz() -> Result<()> {
     if let Some(version) = probe(cmd("cargo").args(["fuzz", "--version"])) {
         say(&format!("found {version}"));
         return Ok(());
@@ -141,7 +142,7 @@ fn ensure_cargo_fuzz() -> Result {
 fn copy_seeds(seeds: &Path, work: &Path) -> Result<usize> {
     let mut n = 0;
     for entry in std::fs::read_dir(seeds)
-        .map_err(|e| format!("cannot read the seed corpus {}: {e}", seeds.display()))?
+        .with_context(|| format!("cannot read the seed corpus {}", seeds.display()))?
     {
         let entry = entry?;
         if entry.file_type()?.is_file() {

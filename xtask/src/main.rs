@@ -9,6 +9,8 @@ mod demo;
 mod fuzz;
 mod mutants;
 mod pkg;
+mod readme;
+mod release;
 mod sandbox;
 mod setup;
 mod test;
@@ -16,7 +18,7 @@ mod util;
 
 use std::process::ExitCode;
 
-use util::Result;
+use anyhow::Result;
 
 const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
@@ -24,7 +26,8 @@ Usage: cargo xtask <command> [options]
 Commands:
   setup               install what the other commands need (idempotent)
   pkg                 build the npm package into pkg/ (wasm-pack + package.json)
-  test [--quick]      fmt, clippy, docs, native tests, browser tests, end-to-end tests;
+  test [--quick]      fmt, clippy, docs, native tests, the README's Rust example, the crates
+                      packaged (cargo package), browser tests, end-to-end tests;
                       --quick leaves out the browser and end-to-end steps
   demo [--port <n>]   build the package and serve the demo (default port 8787)
   fuzz [--seconds N]  fuzz the reply decoding and input validation (nightly libFuzzer; default 600 s)
@@ -82,11 +85,12 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn report(result: Result) -> ExitCode {
+fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("\nerror: {e}");
+            // `{:#}`: the message with the context it was in, on one line.
+            eprintln!("\nerror: {e:#}");
             ExitCode::FAILURE
         }
     }

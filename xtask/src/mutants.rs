@@ -5,16 +5,17 @@
 //! runs. `names` pick the mutants whose names contain one of them (all without). About a minute
 //! a mutant; not part of `cargo xtask test`.
 
-use crate::bail;
+use anyhow::{bail, Result};
+
 use crate::sandbox;
 use crate::setup::{self, CHROMEDRIVER};
-use crate::util::{cmd, run, Result};
+use crate::util::{cmd, run};
 
 /// The mutation runner (Node).
 const RUNNER: &str = "tests/mutants/run.mjs";
 
 /// Runs the mutants whose names contain one of `names` (every mutant when there are none).
-pub fn mutants(names: &[String]) -> Result {
+pub fn mutants(names: &[String]) -> Result<()> {
     check_names(names)?;
     setup::setup()?;
     let bin = sandbox::build()?;
@@ -26,7 +27,7 @@ pub fn mutants(names: &[String]) -> Result {
 }
 
 /// Names are words of mutant names; the runner takes no flags.
-fn check_names(names: &[String]) -> Result {
+fn check_names(names: &[String]) -> Result<()> {
     if let Some(flag) = names.iter().find(|n| n.starts_with('-') || n.is_empty()) {
         bail!("usage: cargo xtask mutants [names...] (`{flag}` is not part of a mutant's name)");
     }

@@ -11,8 +11,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use crate::bail;
-use crate::util::{cmd, display, root, run, Error, Result};
+use anyhow::{bail, Context, Result};
+
+use crate::util::{cmd, display, root, run};
 
 /// How long the sandbox may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -77,7 +78,7 @@ impl Sandbox {
         println!("$ {line}");
         let mut child = command
             .spawn()
-            .map_err(|e| Error(format!("could not start `{line}`: {e}")))?;
+            .with_context(|| format!("could not start `{line}`"))?;
         let stdout = child.stdout.take().expect("stdout is piped");
         // From here on the guard owns the child, so every early return kills it.
         let mut guard = Sandbox {
@@ -198,11 +199,11 @@ mod tests {
         assert!(!alive(pid));
 
         let e = start(&exits, &[], 10).err().unwrap();
-        assert!(e.0.contains("exited"), "{e}");
+        assert!(e.to_string().contains("exited"), "{e:#}");
         let e = start(&chatty, &[], 10).err().unwrap();
-        assert!(e.0.contains("\"hello\""), "{e}");
+        assert!(e.to_string().contains("\"hello\""), "{e:#}");
         let e = start(&silent, &[], 1).err().unwrap();
-        assert!(e.0.contains("nothing within 1s"), "{e}");
+        assert!(e.to_string().contains("nothing within 1s"), "{e:#}");
         let _ = std::fs::remove_dir_all(ok.parent().unwrap());
     }
 

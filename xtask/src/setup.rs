@@ -4,8 +4,10 @@
 use std::fs;
 use std::path::Path;
 
-use crate::bail;
-use crate::util::{cmd, probe, root, run, which, Result};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::util::{cmd, probe, root, run, which};
 
 /// Chromium as packaged by Debian (`apt-get install chromium`).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -23,7 +25,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const NPM_STAMP: &str = "node_modules/.xtask-package-lock.json";
 
 /// Runs every set-up step in order; stops at the first one that fails.
-pub fn setup() -> Result {
+pub fn setup() -> Result<()> {
     wasm32_target()?;
     nightly()?;
     wasm_bindgen_cli()?;
@@ -38,7 +40,7 @@ fn say(what: &str, state: &str) {
 }
 
 /// `rustup target add wasm32-unknown-unknown` unless it is installed.
-fn wasm32_target() -> Result {
+fn wasm32_target() -> Result<()> {
     const TARGET: &str = "wasm32-unknown-unknown";
     let Some(installed) = probe(cmd("rustup").args(["target", "list", "--installed"])) else {
         bail!("`rustup` not found; install Rust with rustup (https://rustup.rs), then run `rustup target add {TARGET}`");
@@ -53,7 +55,7 @@ fn wasm32_target() -> Result {
 
 /// [`NIGHTLY`] with `rust-src` (the npm build rebuilds std from it) and the wasm32 target,
 /// unless all three are installed. About 100 MB, some seconds.
-pub fn nightly() -> Result {
+pub fn nightly() -> Result<()> {
     let installed = |what: &str| {
         probe(cmd("rustup").args([what, "list", "--installed", "--toolchain", NIGHTLY]))
             .unwrap_or_default()
@@ -84,7 +86,7 @@ pub fn nightly() -> Result {
 
 /// `wasm-bindgen-cli` at exactly the `wasm-bindgen` version locked in `Cargo.lock`
 /// (wasm-pack refuses a mismatched one and would try to download it instead).
-fn wasm_bindgen_cli() -> Result {
+fn wasm_bindgen_cli() -> Result<()> {
     let lock_path = root().join("Cargo.lock");
     if !lock_path.exists() {
         say("Cargo.lock", "missing, generating");
@@ -128,10 +130,8 @@ fn wasm_bindgen_cli() -> Result {
             );
             install(false)
         })
-        .map_err(|e| {
-            format!(
-                "{e}\nInstall it yourself with: cargo install wasm-bindgen-cli --version {version}"
-            )
+        .with_context(|| {
+            format!("installing wasm-bindgen-cli failed (install it yourself with: cargo install wasm-bindgen-cli --version {version})")
         })?;
     let now = probe(cmd("wasm-bindgen").arg("--version"));
     if !current(&now) {
@@ -141,22 +141,27 @@ fn wasm_bindgen_cli() -> Result {
     Ok(())
 }
 
+/// What xtask reads of a `Cargo.lock`: its `[[package]]` entries' names and versions.
+#[derive(Deserialize)]
+struct Lock {
+    #[serde(default)]
+    package: Vec<LockedPackage>,
+}
+
+#[derive(Deserialize)]
+struct LockedPackage {
+    name: String,
+    version: String,
+}
+
 /// Finds the version of package `name` in a `Cargo.lock` document. More than one
 /// locked version of the package is an error, since the CLI must match exactly one.
 pub fn locked_version(lock: &str, name: &str) -> Result<Option<String>> {
+    let lock: Lock = toml::from_str(lock).context("Cargo.lock is not valid TOML")?;
     let mut versions: Vec<String> = Vec::new();
-    for block in lock.split("[[package]]").skip(1) {
-        let mut lines = block.lines().map(str::trim);
-        let is_it = lines
-            .clone()
-            .any(|l| crate::util::toml_string_value(l, "name").as_deref() == Some(name));
-        if !is_it {
-            continue;
-        }
-        if let Some(v) = lines.find_map(|l| crate::util::toml_string_value(l, "version")) {
-            if !versions.contains(&v) {
-                versions.push(v);
-            }
+    for package in lock.package.into_iter().filter(|p| p.name == name) {
+        if !versions.contains(&package.version) {
+            versions.push(package.version);
         }
     }
     match versions.len() {
@@ -170,20 +175,21 @@ pub fn locked_version(lock: &str, name: &str) -> Result<Option<String>> {
 }
 
 /// `cargo install wasm-pack --locked` unless `wasm-pack` is on `PATH`.
-fn wasm_pack() -> Result {
+fn wasm_pack() -> Result<()> {
     if which("wasm-pack").is_some() {
         let version = probe(cmd("wasm-pack").arg("--version")).unwrap_or_default();
         say("wasm-pack", &format!("present ({version})"));
         return Ok(());
     }
     say("wasm-pack", "installing (takes a few minutes)");
-    run(cmd("cargo").args(["install", "wasm-pack", "--locked"]))
-        .map_err(|e| format!("{e}\nInstall it yourself with: cargo install wasm-pack --locked"))?;
+    run(cmd("cargo").args(["install", "wasm-pack", "--locked"])).context(
+        "installing wasm-pack failed (install it yourself with: cargo install wasm-pack --locked)",
+    )?;
     Ok(())
 }
 
 /// Debian's `chromium` and `chromium-driver`, which match each other's version.
-fn chromium() -> Result {
+fn chromium() -> Result<()> {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         say("chromium + chromedriver", "present");
         return Ok(());
@@ -200,12 +206,12 @@ fn chromium() -> Result {
     run(cmd("apt-get")
         .args(["install", "-y", "chromium", "chromium-driver"])
         .env("DEBIAN_FRONTEND", "noninteractive"))
-    .map_err(|e| format!("{e}\nInstall them yourself with: {HOW}"))?;
+    .with_context(|| format!("installing chromium failed (install them yourself with: {HOW})"))?;
     Ok(())
 }
 
 /// `npm ci` from the committed `package-lock.json`, unless that exact lock is installed.
-fn npm_packages() -> Result {
+fn npm_packages() -> Result<()> {
     let root = root();
     let lock = root.join("package-lock.json");
     let stamp = root.join(NPM_STAMP);
@@ -228,8 +234,12 @@ fn npm_packages() -> Result {
         bail!("node and npm are needed (Node.js 18 or newer); on Debian: apt-get install -y nodejs npm");
     }
     say("npm packages", "installing with npm ci");
-    run(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
-        .map_err(|e| format!("{e}\nRun it yourself in {}: npm ci", root.display()))?;
+    run(cmd("npm").args(["ci", "--no-audit", "--no-fund"])).with_context(|| {
+        format!(
+            "npm ci failed (run it yourself in {}: npm ci)",
+            root.display()
+        )
+    })?;
     fs::copy(&lock, &stamp)?;
     Ok(())
 }
@@ -267,6 +277,31 @@ version = "0.2.131"
             Some("0.2.131")
         );
         assert_eq!(locked_version(LOCK, "serde").unwrap(), None);
+    }
+
+    #[test]
+    fn reads_the_lock_as_toml_not_as_lines() {
+        // Key order, quoting and a `dependencies` entry that names the package are TOML's
+        // business: none of them may mislead the reader.
+        let lock = r#"
+version = 4
+
+[[package]]
+version = '1.0.0'
+name = "a"
+dependencies = ["wasm-bindgen 0.2.1"]
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+"#;
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").unwrap().as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(locked_version(lock, "a").unwrap().as_deref(), Some("1.0.0"));
+        assert!(locked_version("[[package]\n", "a").is_err());
+        assert_eq!(locked_version("version = 4\n", "a").unwrap(), None);
     }
 
     #[test]

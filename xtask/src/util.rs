@@ -1,54 +1,13 @@
-//! Small helpers shared by every command: the error type, the repository root,
-//! tool lookup on `PATH`, and running child processes with a printed command line.
+//! Small helpers shared by every command: the repository root, tool lookup on `PATH`, and
+//! running child processes with a printed command line. Errors are `anyhow`'s: a step fails
+//! with a message (and the context it was in), which `main` prints before exiting non-zero.
 
 use std::ffi::OsStr;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// A human-readable failure; `main` prints it and exits non-zero.
-pub struct Error(pub String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<String> for Error {
-    fn from(s: String) -> Self {
-        Error(s)
-    }
-}
-
-impl From<&str> for Error {
-    fn from(s: &str) -> Self {
-        Error(s.to_owned())
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error(e.to_string())
-    }
-}
-
-/// Result type of every xtask step.
-pub type Result<T = ()> = std::result::Result<T, Error>;
-
-/// Returns early with a formatted [`Error`].
-#[macro_export]
-macro_rules! bail {
-    ($($arg:tt)*) => {
-        return Err($crate::util::Error(format!($($arg)*)))
-    };
-}
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
@@ -122,12 +81,12 @@ pub fn display(c: &Command) -> String {
 }
 
 /// Runs a command with inherited stdio, printing it first; a non-zero exit is an error.
-pub fn run(c: &mut Command) -> Result {
+pub fn run(c: &mut Command) -> Result<()> {
     let line = display(c);
     println!("$ {line}");
     let status = c
         .status()
-        .map_err(|e| Error(format!("could not start `{line}`: {e}")))?;
+        .with_context(|| format!("could not start `{line}`"))?;
     if !status.success() {
         bail!("`{line}` failed ({status})");
     }
@@ -143,30 +102,28 @@ pub fn probe(c: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// Reads the `version` of the `[package]` section of a `Cargo.toml` document.
-pub fn package_version(cargo_toml: &str) -> Option<String> {
-    let mut in_package = false;
-    for line in cargo_toml.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package {
-            if let Some(v) = toml_string_value(line, "version") {
-                return Some(v);
-            }
-        }
+/// Reads the `version` of the `[package]` section of a `Cargo.toml` document: `None` when it
+/// has no `[package]` or no literal version (`version.workspace = true` is not one).
+pub fn package_version(cargo_toml: &str) -> Result<Option<String>> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Version {
+        Literal(String),
+        Other(serde::de::IgnoredAny),
     }
-    None
-}
-
-/// Parses `key = "value"` (the simple TOML lines Cargo writes), returning `value`.
-pub fn toml_string_value(line: &str, key: &str) -> Option<String> {
-    let rest = line
-        .strip_prefix(key)?
-        .trim_start()
-        .strip_prefix('=')?
-        .trim();
-    let inner = rest.strip_prefix('"')?;
-    Some(inner[..inner.find('"')?].to_owned())
+    #[derive(Deserialize)]
+    struct Manifest {
+        package: Option<Package>,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        version: Option<Version>,
+    }
+    let manifest: Manifest = toml::from_str(cargo_toml).context("Cargo.toml is not valid TOML")?;
+    Ok(match manifest.package.and_then(|p| p.version) {
+        Some(Version::Literal(v)) => Some(v),
+        Some(Version::Other(_)) | None => None,
+    })
 }
 
 #[cfg(test)]
@@ -177,16 +134,15 @@ mod tests {
     fn reads_package_version() {
         let toml =
             "[package]\nname = \"a\"\nversion = \"1.2.3\"\n\n[dependencies]\nversion = \"9\"\n";
-        assert_eq!(package_version(toml).as_deref(), Some("1.2.3"));
-        assert_eq!(package_version("[workspace]\nversion = \"1\"\n"), None);
-    }
-
-    #[test]
-    fn reads_toml_strings() {
+        assert_eq!(package_version(toml).unwrap().as_deref(), Some("1.2.3"));
+        let spread = "[package.metadata.x]\nversion = \"9\"\n[package]\nversion = '2.0.0'\n";
+        assert_eq!(package_version(spread).unwrap().as_deref(), Some("2.0.0"));
         assert_eq!(
-            toml_string_value("version = \"0.2.1\"", "version").as_deref(),
-            Some("0.2.1")
+            package_version("[workspace]\nversion = \"1\"\n").unwrap(),
+            None
         );
-        assert_eq!(toml_string_value("versions = \"0.2.1\"", "version"), None);
+        let inherited = "[package]\nname = \"a\"\nversion.workspace = true\n";
+        assert_eq!(package_version(inherited).unwrap(), None);
+        assert!(package_version("[package\n").is_err());
     }
 }

@@ -1,0 +1,112 @@
+// The statistics of benches/run.mjs: percentiles, a seeded bootstrap of the p50 (and of the
+// difference of two p50s) with a percentile interval, the budget verdict read from that
+// interval, and the rule that marks a run on a loaded machine as indicative.
+// Tested by benches/stats.test.mjs (`node --test benches/stats.test.mjs`, run by
+// `cargo xtask test`). See benches/README.md.
+
+/** Resamples per interval. */
+export const RESAMPLES = 2000;
+/** The interval's coverage. */
+export const LEVEL = 0.95;
+/** The PRNG's seed: the same samples always give the same interval. */
+export const SEED = 22;
+
+/**
+ * The 1-minute load average above which the machine counts as loaded, per core
+ * (`os.cpus().length`): above 1 × the core count, more tasks were ready to run than there were
+ * cores, so the measured code waited for a CPU some of the time.
+ */
+export const LOAD_PER_CORE = 1;
+/**
+ * Samples taken during the run count only this long after its start: until then the 1-minute
+ * load average still carries the bench's own build (`cargo xtask bench` builds the package and
+ * the sandbox just before), which the load at the start, taken before that build, does not.
+ */
+export const LOAD_GRACE_MS = 60_000;
+
+/** mulberry32: a small, fast 32-bit PRNG; returns a function giving floats in [0, 1). */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The nearest-rank percentile `p` (0–100) of `xs`; NaN when empty. */
+export function percentile(xs, p) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+export const median = (xs) => percentile(xs, 50);
+
+/** `xs` drawn again with replacement, as many values. */
+function resample(xs, random) {
+  const out = new Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = xs[Math.floor(random() * xs.length)];
+  return out;
+}
+
+/**
+ * A percentile bootstrap: `statistic(...samples)` on the samples as measured (the estimate),
+ * then on `resamples` draws of every sample, each resampled with replacement on its own; the
+ * interval is the draws' (1 − level)/2 and (1 + level)/2 percentiles. Any empty sample gives NaN.
+ */
+export function bootstrap(samples, statistic, { resamples = RESAMPLES, level = LEVEL, seed = SEED } = {}) {
+  const base = { level, resamples, seed };
+  if (!samples.length || samples.some((s) => !s?.length)) return { estimate: NaN, low: NaN, high: NaN, ...base };
+  const random = mulberry32(seed);
+  const draws = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i++) draws[i] = statistic(...samples.map((s) => resample(s, random)));
+  draws.sort();
+  const tail = ((1 - level) / 2) * 100;
+  return {
+    estimate: statistic(...samples),
+    low: percentile(draws, tail),
+    high: percentile(draws, 100 - tail),
+    ...base,
+  };
+}
+
+/** p50 of `a` − p50 of `b`, with its bootstrap interval (both samples resampled). */
+export const medianDifference = (a, b, options) => bootstrap([a, b], (x, y) => median(x) - median(y), options);
+
+/** p50 of `a`, with its bootstrap interval. */
+export const medianOf = (a, options) => bootstrap([a], median, options);
+
+/**
+ * The verdict on a budget "below `budget`" read from an interval: "met" when all of it is
+ * below, "not met" when none of it is (the interval at or above the budget), "undecided" when
+ * it straddles the budget (the samples can't tell), "n/a" without an interval.
+ */
+export function verdictOf({ low, high }, budget) {
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return "n/a";
+  if (high < budget) return "met";
+  if (low >= budget) return "not met";
+  return "undecided";
+}
+
+/** Several verdicts that must all hold: one "not met" decides, then one "undecided" or "n/a". */
+export function allOf(verdicts) {
+  for (const v of ["not met", "n/a", "undecided"]) if (verdicts.includes(v)) return v;
+  return "met";
+}
+
+/**
+ * Whether the machine was loaded during the run. `start` is the 1-minute load average at the
+ * start (before the bench's own build when `cargo xtask bench` passes it), `samples` are
+ * `{ atMs, load }` taken during the run (atMs since its start), `cores` the core count.
+ * Loaded when the start, or a sample at least LOAD_GRACE_MS into the run, is above
+ * LOAD_PER_CORE × cores. Returns `{ loaded, threshold, peak, over }` with the samples over it.
+ */
+export function loadVerdict({ start, samples = [], cores, perCore = LOAD_PER_CORE, graceMs = LOAD_GRACE_MS }) {
+  const threshold = perCore * cores;
+  const counted = [{ atMs: 0, load: start, start: true }, ...samples.filter((s) => s.atMs >= graceMs)].filter((s) => Number.isFinite(s.load));
+  const over = counted.filter((s) => s.load > threshold);
+  const peak = counted.reduce((m, s) => (m === null || s.load > m.load ? s : m), null);
+  return { loaded: over.length > 0, threshold, peak, over };
+}
