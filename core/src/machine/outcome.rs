@@ -42,6 +42,7 @@ pub enum ReconnectResult {
 /// Where a flow is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Stage {
     /// `connectorPlaidInitialize` is in flight.
     Initializing,
@@ -65,6 +66,7 @@ pub enum Stage {
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ReconnectEvent {
     /// The flow moved to `stage`.
     Progress {

@@ -14,6 +14,7 @@ use crate::secret::SessionToken;
 
 /// What the driver does next.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Step {
     /// Get a session token (the app's string, or its function's answer, bounded by the
     /// timeout), then report [`Seen::Token`].
@@ -51,6 +52,7 @@ pub enum Step {
 
 /// What the driver saw of the last step.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Seen {
     /// The session token, or why there is none.
     Token(Result<SessionToken, Error>),

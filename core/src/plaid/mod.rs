@@ -83,6 +83,7 @@ pub enum LinkOutcome {
 
 /// Why a Link run could not start or finish loading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LinkFailure {
     /// `Plaid.create` threw (or Plaid's script defines no `Plaid.create`).
     CreateThrew,
