@@ -44,6 +44,11 @@ pub struct ClientOptions {
     pub endpoint: String,
     /// Plaid's Link script (default [`DEFAULT_PLAID_SCRIPT_URL`]).
     pub plaid_script_url: String,
+    /// The page's CSP nonce, put on the Plaid `<script>` tag the client adds, so that a policy
+    /// like `script-src 'nonce-…' 'wasm-unsafe-eval'` runs Link. `None` (the default): the
+    /// page's own nonce, read from its nonced `<script>` (the `nonce` property) or a
+    /// `<meta property="csp-nonce">`; a nonce given here wins.
+    pub nonce: Option<String>,
     /// Per-request timeout in milliseconds; it also bounds the token function, loading Plaid's
     /// script and Link's loading.
     pub timeout_ms: u32,
@@ -65,6 +70,7 @@ impl fmt::Debug for ClientOptions {
             .field("endpoint", &self.endpoint)
             .field("plaid_script_url", &self.plaid_script_url)
             .field("timeout_ms", &self.timeout_ms)
+            .field("nonce", &self.nonce.as_ref().map(|_| "[set]"))
             .field("schema", &self.schema)
             .finish_non_exhaustive()
     }
@@ -77,6 +83,7 @@ impl ClientOptions {
             token: token.into(),
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             plaid_script_url: DEFAULT_PLAID_SCRIPT_URL.to_owned(),
+            nonce: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             retry_policy: RetryPolicy::default(),
             schema: None,
@@ -211,12 +218,21 @@ impl Client {
             &options.plaid_script_url,
             options.timeout_ms,
         )?;
+        if let Some(nonce) = &options.nonce {
+            if !crate::web::is_nonce(nonce) {
+                return Err(CoreError::invalid(
+                    "nonce must be the page's CSP nonce (base64 characters, not empty)",
+                )
+                .into());
+            }
+        }
         Ok(Client {
             io: BrowserIo {
                 endpoint: options.endpoint,
                 token: options.token,
                 timeout_ms: options.timeout_ms,
                 script_url: options.plaid_script_url,
+                nonce: options.nonce,
                 policy: options.retry_policy,
                 schema: options.schema,
             },

@@ -45,7 +45,7 @@ pub use quiltt_reconnect_core::{
     ReconnectOptions, ReconnectResult, RetryPolicy, SchemaGeneration, SessionToken, Stage,
 };
 #[cfg(target_arch = "wasm32")]
-pub use web::{json_from_js, json_to_js};
+pub use web::{json_from_js, json_to_js, TRUSTED_TYPES_POLICY};
 
 /// The npm package's allocator (feature `talc-allocator`): smaller than the default dlmalloc.
 #[cfg(all(

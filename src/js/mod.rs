@@ -259,7 +259,11 @@ impl QuilttReconnect {
             // The input is good: Plaid's script starts loading now, before the rest of the
             // set-up. It is half the critical path, and the first call of this code (compiled
             // lazily by the browser) took about 2 ms more before the script started, measured.
-            web::start_script(&client.io.script_url, client.io.timeout_ms);
+            web::start_script(
+                &client.io.script_url,
+                client.io.nonce.as_deref(),
+                client.io.timeout_ms,
+            );
             // The page's repair of this connection at this endpoint with this input: no token in it.
             let key = FlowKey::Reconnect {
                 endpoint: client.io.endpoint.clone(),

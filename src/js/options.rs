@@ -89,6 +89,12 @@ pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
     };
     let endpoint = optional_string(options, "endpoint", DEFAULT_ENDPOINT)?;
     let script_url = optional_string(options, "plaidScriptUrl", DEFAULT_PLAID_SCRIPT_URL)?;
+    let nonce = field(options, "nonce")?;
+    let nonce = match nonce.as_string() {
+        Some(nonce) => Some(nonce),
+        None if nonce.is_undefined() || nonce.is_null() => None,
+        None => return Err(Error::invalid("nonce must be a string")),
+    };
     let timeout = field(options, "timeoutMs")?;
     let timeout_ms = if timeout.is_undefined() || timeout.is_null() {
         DEFAULT_TIMEOUT_MS
@@ -122,6 +128,7 @@ pub(super) fn read(options: &JsValue) -> Result<Client, Error> {
     let mut options = ClientOptions::new(token_source);
     options.endpoint = endpoint;
     options.plaid_script_url = script_url;
+    options.nonce = nonce;
     options.timeout_ms = timeout_ms;
     options.schema = schema;
     options.on_event = listener.map(event_sink);

@@ -42,6 +42,25 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout, catch)]
     pub(crate) fn set_timeout(callback: &Function) -> Result<JsValue, JsValue>;
 
+    // Trusted Types (`web::script`).
+
+    /// A Trusted Types policy (`trustedTypes.createPolicy`'s answer).
+    #[derive(Clone)]
+    pub(crate) type TrustedTypePolicy;
+    /// `trustedTypes.createPolicy(name, rules)`; throws where there is no `trustedTypes` or the
+    /// page's `trusted-types` directive doesn't allow the name.
+    #[wasm_bindgen(js_namespace = trustedTypes, js_name = createPolicy, catch)]
+    pub(crate) fn create_trusted_types_policy(
+        name: &str,
+        rules: &Object,
+    ) -> Result<TrustedTypePolicy, JsValue>;
+    /// `policy.createScriptURL(url)`: a `TrustedScriptURL`; throws when the policy refuses it.
+    #[wasm_bindgen(method, js_name = createScriptURL, catch)]
+    pub(crate) fn create_script_url(
+        this: &TrustedTypePolicy,
+        url: &str,
+    ) -> Result<JsValue, JsValue>;
+
     // Web Locks (`web::lock`).
 
     /// `navigator.locks`.

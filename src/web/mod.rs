@@ -31,8 +31,10 @@ use quiltt_reconnect_core::SessionToken;
 use quiltt_reconnect_core::{Error, ErrorCode};
 use quiltt_reconnect_core::{GraphqlRequest, HttpReply, SchemaGeneration};
 use quiltt_reconnect_core::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
+pub(crate) use script::is_nonce;
 #[cfg(feature = "js")]
 pub(crate) use script::start as start_script;
+pub use script::TRUSTED_TYPES_POLICY;
 #[cfg(feature = "js")]
 pub(crate) use signal::aborted;
 pub(crate) use storage::sweep;
@@ -63,6 +65,8 @@ pub(crate) struct BrowserIo {
     pub(crate) token: TokenSource,
     pub(crate) timeout_ms: u32,
     pub(crate) script_url: String,
+    /// The CSP nonce for Plaid's script tag, when the app gave one (else the page's own).
+    pub(crate) nonce: Option<String>,
     pub(crate) policy: RetryPolicy,
     /// The generation of Quiltt's schema the app pinned, if it did.
     pub(crate) schema: Option<SchemaGeneration>,
@@ -123,11 +127,11 @@ impl Io for BrowserIo {
     }
 
     fn start_script(&self) {
-        script::start(&self.script_url, self.timeout_ms);
+        script::start(&self.script_url, self.nonce.as_deref(), self.timeout_ms);
     }
 
     async fn script(&self) -> Result<(), Error> {
-        script::ready(&self.script_url, self.timeout_ms).await
+        script::ready(&self.script_url, self.nonce.as_deref(), self.timeout_ms).await
     }
 
     async fn lock(&self, connection_id: &str) -> Option<lock::Held> {
