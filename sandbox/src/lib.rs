@@ -51,6 +51,71 @@ pub const DEFAULT_SESSION_TOKEN: &str = "sandbox-session-token";
 pub const STRICT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
+/// The name of the Trusted Types policy quiltt-reconnect creates: the only one the
+/// [`StrictCsp`] policy's `trusted-types` directive allows.
+pub const TRUSTED_TYPES_POLICY: &str = "quiltt-reconnect";
+
+/// A strict, nonce-based Content-Security-Policy with Trusted Types for HTML pages
+/// ([`SandboxConfig::strict_csp`], `--strict-csp`): what a page that follows current CSP advice
+/// sends. Every response gets a fresh nonce, which the sandbox also puts on the page's own
+/// `<script>` tags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StrictCsp {
+    /// `script-src 'nonce-…' 'wasm-unsafe-eval'`: a script runs only with the response's nonce,
+    /// also one a script adds (Plaid's, which quiltt-reconnect adds with the page's nonce).
+    #[default]
+    NonceOnly,
+    /// The same with `'strict-dynamic'`: a script a nonced script adds runs without a nonce.
+    StrictDynamic,
+}
+
+impl StrictCsp {
+    /// The policy with `nonce`: `default-src 'self'; script-src 'nonce-<nonce>' 'wasm-unsafe-eval'
+    /// ['strict-dynamic']; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src
+    /// 'none'; base-uri 'none'; frame-ancestors 'none'; require-trusted-types-for 'script';
+    /// trusted-types quiltt-reconnect`.
+    pub fn policy(self, nonce: &str) -> String {
+        let dynamic = match self {
+            StrictCsp::NonceOnly => "",
+            StrictCsp::StrictDynamic => " 'strict-dynamic'",
+        };
+        format!(
+            "default-src 'self'; script-src 'nonce-{nonce}' 'wasm-unsafe-eval'{dynamic}; \
+style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types {TRUSTED_TYPES_POLICY}"
+        )
+    }
+
+    /// `nonce-only` or `strict-dynamic`, as `--strict-csp` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrictCsp::NonceOnly => "nonce-only",
+            StrictCsp::StrictDynamic => "strict-dynamic",
+        }
+    }
+}
+
+impl std::fmt::Display for StrictCsp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for StrictCsp {
+    type Err = String;
+
+    /// Accepts `nonce-only` (or `nonce`) and `strict-dynamic`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "nonce-only" | "nonce" => Ok(StrictCsp::NonceOnly),
+            "strict-dynamic" => Ok(StrictCsp::StrictDynamic),
+            other => Err(format!(
+                "unknown strict CSP {other:?}: use nonce-only or strict-dynamic"
+            )),
+        }
+    }
+}
+
 /// Path of the GraphQL endpoint.
 pub const GRAPHQL_PATH: &str = "/v1/graphql";
 
@@ -70,6 +135,9 @@ pub struct SandboxConfig {
     pub pkg_dir: Option<PathBuf>,
     /// Add [`STRICT_CSP`] to HTML responses.
     pub csp: bool,
+    /// Serve HTML responses under this nonce-based policy with Trusted Types instead (a fresh
+    /// nonce per response, put on the page's `<script>` tags too); wins over `csp`.
+    pub strict_csp: Option<StrictCsp>,
     /// The generation of Quiltt's schema served at start and after a reset (changeable at run
     /// time with `POST /__sandbox/config`); default 2025.
     pub schema: SchemaGeneration,
@@ -83,6 +151,7 @@ impl Default for SandboxConfig {
             www_dir: None,
             pkg_dir: None,
             csp: false,
+            strict_csp: None,
             schema: SchemaGeneration::default(),
         }
     }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use quiltt_sandbox::{
-    SandboxConfig, SchemaGeneration, DEFAULT_SESSION_TOKEN, GRAPHQL_PATH, LINK_SCRIPT_PATH,
+    SandboxConfig, SchemaGeneration, StrictCsp, DEFAULT_SESSION_TOKEN, GRAPHQL_PATH,
+    LINK_SCRIPT_PATH,
 };
 
 /// A local stand-in for Quiltt's GraphQL API and Plaid Link.
@@ -32,6 +33,18 @@ struct Cli {
     /// Send a strict Content-Security-Policy header with HTML pages.
     #[arg(long)]
     csp: bool,
+    /// Serve HTML pages under a strict nonce-based policy with Trusted Types instead: a fresh
+    /// nonce per response, put on the page's <script> tags too. MODE: nonce-only (the default)
+    /// or strict-dynamic.
+    #[arg(
+        long,
+        value_name = "MODE",
+        num_args = 0..=1,
+        default_missing_value = "nonce-only",
+        require_equals = true,
+        conflicts_with = "csp"
+    )]
+    strict_csp: Option<StrictCsp>,
     /// Which generation of Quiltt's live schema to serve: 2023 (2023-08), 2024 (2024-08),
     /// 2025 (2025-04) or no-plaid (2025-04 as published for an environment without Plaid).
     #[arg(long, value_name = "GENERATION", default_value = "2025")]
@@ -105,6 +118,12 @@ async fn main() -> ExitCode {
         if cli.pkg.is_some() {
             let _ = writeln!(out, "pkg: {base}/pkg/");
         }
+        if let Some(strict) = cli.strict_csp {
+            let _ = writeln!(
+                out,
+                "html pages: strict CSP ({strict}, a nonce per response, Trusted Types)"
+            );
+        }
         let _ = writeln!(out, "admin: {base}/__sandbox/connections");
         let _ = writeln!(
             out,
@@ -124,6 +143,7 @@ async fn main() -> ExitCode {
         www_dir: cli.www,
         pkg_dir: cli.pkg,
         csp: cli.csp,
+        strict_csp: cli.strict_csp,
         schema: cli.schema,
     };
     match quiltt_sandbox::serve(listener, config, shutdown_signal()).await {

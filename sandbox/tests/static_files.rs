@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::Sb;
-use quiltt_sandbox::{SandboxConfig, SchemaGeneration, STRICT_CSP};
+use quiltt_sandbox::{SandboxConfig, SchemaGeneration, StrictCsp, STRICT_CSP};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -123,6 +123,104 @@ async fn csp_flag_adds_strict_policy_to_html() {
     let resp = get(&plain, "/").await;
     assert!(content_type(&resp).starts_with("text/html"));
     assert_eq!(resp.headers()["content-security-policy"], STRICT_CSP);
+}
+
+/// The nonce of a `--strict-csp` policy.
+fn nonce_of(policy: &str) -> String {
+    let rest = policy.split("'nonce-").nth(1).expect("a nonce source");
+    rest.split('\'').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn strict_csp_gives_every_page_a_fresh_nonce_on_its_scripts() {
+    let www = temp_dir("www-strict");
+    let page = "<!doctype html><head><script type=\"module\" src=\"app.js\"></script>\
+<SCRIPT\tsrc=\"b.js\"></SCRIPT><script>1</script><scripty></scripty></head><p>&lt;script x</p>";
+    std::fs::write(www.join("index.html"), page).unwrap();
+    std::fs::write(www.join("app.js"), "console.log('<script >');").unwrap();
+    let sb = Sb::start_with(SandboxConfig {
+        www_dir: Some(www),
+        csp: true, // --strict-csp wins
+        strict_csp: Some(StrictCsp::NonceOnly),
+        ..Default::default()
+    })
+    .await;
+    let first = get(&sb, "/").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let policy = first.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = nonce_of(&policy);
+    assert_eq!(policy, StrictCsp::NonceOnly.policy(&nonce));
+    assert_eq!(
+        policy,
+        format!(
+            "default-src 'self'; script-src 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types quiltt-reconnect"
+        )
+    );
+    assert!(
+        nonce.len() >= 22
+            && nonce
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+        "{nonce}"
+    );
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    assert!(first.headers().get("etag").is_none());
+    assert!(first.headers().get("last-modified").is_none());
+    assert!(first.headers().get("accept-ranges").is_none());
+    let length: usize = first.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = first.text().await.unwrap();
+    assert_eq!(length, body.len());
+    let n = format!(" nonce=\"{nonce}\"");
+    assert_eq!(
+        body,
+        format!(
+            "<!doctype html><head><script{n} type=\"module\" src=\"app.js\"></script>\
+<SCRIPT{n}\tsrc=\"b.js\"></SCRIPT><script{n}>1</script><scripty></scripty></head><p>&lt;script x</p>"
+        )
+    );
+    // Every response has its own nonce, also when the browser asks whether its copy is fresh.
+    let second = sb
+        .client
+        .get(sb.url("/index.html"))
+        .header("if-modified-since", "Wed, 01 Jan 2098 00:00:00 GMT")
+        .header("if-none-match", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), StatusCode::OK);
+    let other = nonce_of(
+        second.headers()["content-security-policy"]
+            .to_str()
+            .unwrap(),
+    );
+    assert_ne!(other, nonce);
+    assert!(second
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("<script nonce=\"{other}\" type=\"module\"")));
+    // Scripts are served as they are, without a policy.
+    let script = get(&sb, "/app.js").await;
+    assert!(script.headers().get("content-security-policy").is_none());
+    assert_eq!(script.text().await.unwrap(), "console.log('<script >');");
+
+    // 'strict-dynamic', and the names --strict-csp takes.
+    assert!(StrictCsp::StrictDynamic
+        .policy("abc")
+        .contains("script-src 'nonce-abc' 'wasm-unsafe-eval' 'strict-dynamic';"));
+    assert_eq!("nonce-only".parse(), Ok(StrictCsp::NonceOnly));
+    assert_eq!("nonce".parse(), Ok(StrictCsp::NonceOnly));
+    assert_eq!("strict-dynamic".parse(), Ok(StrictCsp::StrictDynamic));
+    assert!("strict".parse::<StrictCsp>().is_err());
 }
 
 #[tokio::test]
