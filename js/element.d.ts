@@ -54,7 +54,7 @@ export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
 }
 
 /**
- * `<quiltt-reconnect connection-id="…" token="…" endpoint="…" plaid-script-url="…" features-required="…">`:
+ * `<quiltt-reconnect connection-id="…" token="…" endpoint="…" plaid-script-url="…" features-required="…" nonce="…">`:
  * a button (slot for custom content, default "Repair connection") that runs the reconnect flow on
  * click, is busy (`aria-busy="true"` on the element, `aria-disabled` on its button, which keeps
  * focus) while it runs, and reports through DOM
@@ -91,6 +91,12 @@ export declare class QuilttReconnectElement extends HTMLElement {
    *  it (`2025-04`, `2024-08`, `2023-08`); left out, the element finds out. */
   get schema(): SchemaGeneration | undefined;
   set schema(value: SchemaGeneration | null | undefined);
+  /** The `nonce` attribute: the page's CSP nonce, put on the Plaid `<script>` tag the package
+   *  adds (a `script-src 'nonce-…'` without `'strict-dynamic'` needs it). Left out, the page's own
+   *  is read (its nonced `<script>` or `<meta property="csp-nonce">`). Reads the element's nonce,
+   *  which browsers keep when they hide the attribute of a page served with a CSP header. */
+  get nonce(): string | undefined;
+  set nonce(value: string | null | undefined);
   /** The `timeout-ms` attribute (per request). */
   get timeoutMs(): number | undefined;
   set timeoutMs(value: number | null | undefined);

@@ -6,7 +6,8 @@
 // Attributes: connection-id (required), token (or the `token` property, which may also be a
 // function returning a token), endpoint, plaid-script-url, features-required (Quiltt's 2024 and
 // 2025 schemas) or features (2023), schema (pins a generation: 2025-04, 2024-08, 2023-08),
-// timeout-ms, disabled.
+// timeout-ms, nonce (the page's CSP nonce for Plaid's script tag; left out, the page's own is
+// read), disabled.
 // Events (bubbling, composed CustomEvents): quiltt-progress, quiltt-plaid, quiltt-repaired,
 // quiltt-reconnected, quiltt-exited, quiltt-error.
 //
@@ -18,7 +19,9 @@
 // Link was open or before the repair was saved), it finishes it, with the same events as a click.
 //
 // It works under a strict Content-Security-Policy (`style-src 'self'`): no style attributes, no
-// <style> elements; the shadow root is styled with a constructable stylesheet.
+// <style> elements; the shadow root is styled with a constructable stylesheet. And under Trusted
+// Types (`require-trusted-types-for 'script'`): it writes the DOM with createElement, append and
+// textContent only, never an HTML or script sink (innerHTML, a script's src, string timers).
 import init, { QuilttReconnect } from "./quiltt_reconnect.js";
 
 export const TAG_NAME = "quiltt-reconnect";
@@ -217,6 +220,19 @@ export class QuilttReconnectElement extends BaseElement {
     this.#setOptional("schema", value);
   }
 
+  /**
+   * The page's CSP nonce for the Plaid `<script>` tag the package adds: the `nonce` attribute.
+   * In a page served with a CSP header, the browser hides that attribute once the element is in
+   * the page (it reads "") but keeps the element's nonce, which is what this reads first.
+   */
+  get nonce() {
+    const hidden = super.nonce;
+    return (typeof hidden === "string" && hidden) || this.getAttribute("nonce") || undefined;
+  }
+  set nonce(value) {
+    this.#setOptional("nonce", value);
+  }
+
   get timeoutMs() {
     const raw = this.getAttribute("timeout-ms");
     const n = raw === null ? NaN : Number(raw);
@@ -317,6 +333,7 @@ export class QuilttReconnectElement extends BaseElement {
     if (this.plaidScriptUrl) options.plaidScriptUrl = this.plaidScriptUrl;
     if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
     if (this.schema) options.schema = this.schema;
+    if (this.nonce) options.nonce = this.nonce;
     return options;
   }
 

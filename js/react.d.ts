@@ -42,12 +42,13 @@ export interface UseQuilttReconnect {
 
 /**
  * `QuilttReconnect` for a component: the WebAssembly module is initialised on first use, a new
- * bridge is made when `endpoint`, `plaidScriptUrl`, `timeoutMs` or `schema` change (`token` and
- * `onEvent` may change on every render: the latest are used), each flow runs on a bridge of its
- * own so that its events reach `state` only while it is the latest, and unmounting aborts every
- * call still running (Link is closed; a close after Link's success is still sent). The token is
- * read when a request needs one; a `token` that becomes undefined while a flow runs leaves the
- * flow the last one given (a call made without one rejects `INVALID_INPUT`).
+ * bridge is made when `endpoint`, `plaidScriptUrl`, `timeoutMs`, `schema` or `nonce` change
+ * (`token` and `onEvent` may change on every render: the latest are used), each flow runs on a
+ * bridge of its own so that its events reach `state` only while it is the latest, and unmounting
+ * aborts every call still running (Link is closed; a close after Link's success is still sent).
+ * The token is read when a request needs one; a `token` that becomes undefined while a flow runs
+ * leaves the flow the last one given (a call made without one rejects `INVALID_INPUT`). `nonce`
+ * (the page's CSP nonce for Plaid's script tag) is the class's option.
  *
  * `resume()` called by several components at once (a layout and a page, both on mount) runs one
  * flow: the calls join, and each component's `state` follows it.

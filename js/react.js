@@ -12,8 +12,8 @@ const IDLE = Object.freeze({ status: "idle" });
 const useClientLayoutEffect = typeof document === "undefined" ? useEffect : useLayoutEffect;
 
 /** The options that make a new bridge when they change (the token is read at each request). */
-function bridgeKey({ endpoint, plaidScriptUrl, timeoutMs, schema } = {}) {
-  return JSON.stringify([endpoint, plaidScriptUrl, timeoutMs, schema]);
+function bridgeKey({ endpoint, plaidScriptUrl, timeoutMs, schema, nonce } = {}) {
+  return JSON.stringify([endpoint, plaidScriptUrl, timeoutMs, schema, nonce]);
 }
 
 /** A failure to load the WebAssembly module, as the package's own error. */

@@ -42,6 +42,13 @@ export interface QuilttReconnectOptions {
   endpoint?: string;
   /** Plaid's Link script. Default: https://cdn.plaid.com/link/v2/stable/link-initialize.js */
   plaidScriptUrl?: string;
+  /** The page's Content-Security-Policy nonce, put on the Plaid `<script>` tag the package adds
+   *  (a `script-src 'nonce-…'` without `'strict-dynamic'` runs only scripts that carry it):
+   *  base64 characters, else `INVALID_INPUT`. Left out, the page's own is read: the `nonce` of
+   *  its first `<script nonce>`, else of a `<meta property="csp-nonce">`. Where the page
+   *  enforces Trusted Types, the tag's `src` comes from the policy `quiltt-reconnect` (allow it
+   *  in the page's `trusted-types` directive). */
+  nonce?: string;
   /** Per-request timeout in milliseconds; it also bounds the token function, loading Plaid's
    *  script and Link's loading. Default: 30000 */
   timeoutMs?: number;

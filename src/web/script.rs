@@ -250,7 +250,7 @@ pub(super) async fn ready(url: &str, nonce: Option<&str>, timeout_ms: u32) -> Re
         Some(Outcome::TimedOut) => format!("did not load within {timeout_ms} ms"),
         Some(Outcome::NoDocument) => "can't be added: there is no document".to_owned(),
         Some(Outcome::Refused) => format!(
-            "was refused by the page's Trusted Types: allow the policy {TRUSTED_TYPES_POLICY:?} in its trusted-types directive"
+            "was refused by the page's Trusted Types: allow the policy \"{TRUSTED_TYPES_POLICY}\" in its trusted-types directive"
         ),
         Some(Outcome::Failed) | None => "failed to load".to_owned(),
     };

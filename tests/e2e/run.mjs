@@ -9,11 +9,14 @@
 //   QUILTT_SANDBOX_2023_URL=http://127.0.0.1:PORT3 node tests/e2e/run.mjs [scenario-name-filter...]
 //
 // The sandboxes must serve `--www www --pkg pkg --csp`, with `--schema 2025` (Quiltt's current
-// schema), `2024` and `2023`; this script starts target/debug/quiltt-sandbox itself for a URL
-// that is not given (and only when a selected scenario needs it). `pkg/` must be built (`cargo xtask pkg`).
+// schema), `2024` and `2023`; QUILTT_SANDBOX_STRICT_URL and QUILTT_SANDBOX_STRICT_DYNAMIC_URL
+// (the strict-page-demo scenarios) `--www www --pkg pkg --schema 2025` with `--strict-csp` and
+// `--strict-csp=strict-dynamic`. This script starts target/debug/quiltt-sandbox (or
+// QUILTT_SANDBOX_BIN) itself for a URL that is not given (and only when a selected scenario
+// needs it). `pkg/` must be built (`cargo xtask pkg`).
 // Prints PASS/FAIL per scenario and exits non-zero on any failure. See README.md beside it.
 
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,25 +103,44 @@ const SANDBOXES = {
   2025: process.env.QUILTT_SANDBOX_URL,
   2024: process.env.QUILTT_SANDBOX_2024_URL,
   2023: process.env.QUILTT_SANDBOX_2023_URL,
+  // The demo under the sandbox's nonce-based policy with Trusted Types (`--strict-csp`), without
+  // and with 'strict-dynamic'; Quiltt's 2025 schema.
+  strict: process.env.QUILTT_SANDBOX_STRICT_URL,
+  "strict-dynamic": process.env.QUILTT_SANDBOX_STRICT_DYNAMIC_URL,
+};
+/** How each sandbox serves its HTML pages (the flag) and which schema it serves. */
+const SANDBOX_KINDS = {
+  2025: { csp: "--csp", schema: "2025" },
+  2024: { csp: "--csp", schema: "2024" },
+  2023: { csp: "--csp", schema: "2023" },
+  strict: { csp: "--strict-csp", schema: "2025" },
+  "strict-dynamic": { csp: "--strict-csp=strict-dynamic", schema: "2025" },
 };
 let SANDBOX_URL = SANDBOXES[2025];
 const ownSandboxes = [];
 
-/** Starts target/debug/quiltt-sandbox serving www/ and pkg/ with the strict CSP; resolves its URL. */
-function startOwnSandbox(schema) {
+/** Starts target/debug/quiltt-sandbox (or QUILTT_SANDBOX_BIN) serving www/ and pkg/ under its policy; resolves its URL. */
+function startOwnSandbox(kind) {
+  const { csp, schema } = SANDBOX_KINDS[kind];
   const sandbox = startSandbox({
-    args: ["--www", "www", "--pkg", "pkg", "--csp", "--schema", schema],
+    ...(process.env.QUILTT_SANDBOX_BIN ? { bin: process.env.QUILTT_SANDBOX_BIN } : {}),
+    args: ["--www", "www", "--pkg", "pkg", csp, "--schema", schema],
     missing: "a QUILTT_SANDBOX_*URL is not set and target/debug/quiltt-sandbox is missing: run `cargo build -p quiltt-sandbox` or `cargo xtask test`",
   });
   ownSandboxes.push(sandbox.child);
   return sandbox.url;
 }
 
-/** The sandbox at `url` is up and serves `schema`. */
-async function checkSandbox(url, schema) {
+/** The sandbox at `url` is up, serves the schema of `kind`, and its pages have the policy of `kind`. */
+async function checkSandbox(url, kind) {
+  const { csp, schema } = SANDBOX_KINDS[kind];
   await sandboxJson("/__sandbox/health", undefined, url);
   const config = await sandboxJson("/__sandbox/config", undefined, url);
   assert(config.schema === schema, `the sandbox at ${url} serves Quiltt's ${schema} schema (it serves ${config.schema})`);
+  const policy = (await fetch(`${url}/`)).headers.get("content-security-policy") ?? "";
+  const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+  const expected = csp === "--csp" ? CSP_FLAG_POLICY : nonce && strictCsp(nonce, { strictDynamic: csp.endsWith("strict-dynamic") });
+  assert(policy === expected, `the sandbox at ${url} serves its pages with ${csp} (its policy: ${JSON.stringify(policy)})`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,6 +158,39 @@ function csp(sandbox) {
   ].join("; ");
 }
 
+/** The sandbox's `--csp` policy (`STRICT_CSP` in sandbox/src/lib.rs). */
+const CSP_FLAG_POLICY =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/**
+ * The sandbox's `--strict-csp` policy (`StrictCsp::policy` in sandbox/src/lib.rs; `checkSandbox`
+ * and `strict-page-demo` compare the two): scripts run only with one of `nonces` (also those a
+ * script adds, unless `strictDynamic`), and script sinks take only Trusted Types, from the
+ * policies `trustedTypes` names. `connect`: origins beyond the page's own (a fixture page's
+ * sandbox).
+ */
+function strictCsp(nonces, { strictDynamic = false, connect = [], trustedTypes = "quiltt-reconnect" } = {}) {
+  const sources = [nonces].flat().map((n) => `'nonce-${n}'`);
+  return [
+    "default-src 'self'",
+    `script-src ${[...sources, "'wasm-unsafe-eval'", ...(strictDynamic ? ["'strict-dynamic'"] : [])].join(" ")}`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ["connect-src 'self'", ...connect].join(" "),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    `trusted-types ${trustedTypes}`,
+  ].join("; ");
+}
+
+/** A fresh CSP nonce (16 random bytes, base64), as the sandbox makes one per page. */
+const freshNonce = () => randomBytes(16).toString("base64");
+
+/** Each `<script` tag of `html` with ` nonce="<nonce>"` added, as the sandbox's `--strict-csp` does. */
+const addNonce = (html, nonce) => html.replace(/<script(?=[\s>/])/gi, (tag) => `${tag} nonce="${nonce}"`);
+
 /** Serves `mounts` ({ "/": dir, "/pkg/": dir }); `%SANDBOX_URL%` in HTML files is replaced by `sandbox`. */
 function serveFixture(mounts, sandbox = SANDBOX_URL) {
   return serveStatic(mounts, {
@@ -143,6 +198,27 @@ function serveFixture(mounts, sandbox = SANDBOX_URL) {
       if (ext !== ".html") return data;
       headers["Content-Security-Policy"] = csp(sandbox);
       return Buffer.from(data.toString("utf8").replaceAll("%SANDBOX_URL%", sandbox));
+    },
+  });
+}
+
+/**
+ * `serveFixture` under the sandbox's `--strict-csp` policy instead (`strictCsp`, widened to the
+ * sandbox's origin for `connect-src`): each HTML response has a fresh nonce, put on its
+ * `<script>` tags. `strict`: `strictDynamic`, `trustedTypes` (the directive's policy names), and
+ * `elementNonce` (a second nonce the policy allows, given to the page's `<quiltt-reconnect>` as
+ * its `nonce` attribute).
+ */
+function serveStrictFixture(mounts, sandbox = SANDBOX_URL, { strictDynamic = false, trustedTypes, elementNonce = false } = {}) {
+  return serveStatic(mounts, {
+    transform({ data, ext, headers }) {
+      if (ext !== ".html") return data;
+      const nonce = freshNonce();
+      const given = elementNonce ? freshNonce() : null;
+      headers["Content-Security-Policy"] = strictCsp(given ? [nonce, given] : nonce, { strictDynamic, connect: [sandbox], trustedTypes });
+      let html = addNonce(data.toString("utf8").replaceAll("%SANDBOX_URL%", sandbox), nonce);
+      if (given) html = html.replace(/<quiltt-reconnect(?=\s)/, `$& nonce="${given}"`);
+      return Buffer.from(html);
     },
   });
 }
@@ -156,8 +232,12 @@ async function launchBrowser() {
   browser = await launchChromium(CHROMIUM);
 }
 
+// Every violation is also kept in `window.__violations` ({ directive, blocked, sample }), for
+// the scenarios that count them.
 const WATCH_CSP = `
+  window.__violations = [];
   document.addEventListener("securitypolicyviolation", (e) => {
+    window.__violations.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample });
     console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
       " (" + (e.sourceFile || "") + ":" + (e.lineNumber || 0) + ")");
   }, true);
@@ -1141,12 +1221,14 @@ const ELEMENT_EVENTS = ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "q
  * `window.__events` (details made plain: `detail.error` becomes a summary of the error) and the
  * events themselves in `window.__raw`. `at: "document"` listens where a page would (bubbling,
  * composed events); `at: "element"` on the element itself, which also hears it once removed.
- * `window.__el` is the element.
+ * `window.__el` is the element. `strict`: the page is served under the sandbox's `--strict-csp`
+ * policy instead (`serveStrictFixture`'s options); `policy` is the page's policy.
  */
-async function openElementPage(problems, { base = SANDBOX_URL, at = "element" } = {}) {
-  const server = await serveFixture({ "/": path.join(FIXTURES, "element"), "/pkg/": PKG }, base);
+async function openElementPage(problems, { base = SANDBOX_URL, at = "element", strict = null } = {}) {
+  const mounts = { "/": path.join(FIXTURES, "element"), "/pkg/": PKG };
+  const server = await (strict ? serveStrictFixture(mounts, base, strict) : serveFixture(mounts, base));
   const { context, page } = await newPage(problems);
-  await page.goto(`${server.url}/`);
+  const response = await page.goto(`${server.url}/`);
   await page.waitForFunction(() => customElements.get("quiltt-reconnect") !== undefined);
   await page.evaluate(
     ({ types, at }) => {
@@ -1172,7 +1254,8 @@ async function openElementPage(problems, { base = SANDBOX_URL, at = "element" } 
     await context.close();
     await server.close();
   };
-  return { page, host: page.locator("quiltt-reconnect"), close };
+  const policy = response.headers()["content-security-policy"];
+  return { page, host: page.locator("quiltt-reconnect"), close, policy };
 }
 
 /**
@@ -1903,6 +1986,242 @@ async function reactNoLeak(problems) {
   }
 }
 
+// Strict pages: a nonce-only `script-src` (no 'self', no host) and Trusted Types.
+
+/** The nonces a policy's `script-src` allows, in order. */
+const noncesOf = (policy) => [...(policy ?? "").matchAll(/'nonce-([^']+)'/g)].map((m) => m[1]);
+
+/** The page's Plaid script tags: `src`, and the nonce CSP checks (the property) and the attribute. */
+const plaidTags = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll("script")]
+      .filter((s) => s.src.includes("link-initialize.js"))
+      .map((s) => ({ src: s.src, nonce: s.nonce, attribute: s.getAttribute("nonce") })),
+  );
+
+/** The `securitypolicyviolation` events the page has had (`WATCH_CSP` keeps them). */
+const violationsOf = (page) => page.evaluate(() => window.__violations);
+
+/** What a refused script sink, policy or script leaves as page problems (the console). */
+const REFUSAL_PROBLEMS = /CSP violation: (trusted-types|require-trusted-types-for|script-src)|requires 'Trusted|TrustedTypePolicy|Content Security Policy|ERR_BLOCKED_BY_CSP|^request failed: \S+ csp$/i;
+
+/**
+ * `fn`, then waits until the page has had more than `before` violations (and a moment for their
+ * console messages to arrive); the problems they cause are expected.
+ */
+async function expectingViolations(page, problems, before, fn) {
+  return allowingProblems(problems, REFUSAL_PROBLEMS, async () => {
+    const result = await fn();
+    await page.waitForFunction((n) => window.__violations.length > n, before);
+    await new Promise((r) => setTimeout(r, 200));
+    return result;
+  });
+}
+
+/**
+ * The page enforces Trusted Types, and its listener hears violations: a plain string given to a
+ * script's `src` throws a TypeError and is reported (so a count of zero before means something).
+ */
+async function probeTrustedTypes(page, problems) {
+  const before = (await violationsOf(page)).length;
+  const threw = await expectingViolations(page, problems, before, () =>
+    page.evaluate(() => {
+      try {
+        document.createElement("script").src = "/probe.js";
+        return "assigned";
+      } catch (e) {
+        return e instanceof TypeError ? "TypeError" : String(e);
+      }
+    }),
+  );
+  const probe = (await violationsOf(page)).slice(before);
+  assert(
+    threw === "TypeError" && probe.some((v) => v.directive === "require-trusted-types-for"),
+    `a string for a script's src is refused and reported (${threw}; ${JSON.stringify(probe)})`,
+  );
+}
+
+/**
+ * The demo served by the sandbox under `--strict-csp` (`kind` "strict": nonce-only
+ * `script-src`; "strict-dynamic": with 'strict-dynamic'), with Trusted Types enforced: the
+ * policy is the one `strictCsp` writes, the page's module script has the response's nonce (the
+ * attribute hidden by the browser), Repair and Continue repair `conn_login_required` (`SYNCED`),
+ * Plaid's script tag carries the page's nonce, and the page had no securitypolicyviolation; then
+ * a string given to a script sink is refused and heard, so zero meant none.
+ */
+async function strictPageDemo(problems, kind) {
+  const base = SANDBOXES[kind];
+  const strictDynamic = kind === "strict-dynamic";
+  const id = "conn_login_required";
+  await resetSandbox(base);
+  const { context, page } = await newPage(problems);
+  try {
+    const response = await page.goto(`${base}/`);
+    const policy = response.headers()["content-security-policy"];
+    const [nonce] = noncesOf(policy);
+    assert(nonce && policy === strictCsp(nonce, { strictDynamic }), `the demo is served under the strict policy (${JSON.stringify(policy)})`);
+    await demoReady(page);
+    const own = await page.evaluate(() =>
+      [...document.scripts].filter((s) => !s.src.includes("link-initialize.js")).map((s) => ({ src: s.getAttribute("src"), nonce: s.nonce, attribute: s.getAttribute("nonce") })),
+    );
+    assert(
+      own.length === 1 && own[0].src === "app.js" && own[0].nonce === nonce && own[0].attribute === "",
+      `the page's own script has the response's nonce, its attribute hidden (${JSON.stringify(own)})`,
+    );
+    const card = page.getByTestId(`connection-${id}`);
+    await card.locator('[data-status="ERROR_REPAIRABLE"]').waitFor();
+    await page.getByTestId(`repair-${id}`).click();
+    await continueInPlaid(page);
+    await page.getByTestId("result").locator(".result-title", { hasText: "Connection repaired" }).waitFor();
+    await card.locator('[data-status="SYNCED"]').waitFor();
+    const admin = await adminConnection(id, base);
+    assert(admin.status === "SYNCED", `the sandbox has the connection SYNCED (got ${admin.status})`);
+    const tags = await plaidTags(page);
+    assert(tags.length === 1 && tags[0].nonce === nonce, `Plaid's script tag carries the page's nonce (${JSON.stringify(tags)})`);
+    assert(await page.evaluate(() => window.Plaid?.isSandboxStandIn === true), "Plaid's script ran");
+    const seen = await violationsOf(page);
+    assert(seen.length === 0, `no securitypolicyviolation on the strict page (${JSON.stringify(seen)})`);
+    await probeTrustedTypes(page, problems);
+    log(`repaired under ${policy.split("; ").find((d) => d.startsWith("script-src"))}, Trusted Types enforced, no violation`);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * `fixtures/element/` served under the strict policy (nonce-only, Trusted Types; the sandbox's
+ * origin added to `connect-src`). The element without a `nonce`: the package reads the page's
+ * (its module script's), Plaid's tag carries it, Continue → `quiltt-reconnected`, `SYNCED`, no
+ * violation. Then a page whose policy allows a second nonce, given to the element as its
+ * `nonce` attribute: the element reads it (the browser hid the attribute), Plaid's tag carries
+ * that one and not the page's, repaired, no violation; the property sets and removes the
+ * attribute.
+ */
+async function strictPageElement(problems) {
+  const id = "conn_credit_union";
+  await resetSandbox();
+  let opened = await openElementPage(problems, { at: "document", strict: {} });
+  try {
+    const { page, host, policy } = opened;
+    const [nonce] = noncesOf(policy);
+    assert(nonce && policy === strictCsp(nonce, { connect: [SANDBOX_URL] }), `the page is served under the strict policy (${JSON.stringify(policy)})`);
+    const given = await host.evaluate((el) => ({ nonce: el.nonce ?? null, attribute: el.getAttribute("nonce") }));
+    assert(given.nonce === null && given.attribute === null, `no nonce given to the element (${JSON.stringify(given)})`);
+    await host.locator("button").click();
+    await continueInPlaid(page);
+    const done = await elementEvent(page, "quiltt-reconnected");
+    assert(done.detail.connection.id === id, `quiltt-reconnected carries the connection (${done.detail.connection.id})`);
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+    const tags = await plaidTags(page);
+    assert(tags.length === 1 && tags[0].nonce === nonce, `Plaid's script tag carries the page's nonce (${JSON.stringify(tags)})`);
+    const seen = await violationsOf(page);
+    assert(seen.length === 0, `no securitypolicyviolation (${JSON.stringify(seen)})`);
+  } finally {
+    await opened.close();
+  }
+
+  await resetSandbox();
+  opened = await openElementPage(problems, { at: "document", strict: { elementNonce: true } });
+  try {
+    const { page, host, policy } = opened;
+    const [nonce, elementNonce] = noncesOf(policy);
+    assert(nonce && elementNonce && nonce !== elementNonce, `the policy allows the page's nonce and a second one (${JSON.stringify(policy)})`);
+    const given = await host.evaluate((el) => ({ nonce: el.nonce, attribute: el.getAttribute("nonce") }));
+    assert(
+      given.nonce === elementNonce && given.attribute === "",
+      `the element reads the nonce it was given, whose attribute the browser hid (${JSON.stringify(given)}, given ${elementNonce})`,
+    );
+    await host.locator("button").click();
+    await continueInPlaid(page);
+    const done = await elementEvent(page, "quiltt-reconnected");
+    assert(done.detail.connection.id === id, "quiltt-reconnected carries the connection");
+    assert((await adminConnection(id)).status === "SYNCED", "the connection is repaired");
+    const tags = await plaidTags(page);
+    assert(tags.length === 1 && tags[0].nonce === elementNonce, `Plaid's script tag carries the element's nonce, not the page's (${JSON.stringify(tags)})`);
+    const seen = await violationsOf(page);
+    assert(seen.length === 0, `no securitypolicyviolation (${JSON.stringify(seen)})`);
+    const property = await host.evaluate((el) => {
+      el.nonce = "c2V0LWJ5LXByb3BlcnR5";
+      const set = [el.getAttribute("nonce"), el.nonce];
+      el.nonce = null;
+      return { set, removed: el.hasAttribute("nonce") };
+    });
+    assert(
+      isDeepStrictEqual(property, { set: ["c2V0LWJ5LXByb3BlcnR5", "c2V0LWJ5LXByb3BlcnR5"], removed: false }),
+      `the nonce property sets and removes the attribute (${JSON.stringify(property)})`,
+    );
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * The negative controls of the strict scenarios, on `fixtures/element/` under the strict
+ * policy. A `trusted-types` directive that does not name `quiltt-reconnect`: the repair is
+ * `quiltt-error` `PLAID_SCRIPT` whose message names the policy to allow, the page reports the
+ * refused policy (a `trusted-types` violation, sample `quiltt-reconnect`), no Plaid tag is left,
+ * Plaid's script was never fetched, Link never opened and the connection is unchanged. A nonce
+ * that is not the page's, given to the element: the browser refuses Plaid's script (a
+ * `script-src-elem` violation), the repair is `PLAID_SCRIPT` too. So the violations the other
+ * strict scenarios count are heard, and the nonce they put on Plaid's tag is what runs it.
+ */
+async function strictPageRefused(problems) {
+  const id = "conn_credit_union";
+  await resetSandbox();
+  let opened = await openElementPage(problems, { at: "document", strict: { trustedTypes: "app-policy" } });
+  try {
+    const { page, host, policy } = opened;
+    assert(policy.endsWith("; trusted-types app-policy"), `the page allows only its own Trusted Types policy (${JSON.stringify(policy)})`);
+    const err = await expectingViolations(page, problems, 0, async () => {
+      await host.locator("button").click();
+      return (await elementEvent(page, "quiltt-error")).detail;
+    });
+    assert(
+      err.code === "PLAID_SCRIPT" && err.message.includes('"quiltt-reconnect"') && err.message.includes("trusted-types"),
+      `the repair fails PLAID_SCRIPT naming the policy to allow (${JSON.stringify(err)})`,
+    );
+    log(`refused: ${err.code}: ${err.message}`);
+    const seen = await violationsOf(page);
+    assert(
+      seen.some((v) => v.directive === "trusted-types" && v.sample === "quiltt-reconnect"),
+      `the refused policy is reported (${JSON.stringify(seen)})`,
+    );
+    const after = await page.evaluate(() => ({ plaid: typeof window.Plaid, modal: Boolean(document.getElementById("plaid-sandbox-modal")) }));
+    assert(after.plaid === "undefined" && !after.modal, `no Plaid, no Link (${JSON.stringify(after)})`);
+    assert((await plaidTags(page)).length === 0, "the refused tag was removed");
+    const loads = await sandboxJson("/__sandbox/script-loads");
+    assert(loads.count === 0, `Plaid's script was never fetched (${loads.count})`);
+    assert((await adminConnection(id)).status === "ERROR_REPAIRABLE", "the connection is unchanged");
+    assert((await sandboxRequests("connectorPlaidClose")).length === 0, "no close was sent");
+  } finally {
+    await opened.close();
+  }
+
+  await resetSandbox();
+  opened = await openElementPage(problems, { at: "document", strict: {} });
+  try {
+    const { page, host, policy } = opened;
+    const [nonce] = noncesOf(policy);
+    const wrong = "bm90LXRoZS1wYWdlcy1ub25jZQ==";
+    assert(nonce && nonce !== wrong, "the page has its own nonce");
+    await host.evaluate((el, n) => (el.nonce = n), wrong);
+    const err = await expectingViolations(page, problems, 0, async () => {
+      await host.locator("button").click();
+      return (await elementEvent(page, "quiltt-error")).detail;
+    });
+    assert(err.code === "PLAID_SCRIPT", `a tag with another nonce fails PLAID_SCRIPT (${JSON.stringify(err)})`);
+    const seen = await violationsOf(page);
+    assert(
+      seen.some((v) => v.directive === "script-src-elem" && v.blocked.includes("link-initialize.js")),
+      `the browser reports the refused script (${JSON.stringify(seen)})`,
+    );
+    assert((await adminConnection(id)).status === "ERROR_REPAIRABLE", "the connection is unchanged");
+    log(`another nonce: ${err.code}: ${err.message}`);
+  } finally {
+    await opened.close();
+  }
+}
+
 async function typescript() {
   const dir = await installFixture("typescript");
   const tsc = path.join(dir, "node_modules", "typescript", "bin", "tsc");
@@ -1932,7 +2251,8 @@ async function typescript() {
 }
 
 // `schemas`: the sandboxes a scenario uses ("2025": QUILTT_SANDBOX_URL, "2024":
-// QUILTT_SANDBOX_2024_URL, "2023": QUILTT_SANDBOX_2023_URL).
+// QUILTT_SANDBOX_2024_URL, "2023": QUILTT_SANDBOX_2023_URL; "strict" and "strict-dynamic":
+// QUILTT_SANDBOX_STRICT_URL and QUILTT_SANDBOX_STRICT_DYNAMIC_URL, 2025 under `--strict-csp`).
 const SCENARIOS = [
   { name: "demo-page", browser: true, schemas: ["2025"], fn: demoPage },
   { name: "demo-add-accounts", browser: true, schemas: ["2025"], fn: (p) => demoAddAccounts(p, "2025") },
@@ -1961,6 +2281,10 @@ const SCENARIOS = [
   { name: "react-resume-once", browser: true, schemas: ["2025"], fn: reactResumeOnce },
   { name: "react-token-dropped", browser: true, schemas: ["2025"], fn: reactTokenDropped },
   { name: "react-no-leak", browser: true, schemas: ["2025"], fn: reactNoLeak },
+  { name: "strict-page-demo", browser: true, schemas: ["strict"], fn: (p) => strictPageDemo(p, "strict") },
+  { name: "strict-page-demo-strict-dynamic", browser: true, schemas: ["strict-dynamic"], fn: (p) => strictPageDemo(p, "strict-dynamic") },
+  { name: "strict-page-element", browser: true, schemas: ["2025"], fn: strictPageElement },
+  { name: "strict-page-refused", browser: true, schemas: ["2025"], fn: strictPageRefused },
   { name: "typescript", browser: false, schemas: [], fn: typescript },
 ];
 
@@ -1992,14 +2316,15 @@ async function main() {
   const started = Date.now();
   checkPkg();
   const selected = SCENARIOS.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
-  const needs = (schema) => selected.some((s) => s.schemas.includes(schema));
-  for (const schema of Object.keys(SANDBOXES)) {
-    if (!SANDBOXES[schema] && needs(schema)) {
-      SANDBOXES[schema] = await startOwnSandbox(schema);
-      console.log(`started a sandbox (${schema} schema) at ${SANDBOXES[schema]}`);
+  const needs = (kind) => selected.some((s) => s.schemas.includes(kind));
+  for (const kind of Object.keys(SANDBOXES)) {
+    if (!SANDBOXES[kind] && needs(kind)) {
+      SANDBOXES[kind] = await startOwnSandbox(kind);
+      const { csp, schema } = SANDBOX_KINDS[kind];
+      console.log(`started a sandbox (${schema} schema, ${csp}) at ${SANDBOXES[kind]}`);
     }
-    SANDBOXES[schema] = SANDBOXES[schema]?.replace(/\/+$/, "");
-    if (needs(schema)) await checkSandbox(SANDBOXES[schema], schema);
+    SANDBOXES[kind] = SANDBOXES[kind]?.replace(/\/+$/, "");
+    if (needs(kind)) await checkSandbox(SANDBOXES[kind], kind);
   }
   SANDBOX_URL = SANDBOXES[2025];
   console.log(`e2e against ${Object.values(SANDBOXES).filter(Boolean).join(", ")}; output in ${path.relative(ROOT, OUT)}/`);
