@@ -83,7 +83,7 @@ function minifyWasm(input, output) {
 }
 
 /**
- * Gives the [`KEPT_EXPORTS`] their names back and strips the target_features section, with
+ * Gives the KEPT_EXPORTS their names back and strips the target_features section, with
  * binaryen.js (which reads the section to know the module's features, then validates the result).
  * Returns the new bytes.
  */
@@ -364,8 +364,12 @@ export function renameGlue(source, { modules: moduleMap, imports: importMap, exp
 // ---------------------------------------------------------------------------------------------
 // The TypeScript declarations
 
-/** The exports the declarations name: `InitOutput`'s members and the .wasm's `export const`s. */
-function declaredExports(source) {
+/**
+ * The exports a declaration file names, with the source range of each name: the members of
+ * `interface InitOutput` in the glue's (`kind` "glue"), the `export const`s in the .wasm's
+ * (`kind` "wasm").
+ */
+function declaredExports(source, kind) {
   const ast = babel.parse(source, { sourceType: "module", plugins: [["typescript", { dts: true }]] });
   const names = [];
   const nameNode = (node, name) => {
@@ -373,9 +377,11 @@ function declaredExports(source) {
     if (source.slice(node.start, node.start + name.length) !== name) throw new Error(`unexpected source range for ${name}`);
     names.push({ name, start: node.start, end: node.start + name.length });
   };
+  let found = false;
   for (let stmt of ast.program.body) {
     if (stmt.type === "ExportNamedDeclaration" && stmt.declaration) stmt = stmt.declaration;
-    if (stmt.type === "TSInterfaceDeclaration" && stmt.id.name === "InitOutput") {
+    if (kind === "glue" && stmt.type === "TSInterfaceDeclaration" && stmt.id.name === "InitOutput") {
+      found = true;
       for (const member of stmt.body.body) {
         if (member.type !== "TSPropertySignature" || member.computed) throw new Error("InitOutput has a member that is not a plain property");
         const key = member.key;
@@ -383,25 +389,27 @@ function declaredExports(source) {
         else if (key.type === "StringLiteral") names.push({ name: key.value, start: key.start, end: key.end });
         else throw new Error(`InitOutput has a ${key.type} key`);
       }
-    } else if (stmt.type === "VariableDeclaration") {
+    } else if (kind === "wasm" && stmt.type === "VariableDeclaration") {
+      found = true;
       for (const decl of stmt.declarations) {
         if (decl.id.type !== "Identifier") throw new Error("a declared export is not a plain name");
         nameNode(decl.id, decl.id.name);
       }
     }
   }
+  if (!found) throw new Error(kind === "glue" ? "the declarations have no InitOutput" : "the .wasm's declarations declare no export");
   return names;
 }
 
-/** Renames the exports the declarations name. */
-function renameDeclarations(source, exportMap) {
+/** Renames the exports a declaration file names (see declaredExports). */
+function renameDeclarations(source, kind, exportMap) {
   const edits = [];
-  for (const { name, start, end } of declaredExports(source)) {
+  for (const { name, start, end } of declaredExports(source, kind)) {
     if (KEPT_EXPORTS.includes(name)) continue;
     const renamed = exportMap.get(name);
     if (renamed === undefined) throw new Error(`the declarations name the export ${name}, which the .wasm does not have`);
-    if (keyText(renamed) !== renamed) throw new Error(`${renamed} is not a plain name`);
-    edits.push([start, end, renamed]);
+    if (kind === "wasm" && keyText(renamed) !== renamed) throw new Error(`${renamed} can't be declared as a const`);
+    edits.push([start, end, kind === "glue" ? keyText(renamed) : renamed]);
   }
   return applyEdits(source, edits);
 }
@@ -428,10 +436,10 @@ export async function check(dir, stem) {
   for (const name of KEPT_EXPORTS) {
     if (!exported.has(name)) problems.push(`the .wasm does not export ${name} (init()'s result must have it)`);
   }
-  for (const [file, path_] of [["declarations", f.types], [".wasm's declarations", f.wasmTypes]]) {
-    if (!fs.existsSync(path_)) continue;
-    for (const { name } of declaredExports(fs.readFileSync(path_, "utf8"))) {
-      if (!exported.has(name)) problems.push(`the ${file} name the export ${name}, which the .wasm does not have`);
+  for (const [kind, file] of [["glue", f.types], ["wasm", f.wasmTypes]]) {
+    if (!fs.existsSync(file)) continue;
+    for (const { name } of declaredExports(fs.readFileSync(file, "utf8"), kind)) {
+      if (!exported.has(name)) problems.push(`${path.basename(file)} names the export ${name}, which the .wasm does not have`);
     }
   }
 
@@ -502,7 +510,9 @@ export async function shorten(dir, stem) {
   }
 
   const glue = renameGlue(fs.readFileSync(f.glue, "utf8"), { modules: moduleMap, imports: importMap, exports: map.exportMap });
-  const declarations = [f.types, f.wasmTypes].filter((p) => fs.existsSync(p)).map((p) => [p, renameDeclarations(fs.readFileSync(p, "utf8"), map.exportMap)]);
+  const declarations = [["glue", f.types], ["wasm", f.wasmTypes]]
+    .filter(([, file]) => fs.existsSync(file))
+    .map(([kind, file]) => [file, renameDeclarations(fs.readFileSync(file, "utf8"), kind, map.exportMap)]);
 
   // Everything renamed in memory first; now write.
   fs.writeFileSync(f.wasm, out);
