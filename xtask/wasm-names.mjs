@@ -332,6 +332,12 @@ export function renameGlue(source, { modules: moduleMap, imports: importMap, exp
   const glue = analyzeGlue(source);
   const edits = [];
   const provided = new Set();
+  // Binaryen merges every import module into one; the glue provides each module as one object,
+  // so two of them (wasm-bindgen's snippets, say) would become two keys of the same name.
+  const merged = glue.modules.filter((m) => moduleMap.has(m.name));
+  if (new Set(merged.map((m) => moduleMap.get(m.name))).size !== merged.length) {
+    throw new Error(`wasm-opt merged the import modules ${merged.map((m) => m.name).join(", ")} into one, which the glue provides apart`);
+  }
   for (const mod of glue.modules) {
     const newModule = moduleMap.get(mod.name);
     const names = importMap.get(mod.name);

@@ -94,9 +94,9 @@ export const __wbindgen_start: () => void;
 `;
 
 /** A package directory with the module and `glue`; returns its path. */
-function fixture(glue = GLUE) {
+function fixture(glue = GLUE, wat = WAT) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wasm-names-"));
-  const mod = binaryen.parseText(WAT);
+  const mod = binaryen.parseText(wat);
   fs.writeFileSync(path.join(dir, `${STEM}_bg.wasm`), mod.emitBinary());
   mod.dispose();
   fs.writeFileSync(path.join(dir, `${STEM}.js`), glue);
@@ -187,4 +187,16 @@ test("refuses glue it can't follow instead of renaming part of it", async () => 
     assert.deepEqual(fs.readFileSync(path.join(dir, `${STEM}_bg.wasm`)), wasm, "nothing written after a refusal");
     assert.equal(read(dir, `${STEM}.js`), glue);
   }
+});
+
+test("refuses to merge two import modules the glue provides apart", async () => {
+  // As with a `#[wasm_bindgen(module = ...)]` snippet: a second module beside wasm-bindgen's.
+  const wat = WAT.replace('(import "./m_bg.js" "__wbg_now_fedcba9876543210"', '(import "./snippets/x.js" "__wbg_now_fedcba9876543210"');
+  const glue = GLUE.replace('"./m_bg.js": import0,', '"./m_bg.js": import0,\n        "./snippets/x.js": { now: function() { return 40; } },')
+    .replace(/ {8}__wbg_now_fedcba9876543210: function\(\) \{\n {12}return 40;\n {8}\},\n/, "")
+    .replace("{ now: function", "{ __wbg_now_fedcba9876543210: function");
+  assert.notEqual(wat, WAT);
+  assert.equal((glue.match(/__wbg_now_fedcba9876543210/g) ?? []).length, 1, glue);
+  const dir = fixture(glue, wat);
+  await assert.rejects(shorten(dir, STEM), /merged the import modules \.\/m_bg\.js, \.\/snippets\/x\.js into one/);
 });
