@@ -1,9 +1,17 @@
 //! `cargo xtask pkg`: builds the npm package into `pkg/` with wasm-pack (which runs
-//! wasm-bindgen and wasm-opt), copies the hand-written JS files (`js/`) beside wasm-bindgen's
-//! output, minifies those hand-written files with esbuild, then writes `pkg/package.json` from
-//! `pkg.json.template` at the workspace root. wasm-bindgen's output is shipped as it wrote it:
-//! no step edits its JS, its `.d.ts` or the `.wasm`'s names, so a move of wasm-bindgen or
-//! binaryen can't break the build.
+//! wasm-bindgen and wasm-opt), shortens the names the `.wasm` and wasm-bindgen's glue share
+//! (`xtask/wasm-names.mjs`), copies the hand-written JS files (`js/`) beside wasm-bindgen's
+//! output, minifies every JS file with esbuild, checks that the `.wasm` and the minified glue
+//! still agree, then writes `pkg/package.json` from `pkg.json.template` at the workspace root.
+//!
+//! wasm-bindgen's import names carry 16-hex-digit hashes and its closure exports are mangled Rust
+//! symbols; both sit in the `.wasm` and in the glue, and hashes don't compress. Binaryen's
+//! `--minify-imports-and-exports-and-modules` renames them and prints its old -> new map, which the
+//! script applies to the glue and the `.d.ts` files through parsers (acorn and eslint-scope,
+//! @babel/parser), never by searching their text; `memory` keeps its name, since apps read it from
+//! what `init()` resolves to. Whatever the script can't follow where wasm-bindgen 0.2 writes it
+//! (a name the map lists and the glue lacks, an export read it can't see) fails the build, and the
+//! check after minifying instantiates the `.wasm` with the shipped glue.
 //!
 //! The template is JSON with the fixed metadata; this module reads it with serde_json and fills
 //! in the top-level values `"{{version}}"` (the root crate's version), `"{{main}}"`,
@@ -193,20 +201,30 @@ pub fn pkg() -> Result<()> {
         .env("RUSTFLAGS", PKG_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", root().join(PKG_TARGET_DIR)))?;
     let dir = root().join(OUT_DIR);
+    wasm_names("shorten", &dir)?;
     copy_sources(&dir)?;
     minify_js(&dir)?;
+    wasm_names("check", &dir)?;
     write_package_json(&dir)
 }
 
-/// Minifies the package's hand-written JavaScript (`js/`) in place with esbuild (from the root
-/// `package.json`), so a page that loads `pkg/` without a bundler downloads what a bundler would
-/// have made of it. Exports keep their names and the `@ts-self-types` pointer stays.
-/// wasm-bindgen's own output is left as it wrote it.
+/// The script that shortens the names the `.wasm` and its glue share, and checks that they agree.
+const WASM_NAMES: &str = "xtask/wasm-names.mjs";
+
+/// Runs [`WASM_NAMES`] on `dir`: `shorten` (on wasm-bindgen's fresh output: renames the `.wasm`'s
+/// imports and exports with wasm-opt, then the glue and the `.d.ts` files from wasm-opt's map) or
+/// `check` (on what ships: every import provided, every export read present, no hashed name left,
+/// the `.wasm` instantiated with the glue).
+fn wasm_names(mode: &str, dir: &Path) -> Result<()> {
+    run(cmd("node").arg(WASM_NAMES).arg(mode).arg(dir))
+}
+
+/// Minifies the package's JavaScript in place with esbuild (from the root `package.json`): the
+/// hand-written files (`js/`) and wasm-bindgen's glue (its names already shortened), so a page
+/// that loads `pkg/` without a bundler downloads what a bundler would have made of it. Exports
+/// keep their names and the `@ts-self-types` pointer stays.
 fn minify_js(dir: &Path) -> Result<()> {
-    for f in PKG_FILES
-        .iter()
-        .filter(|f| f.source.is_some() && f.path.ends_with(".js"))
-    {
+    for f in PKG_FILES.iter().filter(|f| f.path.ends_with(".js")) {
         let file = dir.join(f.path);
         if !file.is_file() {
             continue;

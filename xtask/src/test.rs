@@ -207,6 +207,11 @@ pub fn test(quick: bool) -> Result<()> {
         // The bootstrap, the budget verdicts and the load rule of benches/run.mjs.
         run(cmd("node").args(["--test", "benches/stats.test.mjs"]))
     });
+    s.step("wasm names (node --test, xtask/wasm-names.mjs)", || {
+        // The rename `cargo xtask pkg` applies to the .wasm, its glue and declarations, and the
+        // check of what ships, on a small module laid out as wasm-bindgen lays out its output.
+        run(cmd("node").args(["--test", "xtask/wasm-names.test.mjs"]))
+    });
 
     const BROWSER: &str = "browser tests (wasm-pack)";
     const PKG: &str = "package (wasm-pack build)";
