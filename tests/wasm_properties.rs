@@ -21,6 +21,11 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "../core/tests/shapes/mod.rs"]
+mod shapes;
+
+use shapes::{Kind, INPUT_FIELDS, KNOWN_KEYS, MUTATIONS, QUERIES};
+
 // ---------------------------------------------------------------------------------------------
 // A seeded generator
 // ---------------------------------------------------------------------------------------------
@@ -97,86 +102,6 @@ const ANY: &[char] = &[
 // ---------------------------------------------------------------------------------------------
 // Values (the shapes of core/tests/properties.rs)
 // ---------------------------------------------------------------------------------------------
-
-/// Keys the decoders look at, so random objects often hit real code paths.
-const KNOWN_KEYS: &[&str] = &[
-    "data",
-    "errors",
-    "success",
-    "record",
-    "message",
-    "code",
-    "type",
-    "displayMessage",
-    "path",
-    "extensions",
-    "connectorPlaidInitialize",
-    "connectorPlaidClose",
-    "connectionUpdate",
-    "connection",
-    "connections",
-    "connectorStatus",
-    "connectorToken",
-    "token",
-    "hostedLinkUrl",
-    "linkToken",
-    "expiration",
-    "requestId",
-    "id",
-    "status",
-    "metadata",
-    "accounts",
-    "mask",
-    "institution",
-    "name",
-    "logo",
-    "url",
-    "__typename",
-    "__proto__",
-];
-
-/// The JSON type a typed field of `ConnectorPlaidInitializeInput` takes (`null` too).
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    Str,
-    Strings,
-    Object,
-    /// A string or a list of strings.
-    Features,
-}
-
-/// The typed fields of `ConnectorPlaidInitializeInput` in every generation (`connectionId`
-/// aside): `core/tests/properties.rs`'s table, and 2025-04's `portalsProviderId`.
-const INPUT_FIELDS: &[(&str, Kind)] = &[
-    ("accountFilters", Kind::Object),
-    ("additionalConsentedProducts", Kind::Strings),
-    ("androidPackageName", Kind::Str),
-    ("auth", Kind::Object),
-    ("clientMutationId", Kind::Str),
-    ("clientName", Kind::Str),
-    ("countryCodes", Kind::Strings),
-    ("euConfig", Kind::Object),
-    ("features", Kind::Features),
-    ("featuresOptional", Kind::Strings),
-    ("featuresRequired", Kind::Strings),
-    ("institutionData", Kind::Object),
-    ("language", Kind::Str),
-    ("linkCustomizationName", Kind::Str),
-    ("optionalProducts", Kind::Strings),
-    ("portalId", Kind::Str),
-    ("portalsProviderId", Kind::Str),
-    ("products", Kind::Strings),
-    ("redirectUri", Kind::Str),
-    ("transactions", Kind::Object),
-    ("update", Kind::Object),
-];
-
-const MUTATIONS: [&str; 3] = [
-    "connectorPlaidInitialize",
-    "connectorPlaidClose",
-    "connectionUpdate",
-];
-const QUERIES: [&str; 2] = ["connection", "connections"];
 
 fn is_typed_field(name: &str) -> bool {
     name == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| *f == name)

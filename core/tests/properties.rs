@@ -18,82 +18,13 @@ use quiltt_reconnect_core::{
 };
 use serde_json::{json, Map, Value};
 
+mod shapes;
+
+use shapes::{Kind, INPUT_FIELDS, KNOWN_KEYS, MUTATIONS, QUERIES};
+
 // ---------------------------------------------------------------------------------------------
 // Strategies
 // ---------------------------------------------------------------------------------------------
-
-/// Keys the decoders look at, so random objects often hit real code paths.
-const KNOWN_KEYS: &[&str] = &[
-    "data",
-    "errors",
-    "success",
-    "record",
-    "message",
-    "code",
-    "type",
-    "displayMessage",
-    "path",
-    "extensions",
-    "connectorPlaidInitialize",
-    "connectorPlaidClose",
-    "connectionUpdate",
-    "connection",
-    "connections",
-    "connectorStatus",
-    "connectorToken",
-    "token",
-    "hostedLinkUrl",
-    "linkToken",
-    "expiration",
-    "requestId",
-    "id",
-    "status",
-    "metadata",
-    "accounts",
-    "mask",
-    "institution",
-    "name",
-    "logo",
-    "url",
-    "__typename",
-];
-
-/// The typed fields of `ConnectorPlaidInitializeInput`: every field of the three schema
-/// generations (`connectionId` aside; `the_input_table_is_every_generation` checks
-/// the list against [`SCHEMAS`]), with the JSON type each takes (`null` is also taken: it leaves
-/// the field unset).
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    Str,
-    Strings,
-    Object,
-    /// A string or a list of strings.
-    Features,
-}
-
-const INPUT_FIELDS: &[(&str, Kind)] = &[
-    ("accountFilters", Kind::Object),
-    ("additionalConsentedProducts", Kind::Strings),
-    ("androidPackageName", Kind::Str),
-    ("auth", Kind::Object),
-    ("clientMutationId", Kind::Str),
-    ("clientName", Kind::Str),
-    ("countryCodes", Kind::Strings),
-    ("euConfig", Kind::Object),
-    ("features", Kind::Features),
-    ("featuresOptional", Kind::Strings),
-    ("featuresRequired", Kind::Strings),
-    ("institutionData", Kind::Object),
-    ("language", Kind::Str),
-    ("linkCustomizationName", Kind::Str),
-    ("optionalProducts", Kind::Strings),
-    ("portalId", Kind::Str),
-    ("portalsProviderId", Kind::Str),
-    ("products", Kind::Strings),
-    ("redirectUri", Kind::Str),
-    ("transactions", Kind::Object),
-    ("update", Kind::Object),
-];
 
 /// Quiltt's three schema generations (SDL subsets holding every field of the input).
 const SCHEMAS: [(&str, &str); 3] = [
@@ -110,14 +41,6 @@ const SCHEMAS: [(&str, &str); 3] = [
         include_str!("../../tests/schema/quiltt-2025-04.graphql"),
     ),
 ];
-
-/// The mutations and the queries the decoders read, by their `data` field.
-const MUTATIONS: [&str; 3] = [
-    "connectorPlaidInitialize",
-    "connectorPlaidClose",
-    "connectionUpdate",
-];
-const QUERIES: [&str; 2] = ["connection", "connections"];
 
 fn is_typed_field(name: &str) -> bool {
     name == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| *f == name)
