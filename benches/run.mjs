@@ -21,7 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { ROOT, launchChromium, npmCiIfNeeded, run, runMain, serveStatic, startSandbox } from "../tests/harness.mjs";
-import { allOf, LEVEL, LOAD_GRACE_MS, LOAD_PER_CORE, loadVerdict, median, medianDifference, medianOf, percentile, RESAMPLES, SEED, verdictOf } from "./stats.mjs";
+import { allOf, busyTicks, LEVEL, LOAD_GRACE_MS, LOAD_PER_CORE, loadVerdict, median, medianDifference, medianOf, OTHERS_MAX_CORES, parseProcStat, percentile, RESAMPLES, SEED, treeTicks, verdictOf } from "./stats.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PKG = path.join(ROOT, "pkg");
@@ -60,7 +60,7 @@ const BUDGETS = {
   initMs: 10, // init() p50
 };
 const SLOPE_RATIO = 3;
-const LOAD_SAMPLE_MS = 10_000; // how often the 1-minute load average is sampled during the run // upper ÷ lower interval slope below this counts as linear growth
+const LOAD_SAMPLE_MS = 10_000; // how often the load (and the other processes' CPU) is sampled during the run // upper ÷ lower interval slope below this counts as linear growth
 // The package's own connectionUpdate document: the "by hand" baseline of updateMetadata sends it.
 const UPDATE_DOCUMENT_FILE = path.join(ROOT, "core", "src", "quiltt", "documents", "connection_update.graphql");
 
@@ -742,6 +742,51 @@ async function growth() {
 
 const loadAverage = () => os.loadavg()[0].toFixed(2);
 
+/** Clock ticks a second (`getconf CLK_TCK`; 100 on Linux). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * The root of the bench's own processes: `cargo xtask bench` (which also runs the sandbox) when
+ * it started this script, else this script.
+ */
+function benchRoot() {
+  try {
+    const comm = fs.readFileSync(`/proc/${process.ppid}/comm`, "utf8").trim();
+    if (comm === "xtask") return process.ppid;
+  } catch {}
+  return process.pid;
+}
+
+/** Busy ticks of the machine and of the bench's own processes now (null without /proc). */
+function cpuSnapshot(root) {
+  try {
+    const busy = busyTicks(fs.readFileSync("/proc/stat", "utf8").split("\n")[0]);
+    const procs = new Map();
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        procs.set(Number(entry), parseProcStat(fs.readFileSync(`/proc/${entry}/stat`, "utf8")));
+      } catch {}
+    }
+    return { at: Date.now(), busy, own: treeTicks(procs, root) };
+  } catch {
+    return null;
+  }
+}
+
+/** The cores' worth of CPU that processes outside the bench's used from `before` to `after`. */
+function othersCores(before, after) {
+  if (!before || !after || after.at <= before.at) return NaN;
+  const others = after.busy - before.busy - (after.own - before.own);
+  return Math.max(0, others) / CLK_TCK / ((after.at - before.at) / 1000);
+}
+
 function machine() {
   const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
   const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1]?.trim() ?? os.cpus()[0]?.model ?? "unknown";
@@ -771,8 +816,13 @@ const SHARED_NOTE = (r) => {
   const notes = [];
   if (r.shared) notes.push(`**This run was taken on a machine shared with other work** (${r.machine?.nproc ?? "?"} cores, other builds and tests running beside it): its times are indicative only, not the figures to quote.`);
   if (r.load?.loaded) {
-    const worst = r.load.over.reduce((m, s) => (s.load > m.load ? s : m));
-    notes.push(`**This run was taken on a loaded machine**: the 1-minute load average was ${worst.load.toFixed(2)} ${loadWhen(worst)}, above ${r.load.threshold} (${LOAD_PER_CORE} × ${r.load.cores} cores; the rule is in benches/README.md)${r.load.over.length > 1 ? `, and above it at ${r.load.over.length - 1} other sample(s)` : ""}: its times are indicative only, not the figures to quote.`);
+    const why = [];
+    if (r.load.startOver) why.push(`the 1-minute load average was ${r.load.start.toFixed(2)} ${loadWhen({ start: true, beforeBuild: r.load.startBeforeBuild })}, above ${r.load.threshold} (${LOAD_PER_CORE} × ${r.load.cores} cores)`);
+    if (r.load.over.length) {
+      const worst = r.load.over.reduce((m, s) => (s.others > m.others ? s : m));
+      why.push(`processes other than the bench's used ${worst.others.toFixed(2)} cores in the ${LOAD_SAMPLE_MS / 1000} s before ${Math.round(worst.atMs / 1000)} s into the run, above ${r.load.othersMax}${r.load.over.length > 1 ? `, and above it in ${r.load.over.length - 1} other interval(s)` : ""}`);
+    }
+    notes.push(`**This run was taken on a loaded machine**: ${why.join("; ")} (the rule is in benches/README.md): its times are indicative only, not the figures to quote.`);
   }
   return notes.length ? `${notes.join(" ")} Sizes do not depend on the machine. The figures of record come from a run on a quiet machine.\n` : "";
 };
@@ -822,13 +872,13 @@ function intervals(r) {
   };
 }
 
-/** The machine table's load row: at the start, the highest sample, at the end, and the rule. */
+/** The machine table's load row: the load at the start, the other processes' CPU during the run, the load at the end. */
 function loadRow(r) {
   const l = r.load;
   if (!l) return "n/a";
-  const peak = l.samples.reduce((m, s) => (m === null || s.load > m.load ? s : m), null);
-  const during = peak ? `highest ${peak.load.toFixed(2)} of ${l.samples.length} samples during the run (${loadWhen(peak)}; every ${LOAD_SAMPLE_MS / 1000} s, counted from ${LOAD_GRACE_MS / 1000} s on)` : "no samples during the run";
-  return `${Number.isFinite(l.start) ? l.start.toFixed(2) : "n/a"} ${loadWhen({ start: true, beforeBuild: l.startBeforeBuild })}; ${during}; ${r.machine?.loadEnd ?? "n/a"} at the end. Loaded above ${l.threshold} (${LOAD_PER_CORE} × ${l.cores} cores)${l.loaded ? ": it was, see above" : ": it was not"}`;
+  const peak = l.peak;
+  const during = peak ? `other processes at most ${peak.others.toFixed(2)} cores over ${LOAD_SAMPLE_MS / 1000} s (${loadWhen(peak)}; counted from ${LOAD_GRACE_MS / 1000} s on, limit ${l.othersMax ?? OTHERS_MAX_CORES})` : "no samples of other work during the run";
+  return `${Number.isFinite(l.start) ? l.start.toFixed(2) : "n/a"} ${loadWhen({ start: true, beforeBuild: l.startBeforeBuild })} (limit ${l.threshold}); ${during}; load average ${r.machine?.loadEnd ?? "n/a"} at the end (the bench's own browsers count in it)${l.loaded ? ": loaded, see above" : ": not loaded"}`;
 }
 
 function render(r) {
@@ -1161,7 +1211,14 @@ async function main() {
   // The load at the start: from before the bench's own build when `cargo xtask bench` passes it.
   const passed = Number.parseFloat(process.env.BENCH_LOAD_START ?? "");
   const load = { start: Number.isFinite(passed) ? passed : os.loadavg()[0], startBeforeBuild: Number.isFinite(passed), cores: os.cpus().length, samples: [] };
-  const sampler = setInterval(() => load.samples.push({ atMs: Date.now() - started, load: os.loadavg()[0] }), LOAD_SAMPLE_MS);
+  const root = benchRoot();
+  let lastCpu = cpuSnapshot(root);
+  const sample = () => {
+    const now = cpuSnapshot(root);
+    load.samples.push({ atMs: Date.now() - started, load: os.loadavg()[0], others: othersCores(lastCpu, now) });
+    lastCpu = now;
+  };
+  const sampler = setInterval(sample, LOAD_SAMPLE_MS);
   sampler.unref();
   for (const f of OURS_FILES) {
     if (!fs.existsSync(path.join(PKG, f))) throw new Error(`pkg/${f} is missing: build the package with \`cargo xtask pkg\``);
@@ -1202,11 +1259,11 @@ async function main() {
     await admin("/__sandbox/reset", "POST").catch(() => {});
   }
   clearInterval(sampler);
-  load.samples.push({ atMs: Date.now() - started, load: os.loadavg()[0] });
+  sample();
   const judgedLoad = loadVerdict({ start: load.start, samples: load.samples, cores: load.cores });
   if (judgedLoad.over[0]?.start) judgedLoad.over[0].beforeBuild = load.startBeforeBuild;
   results.load = { ...load, perCore: LOAD_PER_CORE, graceMs: LOAD_GRACE_MS, ...judgedLoad };
-  if (results.load.loaded) log(`the machine was loaded (1-minute load average above ${judgedLoad.threshold}): the times are indicative only`);
+  if (results.load.loaded) log(`the machine was loaded (other work before or beside the run): the times are indicative only`);
   results.intervals = intervals(results);
   results.problems = problems;
   results.sandboxRestarts = sandboxRestarts;

@@ -97,16 +97,65 @@ export function allOf(verdicts) {
 }
 
 /**
- * Whether the machine was loaded during the run. `start` is the 1-minute load average at the
- * start (before the bench's own build when `cargo xtask bench` passes it), `samples` are
- * `{ atMs, load }` taken during the run (atMs since its start), `cores` the core count.
- * Loaded when the start, or a sample at least LOAD_GRACE_MS into the run, is above
- * LOAD_PER_CORE × cores. Returns `{ loaded, threshold, peak, over }` with the samples over it.
+ * The CPU other processes may use during the run, in cores, before an interval counts as loaded:
+ * what runs outside the bench's own processes (its Node, its Chromium, the sandbox, `cargo xtask`
+ * itself). The bench's own browsers push the 1-minute load average above the core count of a
+ * small machine by themselves, so the load average can't tell other work from the bench's.
  */
-export function loadVerdict({ start, samples = [], cores, perCore = LOAD_PER_CORE, graceMs = LOAD_GRACE_MS }) {
+export const OTHERS_MAX_CORES = 0.5;
+
+/**
+ * Whether the machine was loaded. `start` is the 1-minute load average at the start (before the
+ * bench's own build when `cargo xtask bench` passes it); `samples` are `{ atMs, load, others }`
+ * taken during the run (atMs since its start; `others`: the cores' worth of CPU that processes
+ * outside the bench's used since the previous sample), `cores` the core count. Loaded when the
+ * start is above LOAD_PER_CORE × cores (other work was running before the bench began), or when
+ * a sample at least LOAD_GRACE_MS into the run has `others` above OTHERS_MAX_CORES. Returns
+ * `{ loaded, threshold, othersMax, startOver, peak, over }`: `peak` the sample with the most
+ * other work, `over` the samples above the limit.
+ */
+export function loadVerdict({ start, samples = [], cores, perCore = LOAD_PER_CORE, graceMs = LOAD_GRACE_MS, othersMax = OTHERS_MAX_CORES }) {
   const threshold = perCore * cores;
-  const counted = [{ atMs: 0, load: start, start: true }, ...samples.filter((s) => s.atMs >= graceMs)].filter((s) => Number.isFinite(s.load));
-  const over = counted.filter((s) => s.load > threshold);
-  const peak = counted.reduce((m, s) => (m === null || s.load > m.load ? s : m), null);
-  return { loaded: over.length > 0, threshold, peak, over };
+  const startOver = Number.isFinite(start) && start > threshold;
+  const counted = samples.filter((s) => s.atMs >= graceMs && Number.isFinite(s.others));
+  const over = counted.filter((s) => s.others > othersMax);
+  const peak = counted.reduce((m, s) => (m === null || s.others > m.others ? s : m), null);
+  return { loaded: startOver || over.length > 0, threshold, othersMax, startOver, peak, over };
+}
+
+/**
+ * The CPU time, in clock ticks, of the process `root` and every process below it, from a
+ * `/proc` snapshot `procs` (pid → `{ ppid, ticks }`, `ticks` its own user and system time plus
+ * its reaped children's, so a child that exits between two snapshots is still counted).
+ */
+export function treeTicks(procs, root) {
+  const children = new Map();
+  for (const [pid, p] of procs) {
+    if (!children.has(p.ppid)) children.set(p.ppid, []);
+    children.get(p.ppid).push(pid);
+  }
+  let sum = 0;
+  const seen = new Set();
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop();
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    sum += procs.get(pid)?.ticks ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return sum;
+}
+
+/** A line of `/proc/<pid>/stat` as `{ ppid, ticks }` (utime + stime + cutime + cstime). */
+export function parseProcStat(line) {
+  const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  const n = (i) => Number(fields[i]) || 0;
+  return { ppid: n(1), ticks: n(11) + n(12) + n(13) + n(14) };
+}
+
+/** The busy clock ticks of the whole machine from `/proc/stat`'s first line (all but idle and iowait). */
+export function busyTicks(statLine) {
+  const [user, nice, system, , , irq, softirq, steal] = statLine.trim().split(/\s+/).slice(1).map(Number);
+  return user + nice + system + (irq || 0) + (softirq || 0) + (steal || 0);
 }

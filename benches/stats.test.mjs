@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allOf, bootstrap, loadVerdict, median, medianDifference, medianOf, mulberry32, percentile, RESAMPLES, SEED, verdictOf } from "./stats.mjs";
+import { allOf, bootstrap, busyTicks, loadVerdict, median, medianDifference, medianOf, mulberry32, parseProcStat, percentile, RESAMPLES, SEED, treeTicks, verdictOf } from "./stats.mjs";
 
 /** n values around `center`, spread by ± `spread`, from their own seeded PRNG. */
 function noisy(n, center, spread, seed) {
@@ -95,24 +95,41 @@ test("a budget of several legs is met when every leg is", () => {
   assert.equal(allOf(["met", "n/a"]), "n/a");
 });
 
-test("a run is loaded when the load average passes the core count at the start or later", () => {
-  const quiet = loadVerdict({ start: 0.4, samples: [{ atMs: 70_000, load: 1.2 }], cores: 2 });
-  assert.equal(quiet.loaded, false);
+test("a run is loaded when other work ran before it began, or beside it", () => {
+  const quiet = loadVerdict({ start: 0.4, samples: [{ atMs: 70_000, load: 3.9, others: 0.1 }], cores: 2 });
+  assert.equal(quiet.loaded, false, "the bench's own load average is not other work");
   assert.equal(quiet.threshold, 2);
-  assert.equal(quiet.peak.load, 1.2);
+  assert.equal(quiet.peak.others, 0.1);
 
   const busyStart = loadVerdict({ start: 2.5, samples: [], cores: 2 });
   assert.equal(busyStart.loaded, true);
-  assert.equal(busyStart.over[0].start, true);
+  assert.equal(busyStart.startOver, true);
 
-  const busyLater = loadVerdict({ start: 0.5, samples: [{ atMs: 61_000, load: 1 }, { atMs: 120_000, load: 3.1 }], cores: 2 });
+  const busyLater = loadVerdict({ start: 0.5, samples: [{ atMs: 61_000, others: 0.2 }, { atMs: 120_000, others: 1.3 }], cores: 2 });
   assert.equal(busyLater.loaded, true);
   assert.deepEqual(busyLater.over.map((s) => s.atMs), [120_000]);
 
-  // Within the first minute the average still holds the bench's own build: not counted.
-  const earlyTail = loadVerdict({ start: 0.5, samples: [{ atMs: 10_000, load: 2.4 }], cores: 2 });
+  // Within the grace the figures still hold the bench's own build: not counted.
+  const earlyTail = loadVerdict({ start: 0.5, samples: [{ atMs: 10_000, others: 1.8 }], cores: 2 });
   assert.equal(earlyTail.loaded, false);
 
   assert.equal(loadVerdict({ start: 3, cores: 4 }).loaded, false);
   assert.equal(loadVerdict({ start: NaN, samples: [], cores: 2 }).loaded, false);
+});
+
+test("the bench's own processes are told from the others by their tree", () => {
+  const procs = new Map([
+    [1, { ppid: 0, ticks: 1000 }],
+    [10, { ppid: 1, ticks: 50 }], // cargo xtask (the root)
+    [11, { ppid: 10, ticks: 30 }], // the sandbox
+    [12, { ppid: 10, ticks: 40 }], // node run.mjs
+    [13, { ppid: 12, ticks: 200 }], // chromium
+    [20, { ppid: 1, ticks: 500 }], // another build
+  ]);
+  assert.equal(treeTicks(procs, 10), 320);
+  assert.equal(treeTicks(procs, 12), 240);
+  assert.equal(treeTicks(procs, 99), 0);
+  const line = "4242 (chrome (renderer)) S 12 4242 4242 0 -1 4194560 100 0 0 0 70 30 5 2 20 0 1 0";
+  assert.deepEqual(parseProcStat(line), { ppid: 12, ticks: 107 });
+  assert.equal(busyTicks("cpu  100 5 50 9000 40 3 2 1 0 0"), 161);
 });
