@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::store::SeedRequest;
-use crate::{SchemaGeneration, Shared};
+use crate::{ConnectionStatus, SchemaGeneration, Shared};
 
 pub(crate) fn routes() -> Router<Shared> {
     let routes = Router::new()
@@ -136,12 +136,80 @@ struct ConfigBody {
     link_token_ttl_secs: Option<f64>,
     #[serde(default)]
     schema: Option<String>,
+    /// Checked by [`sync_delay`], for a clearer message than serde's.
+    #[serde(default)]
+    sync_delay_ms: Option<Value>,
+    /// Checked by [`sync_outcome`].
+    #[serde(default)]
+    sync_outcome: Option<Value>,
+}
+
+/// The changes a valid `POST /__sandbox/config` body asks for (`None`: keep).
+struct ConfigUpdate {
+    link_token_ttl: Option<Duration>,
+    generation: Option<SchemaGeneration>,
+    sync_delay: Option<Duration>,
+    sync_outcome: Option<ConnectionStatus>,
+}
+
+impl ConfigUpdate {
+    /// Checks every key, so that a bad one changes nothing.
+    fn parse(body: ConfigBody) -> Result<Self, String> {
+        Ok(Self {
+            link_token_ttl: body.link_token_ttl_secs.map(link_token_ttl).transpose()?,
+            generation: body.schema.as_deref().map(str::parse).transpose()?,
+            sync_delay: body.sync_delay_ms.as_ref().map(sync_delay).transpose()?,
+            sync_outcome: body.sync_outcome.as_ref().map(sync_outcome).transpose()?,
+        })
+    }
+
+    fn apply(self, shared: &Shared) {
+        let mut store = shared.app.store();
+        if let Some(ttl) = self.link_token_ttl {
+            store.set_link_token_ttl(ttl);
+        }
+        let mut sync = store.sync_settings();
+        sync.delay = self.sync_delay.unwrap_or(sync.delay);
+        sync.outcome = self.sync_outcome.unwrap_or(sync.outcome);
+        store.set_sync_settings(sync);
+        drop(store);
+        if let Some(generation) = self.generation {
+            shared.app.set_generation(generation);
+        }
+    }
+}
+
+/// `linkTokenTtlSecs`: a non-negative number of seconds.
+fn link_token_ttl(secs: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| "linkTokenTtlSecs must be a non-negative number".to_owned())
+}
+
+/// `syncDelayMs`: a non-negative whole number of milliseconds.
+fn sync_delay(ms: &Value) -> Result<Duration, String> {
+    ms.as_u64().map(Duration::from_millis).ok_or_else(|| {
+        format!("syncDelayMs must be a non-negative whole number of milliseconds, not {ms}")
+    })
+}
+
+/// `syncOutcome`: a status a sync ends in, spelled as in GraphQL.
+fn sync_outcome(status: &Value) -> Result<ConnectionStatus, String> {
+    let name = status.as_str().ok_or_else(|| {
+        format!("syncOutcome must be a connection status such as \"SYNCED\", not {status}")
+    })?;
+    ConnectionStatus::parse_sync_outcome(name).map_err(|e| format!("syncOutcome: {e}"))
 }
 
 fn config_json(shared: &Shared) -> Value {
+    let (ttl, sync) = {
+        let store = shared.app.store();
+        (store.link_token_ttl(), store.sync_settings())
+    };
     json!({
-        "linkTokenTtlSecs": shared.app.store().link_token_ttl().as_secs_f64(),
+        "linkTokenTtlSecs": ttl.as_secs_f64(),
         "schema": shared.app.generation().as_str(),
+        "syncDelayMs": u64::try_from(sync.delay.as_millis()).unwrap_or(u64::MAX),
+        "syncOutcome": sync.outcome.as_str(),
     })
 }
 
@@ -154,24 +222,9 @@ async fn set_config(State(shared): State<Shared>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
     };
-    let generation = match req.schema.as_deref().map(str::parse::<SchemaGeneration>) {
-        Some(Err(e)) => return admin_error(StatusCode::BAD_REQUEST, e),
-        Some(Ok(g)) => Some(g),
-        None => None,
-    };
-    if let Some(secs) = req.link_token_ttl_secs {
-        match Duration::try_from_secs_f64(secs) {
-            Ok(ttl) => shared.app.store().set_link_token_ttl(ttl),
-            Err(_) => {
-                return admin_error(
-                    StatusCode::BAD_REQUEST,
-                    "linkTokenTtlSecs must be a non-negative number",
-                )
-            }
-        }
-    }
-    if let Some(generation) = generation {
-        shared.app.set_generation(generation);
+    match ConfigUpdate::parse(req) {
+        Ok(update) => update.apply(&shared),
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
     }
     Json(config_json(&shared)).into_response()
 }

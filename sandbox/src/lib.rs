@@ -32,7 +32,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderName, Method};
 use axum::serve::ListenerExt;
@@ -141,6 +141,24 @@ pub struct SandboxConfig {
     /// The generation of Quiltt's schema served at start and after a reset (changeable at run
     /// time with `POST /__sandbox/config`); default 2025.
     pub schema: SchemaGeneration,
+    /// How long a repaired connection stays `SYNCING` before it settles in
+    /// [`sync_outcome`](Self::sync_outcome) (changeable at run time with
+    /// `POST /__sandbox/config`); default zero: the close settles it at once.
+    pub sync_delay: Duration,
+    /// The status a repaired connection settles in (changeable at run time with
+    /// `POST /__sandbox/config`); default `SYNCED`. Meant to be one of
+    /// [`ConnectionStatus::SYNC_OUTCOMES`].
+    pub sync_outcome: ConnectionStatus,
+}
+
+impl SandboxConfig {
+    /// [`sync_delay`](Self::sync_delay) and [`sync_outcome`](Self::sync_outcome) together.
+    fn sync_settings(&self) -> store::SyncSettings {
+        store::SyncSettings {
+            delay: self.sync_delay,
+            outcome: self.sync_outcome,
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -153,6 +171,8 @@ impl Default for SandboxConfig {
             csp: false,
             strict_csp: None,
             schema: SchemaGeneration::default(),
+            sync_delay: Duration::ZERO,
+            sync_outcome: ConnectionStatus::Synced,
         }
     }
 }
@@ -178,7 +198,10 @@ impl AppState {
     fn new(config: SandboxConfig) -> Self {
         let (shutdown_tx, _) = watch::channel(false);
         Self {
-            store: Mutex::new(store::Store::new(config.link_token_ttl)),
+            store: Mutex::new(store::Store::new(
+                config.link_token_ttl,
+                config.sync_settings(),
+            )),
             faults: Mutex::default(),
             requests: Mutex::default(),
             generation: Mutex::new(config.schema),
@@ -189,8 +212,12 @@ impl AppState {
         }
     }
 
+    /// The store, with every sync that is due settled: every handler reads it through here,
+    /// so no one sees a connection `SYNCING` after its delay.
     pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
-        lock(&self.store)
+        let mut store = lock(&self.store);
+        store.settle(Instant::now());
+        store
     }
 
     pub(crate) fn faults(&self) -> MutexGuard<'_, faults::Faults> {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use quiltt_sandbox::{
-    SandboxConfig, SchemaGeneration, StrictCsp, DEFAULT_SESSION_TOKEN, GRAPHQL_PATH,
-    LINK_SCRIPT_PATH,
+    ConnectionStatus, SandboxConfig, SchemaGeneration, StrictCsp, DEFAULT_SESSION_TOKEN,
+    GRAPHQL_PATH, LINK_SCRIPT_PATH,
 };
 
 /// A local stand-in for Quiltt's GraphQL API and Plaid Link.
@@ -49,6 +49,19 @@ struct Cli {
     /// 2025 (2025-04) or no-plaid (2025-04 as published for an environment without Plaid).
     #[arg(long, value_name = "GENERATION", default_value = "2025")]
     schema: SchemaGeneration,
+    /// How long a repaired connection stays SYNCING before it settles in --sync-outcome, in
+    /// milliseconds; 0 settles it at once.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    sync_delay_ms: u64,
+    /// The status a repaired connection settles in: SYNCED, ERROR_REPAIRABLE, ERROR_SERVICE,
+    /// ERROR_PROVIDER or ERROR_INSTITUTION.
+    #[arg(
+        long,
+        value_name = "STATUS",
+        default_value = "SYNCED",
+        value_parser = ConnectionStatus::parse_sync_outcome
+    )]
+    sync_outcome: ConnectionStatus,
 }
 
 async fn shutdown_signal() {
@@ -130,6 +143,15 @@ async fn main() -> ExitCode {
             "schema: Quiltt's {} generation (--schema 2023, 2024, 2025 or no-plaid)",
             cli.schema.published()
         );
+        match (cli.sync_delay_ms, cli.sync_outcome) {
+            (0, ConnectionStatus::Synced) => {}
+            (0, outcome) => {
+                let _ = writeln!(out, "repairs: {outcome} at once (--sync-outcome)");
+            }
+            (ms, outcome) => {
+                let _ = writeln!(out, "repairs: SYNCING for {ms} ms, then {outcome}");
+            }
+        }
         if cli.session_token == DEFAULT_SESSION_TOKEN {
             let _ = writeln!(out, "session token: {DEFAULT_SESSION_TOKEN} (default)");
         } else {
@@ -145,6 +167,8 @@ async fn main() -> ExitCode {
         csp: cli.csp,
         strict_csp: cli.strict_csp,
         schema: cli.schema,
+        sync_delay: Duration::from_millis(cli.sync_delay_ms),
+        sync_outcome: cli.sync_outcome,
     };
     match quiltt_sandbox::serve(listener, config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,9 +11,14 @@
 //! - OAuth (Plaid's redirect flow): an initialize with `redirectUri` remembers it with the link
 //!   token; Link hands the user to the bank with an `oauth_state_id` bound to that link token,
 //!   and resumes only with the same link token and that state id, once.
+//!
+//! Syncing, as Quiltt reports it: a close moves the connection to `SYNCING` and, after the
+//! configured delay, to the configured outcome (`SYNCED` or an error). Nothing runs in the
+//! background: the store records when the connection settles and into what, and
+//! [`Store::settle`] applies what is due before anything reads the store.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -66,12 +71,140 @@ impl ConnectionStatus {
         }
     }
 
+    /// Every status, in declaration order.
+    pub const ALL: [Self; 10] = [
+        Self::Initializing,
+        Self::Syncing,
+        Self::Synced,
+        Self::Upgrading,
+        Self::Disconnecting,
+        Self::Disconnected,
+        Self::ErrorRepairable,
+        Self::ErrorService,
+        Self::ErrorProvider,
+        Self::ErrorInstitution,
+    ];
+
+    /// The statuses a sync ends in: `SYNCED`, or the error a failed sync reports. Not the
+    /// states a sync passes through or that other operations cause (`INITIALIZING`, `SYNCING`,
+    /// `UPGRADING`, `DISCONNECTING`, `DISCONNECTED`).
+    pub const SYNC_OUTCOMES: [Self; 5] = [
+        Self::Synced,
+        Self::ErrorRepairable,
+        Self::ErrorService,
+        Self::ErrorProvider,
+        Self::ErrorInstitution,
+    ];
+
+    /// Whether a sync can end in this status (one of [`Self::SYNC_OUTCOMES`]).
+    pub fn ends_sync(self) -> bool {
+        Self::SYNC_OUTCOMES.contains(&self)
+    }
+
+    /// Parses a status spelled as in GraphQL (`SYNCED`, `ERROR_REPAIRABLE`, ...) that a sync
+    /// can end in (`--sync-outcome`, `syncOutcome`); the error says which names are accepted.
+    pub fn parse_sync_outcome(name: &str) -> Result<Self, String> {
+        let outcomes = names(&Self::SYNC_OUTCOMES);
+        match name.parse::<Self>() {
+            Ok(status) if status.ends_sync() => Ok(status),
+            Ok(status) => Err(format!(
+                "{status} is not a status a sync ends in: use {outcomes}"
+            )),
+            Err(_) => Err(format!(
+                "unknown connection status {:?}: use {outcomes}",
+                name.trim()
+            )),
+        }
+    }
+
     /// Whether `connectorPlaidInitialize` answers `CONTINUE` (no user action needed).
     pub fn is_healthy(self) -> bool {
         matches!(
             self,
             Self::Synced | Self::Syncing | Self::Initializing | Self::Upgrading
         )
+    }
+}
+
+impl std::fmt::Display for ConnectionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ConnectionStatus {
+    type Err = String;
+
+    /// Accepts the GraphQL names, e.g. `SYNCED`, `ERROR_REPAIRABLE`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown connection status {name:?}: use {}",
+                    names(&Self::ALL)
+                )
+            })
+    }
+}
+
+/// The GraphQL names of `statuses`, as `A, B or C`.
+fn names(statuses: &[ConnectionStatus]) -> String {
+    let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// How a repaired connection syncs: `SYNCING` for `delay` after the close, then `outcome`
+/// (at once when `delay` is zero).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// How long the connection stays `SYNCING` after a close.
+    pub delay: Duration,
+    /// The status it settles in: one of [`ConnectionStatus::SYNC_OUTCOMES`].
+    pub outcome: ConnectionStatus,
+}
+
+impl Default for SyncSettings {
+    /// No delay, `SYNCED`.
+    fn default() -> Self {
+        Self {
+            delay: Duration::ZERO,
+            outcome: ConnectionStatus::Synced,
+        }
+    }
+}
+
+impl SyncSettings {
+    /// The sync a close at `now` starts, or none when the delay is zero (the close settles
+    /// the connection at once).
+    fn start(self, now: Instant) -> Option<PendingSync> {
+        (!self.delay.is_zero()).then(|| PendingSync {
+            // A delay too long for the clock never ends.
+            settles_at: now.checked_add(self.delay),
+            outcome: self.outcome,
+        })
+    }
+}
+
+/// A sync in progress: when the connection settles (never: `None`), and into what.
+#[derive(Clone, Copy, Debug)]
+struct PendingSync {
+    settles_at: Option<Instant>,
+    outcome: ConnectionStatus,
+}
+
+impl PendingSync {
+    /// The connection's status at `now`: `SYNCING` until it settles, the outcome after.
+    fn status_at(self, now: Instant) -> ConnectionStatus {
+        match self.settles_at {
+            Some(at) if now >= at => self.outcome,
+            _ => ConnectionStatus::Syncing,
+        }
     }
 }
 
@@ -306,8 +439,28 @@ struct LinkTokenRecord {
 #[derive(Clone, Debug)]
 struct PublicTokenRecord {
     link_token: String,
-    /// Set by the close that exchanged it: that close's `clientMutationId` and answer.
-    closed: Option<(Option<String>, Connection)>,
+    /// Set by the close that exchanged it.
+    closed: Option<ClosedRecord>,
+}
+
+/// What a close that succeeded answered, for its retries.
+#[derive(Clone, Debug)]
+struct ClosedRecord {
+    client_mutation_id: Option<String>,
+    answer: Connection,
+    /// The sync that close started: a retry answers the status it has reached.
+    sync: Option<PendingSync>,
+}
+
+impl ClosedRecord {
+    /// The close's answer again, with the status its sync has reached at `now`.
+    fn replay(&self, now: Instant) -> Connection {
+        let mut answer = self.answer.clone();
+        if let Some(sync) = self.sync {
+            answer.status = sync.status_at(now);
+        }
+        answer
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -325,21 +478,28 @@ pub struct Store {
     connector_tokens: HashMap<String, String>,
     public_tokens: HashMap<String, PublicTokenRecord>,
     oauth_states: HashMap<String, OAuthStateRecord>,
+    /// connection id → its sync in progress
+    syncing: HashMap<String, PendingSync>,
     default_ttl: Duration,
     ttl: Duration,
+    default_sync: SyncSettings,
+    sync: SyncSettings,
 }
 
 impl Store {
-    /// A store with the seed connections and the given link token lifetime.
-    pub fn new(link_token_ttl: Duration) -> Self {
+    /// A store with the seed connections, the given link token lifetime and sync settings.
+    pub fn new(link_token_ttl: Duration, sync: SyncSettings) -> Self {
         Self {
             connections: seed_connections(),
             link_tokens: HashMap::new(),
             connector_tokens: HashMap::new(),
             public_tokens: HashMap::new(),
             oauth_states: HashMap::new(),
+            syncing: HashMap::new(),
             default_ttl: link_token_ttl,
             ttl: link_token_ttl,
+            default_sync: sync,
+            sync,
         }
     }
 
@@ -364,9 +524,10 @@ impl Store {
             .map(|record| record.connection_id.clone())
     }
 
-    /// Restores the seed connections, forgets every token and the TTL override.
+    /// Restores the seed connections, forgets every token, sync in progress, and the TTL and
+    /// sync overrides.
     pub fn reset(&mut self) {
-        *self = Self::new(self.default_ttl);
+        *self = Self::new(self.default_ttl, self.default_sync);
     }
 
     /// The current link token lifetime.
@@ -377,6 +538,32 @@ impl Store {
     /// Changes the link token lifetime for tokens minted from now on.
     pub fn set_link_token_ttl(&mut self, ttl: Duration) {
         self.ttl = ttl;
+    }
+
+    /// The current sync settings.
+    pub fn sync_settings(&self) -> SyncSettings {
+        self.sync
+    }
+
+    /// Changes the sync settings for closes from now on (a sync in progress keeps its own).
+    pub fn set_sync_settings(&mut self, sync: SyncSettings) {
+        self.sync = sync;
+    }
+
+    /// Settles every sync that is due at `now`: its connection takes the outcome recorded by
+    /// the close that started it. Called before anything reads the store.
+    pub fn settle(&mut self, now: Instant) {
+        let connections = &mut self.connections;
+        self.syncing.retain(|id, pending| {
+            let status = pending.status_at(now);
+            if status == ConnectionStatus::Syncing {
+                return true;
+            }
+            if let Some(connection) = connections.get_mut(id) {
+                connection.status = status;
+            }
+            false
+        });
     }
 
     /// All connections, ordered by id.
@@ -446,6 +633,8 @@ impl Store {
             oauth: req.oauth,
             link_behavior: req.link_behavior,
         };
+        // A seeded status wins over a sync in progress.
+        self.syncing.remove(&req.id);
         self.connections.insert(req.id, connection.clone());
         Ok(connection)
     }
@@ -637,10 +826,12 @@ impl Store {
                 "The connector token does not belong to the Link session that produced the public token",
             ));
         }
-        if let Some((closed_by, answer)) = &public.closed {
-            if client_mutation_id.is_some() && closed_by.as_deref() == client_mutation_id {
+        if let Some(closed) = &public.closed {
+            if client_mutation_id.is_some()
+                && closed.client_mutation_id.as_deref() == client_mutation_id
+            {
                 return Ok(CloseOutcome {
-                    connection: answer.clone(),
+                    connection: closed.replay(Instant::now()),
                     replayed: true,
                 });
             }
@@ -658,11 +849,15 @@ impl Store {
         }
         let connection_id = record.connection_id.clone();
         let adds_account = record.adds_account;
+        let sync = self.sync.start(Instant::now());
         let connection = self
             .connections
             .get_mut(&connection_id)
             .ok_or_else(|| PlaidFailure::not_found(&connection_id))?;
-        connection.status = ConnectionStatus::Synced;
+        connection.status = match sync {
+            Some(_) => ConnectionStatus::Syncing,
+            None => self.sync.outcome,
+        };
         if adds_account {
             let n = connection.accounts.len() + 1;
             let id = format!("{connection_id}_added_{n}");
@@ -671,8 +866,17 @@ impl Store {
             connection.accounts.push(added);
         }
         let repaired = connection.clone();
+        // A repair during a sync restarts it.
+        match sync {
+            Some(pending) => self.syncing.insert(connection_id, pending),
+            None => self.syncing.remove(&connection_id),
+        };
         if let Some(p) = self.public_tokens.get_mut(public_token) {
-            p.closed = Some((client_mutation_id.map(str::to_owned), repaired.clone()));
+            p.closed = Some(ClosedRecord {
+                client_mutation_id: client_mutation_id.map(str::to_owned),
+                answer: repaired.clone(),
+                sync,
+            });
         }
         Ok(CloseOutcome {
             connection: repaired,
@@ -706,6 +910,8 @@ impl Store {
             .get_mut(id)
             .ok_or_else(|| format!("Connection {id} was not found"))?;
         connection.status = status;
+        // A simulated status wins over a sync in progress.
+        self.syncing.remove(id);
         Ok(connection.clone())
     }
 }
@@ -919,7 +1125,7 @@ mod tests {
     use super::*;
 
     fn store() -> Store {
-        Store::new(Duration::from_secs(60))
+        Store::new(Duration::from_secs(60), SyncSettings::default())
     }
 
     fn action_required(s: &mut Store, id: &str) -> (String, String) {
@@ -1112,6 +1318,129 @@ mod tests {
         assert!(s.mint_public_token(&link).is_err());
         s.reset();
         assert_eq!(s.link_token_ttl(), Duration::from_secs(60));
+    }
+
+    fn syncing_store(delay: Duration, outcome: ConnectionStatus) -> Store {
+        Store::new(Duration::from_secs(60), SyncSettings { delay, outcome })
+    }
+
+    /// Initialize, Link success and close for `id`; the close's answer.
+    fn repair(s: &mut Store, id: &str) -> Connection {
+        let (link, connector) = action_required(s, id);
+        let (public, _) = s.mint_public_token(&link).unwrap();
+        s.close(&connector, &public, None).unwrap().connection
+    }
+
+    fn status(s: &Store, id: &str) -> ConnectionStatus {
+        s.connection(id).unwrap().status
+    }
+
+    #[test]
+    fn a_repair_syncs_for_the_delay_then_settles_in_the_outcome() {
+        let delay = Duration::from_secs(10);
+        let mut s = syncing_store(delay, ConnectionStatus::ErrorRepairable);
+        let closed = repair(&mut s, "conn_login_required");
+        assert_eq!(closed.status, ConnectionStatus::Syncing);
+        s.settle(Instant::now());
+        assert_eq!(status(&s, "conn_login_required"), ConnectionStatus::Syncing);
+        s.settle(Instant::now() + delay);
+        assert_eq!(
+            status(&s, "conn_login_required"),
+            ConnectionStatus::ErrorRepairable
+        );
+        // Settled: it needs Link again.
+        action_required(&mut s, "conn_login_required");
+    }
+
+    #[test]
+    fn without_a_delay_the_close_settles_at_once() {
+        let mut s = syncing_store(Duration::ZERO, ConnectionStatus::ErrorService);
+        assert_eq!(
+            repair(&mut s, "conn_login_required").status,
+            ConnectionStatus::ErrorService
+        );
+        assert_eq!(
+            repair(&mut store(), "conn_login_required").status,
+            ConnectionStatus::Synced
+        );
+    }
+
+    #[test]
+    fn a_second_repair_restarts_the_sync() {
+        let delay = Duration::from_secs(10);
+        let mut s = syncing_store(delay, ConnectionStatus::Synced);
+        let first = action_required(&mut s, "conn_login_required");
+        let second = action_required(&mut s, "conn_login_required");
+        let close = |s: &mut Store, (link, connector): &(String, String)| {
+            let (public, _) = s.mint_public_token(link).unwrap();
+            s.close(connector, &public, None).unwrap()
+        };
+        close(&mut s, &first);
+        std::thread::sleep(Duration::from_millis(5));
+        let restarted = Instant::now();
+        close(&mut s, &second);
+        // The first close's sync would have ended by now; the second's has not.
+        s.settle(restarted + delay - Duration::from_millis(1));
+        assert_eq!(status(&s, "conn_login_required"), ConnectionStatus::Syncing);
+        s.settle(Instant::now() + delay);
+        assert_eq!(status(&s, "conn_login_required"), ConnectionStatus::Synced);
+    }
+
+    #[test]
+    fn a_simulated_or_seeded_status_ends_the_sync_and_a_reset_restores_the_settings() {
+        let settings = SyncSettings {
+            delay: Duration::from_secs(10),
+            outcome: ConnectionStatus::Synced,
+        };
+        let mut s = Store::new(Duration::from_secs(60), settings);
+        repair(&mut s, "conn_login_required");
+        s.set_status("conn_login_required", ConnectionStatus::ErrorProvider)
+            .unwrap();
+        repair(&mut s, "conn_chase_checking");
+        s.seed(serde_json::from_value(serde_json::json!({ "id": "conn_chase_checking" })).unwrap())
+            .unwrap();
+        s.settle(Instant::now() + Duration::from_secs(10));
+        assert_eq!(
+            status(&s, "conn_login_required"),
+            ConnectionStatus::ErrorProvider
+        );
+        assert_eq!(
+            status(&s, "conn_chase_checking"),
+            ConnectionStatus::ErrorRepairable
+        );
+        s.set_sync_settings(SyncSettings::default());
+        s.reset();
+        assert_eq!(s.sync_settings(), settings);
+    }
+
+    #[test]
+    fn only_statuses_a_sync_ends_in_are_sync_outcomes() {
+        for status in ConnectionStatus::ALL {
+            assert_eq!(status.as_str().parse(), Ok(status));
+            assert_eq!(
+                ConnectionStatus::parse_sync_outcome(status.as_str()).is_ok(),
+                ConnectionStatus::SYNC_OUTCOMES.contains(&status),
+                "{status}"
+            );
+        }
+        assert_eq!(
+            ConnectionStatus::parse_sync_outcome(" ERROR_REPAIRABLE "),
+            Ok(ConnectionStatus::ErrorRepairable)
+        );
+        let outcomes =
+            "SYNCED, ERROR_REPAIRABLE, ERROR_SERVICE, ERROR_PROVIDER or ERROR_INSTITUTION";
+        assert_eq!(
+            ConnectionStatus::parse_sync_outcome("SYNCING"),
+            Err(format!(
+                "SYNCING is not a status a sync ends in: use {outcomes}"
+            ))
+        );
+        assert_eq!(
+            ConnectionStatus::parse_sync_outcome("synced"),
+            Err(format!(
+                "unknown connection status \"synced\": use {outcomes}"
+            ))
+        );
     }
 
     #[test]

@@ -222,7 +222,7 @@ async fn reset_restores_seed_and_clears_everything() {
     .await;
     sb.admin_post(
         "/__sandbox/config",
-        json!({ "linkTokenTtlSecs": 5, "schema": "2023" }),
+        json!({ "linkTokenTtlSecs": 5, "schema": "2023", "syncDelayMs": 700, "syncOutcome": "ERROR_SERVICE" }),
     )
     .await;
     sb.client
@@ -252,7 +252,7 @@ async fn reset_restores_seed_and_clears_everything() {
     assert_eq!(sb.admin_get("/__sandbox/requests").await, json!([]));
     assert_eq!(
         sb.admin_get("/__sandbox/config").await,
-        json!({ "linkTokenTtlSecs": 1800.0, "schema": "2025" })
+        json!({ "linkTokenTtlSecs": 1800.0, "schema": "2025", "syncDelayMs": 0, "syncOutcome": "SYNCED" })
     );
     assert_eq!(sb.admin_get("/__sandbox/script-loads").await["count"], 0);
     // Tokens from before the reset are gone.

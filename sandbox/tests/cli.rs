@@ -103,6 +103,69 @@ async fn schema_flag_picks_the_generation() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("2023, 2024, 2025 or no-plaid"));
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn sync_flags_set_the_delay_and_outcome_of_a_repair() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+        .args([
+            "--port",
+            "0",
+            "--sync-delay-ms",
+            "2500",
+            "--sync-outcome",
+            "ERROR_SERVICE",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the binary");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a first line").unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("listening on")
+        .to_owned();
+    let repairs = lines
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("repairs: "))
+        .expect("a repairs line");
+    assert_eq!(repairs, "repairs: SYNCING for 2500 ms, then ERROR_SERVICE");
+    let config: Value = reqwest::get(format!("{base}/__sandbox/config"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(config["syncDelayMs"], 2500, "{config}");
+    assert_eq!(config["syncOutcome"], "ERROR_SERVICE", "{config}");
+
+    for (bad, message) in [
+        (
+            "--sync-outcome=SYNCING",
+            "SYNCING is not a status a sync ends in",
+        ),
+        ("--sync-outcome=OK", "unknown connection status \"OK\""),
+        (
+            "--sync-delay-ms=-5",
+            "invalid value '-5' for '--sync-delay-ms",
+        ),
+        (
+            "--sync-delay-ms=soon",
+            "invalid value 'soon' for '--sync-delay-ms",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+            .args(["--port", "0", bad])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{bad:?}: {stderr}");
+    }
+}
+
 #[test]
 fn bad_www_dir_is_refused() {
     let out = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))

@@ -3,19 +3,26 @@
 //! terminal's process group, so it receives the SIGINT too, and the guard kills it
 //! whenever this command exits otherwise.
 
+use std::path::Path;
+
 use anyhow::{bail, Result};
 
+use crate::util::root;
 use crate::{pkg, sandbox, setup};
 
 /// The port the demo listens on unless `--port` says otherwise.
 pub const DEFAULT_PORT: u16 = 8787;
+
+/// How long a repaired connection stays `SYNCING` in the demo (`--sync-delay-ms`), so the
+/// page shows it syncing before it is synced.
+const SYNC_DELAY_MS: &str = "2500";
 
 /// Runs the demo on `port` until interrupted.
 pub fn demo(port: u16) -> Result<()> {
     setup::setup()?;
     pkg::pkg()?;
     let bin = sandbox::build()?;
-    let mut server = sandbox::start_serving(&bin, port)?;
+    let mut server = start(&bin, port)?;
     println!("\nDemo: {}/", server.url);
     println!("Press Ctrl-C to stop.\n");
     let status = server.wait()?;
@@ -23,4 +30,14 @@ pub fn demo(port: u16) -> Result<()> {
         bail!("the sandbox stopped ({status})");
     }
     Ok(())
+}
+
+/// Starts the sandbox serving the built package (`pkg/`) and, when it exists, `www/`, with
+/// repairs that sync for [`SYNC_DELAY_MS`].
+fn start(bin: &Path, port: u16) -> Result<sandbox::Sandbox> {
+    let mut args = vec!["--pkg", pkg::OUT_DIR, "--sync-delay-ms", SYNC_DELAY_MS];
+    if root().join("www").is_dir() {
+        args.extend(["--www", "www"]);
+    }
+    sandbox::Sandbox::start(bin, port, &args)
 }

@@ -238,6 +238,44 @@ impl Sb {
         body["data"]["connectorPlaidClose"].clone()
     }
 
+    /// A full repair of a broken connection: initialize, the Link stand-in's success, and the
+    /// close (with `client_mutation_id`, if any); returns the close payload.
+    pub async fn repair(&self, connection_id: &str, client_mutation_id: Option<&str>) -> Value {
+        let (link_token, connector_token) = self.tokens(connection_id).await;
+        let (public_token, metadata) = self.link_success(&link_token).await;
+        let mut input = close_input(self.generation(), &connector_token, &public_token, metadata);
+        input["clientMutationId"] = json!(client_mutation_id);
+        let payload = self.close_with(input).await;
+        assert_eq!(payload["success"], true, "{payload}");
+        payload
+    }
+
+    /// The status `connection(id)` answers.
+    pub async fn connection_status(&self, id: &str) -> Value {
+        let (status, body) = self
+            .gql(
+                "query($id: ID!) { connection(id: $id) { id status } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["connection"]["id"], id, "{body}");
+        body["data"]["connection"]["status"].clone()
+    }
+
+    /// POSTs `body` to an admin path; returns status and JSON body (for refusals).
+    pub async fn admin_post_raw(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        let status = resp.status();
+        (status, resp.json().await.expect("json"))
+    }
+
     /// The first GraphQL error message of a request that must fail validation.
     pub async fn gql_error(&self, query: &str, variables: Value) -> String {
         let (status, body) = self.gql(query, variables).await;
