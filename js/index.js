@@ -24,4 +24,49 @@ export class QuilttReconnect extends Generated {
       throw quilttReconnectError("INVALID_INPUT", "call `await init()` before `new QuilttReconnect()`: the WebAssembly module is not loaded yet");
     }
   }
+
+  /** Watches a connection: an async iterator of its status changes (see the .d.ts). */
+  watch(connectionId, options) {
+    // The iterator's own signal: the app's `signal` aborts it, and so does leaving the loop.
+    const stop = new AbortController();
+    const given = options?.signal;
+    if (given instanceof AbortSignal) {
+      if (given.aborted) stop.abort();
+      else given.addEventListener("abort", () => stop.abort(), { once: true });
+    }
+    const changes = [];
+    let wake = () => {};
+    let finished = false;
+    let failure = null;
+    const running = this.watchChanges(connectionId, options, (connection) => {
+      changes.push(connection);
+      wake();
+    }, stop.signal).then(
+      () => {},
+      (error) => { failure = error; },
+    ).finally(() => {
+      finished = true;
+      wake();
+    });
+    return {
+      [Symbol.asyncIterator]() { return this; },
+      async next() {
+        while (changes.length === 0 && !finished) await new Promise((resolve) => { wake = resolve; });
+        if (changes.length > 0) return { value: changes.shift(), done: false };
+        if (failure !== null) {
+          const error = failure;
+          failure = null;
+          throw error;
+        }
+        return { value: undefined, done: true };
+      },
+      async return() {
+        stop.abort();
+        await running;
+        failure = null;
+        changes.length = 0;
+        return { value: undefined, done: true };
+      },
+    };
+  }
 }

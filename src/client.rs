@@ -1,6 +1,8 @@
 //! The async Rust API for Rust web apps (Leptos, Yew, Dioxus): the operations the JavaScript
 //! class runs, on the same driver and the same browser `Io`.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
@@ -11,10 +13,11 @@ use quiltt_reconnect_core::machine::{EventSink, ReconnectOptions, ReconnectResul
 use quiltt_reconnect_core::operations::Reconnect;
 use quiltt_reconnect_core::{
     Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput, ErrorCode,
-    SchemaGeneration, SessionToken,
+    SchemaGeneration, SessionToken, WatchOptions,
 };
 /// The core's error, which the checks shared with the JavaScript class return.
 type CoreError = quiltt_reconnect_core::Error;
+use crate::watch::WatchStream;
 use crate::web::BrowserIo;
 pub use crate::web::{TokenFuture, TokenSource};
 
@@ -180,7 +183,7 @@ fn check_options(
 ///     input.features_required = Some(vec!["ACCOUNT_BALANCES_AND_TRANSACTIONS".into()]);
 ///     match client.reconnect(&input).await? {
 ///         ReconnectResult::Repaired { .. } => {}        // nothing to do
-///         ReconnectResult::Reconnected { connection } => { let _ = connection.accounts; }
+///         ReconnectResult::Reconnected { connection, .. } => { let _ = connection.accounts; }
 ///         ReconnectResult::Exited { error, .. } => { let _ = error; } // the user left Link
 ///     }
 ///     Ok(())
@@ -378,6 +381,40 @@ impl Client {
     pub async fn connection(&self, id: &str) -> Result<Option<Connection>, Error> {
         self.sweep();
         Ok(driver::connection(&self.io, id, std::future::pending()).await?)
+    }
+
+    /// Watches connection `id`: reads it on a backed-off schedule (`options.interval_ms`, then
+    /// half as long again each time) and yields it each time its status changes, ending after
+    /// a status `options.until` names (default: `SYNCED` or any `ERROR_*`), or with one error.
+    /// It only reads. Dropping the stream stops it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &quiltt_reconnect::Client) {
+    /// use futures_core::Stream;
+    /// use quiltt_reconnect::WatchOptions;
+    /// let mut changes = std::pin::pin!(client.watch("conn_1", WatchOptions::default()));
+    /// while let Some(change) = std::future::poll_fn(|cx| changes.as_mut().poll_next(cx)).await {
+    ///     match change {
+    ///         Ok(connection) => println!("{:?}", connection.status),
+    ///         Err(e) => println!("{}: {e}", e.code().as_str()), // TIMEOUT past the bound
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// The stream's last item: see [`driver::watch`] (`INVALID_INPUT` before any request for a
+    /// blank id or bad options).
+    pub fn watch(&self, id: &str, options: WatchOptions) -> WatchStream<'_> {
+        self.sweep();
+        let changes = Rc::new(RefCell::new(VecDeque::new()));
+        let sink = Rc::clone(&changes);
+        let changed: Rc<dyn Fn(&Connection)> =
+            Rc::new(move |c: &Connection| sink.borrow_mut().push_back(c.clone()));
+        let id = id.to_owned();
+        WatchStream::new(changes, async move {
+            Ok(driver::watch(&self.io, &id, options, changed, std::future::pending()).await?)
+        })
     }
 
     /// Lists the connections `filter` selects, e.g. those that need repair.

@@ -95,6 +95,13 @@ mod browser {
         if let Some(metadata) = error.link_metadata() {
             set(&value, "metadata", &json_to_js(metadata));
         }
+        if let Some(trail) = error.trail() {
+            set(
+                &value,
+                "trail",
+                &to_js_value(trail).unwrap_or(JsValue::NULL),
+            );
+        }
         value
     }
 

@@ -28,6 +28,8 @@ mod error;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod js;
 #[cfg(target_arch = "wasm32")]
+mod watch;
+#[cfg(target_arch = "wasm32")]
 mod web;
 
 #[cfg(target_arch = "wasm32")]
@@ -42,8 +44,11 @@ pub use quiltt_reconnect_core::{
     Account, Connection, ConnectionFilter, ConnectionUpdateInput, ConnectorPlaidInitializeInput,
     ConnectorStatus, ErrorCode, EventSink, Features, Institution, Json, Kind, LinkFailure,
     PendingClose, PlaidConnector, PlaidEvent, PlaidLinkError, QuilttError, ReconnectEvent,
-    ReconnectOptions, ReconnectResult, RetryPolicy, SchemaGeneration, SessionToken, Stage,
+    ReconnectOptions, ReconnectResult, RetryPolicy, SchemaGeneration, SessionToken, Stage, Trail,
+    TrailEntry, TrailStep, Until, WatchOptions,
 };
+#[cfg(target_arch = "wasm32")]
+pub use watch::WatchStream;
 #[cfg(target_arch = "wasm32")]
 pub use web::{json_from_js, json_to_js, TRUSTED_TYPES_POLICY};
 

@@ -91,7 +91,7 @@ async fn the_client_repairs_through_link_and_close() {
         .reconnect(&input("c_success"))
         .await
         .expect("resolves");
-    let ReconnectResult::Reconnected { connection } = result else {
+    let ReconnectResult::Reconnected { connection, .. } = result else {
         panic!("reconnected, got {result:?}");
     };
     assert_eq!(connection.id, "c_success");
@@ -300,7 +300,7 @@ async fn the_client_adds_accounts_to_a_healthy_connection_when_asked() {
         )
         .await
         .expect("resolves");
-    let ReconnectResult::Reconnected { connection } = result else {
+    let ReconnectResult::Reconnected { connection, .. } = result else {
         panic!("Link opened and the close went through: {result:?}");
     };
     assert_eq!(connection.id, "c_add_accounts");

@@ -157,7 +157,7 @@ async fn the_rust_client_finds_out_the_generation_too() {
         _ => input.features_required = Some(vec!["ACCOUNT_BALANCES_AND_TRANSACTIONS".into()]),
     }
     let result = client.reconnect(&input).await.expect("resolves");
-    let ReconnectResult::Repaired { connector } = result else {
+    let ReconnectResult::Repaired { connector, .. } = result else {
         panic!("a healthy connection is repaired: {result:?}");
     };
     assert_eq!(connector.status.as_str(), "CONTINUE");

@@ -642,7 +642,9 @@ async fn lone_surrogates_are_kept_in_values_and_refused_in_typed_input_fields() 
 /// of an initialize's. The tokens checked are the ones that really went through: the link tokens
 /// Link was opened with, the public token Link's `onSuccess` gave, and the public and connector
 /// tokens the close sent, as the sandbox logged them. (Link's events that echo the public token:
-/// `links_events_that_echo_the_public_token_are_scrubbed`.)
+/// `links_events_that_echo_the_public_token_are_scrubbed`.) Link's echoes sit in the fields a
+/// support trail copies (`view_name`, `link_session_id`, `request_id`, `status`), and the
+/// server's in `requestId`: every result's and error's `trail` is checked too.
 #[wasm_bindgen_test]
 async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
     seed("h_echo", "ERROR_REPAIRABLE", "success").await;
@@ -654,8 +656,10 @@ async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
     let restore = wrap_plaid(
         "(config) => (window.__linkTokens.push(config.token), { ...config,
             onSuccess: () => {
-              config.onEvent('ECHO', { link: config.token });
-              config.onExit({ error_code: 'X', error_message: 'refused ' + config.token }, { link: config.token });
+              const t = config.token;
+              config.onEvent('ECHO', { link: t, view_name: t, link_session_id: t, request_id: t, error_code: t, exit_status: t });
+              config.onExit({ error_code: t, error_message: 'refused ' + t },
+                { link: t, status: t, link_session_id: t, request_id: t });
             } })",
     );
     let exited = reconnect(&bridge, "h_echo").await;
@@ -672,7 +676,7 @@ async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
             onSuccess: (publicToken, metadata) => {{
               window.__publicTokens.push(publicToken);
               fetch('{}', {{ method: 'POST', body: '{refusal}'.replaceAll('T', publicToken) }})
-                .then(() => config.onSuccess(publicToken, {{ ...metadata, echo: publicToken, nested: [{{ token: publicToken }}] }}));
+                .then(() => config.onSuccess(publicToken, {{ ...metadata, echo: publicToken, link_session_id: publicToken, nested: [{{ token: publicToken }}] }}));
             }} }})",
         url("/__sandbox/faults")
     ));
@@ -706,6 +710,15 @@ async fn tokens_echoed_by_the_server_or_link_reach_nothing_the_page_sees() {
     clear_faults().await;
     assert_eq!(code(&refused).as_deref(), Some("MUTATION_FAILED"));
 
+    // Each flow's trail reached the page, with the steps the echoes were in.
+    for (outcome, step) in [
+        (&exited, "link_exited"),
+        (&close_failed, "link_succeeded"),
+        (&refused, "ConnectorPlaidInitialize"),
+    ] {
+        let trail = stringify(&get(outcome, "trail"));
+        assert!(trail.contains(step), "{step} in {trail}");
+    }
     let mut seen = format!(
         "{} {} {}",
         stringify(&exited),

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::id::FlowId;
 use crate::machine::{
     Clock, EventSink, Operation, Reconnect, ReconnectOptions, ReconnectResult, SavedFlow, Seen,
-    Settings, Step, Steps,
+    Settings, Step, Steps, WatchOptions,
 };
 use crate::operations;
 use crate::plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent};
@@ -339,4 +339,27 @@ pub async fn connections<I: Io>(
     cancel: impl Future<Output = ()>,
 ) -> Result<Vec<Connection>, Error> {
     run(operations::connections(filter, io.settings())?, io, cancel).await
+}
+
+/// Watches connection `id`: reads it on a backed-off schedule, calls `changed` with each status
+/// change (the first read's too), and resolves with the connection once its status is one
+/// `options.until` names.
+///
+/// # Errors
+/// `INVALID_INPUT` before any request for a blank id or bad options, and when Quiltt knows no
+/// such connection; `TIMEOUT` past `options.timeout_ms`; `ABORTED` when cancelled; request and
+/// response errors otherwise.
+pub async fn watch<I: Io>(
+    io: &I,
+    id: &str,
+    options: WatchOptions,
+    changed: Rc<dyn Fn(&Connection)>,
+    cancel: impl Future<Output = ()>,
+) -> Result<Connection, Error> {
+    run(
+        operations::watch(id, options, io.settings(), changed)?,
+        io,
+        cancel,
+    )
+    .await
 }

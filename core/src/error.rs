@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::json::Json;
 use crate::quiltt::PendingClose;
+use crate::trail::Trail;
 
 /// What went wrong, as a stable machine-readable code (`error.code` in JavaScript).
 ///
@@ -152,6 +153,8 @@ struct Fields {
     status: Option<u16>,
     /// What a failure after Plaid Link's success carries. `Debug` shows none of it.
     after_link: Option<Rc<AfterLink>>,
+    /// The support trail of the flow that failed.
+    trail: Option<Rc<Trail>>,
 }
 
 /// What a failure after Plaid Link's success carries beyond its text: Link's metadata (for
@@ -177,6 +180,7 @@ impl Error {
             errors: Vec::new(),
             status: None,
             after_link: None,
+            trail: None,
         }))
     }
 
@@ -220,6 +224,17 @@ impl Error {
             Some(scrubbed) => self.with_link_metadata(scrubbed),
             None => self,
         }
+    }
+
+    /// Attaches the support trail of the flow that failed.
+    pub(crate) fn with_trail(mut self, trail: Trail) -> Self {
+        self.0.trail = Some(Rc::new(trail));
+        self
+    }
+
+    /// The support trail, when a reconnect flow failed (not for a single read or update).
+    pub fn trail(&self) -> Option<&Trail> {
+        self.0.trail.as_deref()
     }
 
     /// Plaid Link's success metadata, when Link had succeeded before the failure.

@@ -32,12 +32,14 @@ pub mod operations;
 mod plaid;
 mod quiltt;
 mod secret;
+mod trail;
 
 pub use error::{Error, ErrorCode, QuilttError};
 pub use id::FlowId;
 pub use json::{Json, Kind};
 pub use machine::{
     EventSink, ReconnectEvent, ReconnectOptions, ReconnectResult, RetryPolicy, SavedFlow, Stage,
+    Until, WatchOptions,
 };
 pub use plaid::{LinkConfig, LinkFailure, LinkOutcome, PlaidEvent, PlaidLinkError};
 pub use quiltt::{
@@ -47,6 +49,7 @@ pub use quiltt::{
     PlaidConnector, SchemaGeneration,
 };
 pub use secret::{redact_all, ConnectorToken, LinkToken, PublicToken, SessionToken};
+pub use trail::{Trail, TrailEntry, TrailStep};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

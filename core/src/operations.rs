@@ -4,8 +4,10 @@
 
 use crate::error::Error;
 use crate::id::FlowId;
-use crate::machine::{EventSink, ReconnectOptions, SavedFlow, Settings};
-pub use crate::machine::{Reconnect, Request};
+use std::rc::Rc;
+
+use crate::machine::{EventSink, ReconnectOptions, SavedFlow, Settings, WatchOptions};
+pub use crate::machine::{Reconnect, Request, Watch};
 pub use crate::quiltt::InitializeInput;
 use crate::quiltt::{
     connection_request, connections_request, decode_connection_of, decode_connections,
@@ -90,4 +92,18 @@ pub fn connections(
         decode_connections,
         settings,
     ))
+}
+
+/// `watch(id)`: reads the connection on a backed-off schedule until its status is one
+/// `options.until` names, handing each status change to `changed`; `TIMEOUT` past the bound.
+///
+/// # Errors
+/// `INVALID_INPUT` for a blank id or options [`WatchOptions::check`] refuses.
+pub fn watch(
+    id: &str,
+    options: WatchOptions,
+    settings: Settings,
+    changed: Rc<dyn Fn(&Connection)>,
+) -> Result<Watch, Error> {
+    Watch::new(id, options, settings, changed)
 }

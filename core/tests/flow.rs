@@ -172,7 +172,9 @@ impl Io for MockIo {
         let _guard = DropLog(self.log.clone());
         events(PlaidEvent {
             name: "OPEN".into(),
-            metadata: Json::from(json!({ "view_name": "CONSENT", "echo": self.event_echo })),
+            metadata: Json::from(json!({ "view_name": "CONSENT", "echo": self.event_echo,
+                "link_session_id": self.event_echo, "request_id": self.event_echo })),
+            at_ms: 0.0,
         });
         let next = self.outcomes.borrow_mut().pop_front();
         match next {
@@ -364,7 +366,7 @@ fn continue_resolves_repaired_without_link() {
     let h = harness(vec![continue_()], []);
     let result = h.run(&input("c1")).unwrap();
     assert!(
-        matches!(result, ReconnectResult::Repaired { ref connector } if connector.status == ConnectorStatus::Continue)
+        matches!(result, ReconnectResult::Repaired { ref connector, .. } if connector.status == ConnectorStatus::Continue)
     );
     assert_eq!(
         h.log(),
@@ -383,7 +385,7 @@ fn action_required_opens_link_then_closes_once_with_links_metadata() {
     let h = harness(vec![action_required(), closed()], [success()]);
     let mut input = input("c1");
     input.client_mutation_id = Some("m-7".into());
-    let ReconnectResult::Reconnected { connection } = h.run(&input).unwrap() else {
+    let ReconnectResult::Reconnected { connection, .. } = h.run(&input).unwrap() else {
         panic!("expected reconnected");
     };
     let institution = connection.institution.unwrap();
@@ -441,7 +443,10 @@ fn action_required_opens_link_then_closes_once_with_links_metadata() {
 #[test]
 fn exit_resolves_exited_without_close() {
     let h = harness(vec![action_required()], [exit_with("ITEM_LOGIN_REQUIRED")]);
-    let ReconnectResult::Exited { error, metadata } = h.run(&input("c1")).unwrap() else {
+    let ReconnectResult::Exited {
+        error, metadata, ..
+    } = h.run(&input("c1")).unwrap()
+    else {
         panic!("expected exited");
     };
     assert_eq!(
@@ -594,7 +599,7 @@ fn a_close_whose_answer_was_lost_is_read_back_and_resolves_reconnected() {
         ],
         [success()],
     );
-    let ReconnectResult::Reconnected { connection } = h.run(&input("c1")).unwrap() else {
+    let ReconnectResult::Reconnected { connection, .. } = h.run(&input("c1")).unwrap() else {
         panic!("the read-back shows the repair");
     };
     assert_eq!(connection.status.as_deref(), Some("SYNCED"));
@@ -852,7 +857,9 @@ fn close_failed_carries_a_pending_close_that_retry_close_sends_again() {
     assert_eq!(pending.connection_id(), "c1");
     h.io.replies.borrow_mut().push_back(closed());
     let result = block_on(driver::retry_close(&h.io, pending)).unwrap();
-    assert!(matches!(result, ReconnectResult::Reconnected { connection } if connection.id == "c1"));
+    assert!(
+        matches!(result, ReconnectResult::Reconnected { connection, .. } if connection.id == "c1")
+    );
     let sent = h.io.sent.borrow();
     assert_eq!(
         sent.last().unwrap().0.body(),
@@ -1227,7 +1234,10 @@ fn tokens_echoed_by_link_reach_no_event_and_no_result() {
         })],
     );
     h.io.event_echo = "link lt-1 connector ct-1";
-    let ReconnectResult::Exited { error, metadata } = h.run(&input("c1")).unwrap() else {
+    let ReconnectResult::Exited {
+        error, metadata, ..
+    } = h.run(&input("c1")).unwrap()
+    else {
         panic!("exited");
     };
     let seen = format!(
@@ -1449,4 +1459,229 @@ fn a_connection_answered_for_another_id_is_a_bad_response() {
         "{}",
         err.message()
     );
+}
+
+fn closed_syncing() -> Result<HttpReply, Error> {
+    reply(json!({ "data": { "connectorPlaidClose": { "success": true,
+        "record": connection_record("SYNCING") } } }))
+}
+
+fn confirm() -> ReconnectOptions {
+    ReconnectOptions::default().with_confirm(true)
+}
+
+#[test]
+fn confirm_reads_the_connection_until_it_leaves_syncing() {
+    let h = harness(
+        vec![
+            action_required(),
+            closed_syncing(),
+            read_back("SYNCING"),
+            read_back("SYNCED"),
+        ],
+        [success()],
+    );
+    let result = h.run_with(&input("c1"), confirm()).unwrap();
+    let ReconnectResult::Reconnected {
+        connection,
+        confirmed,
+        trail,
+        ..
+    } = result
+    else {
+        panic!("reconnected");
+    };
+    assert_eq!(connection.status.as_deref(), Some("SYNCED"));
+    assert_eq!(confirmed, Some(true));
+    // The first read at once, then the interval, backed off.
+    assert_eq!(
+        *h.io.sleeps.borrow(),
+        [quiltt_reconnect_core::machine::CONFIRM_INTERVAL_MS]
+    );
+    let reads: Vec<_> = trail
+        .steps
+        .iter()
+        .filter_map(|e| match &e.step {
+            TrailStep::ReadBack { status } => status.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reads, ["SYNCING", "SYNCED"]);
+}
+
+#[test]
+fn confirm_says_false_for_an_error_status_a_failed_read_and_its_bound() {
+    let ended_in = |replies: Vec<Result<HttpReply, Error>>| {
+        let mut all = vec![action_required(), closed_syncing()];
+        all.extend(replies);
+        let h = harness(all, [success()]);
+        let ReconnectResult::Reconnected {
+            connection,
+            confirmed,
+            ..
+        } = h.run_with(&input("c1"), confirm()).unwrap()
+        else {
+            panic!("reconnected");
+        };
+        (connection.status, confirmed)
+    };
+    let (last, confirmed) = ended_in(vec![read_back("ERROR_REPAIRABLE")]);
+    assert_eq!(
+        (last.as_deref(), confirmed),
+        (Some("ERROR_REPAIRABLE"), Some(false))
+    );
+    // A read refused for good: the close's connection stands, unconfirmed.
+    let (last, confirmed) = ended_in(vec![status(400)]);
+    assert_eq!((last.as_deref(), confirmed), (Some("SYNCING"), Some(false)));
+    // Still syncing at the bound: every read says SYNCING.
+    let (last, confirmed) = ended_in((0..40).map(|_| read_back("SYNCING")).collect());
+    assert_eq!((last.as_deref(), confirmed), (Some("SYNCING"), Some(false)));
+}
+
+#[test]
+fn without_confirm_nothing_is_read_after_the_close() {
+    let h = harness(vec![action_required(), closed_syncing()], [success()]);
+    let ReconnectResult::Reconnected { confirmed, .. } = h.run(&input("c1")).unwrap() else {
+        panic!("reconnected");
+    };
+    assert_eq!(confirmed, None);
+    assert_eq!(h.io.sent.borrow().len(), 2);
+}
+
+#[test]
+fn a_cancel_while_confirming_keeps_the_repair_unconfirmed() {
+    let mut replies = vec![action_required(), closed_syncing()];
+    replies.extend((0..40).map(|_| read_back("SYNCING")));
+    let h = harness(replies, [success()]);
+    let result = block_on(driver::reconnect(
+        &h.io,
+        &input("c1"),
+        confirm(),
+        h.sink(),
+        CancelAtPoll(12),
+    ));
+    let ReconnectResult::Reconnected { confirmed, .. } = result.unwrap() else {
+        panic!("reconnected");
+    };
+    assert_eq!(confirmed, Some(false));
+    // Cancelled after a read or two, long before the bound's nine.
+    let reads = h.io.sent.borrow().len() - 2;
+    assert!((1..4).contains(&reads), "{reads} reads");
+}
+
+#[test]
+fn the_trail_lists_the_flow_in_order_with_quiltts_request_ids() {
+    let h = harness(vec![action_required(), closed()], [success()]);
+    let result = h.run(&input("c1")).unwrap();
+    let trail = result.trail();
+    let kinds: Vec<&str> = trail
+        .steps
+        .iter()
+        .map(|e| match &e.step {
+            TrailStep::Started { .. } => "started",
+            TrailStep::Lock => "lock",
+            TrailStep::Locked => "locked",
+            TrailStep::Request { .. } => "request",
+            TrailStep::Reply { .. } => "reply",
+            TrailStep::Initialized { .. } => "initialized",
+            TrailStep::ScriptLoaded => "script_loaded",
+            TrailStep::LinkStarted => "link_started",
+            TrailStep::Plaid { .. } => "plaid",
+            TrailStep::LinkSucceeded { .. } => "link_succeeded",
+            TrailStep::Ended { .. } => "ended",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "started",
+            "lock",
+            "locked",
+            "request",
+            "reply",
+            "initialized",
+            "script_loaded",
+            "link_started",
+            "plaid",
+            "link_succeeded",
+            "request",
+            "reply",
+            "ended"
+        ]
+    );
+    assert_eq!(trail.request_ids, ["req"]);
+    assert_eq!(trail.connection_id, "c1");
+    assert!(matches!(
+        trail.steps.last().unwrap().step,
+        TrailStep::Ended {
+            outcome: Some("reconnected"),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_failed_flow_carries_its_trail_with_the_failure_and_its_retries() {
+    let h = harness(
+        vec![
+            status(503),
+            status(503),
+            status(503),
+            status(503),
+            status(503),
+        ],
+        [],
+    );
+    let e = h.run(&input("c1")).unwrap_err();
+    let trail = e.trail().expect("a flow's error has a trail");
+    let retries = trail
+        .steps
+        .iter()
+        .filter(|s| matches!(s.step, TrailStep::Retry { .. }))
+        .count();
+    assert!(retries >= 1, "{trail:?}");
+    assert!(matches!(
+        trail.steps.last().unwrap().step,
+        TrailStep::Ended {
+            error: Some("HTTP"),
+            ..
+        }
+    ));
+    // Each send numbered.
+    let attempts: Vec<u32> = trail
+        .steps
+        .iter()
+        .filter_map(|s| match s.step {
+            TrailStep::Request { attempt, .. } => Some(attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, (1..=attempts.len() as u32).collect::<Vec<_>>());
+}
+
+#[test]
+fn no_token_reaches_a_trail_even_when_the_server_and_link_echo_all_four() {
+    let echo = "session-1 lt-1 ct-1 pt-1";
+    let init = reply(
+        json!({ "data": { "connectorPlaidInitialize": { "success": true, "record": {
+        "status": "ACTION_REQUIRED", "token": "ct-1", "linkToken": "lt-1",
+        "expiration": "2099-01-01T00:00:00Z", "requestId": echo } } } }),
+    );
+    let refused = reply(json!({ "data": { "connectorPlaidClose": { "success": false,
+        "errors": [{ "message": echo, "code": "X", "requestId": echo }] } } }));
+    let mut h = harness(
+        vec![init, refused, read_back("ERROR_REPAIRABLE")],
+        [Ok(LinkOutcome::Success {
+            public_token: Some(PublicToken::new("pt-1")),
+            metadata: Json::from(json!({ "link_session_id": echo })),
+        })],
+    );
+    h.io.event_echo = echo;
+    let e = h.run(&input("c1")).unwrap_err();
+    let text = serde_json::to_string(e.trail().unwrap()).unwrap();
+    for token in ["session-1", "lt-1", "ct-1", "pt-1"] {
+        assert!(!text.contains(token), "{token} in {text}");
+    }
+    assert!(text.contains("[redacted]"), "{text}");
 }

@@ -10,8 +10,8 @@ use quiltt_reconnect_core::machine::{
     aborted as aborted_error, EventSink, ReconnectOptions, Settings,
 };
 use quiltt_reconnect_core::operations::{self, InitializeInput, Reconnect};
-use quiltt_reconnect_core::Error;
 use quiltt_reconnect_core::FlowId;
+use quiltt_reconnect_core::{Error, Json, Until, WatchOptions};
 
 /// The `connectionId` argument of a method, as a string.
 pub(super) fn connection_id_of(value: &JsValue) -> Result<String, Error> {
@@ -35,6 +35,18 @@ pub(super) fn read_signal(value: &JsValue) -> Result<Option<AbortSignal>, Error>
         .map_err(|_| Error::invalid("signal must be an AbortSignal"))
 }
 
+/// A boolean option of the class's own (`alwaysOpenLink`, `confirm`): `false` when missing or
+/// `null`.
+fn flag(snapshot: &Json, name: &str) -> Result<bool, Error> {
+    match snapshot.get(name) {
+        None => Ok(false),
+        Some(v) if v.is_null() => Ok(false),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| Error::invalid(format!("{name} must be a boolean"))),
+    }
+}
+
 /// A `reconnect()` input, read and checked.
 pub(super) struct ReconnectCall {
     /// The input's JSON text as given (the join key is made of it).
@@ -53,17 +65,15 @@ impl ReconnectCall {
     pub(super) fn read(input: &JsValue) -> Result<Self, Error> {
         let signal = read_signal(input)?;
         let snapshot = from_js(input.clone()).snapshot("reconnect() input")?;
-        let always = match snapshot.get("alwaysOpenLink") {
-            None => false,
-            Some(v) if v.is_null() => false,
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| Error::invalid("alwaysOpenLink must be a boolean"))?,
-        };
+        let always = flag(&snapshot, "alwaysOpenLink")?;
+        let confirm = flag(&snapshot, "confirm")?;
         // The join key is the whole input; Quiltt gets the snapshot (the bridge's own copy)
         // without the class's own fields.
         let text = snapshot.to_json_string()?;
-        let sent = without(without(snapshot, "signal"), "alwaysOpenLink");
+        let sent = without(
+            without(without(snapshot, "signal"), "alwaysOpenLink"),
+            "confirm",
+        );
         let parsed = InitializeInput::read(sent)?;
         if let Some(uri) = parsed.redirect_uri() {
             crate::client::check_page_url(uri, "redirectUri")?;
@@ -74,7 +84,9 @@ impl ReconnectCall {
         Ok(ReconnectCall {
             text,
             input: parsed,
-            options: ReconnectOptions::default().with_always_open_link(always),
+            options: ReconnectOptions::default()
+                .with_always_open_link(always)
+                .with_confirm(confirm),
             signal,
         })
     }
@@ -89,4 +101,51 @@ impl ReconnectCall {
     ) -> Result<Reconnect, Error> {
         operations::reconnect(id, self.input, self.options, settings, events)
     }
+}
+
+/// A whole number of milliseconds option, `None` when missing or `null`.
+fn milliseconds(options: &JsValue, name: &str) -> Result<Option<u32>, Error> {
+    let value = field(options, name)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(ms) if ms.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&ms) => {
+            Ok(Some(ms as u32))
+        }
+        _ => Err(Error::invalid(format!(
+            "{name} must be a whole number of milliseconds"
+        ))),
+    }
+}
+
+/// Reads `watch()`'s options (`until`, `intervalMs`, `timeoutMs`; its `signal` is read apart),
+/// checked before any request.
+pub(super) fn read_watch_options(options: &JsValue) -> Result<WatchOptions, Error> {
+    let mut watch = WatchOptions::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(watch);
+    }
+    if !options.is_object() {
+        return Err(Error::invalid("watch() options must be an object"));
+    }
+    let until = field(options, "until")?;
+    if !(until.is_undefined() || until.is_null()) {
+        let statuses = from_js(until)
+            .items()
+            .ok_or_else(|| Error::invalid("until must be an array of connection statuses"))?
+            .iter()
+            .map(|s| s.as_string())
+            .collect::<Option<Vec<String>>>()
+            .ok_or_else(|| Error::invalid("until must be an array of connection statuses"))?;
+        watch = watch.with_until(Until::Statuses(statuses));
+    }
+    if let Some(ms) = milliseconds(options, "intervalMs")? {
+        watch = watch.with_interval_ms(ms);
+    }
+    if let Some(ms) = milliseconds(options, "timeoutMs")? {
+        watch = watch.with_timeout_ms(ms);
+    }
+    watch.check()?;
+    Ok(watch)
 }

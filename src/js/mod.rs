@@ -24,7 +24,7 @@ use crate::client::Client;
 use crate::error::to_js as error_to_js;
 use crate::web;
 use crate::web::json::{from_js, to_js_value};
-use arguments::{connection_id_of, read_signal, ReconnectCall};
+use arguments::{connection_id_of, read_signal, read_watch_options, ReconnectCall};
 use options::field;
 use quiltt_reconnect_core::driver;
 use quiltt_reconnect_core::machine::{aborted as aborted_error, Operation, Steps};
@@ -446,6 +446,36 @@ impl QuilttReconnect {
             let asked = connection_id_of(&connection_id)?;
             let request = operations::connection(&asked, driver::Io::settings(&client.io))?;
             Ok((client, Box::new(request), read_signal(&options)?))
+        };
+        run_request(set_up())
+    }
+
+    /// `watch()`'s engine (the iterator is the entry's `QuilttReconnect.watch`): runs the watch
+    /// of `connectionId`, calling `onChange` with each status change, until `stop` aborts (the
+    /// iterator's own signal, which the app's `signal` aborts too). Resolves with the last
+    /// connection.
+    #[wasm_bindgen(js_name = watchChanges, skip_typescript)]
+    pub fn watch_changes(
+        &self,
+        connection_id: JsValue,
+        options: JsValue,
+        on_change: js_sys::Function,
+        stop: Option<AbortSignal>,
+    ) -> Promise {
+        let set_up = || -> SetUp {
+            let client = self.live()?;
+            let asked = connection_id_of(&connection_id)?;
+            // The app's signal is checked here and reaches the watch through `stop`.
+            read_signal(&options)?;
+            let options = read_watch_options(&options)?;
+            let changed: Rc<dyn Fn(&quiltt_reconnect_core::Connection)> =
+                Rc::new(move |connection: &quiltt_reconnect_core::Connection| {
+                    let value = to_js_value(connection).unwrap_or(JsValue::NULL);
+                    let _ = on_change.call1(&JsValue::NULL, &value);
+                });
+            let settings = driver::Io::settings(&client.io);
+            let watch = operations::watch(&asked, options, settings, changed)?;
+            Ok((client, Box::new(watch), stop))
         };
         run_request(set_up())
     }

@@ -123,7 +123,37 @@ export type ReconnectInput = ConnectorPlaidInitializeInput & {
   /** Open Link even when Quiltt answers `CONTINUE` (when it returns a link token): to add
    *  accounts or renew consent on a healthy connection. Default: false. */
   alwaysOpenLink?: boolean;
+  /** After the close, read the connection until it leaves `SYNCING` (at most 60 s; the first
+   *  read at once, then after 1 s, backed off): the result's `connection` is the last read and
+   *  `confirmed` says whether it reached a healthy status. Nothing here fails the repair: a
+   *  failed read, the bound or the signal leave `confirmed: false`. Default: false. */
+  confirm?: boolean;
 };
+
+/** What `watch()` takes. */
+export interface WatchOptions extends CallOptions {
+  /** The statuses that end the watch. Default: `SYNCED` or any `ERROR_*`. */
+  until?: ConnectionStatus[];
+  /** The wait before the second read, in ms (then half as long again each time, up to 30 s).
+   *  At least 250. Default: 2000 */
+  intervalMs?: number;
+  /** The bound from the first read: past it the iterator throws `TIMEOUT`. Default: 300000 */
+  timeoutMs?: number;
+}
+
+export interface QuilttReconnect {
+  /**
+   * Watches a connection: reads it on a bounded, backed-off schedule and yields it each time
+   * its status changes (the first read's too), ending after a status of `until`. It only
+   * reads. The iterator throws `TIMEOUT` past `timeoutMs`, `ABORTED` when `signal` aborts, and
+   * a request's error; leaving the loop (`break`) stops it.
+   *
+   * ```js
+   * for await (const connection of bridge.watch("conn_1")) show(connection.status);
+   * ```
+   */
+  watch(connectionId: string, options?: WatchOptions): AsyncIterableIterator<Connection>;
+}
 
 /** A call's own options: a signal that cancels it. */
 export interface CallOptions {
@@ -194,11 +224,47 @@ export interface PlaidLinkError {
   display_message: string | null;
 }
 
-/** How a reconnect ended. */
+/** One step of a support trail: when (ms from the flow's start), and what (`step`). */
+export type TrailEntry = { atMs: number } & (
+  | { step: "started"; resumed: boolean; schema: SchemaGeneration }
+  | { step: "lock" | "locked" | "script_loaded" | "link_started" }
+  | { step: "request"; operation: string; attempt: number }
+  | { step: "reply"; operation: string; status: number | null; error: ErrorCode | null }
+  | { step: "retry"; operation: string; delayMs: number }
+  | { step: "token_failed" | "script_failed"; error: ErrorCode }
+  | { step: "initialized"; connectorStatus: string }
+  | { step: "wait"; delayMs: number }
+  | { step: "plaid"; event: string; viewName: string | null; linkSessionId: string | null;
+      requestId: string | null; errorCode: string | null; exitStatus: string | null }
+  | { step: "link_succeeded"; linkSessionId: string | null }
+  | { step: "link_exited"; status: string | null; linkSessionId: string | null;
+      requestId: string | null; errorCode: string | null }
+  | { step: "link_failed"; failure: "create_threw" | "open_threw" | "not_loaded" }
+  | { step: "read_back"; status: ConnectionStatus | null }
+  | { step: "ended"; outcome: ReconnectResult["outcome"] | null; error: ErrorCode | null });
+
+/** What a repair did, for support: `JSON.stringify(trail)` is what a ticket needs. It holds no
+ *  token of any kind. */
+export interface Trail {
+  /** The package version that ran the flow. */
+  version: string;
+  connectionId: string;
+  /** When the flow started (Unix ms). */
+  startedAt: number;
+  steps: TrailEntry[];
+  /** Quiltt's `requestId`s (initialize's record, its errors). */
+  requestIds: string[];
+  /** Steps left out past the 200 a trail keeps. */
+  dropped: number;
+}
+
+/** How a reconnect ended. Every result carries the flow's `trail`. */
 export type ReconnectResult =
-  | { outcome: "repaired"; connector: PlaidConnector }
-  | { outcome: "reconnected"; connection: Connection }
-  | { outcome: "exited"; error: PlaidLinkError | null; metadata: unknown };
+  | { outcome: "repaired"; connector: PlaidConnector; trail: Trail }
+  | { outcome: "reconnected"; connection: Connection;
+      /** With `confirm: true`: whether the connection left `SYNCING` for a healthy status. */
+      confirmed?: boolean; trail: Trail }
+  | { outcome: "exited"; error: PlaidLinkError | null; metadata: unknown; trail: Trail };
 
 /** Where a flow is. `done` is always its last event. */
 export type Stage = "initializing" | "link_loading" | "link_open" | "closing" | "done";
@@ -242,5 +308,7 @@ export interface QuilttReconnectError extends Error {
   /** On CLOSE_FAILED: pass the error to `bridge.retryClose(error)` to send the close again
    *  (within 30 minutes; the public token is single use). */
   closeRetryId?: number;
+  /** The support trail of a reconnect or resume that failed (not of a single read). */
+  trail?: Trail;
 }
 "#;

@@ -152,6 +152,7 @@ impl LinkSession {
                     events(PlaidEvent {
                         name: name.as_string().unwrap_or_default(),
                         metadata,
+                        at_ms: js_sys::Date::now(),
                     });
                 }
             })

@@ -3,11 +3,8 @@
 //! terminal's process group, so it receives the SIGINT too, and the guard kills it
 //! whenever this command exits otherwise.
 
-use std::path::Path;
-
 use anyhow::{bail, Result};
 
-use crate::util::root;
 use crate::{pkg, sandbox, setup};
 
 /// The port the demo listens on unless `--port` says otherwise.
@@ -22,7 +19,7 @@ pub fn demo(port: u16) -> Result<()> {
     setup::setup()?;
     pkg::pkg()?;
     let bin = sandbox::build()?;
-    let mut server = start(&bin, port)?;
+    let mut server = sandbox::start_serving(&bin, port, &["--sync-delay-ms", SYNC_DELAY_MS])?;
     println!("\nDemo: {}/", server.url);
     println!("Press Ctrl-C to stop.\n");
     let status = server.wait()?;
@@ -30,14 +27,4 @@ pub fn demo(port: u16) -> Result<()> {
         bail!("the sandbox stopped ({status})");
     }
     Ok(())
-}
-
-/// Starts the sandbox serving the built package (`pkg/`) and, when it exists, `www/`, with
-/// repairs that sync for [`SYNC_DELAY_MS`].
-fn start(bin: &Path, port: u16) -> Result<sandbox::Sandbox> {
-    let mut args = vec!["--pkg", pkg::OUT_DIR, "--sync-delay-ms", SYNC_DELAY_MS];
-    if root().join("www").is_dir() {
-        args.extend(["--www", "www"]);
-    }
-    sandbox::Sandbox::start(bin, port, &args)
 }

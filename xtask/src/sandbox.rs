@@ -134,9 +134,11 @@ impl Drop for Sandbox {
     }
 }
 
-/// Starts the sandbox serving the built package (`pkg/`) and, when it exists, `www/`.
-pub fn start_serving(bin: &Path, port: u16) -> Result<Sandbox> {
+/// Starts the sandbox serving the built package (`pkg/`) and, when it exists, `www/`, with
+/// `extra` flags.
+pub fn start_serving(bin: &Path, port: u16, extra: &[&str]) -> Result<Sandbox> {
     let mut args = vec!["--pkg", crate::pkg::OUT_DIR];
+    args.extend(extra);
     if root().join("www").is_dir() {
         args.extend(["--www", "www"]);
     }

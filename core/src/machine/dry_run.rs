@@ -61,6 +61,7 @@ fn canned(step: Step, flow: &dyn Steps) -> Option<Seen> {
             (flow.plaid_events())(PlaidEvent {
                 name: "OPEN".into(),
                 metadata: Json::parse(EVENT).unwrap_or_else(|_| Json::null()),
+                at_ms: 0.0,
             });
             Seen::Linked(Ok(LinkOutcome::Success {
                 public_token: Some(PublicToken::new(TOKEN)),
@@ -118,7 +119,7 @@ mod tests {
         .unwrap();
         dry_run(&mut flow);
         let result = flow.end().expect("the canned answers are a healthy flow's");
-        let ReconnectResult::Reconnected { connection } = result else {
+        let ReconnectResult::Reconnected { connection, .. } = result else {
             panic!("the dry run ended {result:?}");
         };
         assert_eq!(connection.status.as_deref(), Some("SYNCING"));

@@ -20,14 +20,17 @@ mod retry;
 mod saved;
 mod secrets;
 mod step;
+mod trail;
+mod watch;
 
 pub use dry_run::dry_run;
 pub use exchange::check_header_value;
 pub use outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
 pub use reconnect::Reconnect;
-pub use reconnect::ReconnectOptions;
+pub use reconnect::{ReconnectOptions, CONFIRM_INTERVAL_MS, CONFIRM_TIMEOUT_MS};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use saved::resumable_first;
 pub use saved::SavedFlow;
 pub use step::{aborted, out_of_turn, Clock, Operation, SchemaChoice, Seen, Settings, Step, Steps};
+pub use watch::{Until, Watch, WatchOptions, MAX_INTERVAL_MS, MIN_INTERVAL_MS, SYNCING};

@@ -7,36 +7,106 @@ use serde::Serialize;
 use crate::json::Json;
 use crate::plaid::PlaidLinkError;
 use crate::quiltt::{Connection, PlaidConnector};
+use crate::trail::Trail;
 
-/// How a reconnect ended (`result.outcome` in JavaScript).
+/// How a reconnect ended (`result.outcome` in JavaScript). Each carries the flow's support
+/// [`Trail`].
 ///
 /// # Examples
 /// ```
 /// use quiltt_reconnect_core::{Connection, ReconnectResult};
-/// let done = ReconnectResult::Reconnected { connection: Connection::new("conn_1") };
-/// assert!(matches!(done, ReconnectResult::Reconnected { .. }));
+/// let done = ReconnectResult::reconnected(Connection::new("conn_1"));
+/// assert!(matches!(done, ReconnectResult::Reconnected { confirmed: None, .. }));
+/// assert_eq!(done.trail().steps.len(), 0);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum ReconnectResult {
     /// Initialize answered `CONTINUE`: the connection is already fine; Link was not opened.
+    #[non_exhaustive]
     Repaired {
         /// The initialize record (its tokens are not included).
         connector: PlaidConnector,
+        /// What happened, for support.
+        trail: Trail,
     },
     /// The user went through Link and `connectorPlaidClose` repaired (or updated) the
     /// connection.
+    #[non_exhaustive]
     Reconnected {
-        /// The repaired connection.
+        /// The repaired connection (with `confirm`, as last read).
         connection: Connection,
+        /// With `confirm`: whether the connection left `SYNCING` for a healthy status within the
+        /// bound. `None` without `confirm`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        confirmed: Option<bool>,
+        /// What happened, for support.
+        trail: Trail,
     },
     /// The user left Link (or Link ended with an error); no close was sent.
+    #[non_exhaustive]
     Exited {
         /// Link's error, `None` when the user simply left.
         error: Option<PlaidLinkError>,
         /// Link's exit metadata.
         metadata: Json,
+        /// What happened, for support.
+        trail: Trail,
     },
+}
+
+impl ReconnectResult {
+    /// `repaired`, with an empty trail.
+    pub fn repaired(connector: PlaidConnector) -> Self {
+        ReconnectResult::Repaired {
+            connector,
+            trail: Trail::default(),
+        }
+    }
+
+    /// `reconnected`, not confirmed, with an empty trail.
+    pub fn reconnected(connection: Connection) -> Self {
+        ReconnectResult::Reconnected {
+            connection,
+            confirmed: None,
+            trail: Trail::default(),
+        }
+    }
+
+    /// `exited`, with an empty trail.
+    pub fn exited(error: Option<PlaidLinkError>, metadata: Json) -> Self {
+        ReconnectResult::Exited {
+            error,
+            metadata,
+            trail: Trail::default(),
+        }
+    }
+
+    /// `repaired`, `reconnected` or `exited`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            ReconnectResult::Repaired { .. } => "repaired",
+            ReconnectResult::Reconnected { .. } => "reconnected",
+            ReconnectResult::Exited { .. } => "exited",
+        }
+    }
+
+    /// The flow's support trail.
+    pub fn trail(&self) -> &Trail {
+        match self {
+            ReconnectResult::Repaired { trail, .. }
+            | ReconnectResult::Reconnected { trail, .. }
+            | ReconnectResult::Exited { trail, .. } => trail,
+        }
+    }
+
+    pub(crate) fn trail_mut(&mut self) -> &mut Trail {
+        match self {
+            ReconnectResult::Repaired { trail, .. }
+            | ReconnectResult::Reconnected { trail, .. }
+            | ReconnectResult::Exited { trail, .. } => trail,
+        }
+    }
 }
 
 /// Where a flow is.
@@ -107,13 +177,11 @@ mod tests {
 
     #[test]
     fn results_and_events_serialize_to_the_documented_js_shapes() {
-        let exited = ReconnectResult::Exited {
-            error: None,
-            metadata: Json::null(),
-        };
+        let exited = ReconnectResult::exited(None, Json::null());
+        let trail = serde_json::to_string(&Trail::default()).unwrap();
         assert_eq!(
             serde_json::to_string(&exited).unwrap(),
-            r#"{"outcome":"exited","error":null,"metadata":null}"#
+            format!(r#"{{"outcome":"exited","error":null,"metadata":null,"trail":{trail}}}"#)
         );
         let event = ReconnectEvent::Progress {
             connection_id: "c".into(),
@@ -125,9 +193,17 @@ mod tests {
         );
         let mut connection = Connection::new("c1");
         connection.institution = Some(crate::Institution::new("Chase"));
+        let mut done = ReconnectResult::reconnected(connection);
         assert_eq!(
-            serde_json::to_string(&ReconnectResult::Reconnected { connection }).unwrap(),
-            r#"{"outcome":"reconnected","connection":{"id":"c1","status":null,"metadata":null,"accounts":[],"institution":{"name":"Chase","logo":null}}}"#
+            serde_json::to_string(&done).unwrap(),
+            format!(
+                r#"{{"outcome":"reconnected","connection":{{"id":"c1","status":null,"metadata":null,"accounts":[],"institution":{{"name":"Chase","logo":null}}}},"trail":{trail}}}"#
+            )
         );
+        if let ReconnectResult::Reconnected { confirmed, .. } = &mut done {
+            *confirmed = Some(true);
+        }
+        let text = serde_json::to_string(&done).unwrap();
+        assert!(text.contains(r#""confirmed":true,"trail""#), "{text}");
     }
 }

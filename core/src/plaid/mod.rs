@@ -94,6 +94,15 @@ pub enum LinkFailure {
 }
 
 impl LinkFailure {
+    /// The failure's name in a support trail.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkFailure::CreateThrew => "create_threw",
+            LinkFailure::OpenThrew => "open_threw",
+            LinkFailure::NotLoaded => "not_loaded",
+        }
+    }
+
     /// The `PLAID_SCRIPT` error of this failure; `load_bound_ms` is the bound Link did not load
     /// within.
     pub(crate) fn into_error(self, load_bound_ms: u32) -> Error {
@@ -117,6 +126,8 @@ pub struct PlaidEvent {
     pub name: String,
     /// Plaid's event metadata, as Plaid gave it.
     pub metadata: Json,
+    /// When the event arrived (Unix ms), for the flow's support trail.
+    pub at_ms: f64,
 }
 
 /// A Link run as the flow asks for it.

@@ -5,13 +5,14 @@
 use super::phase::{Flow, Phase, Talk, Turn};
 use crate::error::{Error, ErrorCode};
 use crate::machine::exchange::Exchange;
-use crate::machine::outcome::{ReconnectResult, Stage};
+use crate::machine::outcome::Stage;
 use crate::machine::saved::{SavedFlow, SavedStage, PUBLIC_TOKEN_LIFETIME_MS};
 use crate::machine::step::{Clock, Step};
 use crate::quiltt::{
     connection_request, decode_close, decode_connection, Connection, HttpReply, PendingClose,
 };
 use crate::secret::redact_all;
+use crate::trail::TrailStep;
 
 /// Saves the close before it is sent.
 pub(super) fn save(flow: &mut Flow, pending: PendingClose, clock: Clock) -> Turn {
@@ -62,7 +63,7 @@ pub(super) fn answered(
         .and_then(decode_close)
         .and_then(|c| this_connection(&pending, c))
     {
-        Ok(connection) => return Turn::End(Ok(ReconnectResult::Reconnected { connection })),
+        Ok(connection) => return Turn::Repaired(connection),
         Err(error) => error,
     };
     if !pending.was_broken {
@@ -78,16 +79,22 @@ pub(super) fn answered(
 
 /// The connection read back after the close failed with `error`.
 pub(super) fn read_back(
+    flow: &Flow,
     pending: PendingClose,
     error: Error,
     result: Result<HttpReply, Error>,
+    clock: Clock,
 ) -> Turn {
     let read = result.and_then(decode_connection);
+    if let Ok(Some(connection)) = &read {
+        let status = connection.status.clone();
+        flow.note(clock.now_ms, TrailStep::ReadBack { status });
+    }
     match read {
         Ok(Some(connection))
             if connection.id == pending.connection_id && !connection.needs_repair() =>
         {
-            Turn::End(Ok(ReconnectResult::Reconnected { connection }))
+            Turn::Repaired(connection)
         }
         _ => Turn::End(Err(close_failed(error, &pending))),
     }

@@ -10,6 +10,7 @@ use crate::machine::step::{Clock, Step};
 use crate::quiltt::{
     decode_initialize, refusal, reply_errors, ConnectorStatus, HttpReply, PlaidConnector, Refusal,
 };
+use crate::trail::TrailStep;
 
 /// Sends the initialize in the flow's generation.
 pub(super) fn send(flow: &Flow, init: Initialize, clock: Clock) -> Turn {
@@ -100,6 +101,15 @@ fn record(
         Ok(connector) => connector,
         Err(e) => return Turn::End(Err(e)),
     };
+    flow.note(
+        clock.now_ms,
+        TrailStep::Initialized {
+            connector_status: connector.status.as_str().to_owned(),
+        },
+    );
+    if let Some(id) = &connector.request_id {
+        flow.trail.borrow_mut().request_id(id);
+    }
     let policy = flow.settings.policy;
     match connector.status {
         ConnectorStatus::Wait if init.wait_attempt < policy.attempts => {
@@ -142,7 +152,7 @@ fn record(
     let wants_link =
         was_broken || (flow.options.always_open_link && connector.link_token.is_some());
     if !wants_link {
-        return Turn::End(Ok(ReconnectResult::Repaired { connector }));
+        return Turn::End(Ok(ReconnectResult::repaired(connector)));
     }
     let (Some(link_token), Some(connector_token)) = (
         connector.link_token.clone(),

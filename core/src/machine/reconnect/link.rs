@@ -89,7 +89,7 @@ pub(super) fn linked(
                 let refused = error.as_ref().is_some_and(|e| e.is_invalid_link_token());
                 return match (refused, session.renewal) {
                     (true, Some(init)) => Turn::Renew(init),
-                    _ => Turn::End(Ok(ReconnectResult::Exited { error, metadata })),
+                    _ => Turn::End(Ok(ReconnectResult::exited(error, metadata))),
                 };
             }
             LinkOutcome::Success {

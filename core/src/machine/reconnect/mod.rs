@@ -11,10 +11,12 @@
 //! driver's mistake: one typed error, never a panic.
 
 mod close;
+mod confirm;
 mod initialize;
 mod link;
 mod phase;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorCode};
@@ -23,9 +25,12 @@ use crate::machine::outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage}
 use crate::machine::saved::{SavedFlow, SavedStage};
 use crate::machine::secrets::Secrets;
 use crate::machine::step::{out_of_turn, Clock, Operation, Seen, Settings, Step, Steps};
+use crate::machine::trail::{linked_step, plaid_step};
 use crate::plaid::PlaidEvent;
 use crate::quiltt::{GraphqlRequest, InitializeInput, PendingClose};
 use crate::secret::SessionToken;
+use crate::trail::{Trail, TrailStep};
+pub use confirm::{CONFIRM_INTERVAL_MS, CONFIRM_TIMEOUT_MS};
 pub use phase::ReconnectOptions;
 use phase::{Flow, Initialize, Phase, Session, Start, Talk, Turn};
 
@@ -54,7 +59,6 @@ impl Reconnect {
     fn flow(id: FlowId, connection_id: String, settings: Settings, events: EventSink) -> Flow {
         Flow {
             id,
-            connection_id,
             client_mutation_id: None,
             generation: settings.schema.generation,
             options: ReconnectOptions::default(),
@@ -64,6 +68,9 @@ impl Reconnect {
             locks: true,
             saved: false,
             resumed: false,
+            trail: Rc::new(RefCell::new(Trail::new(&connection_id, 0.0))),
+            now_ms: 0.0,
+            connection_id,
         }
     }
 
@@ -157,6 +164,14 @@ impl Reconnect {
     /// The flow's first turn: Plaid's script starts (unless only a close is left), then the
     /// connection's lock, then the part the flow starts with.
     fn start(&mut self, start: Start, clock: Clock) -> Turn {
+        *self.flow.trail.borrow_mut() = Trail::new(&self.flow.connection_id, clock.now_ms);
+        self.flow.note(
+            clock.now_ms,
+            TrailStep::Started {
+                resumed: self.flow.resumed,
+                schema: self.flow.generation.as_str(),
+            },
+        );
         if let Start::Initialize(_) = start {
             self.flow.progress(Stage::Initializing);
         }
@@ -186,9 +201,73 @@ impl Reconnect {
         }
     }
 
-    /// Carries out `turn`: hands a part's request for another part to it, until a phase and its
-    /// step (or the end) are reached.
-    fn apply(&mut self, mut turn: Turn, clock: Clock) -> Step {
+    /// Carries out `turn` and notes the step it reaches in the trail.
+    fn apply(&mut self, turn: Turn, clock: Clock) -> Step {
+        self.flow.now_ms = clock.now_ms;
+        let step = self.reach(turn, clock);
+        self.note_step(&step, clock.now_ms);
+        step
+    }
+
+    /// The trail's entry for the step the flow asks for, where it says something.
+    fn note_step(&self, step: &Step, now_ms: f64) {
+        let operation = self.outgoing_operation();
+        let noted = match (step, &self.phase, operation) {
+            (Step::Send, _, Some(operation)) => TrailStep::Request {
+                operation,
+                attempt: self.flow.trail.borrow().attempts(operation) + 1,
+            },
+            (Step::Sleep(delay_ms), Phase::Waiting(_), _) => TrailStep::Wait {
+                delay_ms: *delay_ms,
+            },
+            (Step::Sleep(delay_ms), Phase::Talking(exchange, _), _) => TrailStep::Retry {
+                operation: exchange.request().operation_name,
+                delay_ms: *delay_ms,
+            },
+            (Step::Lock(_), _, _) => TrailStep::Lock,
+            (Step::RunLink(_), _, _) => TrailStep::LinkStarted,
+            _ => return,
+        };
+        self.flow.note(now_ms, noted);
+    }
+
+    /// The trail's entry for what the driver saw, where it says something.
+    fn note_seen(&self, seen: &Seen, now_ms: f64) {
+        let noted = match seen {
+            Seen::Reply(reply) => match self.outgoing_operation() {
+                Some(operation) => TrailStep::Reply {
+                    operation,
+                    status: reply.as_ref().ok().map(|r| r.status),
+                    error: reply.as_ref().err().map(|e| e.code().as_str()),
+                },
+                None => return,
+            },
+            Seen::Token(Err(e)) => TrailStep::TokenFailed {
+                error: e.code().as_str(),
+            },
+            Seen::Script(Ok(())) => TrailStep::ScriptLoaded,
+            Seen::Script(Err(e)) => TrailStep::ScriptFailed {
+                error: e.code().as_str(),
+            },
+            Seen::Locked => TrailStep::Locked,
+            Seen::Linked(result) => linked_step(result),
+            _ => return,
+        };
+        self.flow.note(now_ms, noted);
+    }
+
+    /// The operation of the request in flight.
+    fn outgoing_operation(&self) -> Option<&'static str> {
+        match &self.phase {
+            Phase::Talking(exchange, _) => Some(exchange.request().operation_name),
+            Phase::Confirming(watch, _) => watch.outgoing().map(|(r, _)| r.operation_name),
+            _ => None,
+        }
+    }
+
+    /// Hands a part's request for another part to it, until a phase and its step (or the end)
+    /// are reached.
+    fn reach(&mut self, mut turn: Turn, clock: Clock) -> Step {
         loop {
             turn = match turn {
                 Turn::Go(phase, step) => {
@@ -200,11 +279,14 @@ impl Reconnect {
                         initialize::answered(&mut self.flow, exchange, init, result, clock)
                     }
                     Talk::Close(pending) => close::answered(pending, result, clock),
-                    Talk::ReadBack(pending, error) => close::read_back(pending, error, result),
+                    Talk::ReadBack(pending, error) => {
+                        close::read_back(&self.flow, pending, error, result, clock)
+                    }
                 },
                 Turn::Renew(init) => initialize::renew(&self.flow, init, clock),
                 Turn::Link(session) => link::load(&self.flow, session),
                 Turn::Close(pending) => close::save(&mut self.flow, pending, clock),
+                Turn::Repaired(connection) => confirm::start(&self.flow, connection, clock),
                 Turn::End(result) => return self.end_with(result),
             }
         }
@@ -249,6 +331,7 @@ impl Steps for Reconnect {
     }
 
     fn on(&mut self, seen: Seen, clock: Clock) -> Step {
+        self.note_seen(&seen, clock.now_ms);
         let phase = std::mem::replace(&mut self.phase, Phase::Moved);
         let turn = match (phase, seen) {
             (Phase::Starting(start), Seen::ScriptStarted) => self.lock(start, clock),
@@ -276,6 +359,9 @@ impl Steps for Reconnect {
                 link::linked(&mut self.flow, session, result, clock)
             }
             (Phase::SavingClose(pending), Seen::Saved) => close::send(&self.flow, pending, clock),
+            (Phase::Confirming(watch, connection), seen) => {
+                confirm::on(&self.flow, watch, connection, seen, clock)
+            }
             (Phase::Ending(result), Seen::Forgotten | Seen::Released) => {
                 self.phase = Phase::Over(result);
                 return Step::Done;
@@ -288,6 +374,7 @@ impl Steps for Reconnect {
     fn outgoing(&self) -> Option<(&GraphqlRequest, &SessionToken)> {
         match &self.phase {
             Phase::Talking(exchange, _) => exchange.outgoing(),
+            Phase::Confirming(watch, _) => watch.outgoing(),
             _ => None,
         }
     }
@@ -303,7 +390,23 @@ impl Steps for Reconnect {
     }
 
     fn stop(&mut self, error: Error) -> Step {
-        self.end_with(Err(error))
+        match std::mem::replace(&mut self.phase, Phase::Moved) {
+            // The close succeeded: a cancel while confirming leaves it unconfirmed.
+            Phase::Confirming(watch, connection) => {
+                let turn = confirm::stop(watch, connection, error);
+                self.apply(
+                    turn,
+                    Clock {
+                        now_ms: self.flow.now_ms,
+                        random: 0.0,
+                    },
+                )
+            }
+            phase => {
+                self.phase = phase;
+                self.end_with(Err(error))
+            }
+        }
     }
 
     fn plaid_events(&self) -> Rc<dyn Fn(PlaidEvent)> {
@@ -311,9 +414,12 @@ impl Steps for Reconnect {
             Rc::clone(&self.flow.events),
             self.flow.connection_id.clone(),
         );
-        // Link's metadata could echo a token; the app never sees one.
+        // Link's metadata could echo a token; the app never sees one. The trail is scrubbed at
+        // the end.
         let secrets = self.flow.secrets.snapshot();
+        let trail = Rc::clone(&self.flow.trail);
         Rc::new(move |event: PlaidEvent| {
+            trail.borrow_mut().push(event.at_ms, plaid_step(&event));
             let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
             events(ReconnectEvent::Plaid {
                 connection_id: connection_id.clone(),
@@ -334,13 +440,39 @@ impl Operation for Reconnect {
             _ => Err(out_of_turn()),
         };
         let secrets = &self.flow.secrets;
+        let mut trail = self.flow.trail.borrow().clone();
+        let ended = match &result {
+            Ok(done) => TrailStep::Ended {
+                outcome: Some(done.outcome()),
+                error: None,
+            },
+            Err(e) => {
+                for id in e.errors().iter().filter_map(|q| q.request_id.as_deref()) {
+                    trail.request_id(id);
+                }
+                TrailStep::Ended {
+                    outcome: None,
+                    error: Some(e.code().as_str()),
+                }
+            }
+        };
+        trail.push(self.flow.now_ms, ended);
+        trail.scrub(|text| secrets.scrub_text(text));
         match result {
-            Ok(ReconnectResult::Exited { error, metadata }) => Ok(ReconnectResult::Exited {
-                error: error.map(|e| e.redacted(|text| secrets.scrub_text(text))),
-                metadata: secrets.scrub_json(&metadata),
-            }),
-            Ok(result) => Ok(result),
-            Err(e) => Err(secrets.scrub(e)),
+            Ok(mut done) => {
+                if let ReconnectResult::Exited {
+                    error, metadata, ..
+                } = &mut done
+                {
+                    *error = error
+                        .take()
+                        .map(|e| e.redacted(|text| secrets.scrub_text(text)));
+                    *metadata = secrets.scrub_json(metadata);
+                }
+                *done.trail_mut() = trail;
+                Ok(done)
+            }
+            Err(e) => Err(secrets.scrub(e).with_trail(trail)),
         }
     }
 }

@@ -8,7 +8,9 @@ use crate::machine::exchange::{Exchange, Next};
 use crate::machine::outcome::{EventSink, ReconnectEvent, ReconnectResult, Stage};
 use crate::machine::secrets::Secrets;
 use crate::machine::step::{Settings, Step};
-use crate::quiltt::{HttpReply, InitializeInput, PendingClose, SchemaGeneration};
+use crate::machine::trail::SharedTrail;
+use crate::machine::watch::Watch;
+use crate::quiltt::{Connection, HttpReply, InitializeInput, PendingClose, SchemaGeneration};
 use crate::secret::{ConnectorToken, LinkToken};
 
 /// What a reconnect is asked to do besides its input.
@@ -26,12 +28,22 @@ pub struct ReconnectOptions {
     /// returns one): to let the user add accounts (`update: { accountSelectionEnabled: true }`)
     /// or renew consent before it expires. Off: a healthy connection resolves `repaired`.
     pub always_open_link: bool,
+    /// After the close, read the connection until it leaves `SYNCING` (at most
+    /// [`CONFIRM_TIMEOUT_MS`](crate::machine::CONFIRM_TIMEOUT_MS)); the result's `confirmed`
+    /// says whether it reached a healthy status. Off: the close's answer is the result.
+    pub confirm: bool,
 }
 
 impl ReconnectOptions {
     /// These options with [`always_open_link`](Self::always_open_link) set to `yes`.
     pub fn with_always_open_link(mut self, yes: bool) -> Self {
         self.always_open_link = yes;
+        self
+    }
+
+    /// These options with [`confirm`](Self::confirm) set to `yes`.
+    pub fn with_confirm(mut self, yes: bool) -> Self {
+        self.confirm = yes;
         self
     }
 }
@@ -56,9 +68,18 @@ pub(super) struct Flow {
     /// Whether the flow finishes one a page left unfinished: cancelled, it keeps the record for
     /// a later try.
     pub resumed: bool,
+    /// The support trail, shared with the sink of Link's events.
+    pub trail: SharedTrail,
+    /// The time of the last step (Unix ms), for what ends the flow without a clock.
+    pub now_ms: f64,
 }
 
 impl Flow {
+    /// Adds `step` to the trail at `now_ms`.
+    pub fn note(&self, now_ms: f64, step: crate::trail::TrailStep) {
+        self.trail.borrow_mut().push(now_ms, step);
+    }
+
     /// Tells the app the flow moved to `stage`.
     pub fn progress(&self, stage: Stage) {
         (self.events)(ReconnectEvent::Progress {
@@ -149,6 +170,9 @@ pub(super) enum Phase {
     Linking(Session),
     /// Saving the close before it is sent.
     SavingClose(PendingClose),
+    /// `confirm`: reading the repaired connection until it leaves `SYNCING`; the close's
+    /// connection stands if no read succeeds.
+    Confirming(Box<Watch>, Connection),
     /// The result is known; the flow's record is being forgotten.
     Ending(Result<ReconnectResult, Error>),
     /// The result.
@@ -169,6 +193,8 @@ pub(super) enum Turn {
     Link(Session),
     /// Send the close.
     Close(PendingClose),
+    /// The close repaired the connection: confirm it, or end.
+    Repaired(Connection),
     End(Result<ReconnectResult, Error>),
 }
 

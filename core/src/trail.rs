@@ -1,0 +1,340 @@
+//! A flow's support trail: its steps in order with their time from the start, Quiltt's
+//! `requestId`s and the package version, and never a token of any kind. Every result and every
+//! error of a reconnect carries one; `JSON.stringify(trail)` is what a support ticket needs.
+
+use serde::Serialize;
+
+/// The most steps a trail keeps: a Link session with many screens stays readable, and a trail
+/// stays small. The ones past it are counted in [`Trail::dropped`].
+pub const MAX_STEPS: usize = 200;
+
+/// What happened in a flow, for support: steps with their time, Quiltt's request ids, the
+/// version. It holds no token: every text in it was scrubbed of the tokens the flow saw.
+///
+/// # Examples
+/// ```
+/// use quiltt_reconnect_core::Trail;
+/// let trail = Trail::default();
+/// assert!(trail.steps.is_empty());
+/// assert_eq!(trail.version, env!("CARGO_PKG_VERSION"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Trail {
+    /// The version of the package that ran the flow.
+    pub version: &'static str,
+    /// The connection being repaired.
+    pub connection_id: String,
+    /// When the flow started (Unix ms).
+    pub started_at: f64,
+    /// The steps, in order.
+    pub steps: Vec<TrailEntry>,
+    /// The `requestId`s Quiltt gave (initialize's record, its errors), in order, once each.
+    pub request_ids: Vec<String>,
+    /// Steps left out past [`MAX_STEPS`].
+    pub dropped: u32,
+}
+
+impl Default for Trail {
+    fn default() -> Self {
+        Trail {
+            version: env!("CARGO_PKG_VERSION"),
+            connection_id: String::new(),
+            started_at: 0.0,
+            steps: Vec::new(),
+            request_ids: Vec::new(),
+            dropped: 0,
+        }
+    }
+}
+
+/// One step of a [`Trail`]: when, and what.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TrailEntry {
+    /// Milliseconds since the flow started.
+    pub at_ms: u32,
+    /// What happened.
+    #[serde(flatten)]
+    pub step: TrailStep,
+}
+
+/// What happened at a step. In JavaScript, `step` names the kind and the other keys are its
+/// fields (`{ "atMs": 12, "step": "reply", "operation": "ConnectorPlaidInitialize", "status": 200 }`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(
+    tag = "step",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+#[non_exhaustive]
+pub enum TrailStep {
+    /// The flow began; `resumed` when it finishes one an earlier page left.
+    Started {
+        /// Whether it finishes a flow an earlier page left (reload, OAuth bank's redirect).
+        resumed: bool,
+        /// The generation of Quiltt's schema spoken first.
+        schema: &'static str,
+    },
+    /// Waiting for the connection's lock (another flow or tab may hold it).
+    Lock,
+    /// The lock is held.
+    Locked,
+    /// A request was sent.
+    Request {
+        /// The GraphQL operation (`ConnectorPlaidInitialize`, `ConnectorPlaidClose`, `Connection`).
+        operation: &'static str,
+        /// 1 for the first send of this operation in the flow, then 2, 3...
+        attempt: u32,
+    },
+    /// A request's answer.
+    Reply {
+        /// The GraphQL operation.
+        operation: &'static str,
+        /// The HTTP status, when an answer came.
+        status: Option<u16>,
+        /// The error code when no answer came (`NETWORK`, `TIMEOUT`).
+        error: Option<&'static str>,
+    },
+    /// A transient failure: the request goes again after the delay.
+    Retry {
+        /// The GraphQL operation.
+        operation: &'static str,
+        /// The wait before it goes again.
+        delay_ms: u32,
+    },
+    /// No session token: why.
+    TokenFailed {
+        /// The error code.
+        error: &'static str,
+    },
+    /// Initialize's record.
+    Initialized {
+        /// Its connector status (`ACTION_REQUIRED`, `CONTINUE`, `WAIT`, ...).
+        connector_status: String,
+    },
+    /// Quiltt answered `WAIT`: initialize goes again after the delay.
+    Wait {
+        /// The wait.
+        delay_ms: u32,
+    },
+    /// Plaid's script loaded.
+    ScriptLoaded,
+    /// Plaid's script did not load.
+    ScriptFailed {
+        /// The error code.
+        error: &'static str,
+    },
+    /// Link was asked to open.
+    LinkStarted,
+    /// One of Plaid's `onEvent` events.
+    Plaid {
+        /// Plaid's event name (`OPEN`, `TRANSITION_VIEW`, `HANDOFF`, `EXIT`, ...).
+        event: String,
+        /// Plaid's `view_name`.
+        view_name: Option<String>,
+        /// Plaid's `link_session_id`.
+        link_session_id: Option<String>,
+        /// Plaid's `request_id`.
+        request_id: Option<String>,
+        /// Plaid's `error_code`.
+        error_code: Option<String>,
+        /// Plaid's `exit_status`.
+        exit_status: Option<String>,
+    },
+    /// Link succeeded (`onSuccess`).
+    LinkSucceeded {
+        /// Plaid's `link_session_id`.
+        link_session_id: Option<String>,
+    },
+    /// The user left Link, or Link ended with an error (`onExit`).
+    LinkExited {
+        /// Plaid's exit `status` (`requires_credentials`, `institution_not_found`, ...).
+        status: Option<String>,
+        /// Plaid's `link_session_id`.
+        link_session_id: Option<String>,
+        /// Plaid's `request_id`.
+        request_id: Option<String>,
+        /// Plaid's `error_code`, when Link ended with an error.
+        error_code: Option<String>,
+    },
+    /// Link could not start or did not load.
+    LinkFailed {
+        /// What failed (`create_threw`, `open_threw`, `not_loaded`).
+        failure: &'static str,
+    },
+    /// The connection's status read after the close (`confirm`, or a close whose answer was
+    /// lost).
+    ReadBack {
+        /// The status read, where one was.
+        status: Option<String>,
+    },
+    /// The flow ended.
+    Ended {
+        /// `repaired`, `reconnected` or `exited` when it resolved.
+        outcome: Option<&'static str>,
+        /// The error code when it rejected.
+        error: Option<&'static str>,
+    },
+}
+
+impl Trail {
+    /// An empty trail of a flow for `connection_id` that starts at `now_ms`.
+    pub(crate) fn new(connection_id: &str, now_ms: f64) -> Self {
+        Trail {
+            connection_id: connection_id.to_owned(),
+            started_at: now_ms,
+            ..Trail::default()
+        }
+    }
+
+    /// Adds `step` at `now_ms`.
+    pub(crate) fn push(&mut self, now_ms: f64, step: TrailStep) {
+        if self.steps.len() >= MAX_STEPS {
+            self.dropped = self.dropped.saturating_add(1);
+            return;
+        }
+        let at_ms = (now_ms - self.started_at).clamp(0.0, f64::from(u32::MAX)) as u32;
+        self.steps.push(TrailEntry { at_ms, step });
+    }
+
+    /// Adds Quiltt's `request_id`, once.
+    pub(crate) fn request_id(&mut self, request_id: &str) {
+        if !self.request_ids.iter().any(|r| r == request_id) {
+            self.request_ids.push(request_id.to_owned());
+        }
+    }
+
+    /// How many times `operation` was sent so far.
+    pub(crate) fn attempts(&self, operation: &str) -> u32 {
+        let sent = self.steps.iter().filter(
+            |e| matches!(&e.step, TrailStep::Request { operation: o, .. } if *o == operation),
+        );
+        sent.count() as u32
+    }
+
+    /// Applies `scrub` to every text of the trail that came from a server or from Link.
+    pub(crate) fn scrub(&mut self, scrub: impl Fn(&mut String)) {
+        self.request_ids.iter_mut().for_each(&scrub);
+        for entry in &mut self.steps {
+            let texts: Vec<&mut String> = match &mut entry.step {
+                TrailStep::Initialized { connector_status } => vec![connector_status],
+                TrailStep::Plaid {
+                    event,
+                    view_name,
+                    link_session_id,
+                    request_id,
+                    error_code,
+                    exit_status,
+                } => [
+                    view_name,
+                    link_session_id,
+                    request_id,
+                    error_code,
+                    exit_status,
+                ]
+                .into_iter()
+                .flatten()
+                .chain([event])
+                .collect(),
+                TrailStep::LinkSucceeded { link_session_id } => {
+                    link_session_id.iter_mut().collect()
+                }
+                TrailStep::LinkExited {
+                    status,
+                    link_session_id,
+                    request_id,
+                    error_code,
+                } => [status, link_session_id, request_id, error_code]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                TrailStep::ReadBack { status } => status.iter_mut().collect(),
+                _ => Vec::new(),
+            };
+            texts.into_iter().for_each(&scrub);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_each_step_flat_with_its_time() {
+        let mut trail = Trail::new("c1", 1_000.0);
+        trail.push(
+            1_012.4,
+            TrailStep::Reply {
+                operation: "ConnectorPlaidInitialize",
+                status: Some(200),
+                error: None,
+            },
+        );
+        trail.request_id("r1");
+        trail.request_id("r1");
+        let text = serde_json::to_string(&trail).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"version":"{}","connectionId":"c1","startedAt":1000.0,"steps":[{{"atMs":12,"step":"reply","operation":"ConnectorPlaidInitialize","status":200,"error":null}}],"requestIds":["r1"],"dropped":0}}"#,
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+    }
+
+    #[test]
+    fn keeps_at_most_max_steps_and_counts_the_rest() {
+        let mut trail = Trail::new("c1", 0.0);
+        for _ in 0..MAX_STEPS + 3 {
+            trail.push(1.0, TrailStep::Lock);
+        }
+        assert_eq!(trail.steps.len(), MAX_STEPS);
+        assert_eq!(trail.dropped, 3);
+    }
+
+    #[test]
+    fn scrub_reaches_every_text_from_a_server_or_link() {
+        let mut trail = Trail::new("c1", 0.0);
+        let t = || Some("tok".to_owned());
+        trail.push(
+            0.0,
+            TrailStep::Plaid {
+                event: "tok".into(),
+                view_name: t(),
+                link_session_id: t(),
+                request_id: t(),
+                error_code: t(),
+                exit_status: t(),
+            },
+        );
+        trail.push(
+            0.0,
+            TrailStep::LinkExited {
+                status: t(),
+                link_session_id: t(),
+                request_id: t(),
+                error_code: t(),
+            },
+        );
+        trail.push(
+            0.0,
+            TrailStep::LinkSucceeded {
+                link_session_id: t(),
+            },
+        );
+        trail.push(0.0, TrailStep::ReadBack { status: t() });
+        trail.push(
+            0.0,
+            TrailStep::Initialized {
+                connector_status: "tok".into(),
+            },
+        );
+        trail.request_id("tok");
+        trail.scrub(|s| *s = s.replace("tok", "[redacted]"));
+        assert!(!serde_json::to_string(&trail).unwrap().contains("tok"));
+    }
+}
