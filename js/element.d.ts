@@ -3,6 +3,7 @@
 /// <reference lib="esnext.disposable" />
 import type {
   ConnectionFeature,
+  ConnectionStatus,
   ErrorCode,
   QuilttError,
   QuilttReconnectError,
@@ -10,6 +11,7 @@ import type {
   ReconnectInput,
   ReconnectResult,
   SchemaGeneration,
+  Trail,
 } from "./quiltt_reconnect.js";
 
 /** The tag the element registers itself under. */
@@ -32,6 +34,8 @@ export interface QuilttReconnectErrorDetail {
   /** On `CLOSE_FAILED`: the close can be sent again, with the element's `retryClose()` (or a
    *  click on it) or with `bridge.retryClose(detail.error)`. */
   closeRetryId?: number;
+  /** The support trail of the flow that failed: `JSON.stringify(detail.trail)` for a ticket. */
+  trail?: Trail;
   /** What was thrown: the `QuilttReconnectError` itself for the package's failures (what
    *  `bridge.retryClose()` takes); narrow it with `isQuilttReconnectError`. */
   error: unknown;
@@ -39,7 +43,8 @@ export interface QuilttReconnectErrorDetail {
 
 /** The events `<quiltt-reconnect>` dispatches (all bubble and cross shadow roots). */
 export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
-  /** The flow moved on: `detail.stage` is `initializing`, `link_loading`, `link_open`, `closing` or `done`. */
+  /** The flow moved on: `detail.stage` is `initializing`, `link_loading`, `link_open`, `closing`,
+   *  `confirming` (with `confirm`) or `done`. */
   "quiltt-progress": CustomEvent<Extract<ReconnectEvent, { type: "progress" }>>;
   /** One of Plaid Link's own events, passed through. */
   "quiltt-plaid": CustomEvent<Extract<ReconnectEvent, { type: "plaid" }>>;
@@ -51,6 +56,21 @@ export interface QuilttReconnectElementEventMap extends HTMLElementEventMap {
   "quiltt-exited": CustomEvent<Extract<ReconnectResult, { outcome: "exited" }>>;
   /** The flow failed. */
   "quiltt-error": CustomEvent<QuilttReconnectErrorDetail>;
+  /** With `confirm`: the sync state after a repair changed (`syncing`, then `synced` or
+   *  `unconfirmed`). */
+  "quiltt-sync": CustomEvent<QuilttReconnectSyncDetail>;
+}
+
+/** `detail` of `quiltt-sync`. */
+export interface QuilttReconnectSyncDetail {
+  /** `syncing` while the connection is read; then `synced`, or `unconfirmed` when it did not
+   *  reach a healthy status within the bound (or a read failed). */
+  state: "syncing" | "synced" | "unconfirmed";
+  /** The connection's status as last read. */
+  status: ConnectionStatus | null;
+  /** `null` while syncing; then whether the repair was confirmed. */
+  confirmed: boolean | null;
+  connectionId: string;
 }
 
 /**
@@ -97,6 +117,11 @@ export declare class QuilttReconnectElement extends HTMLElement {
    *  which browsers keep when they hide the attribute of a page served with a CSP header. */
   get nonce(): string | undefined;
   set nonce(value: string | null | undefined);
+  /** The `confirm` attribute: after the repair, read the connection until it leaves `SYNCING`;
+   *  the element shows the sync state (its `status` part) and emits `quiltt-sync`. */
+  confirm: boolean;
+  /** The sync state shown after a confirmed repair (the `sync-state` attribute), or null. */
+  readonly syncState: "syncing" | "synced" | "unconfirmed" | null;
   /** The `timeout-ms` attribute (per request). */
   get timeoutMs(): number | undefined;
   set timeoutMs(value: number | null | undefined);

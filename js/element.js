@@ -7,9 +7,14 @@
 // function returning a token), endpoint, plaid-script-url, features-required (Quiltt's 2024 and
 // 2025 schemas) or features (2023), schema (pins a generation: 2025-04, 2024-08, 2023-08),
 // timeout-ms, nonce (the page's CSP nonce for Plaid's script tag; left out, the page's own is
-// read), disabled.
+// read), confirm (after the repair, read the connection until it leaves SYNCING), disabled.
 // Events (bubbling, composed CustomEvents): quiltt-progress, quiltt-plaid, quiltt-repaired,
-// quiltt-reconnected, quiltt-exited, quiltt-error.
+// quiltt-reconnected, quiltt-exited, quiltt-sync, quiltt-error.
+//
+// With `confirm`, the element shows the sync state after a repair (its `status` part, a live
+// region: "Syncing…", then "Synced" or "Not synced yet"), reflects it in its `sync-state`
+// attribute (syncing, synced, unconfirmed) and emits `quiltt-sync` with
+// `{ state, status, confirmed, connectionId }` at each change.
 //
 // After a CLOSE_FAILED error (Link succeeded, saving the repair did not) the button shows its
 // `retry` slot ("Try saving again") and a click sends the same close again (`retryClose()`)
@@ -71,6 +76,13 @@ button[aria-disabled="true"] {
 button[disabled] {
   opacity: 0.65;
 }
+[part="status"] {
+  margin-inline-start: 0.6em;
+  font-size: 0.9em;
+}
+[part="status"]:empty {
+  display: none;
+}
 :host([close-failed]) button {
   background: #b45309;
 }
@@ -107,6 +119,8 @@ export class QuilttReconnectElement extends BaseElement {
   }
 
   #button;
+  /** The live region that shows the sync state after a confirmed repair. */
+  #status;
   #busy = false;
   /** Whether the element is finishing a repair its tab left unfinished. */
   #resuming = false;
@@ -142,8 +156,12 @@ export class QuilttReconnectElement extends BaseElement {
         /* reported as a quiltt-error event */
       });
     });
-    root.append(button);
+    const status = document.createElement("span");
+    status.setAttribute("part", "status");
+    status.setAttribute("role", "status");
+    root.append(button, status);
     this.#button = button;
+    this.#status = status;
   }
 
   connectedCallback() {
@@ -242,6 +260,19 @@ export class QuilttReconnectElement extends BaseElement {
     this.#setOptional("timeout-ms", value);
   }
 
+  /** The `confirm` attribute: after the repair, read the connection until it leaves SYNCING. */
+  get confirm() {
+    return this.hasAttribute("confirm");
+  }
+  set confirm(value) {
+    this.toggleAttribute("confirm", Boolean(value));
+  }
+
+  /** The sync state shown after a confirmed repair: "syncing", "synced", "unconfirmed", or null. */
+  get syncState() {
+    return this.getAttribute("sync-state");
+  }
+
   get disabled() {
     return this.hasAttribute("disabled");
   }
@@ -273,6 +304,7 @@ export class QuilttReconnectElement extends BaseElement {
     this.#controller = controller;
     return this.#run((client) => {
       const input = { ...this.input, connectionId: this.connectionId, signal: controller.signal };
+      if (this.confirm) input.confirm = true;
       const features = this.features;
       const featuresRequired = this.featuresRequired;
       if (features !== undefined) input.features = features;
@@ -355,6 +387,9 @@ export class QuilttReconnectElement extends BaseElement {
       const result = await operation(client);
       if (result === null) return null;
       this.#setFailedClose(null);
+      if (typeof result.confirmed === "boolean") {
+        this.#setSync(result.confirmed ? "synced" : "unconfirmed", result.connection);
+      }
       this.#emit(`quiltt-${result.outcome}`, result);
       return result;
     } catch (error) {
@@ -374,8 +409,27 @@ export class QuilttReconnectElement extends BaseElement {
     if (event && event.type === "plaid") {
       this.#emit("quiltt-plaid", event);
     } else {
+      if (event?.stage === "initializing") this.#setSync(null, null);
+      if (event?.stage === "confirming") this.#setSync("syncing", { id: event.connectionId, status: "SYNCING" });
       this.#emit("quiltt-progress", event);
     }
+  }
+
+  /** Shows and emits the sync state (`null` clears it, without an event). */
+  #setSync(state, connection) {
+    const text = { syncing: "Syncing\u2026", synced: "Synced", unconfirmed: "Not synced yet" };
+    this.#status.textContent = state ? text[state] : "";
+    if (state === null) {
+      this.removeAttribute("sync-state");
+      return;
+    }
+    this.setAttribute("sync-state", state);
+    this.#emit("quiltt-sync", {
+      state,
+      status: connection?.status ?? null,
+      confirmed: state === "syncing" ? null : state === "synced",
+      connectionId: connection?.id ?? this.connectionId,
+    });
   }
 
   #emit(type, detail) {
@@ -441,6 +495,7 @@ function errorDetail(error) {
     if (typeof error.status === "number") detail.status = error.status;
     if (typeof error.displayMessage === "string") detail.displayMessage = error.displayMessage;
     if ("metadata" in error && error.metadata !== undefined) detail.metadata = error.metadata;
+    if (error.trail && typeof error.trail === "object") detail.trail = error.trail;
     if (typeof error.closeRetryId === "number") detail.closeRetryId = error.closeRetryId;
     return detail;
   }

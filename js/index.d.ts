@@ -7,7 +7,7 @@ import type { QuilttReconnectError } from "./quiltt_reconnect.js";
 export * from "./quiltt_reconnect.js";
 export { default } from "./quiltt_reconnect.js";
 export { QuilttReconnectElement, TAG_NAME } from "./element.js";
-export type { QuilttReconnectElementEventMap, QuilttReconnectErrorDetail } from "./element.js";
+export type { QuilttReconnectElementEventMap, QuilttReconnectErrorDetail, QuilttReconnectSyncDetail } from "./element.js";
 
 /** Whether `value` is an error of this package: narrows `catch (e)`'s `unknown`. */
 export declare function isQuilttReconnectError(value: unknown): value is QuilttReconnectError;

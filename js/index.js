@@ -3,6 +3,7 @@
 // itself on import.
 import { QuilttReconnect as Generated } from "./quiltt_reconnect.js";
 import { quilttReconnectError } from "./error.js";
+import { watchIterator } from "./watch.js";
 
 export * from "./quiltt_reconnect.js";
 export { default } from "./quiltt_reconnect.js";
@@ -27,46 +28,6 @@ export class QuilttReconnect extends Generated {
 
   /** Watches a connection: an async iterator of its status changes (see the .d.ts). */
   watch(connectionId, options) {
-    // The iterator's own signal: the app's `signal` aborts it, and so does leaving the loop.
-    const stop = new AbortController();
-    const given = options?.signal;
-    if (given instanceof AbortSignal) {
-      if (given.aborted) stop.abort();
-      else given.addEventListener("abort", () => stop.abort(), { once: true });
-    }
-    const changes = [];
-    let wake = () => {};
-    let finished = false;
-    let failure = null;
-    const running = this.watchChanges(connectionId, options, (connection) => {
-      changes.push(connection);
-      wake();
-    }, stop.signal).then(
-      () => {},
-      (error) => { failure = error; },
-    ).finally(() => {
-      finished = true;
-      wake();
-    });
-    return {
-      [Symbol.asyncIterator]() { return this; },
-      async next() {
-        while (changes.length === 0 && !finished) await new Promise((resolve) => { wake = resolve; });
-        if (changes.length > 0) return { value: changes.shift(), done: false };
-        if (failure !== null) {
-          const error = failure;
-          failure = null;
-          throw error;
-        }
-        return { value: undefined, done: true };
-      },
-      async return() {
-        stop.abort();
-        await running;
-        failure = null;
-        changes.length = 0;
-        return { value: undefined, done: true };
-      },
-    };
+    return watchIterator(options?.signal, (onChange, stop) => this.watchChanges(connectionId, options, onChange, stop));
   }
 }

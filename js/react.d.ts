@@ -9,6 +9,7 @@ import type {
   ReconnectResult,
   ResumeOptions,
   Stage,
+  WatchOptions,
 } from "./quiltt_reconnect.js";
 
 /** The latest `reconnect`, `resume` or `retryClose` of the hook. */
@@ -34,6 +35,9 @@ export interface UseQuilttReconnect {
   connection(connectionId: string, options?: CallOptions): Promise<Connection | null>;
   /** `QuilttReconnect.updateMetadata`; leaves `state` alone. Aborted when the component unmounts. */
   updateMetadata(connectionId: string, metadata: Record<string, unknown> | null, options?: CallOptions): Promise<Connection>;
+  /** `QuilttReconnect.watch`: an async iterator of the connection's status changes; leaves
+   *  `state` alone. Stopped by its signal, by leaving the loop, and when the component unmounts. */
+  watch(connectionId: string, options?: WatchOptions): AsyncIterableIterator<Connection>;
   /** Aborts every call of this hook still running. */
   abort(): void;
   /** Back to `idle`; a flow still running no longer sets `state`. */

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import init, { QuilttReconnect } from "./quiltt_reconnect.js";
 import { quilttReconnectError } from "./error.js";
+import { watchIterator } from "./watch.js";
 
 const IDLE = Object.freeze({ status: "idle" });
 
@@ -177,6 +178,21 @@ export function useQuilttReconnect(options) {
       call(options?.signal, null, (b, signal) => b.updateMetadata(id, metadata, { ...options, signal })),
     [call],
   );
+  // An async iterator of a connection's status changes; leaves `state` alone; stopped by its
+  // signal, by leaving the loop, and when the component unmounts.
+  const watch = useCallback((connectionId, options) => {
+    const own = live.current;
+    const controller = linkedController(options?.signal);
+    own.calls.add(controller);
+    return watchIterator(controller.signal, async (onChange, stop) => {
+      try {
+        const b = await shared(stop);
+        return await b.watchChanges(connectionId, options, onChange, stop);
+      } finally {
+        own.calls.delete(controller);
+      }
+    });
+  }, [shared]);
   const abort = useCallback(() => {
     for (const controller of live.current.calls) controller.abort();
   }, []);
@@ -186,7 +202,7 @@ export function useQuilttReconnect(options) {
   }, []);
 
   return useMemo(
-    () => ({ state, reconnect, resume, retryClose, connections, connection, updateMetadata, abort, reset }),
-    [state, reconnect, resume, retryClose, connections, connection, updateMetadata, abort, reset],
+    () => ({ state, reconnect, resume, retryClose, connections, connection, updateMetadata, watch, abort, reset }),
+    [state, reconnect, resume, retryClose, connections, connection, updateMetadata, watch, abort, reset],
   );
 }

@@ -92,6 +92,7 @@ const STAGES = [
   ["link_loading", "Loading Plaid Link"],
   ["link_open", "Waiting for you in Plaid Link"],
   ["closing", "Saving the connection with Quiltt"],
+  ["confirming", "Waiting for the bank to sync"],
   ["done", "Done"],
 ];
 
@@ -349,6 +350,9 @@ function repair(id) {
       // Plaid accepts only URIs on the "Allowed redirect URIs" list of its dashboard: an app
       // copying this lists its page there first, or leaves the field out.
       redirectUri: RETURN_URL,
+      // After the close, read the connection until Quiltt has synced it (at most a minute): the
+      // result says whether the bank is syncing again, not only that Quiltt took the repair.
+      confirm: true,
     }),
   );
 }
@@ -694,6 +698,10 @@ function renderOutcome(c, outcome) {
     $("error-title").textContent = title;
     $("error-text").textContent = [serverMessages(error), advice].filter(Boolean).join(" ");
     $("error-code").textContent = `Error code ${code}${error?.status ? ` (HTTP ${error.status})` : ""}`;
+    // What support asks for: the flow's steps, Plaid's and Quiltt's ids, no token.
+    const trail = error?.trail;
+    $("error-trail").hidden = !trail;
+    $("error-trail-json").textContent = trail ? JSON.stringify(trail, null, 2) : "";
     // A close that failed can be sent again (within 30 minutes): the bank login stays done.
     const retry = $("error-retry");
     retry.hidden = typeof error?.closeRetryId !== "number";
@@ -722,9 +730,13 @@ function renderOutcome(c, outcome) {
 function outcomeWords({ value: result, action }) {
   if (result.outcome === "reconnected") {
     const n = result.connection.accounts.length;
-    return action === "add"
-      ? { title: "Accounts updated", text: `${plural(n, "account")} connected.` }
-      : { title: "Connection repaired", text: `${n} account${n === 1 ? " is" : "s are"} syncing again.` };
+    if (action === "add") return { title: "Accounts updated", text: `${plural(n, "account")} connected.` };
+    if (result.confirmed === true) return { title: "Connection repaired", text: `Synced: ${n} account${n === 1 ? " is" : "s are"} up to date.` };
+    if (result.confirmed === false) {
+      const [label] = STATUS[result.connection.status] ?? [result.connection.status ?? "unknown"];
+      return { title: "Connection repaired", text: `The bank has not finished syncing yet (${label.toLowerCase()}); the accounts update when it has.` };
+    }
+    return { title: "Connection repaired", text: `${n} account${n === 1 ? " is" : "s are"} syncing again.` };
   }
   if (result.outcome === "repaired") {
     return action === "add"

@@ -102,6 +102,9 @@ pub enum TrailStep {
     Retry {
         /// The GraphQL operation.
         operation: &'static str,
+        /// Why: the HTTP status (`HTTP 503`) or the error code (`NETWORK`, `TIMEOUT`) of the
+        /// answer before.
+        cause: String,
         /// The wait before it goes again.
         delay_ms: u32,
     },
@@ -204,6 +207,19 @@ impl Trail {
     pub(crate) fn request_id(&mut self, request_id: &str) {
         if !self.request_ids.iter().any(|r| r == request_id) {
             self.request_ids.push(request_id.to_owned());
+        }
+    }
+
+    /// Why the last request is retried, from its reply's step.
+    pub(crate) fn last_failure(&self) -> String {
+        let reply = self.steps.iter().rev().find_map(|e| match &e.step {
+            TrailStep::Reply { status, error, .. } => Some((*status, *error)),
+            _ => None,
+        });
+        match reply {
+            Some((_, Some(code))) => code.to_owned(),
+            Some((Some(status), None)) => format!("HTTP {status}"),
+            _ => String::new(),
         }
     }
 

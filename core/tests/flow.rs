@@ -1493,6 +1493,16 @@ fn confirm_reads_the_connection_until_it_leaves_syncing() {
     };
     assert_eq!(connection.status.as_deref(), Some("SYNCED"));
     assert_eq!(confirmed, Some(true));
+    let stages: Vec<Stage> = h
+        .events
+        .borrow()
+        .iter()
+        .filter_map(ReconnectEvent::stage)
+        .collect();
+    assert_eq!(
+        stages[stages.len() - 3..],
+        [Stage::Closing, Stage::Confirming, Stage::Done]
+    );
     // The first read at once, then the interval, backed off.
     assert_eq!(
         *h.io.sleeps.borrow(),
@@ -1641,6 +1651,10 @@ fn a_failed_flow_carries_its_trail_with_the_failure_and_its_retries() {
         .filter(|s| matches!(s.step, TrailStep::Retry { .. }))
         .count();
     assert!(retries >= 1, "{trail:?}");
+    assert!(trail
+        .steps
+        .iter()
+        .any(|s| matches!(&s.step, TrailStep::Retry { cause, .. } if cause == "HTTP 503")));
     assert!(matches!(
         trail.steps.last().unwrap().step,
         TrailStep::Ended {

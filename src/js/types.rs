@@ -230,7 +230,7 @@ export type TrailEntry = { atMs: number } & (
   | { step: "lock" | "locked" | "script_loaded" | "link_started" }
   | { step: "request"; operation: string; attempt: number }
   | { step: "reply"; operation: string; status: number | null; error: ErrorCode | null }
-  | { step: "retry"; operation: string; delayMs: number }
+  | { step: "retry"; operation: string; cause: string; delayMs: number }
   | { step: "token_failed" | "script_failed"; error: ErrorCode }
   | { step: "initialized"; connectorStatus: string }
   | { step: "wait"; delayMs: number }
@@ -267,7 +267,10 @@ export type ReconnectResult =
   | { outcome: "exited"; error: PlaidLinkError | null; metadata: unknown; trail: Trail };
 
 /** Where a flow is. `done` is always its last event. */
-export type Stage = "initializing" | "link_loading" | "link_open" | "closing" | "done";
+export type Stage =
+  | "initializing" | "link_loading" | "link_open" | "closing"
+  /** With `confirm: true`: the repaired connection is read until it leaves `SYNCING`. */
+  | "confirming" | "done";
 
 /** What `onEvent` receives: progress, and Plaid's own events passed through. */
 export type ReconnectEvent =

@@ -602,14 +602,14 @@ async function demoPage(problems) {
     );
     const STEP_WORDS = { done: ["✓", "(done)"], failed: ["✕", "(failed)"], active: ["…", "(in progress)"], skipped: ["–", "(skipped)"], pending: ["○", "(not reached)"] };
     assert(
-      steps.length === 5 && steps.every((s) => STEP_WORDS[s.state] && s.icon === STEP_WORDS[s.state][0] && s.read.endsWith(` ${STEP_WORDS[s.state][1]}`)),
+      steps.length === 6 && steps.every((s) => STEP_WORDS[s.state] && s.icon === STEP_WORDS[s.state][0] && s.read.endsWith(` ${STEP_WORDS[s.state][1]}`)),
       `every step says its state in words and with an icon (${JSON.stringify(steps)})`,
     );
     // The status region said the stages, then the result; focus is on the row's main action
     // now that its Repair button is gone (Link gave it back to Repair when it closed).
     const said = await page.evaluate(() => window.__said);
     assert(said.includes("Capital One: Waiting for you in Plaid Link…"), `the stages were announced (${JSON.stringify(said)})`);
-    assert(said.at(-1) === "Connection repaired: Capital One. 2 accounts are syncing again.", `the repair was announced (${JSON.stringify(said)})`);
+    assert(said.at(-1) === "Connection repaired: Capital One. Synced: 2 accounts are up to date.", `the repair was announced (${JSON.stringify(said)})`);
     await expectFocus(page, `add-accounts-${id}`, "after the repair (its row's main action)");
     await checkAxe(page, "the demo after a repair");
 
@@ -1214,7 +1214,7 @@ async function twoTabsOneConnection(problems) {
 
 // The custom element (fixtures/element/: a page whose only script is /pkg/element.js).
 
-const ELEMENT_EVENTS = ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "quiltt-reconnected", "quiltt-exited", "quiltt-error"];
+const ELEMENT_EVENTS = ["quiltt-progress", "quiltt-plaid", "quiltt-repaired", "quiltt-reconnected", "quiltt-exited", "quiltt-sync", "quiltt-error"];
 
 /**
  * Opens the element page against the sandbox at `base` and records the element's events in
@@ -2253,6 +2253,175 @@ async function typescript() {
 // `schemas`: the sandboxes a scenario uses ("2025": QUILTT_SANDBOX_URL, "2024":
 // QUILTT_SANDBOX_2024_URL, "2023": QUILTT_SANDBOX_2023_URL; "strict" and "strict-dynamic":
 // QUILTT_SANDBOX_STRICT_URL and QUILTT_SANDBOX_STRICT_DYNAMIC_URL, 2025 under `--strict-csp`).
+// ---------------------------------------------------------------------------------------------
+// Confirmed repairs and watch()
+
+/** Repairs take `ms` to sync after the close (the sandbox's `syncDelayMs`; a reset puts 0 back). */
+const syncFor = (ms, outcome = "SYNCED") => postJson("/__sandbox/config", { syncDelayMs: ms, syncOutcome: outcome });
+
+/**
+ * The demo repairs with `confirm: true`: while the sandbox syncs the repaired connection, the
+ * progress shows "Waiting for the bank to sync" in progress, then the result says it synced,
+ * and the reads that confirmed it reached the sandbox after the close.
+ */
+async function demoConfirmsSync(problems) {
+  await resetSandbox();
+  await syncFor(1500);
+  const id = "conn_login_required";
+  const { context, page } = await newPage(problems);
+  try {
+    await openDemo(page);
+    await page.getByTestId(`repair-${id}`).click();
+    await continueInPlaid(page);
+    await page.locator('#steps li[data-stage="confirming"][data-state="active"]').waitFor();
+    const result = page.getByTestId("result");
+    await result.locator(".result-title", { hasText: "Connection repaired" }).waitFor();
+    const text = await page.locator("#result-text").textContent();
+    assert(text.startsWith("Synced:"), `the result says the bank synced (got ${JSON.stringify(text)})`);
+    await page.getByTestId(`connection-${id}`).locator('[data-status="SYNCED"]').waitFor();
+    const done = await page.locator('#steps li[data-stage="confirming"]').getAttribute("data-state");
+    assert(done === "done", `the confirming step is done (${done})`);
+    const ops = (await sandboxRequests()).filter((r) => r.connectionId === id).map((r) => r.operation);
+    const close = ops.indexOf("connectorPlaidClose");
+    const reads = ops.slice(close + 1).filter((o) => o === "connection");
+    assert(close >= 0 && reads.length >= 2, `the repair was read after the close until it synced (${JSON.stringify(ops)})`);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * `<quiltt-reconnect confirm>` shows the sync state after a repair: `quiltt-sync` says
+ * `syncing`, then `synced`; its `status` part and `sync-state` attribute follow; the result it
+ * emits is confirmed. A sync that ends in an error is `unconfirmed`.
+ */
+async function elementConfirmsSync(problems) {
+  for (const [outcome, state, shown] of [["SYNCED", "synced", "Synced"], ["ERROR_REPAIRABLE", "unconfirmed", "Not synced yet"]]) {
+    await resetSandbox();
+    await syncFor(1200, outcome);
+    const { page, host, close } = await openElementPage(problems, { at: "document" });
+    try {
+      await host.evaluate((el) => (el.confirm = true));
+      assert((await host.getAttribute("confirm")) === "", "the confirm property sets the attribute");
+      await host.locator("button").click();
+      await continueInPlaid(page);
+      const syncing = await elementEvent(page, "quiltt-sync");
+      assert(syncing.detail.state === "syncing" && syncing.detail.confirmed === null, `first syncing (${JSON.stringify(syncing.detail)})`);
+      const ended = await elementEvent(page, "quiltt-sync", 2);
+      assert(
+        ended.detail.state === state && ended.detail.status === outcome && ended.detail.confirmed === (state === "synced"),
+        `then ${state} (${JSON.stringify(ended.detail)})`,
+      );
+      const done = await elementEvent(page, "quiltt-reconnected");
+      assert(done.detail.confirmed === (state === "synced") && done.detail.connection.status === outcome, `the result is confirmed or not (${JSON.stringify(done.detail)})`);
+      assert(Array.isArray(done.detail.trail?.steps) && done.detail.trail.steps.some((s) => s.step === "read_back"), "the result carries its trail");
+      const seen = await host.evaluate((el) => ({ attribute: el.getAttribute("sync-state"), state: el.syncState, text: el.shadowRoot.querySelector('[part="status"]').textContent }));
+      assert(isDeepStrictEqual(seen, { attribute: state, state, text: shown }), `the element shows it (${JSON.stringify(seen)})`);
+    } finally {
+      await close();
+    }
+  }
+}
+
+/**
+ * `watch()` from the package's entry, in a page: the async iterator yields each status change
+ * and ends at a status of `until`; leaving the loop stops the reads; its signal ends it with
+ * `ABORTED`, its bound with `TIMEOUT`, and bad options are `INVALID_INPUT` at the first `next()`.
+ */
+async function watchIteratorScenario(problems) {
+  await resetSandbox();
+  const id = "w_iterator";
+  await seed({ id, status: "ERROR_REPAIRABLE" });
+  const server = await serveFixture({ "/": path.join(FIXTURES, "plain"), "/shared/": path.join(FIXTURES, "shared"), "/pkg/": PKG });
+  const { context, page } = await newPage(problems);
+  const reads = async () => (await sandboxRequests("connection")).filter((r) => r.connectionId === id).length;
+  try {
+    await page.goto(`${server.url}/`);
+    await page.evaluate(async ({ base, token }) => {
+      const m = await import("/pkg/index.js");
+      await m.default();
+      window.__bridge = new m.QuilttReconnect({ token, endpoint: `${base}/v1/graphql` });
+    }, { base: SANDBOX_URL, token: TOKEN });
+    const watching = page.evaluate(async (id) => {
+      const seen = [];
+      for await (const c of window.__bridge.watch(id, { until: ["SYNCED"], intervalMs: 250 })) seen.push(c.status);
+      return seen;
+    }, id);
+    await new Promise((r) => setTimeout(r, 700));
+    await seed({ id, status: "SYNCED" });
+    const seen = await watching;
+    assert(isDeepStrictEqual(seen, ["ERROR_REPAIRABLE", "SYNCED"]), `each change once, then the end (${JSON.stringify(seen)})`);
+
+    const before = await reads();
+    const broke = await page.evaluate(async (id) => {
+      for await (const c of window.__bridge.watch(id, { until: ["DISCONNECTED"], intervalMs: 250 })) return c.status;
+    }, id);
+    const atBreak = await reads();
+    await new Promise((r) => setTimeout(r, 800));
+    assert(broke === "SYNCED" && atBreak === before + 1 && (await reads()) === atBreak, `leaving the loop stops the reads (${broke}, ${before} → ${atBreak})`);
+
+    const ends = await page.evaluate(async (id) => {
+      const run = async (options) => {
+        try {
+          for await (const _ of window.__bridge.watch(id, options));
+          return "done";
+        } catch (e) {
+          return e.code;
+        }
+      };
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 400);
+      return {
+        aborted: await run({ until: ["DISCONNECTED"], intervalMs: 250, signal: controller.signal }),
+        bound: await run({ until: ["DISCONNECTED"], intervalMs: 250, timeoutMs: 700 }),
+        bad: await run({ intervalMs: 5 }),
+      };
+    }, id);
+    assert(isDeepStrictEqual(ends, { aborted: "ABORTED", bound: "TIMEOUT", bad: "INVALID_INPUT" }), `how it ends (${JSON.stringify(ends)})`);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}
+
+/**
+ * The hook's `watch()`: an async iterator of the connection's changes, stopped when the component
+ * unmounts (its loop ends with `ABORTED`, and no read follows).
+ */
+async function reactWatchUnmount(problems) {
+  await resetSandbox();
+  const id = "conn_e2e_react_watch";
+  await seed({ id });
+  const { page, close } = await openReactApp(problems);
+  const reads = async () => (await sandboxRequests("connection")).filter((r) => r.connectionId === id).length;
+  try {
+    await page.getByTestId(`repair-${id}`).waitFor();
+    await page.evaluate((id) => {
+      window.__watched = [];
+      window.__watchEnd = (async () => {
+        try {
+          for await (const c of window.__watch(id, { until: ["DISCONNECTED"], intervalMs: 250 })) window.__watched.push(c.status);
+          return "done";
+        } catch (e) {
+          return e.code;
+        }
+      })();
+    }, id);
+    await page.waitForFunction(() => window.__watched.length === 1);
+    await new Promise((r) => setTimeout(r, 400));
+    await page.locator("#toggle").click();
+    await page.getByTestId("broken").waitFor({ state: "detached" });
+    const end = await page.evaluate(() => window.__watchEnd);
+    const atUnmount = await reads();
+    await new Promise((r) => setTimeout(r, 800));
+    const watched = await page.evaluate(() => window.__watched);
+    assert(end === "ABORTED" && isDeepStrictEqual(watched, ["ERROR_REPAIRABLE"]), `unmounting ends the watch (${end}, ${JSON.stringify(watched)})`);
+    assert(atUnmount >= 2 && (await reads()) === atUnmount, `it read while mounted and not after (${atUnmount})`);
+  } finally {
+    await close();
+  }
+}
+
 const SCENARIOS = [
   { name: "demo-page", browser: true, schemas: ["2025"], fn: demoPage },
   { name: "demo-add-accounts", browser: true, schemas: ["2025"], fn: (p) => demoAddAccounts(p, "2025") },
@@ -2285,6 +2454,10 @@ const SCENARIOS = [
   { name: "strict-page-demo-strict-dynamic", browser: true, schemas: ["strict-dynamic"], fn: (p) => strictPageDemo(p, "strict-dynamic") },
   { name: "strict-page-element", browser: true, schemas: ["2025"], fn: strictPageElement },
   { name: "strict-page-refused", browser: true, schemas: ["2025"], fn: strictPageRefused },
+  { name: "demo-confirms-sync", browser: true, schemas: ["2025"], fn: demoConfirmsSync },
+  { name: "element-confirms-sync", browser: true, schemas: ["2025"], fn: elementConfirmsSync },
+  { name: "watch-iterator", browser: true, schemas: ["2025"], fn: watchIteratorScenario },
+  { name: "react-watch-unmount", browser: true, schemas: ["2025"], fn: reactWatchUnmount },
   { name: "typescript", browser: false, schemas: [], fn: typescript },
 ];
 

@@ -106,6 +106,8 @@ const PKG_FILES: &[PkgFile] = &[
     PkgFile::copied("js/react.d.ts", "react.d.ts"),
     // The error class as JavaScript makes it where the module can't (the entry and the hook).
     PkgFile::copied("js/error.js", "error.js"),
+    // `watch()`'s async iterator, for the entry and the hook.
+    PkgFile::copied("js/watch.js", "watch.js"),
     // wasm-bindgen's output; also the "." entry when there is no js/index.js.
     PkgFile::built("quiltt_reconnect.js").export(".").types("quiltt_reconnect.d.ts").side_effects(),
     PkgFile::built("quiltt_reconnect.d.ts"),

@@ -122,6 +122,8 @@ pub enum Stage {
     LinkOpen,
     /// `connectorPlaidClose` is in flight.
     Closing,
+    /// `confirm`: the repaired connection is read until it leaves `SYNCING`.
+    Confirming,
     /// The flow ended, whatever the outcome. Always its last event.
     Done,
 }

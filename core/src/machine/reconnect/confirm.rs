@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::phase::{Flow, Phase, Turn};
 use crate::error::Error;
-use crate::machine::outcome::ReconnectResult;
+use crate::machine::outcome::{ReconnectResult, Stage};
 use crate::machine::step::{Clock, Operation, Seen, Step, Steps};
 use crate::machine::watch::{Until, Watch, WatchOptions, SYNCING};
 use crate::quiltt::Connection;
@@ -51,6 +51,7 @@ pub(super) fn start(flow: &Flow, connection: Connection, clock: Clock) -> Turn {
         // The close's record had an id the read can't be made for: nothing to confirm with.
         Err(_) => return reconnected(connection, Some(false)),
     };
+    flow.progress(Stage::Confirming);
     let step = watch.begin(clock);
     stepped(flow, watch, connection, step, 0, clock)
 }

@@ -222,6 +222,7 @@ impl Reconnect {
             },
             (Step::Sleep(delay_ms), Phase::Talking(exchange, _), _) => TrailStep::Retry {
                 operation: exchange.request().operation_name,
+                cause: self.flow.trail.borrow().last_failure(),
                 delay_ms: *delay_ms,
             },
             (Step::Lock(_), _, _) => TrailStep::Lock,
