@@ -32,7 +32,7 @@ pub struct Trail {
     pub steps: Vec<TrailEntry>,
     /// The `requestId`s Quiltt gave (initialize's record, its errors), in order, once each.
     pub request_ids: Vec<String>,
-    /// Steps left out past [`MAX_STEPS`].
+    /// Steps left out past the 200 a trail keeps.
     pub dropped: u32,
 }
 

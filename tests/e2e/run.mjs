@@ -2400,7 +2400,8 @@ async function reactWatchUnmount(problems) {
       window.__watched = [];
       window.__watchEnd = (async () => {
         try {
-          for await (const c of window.__watch(id, { until: ["DISCONNECTED"], intervalMs: 250 })) window.__watched.push(c.status);
+          // Bounded, so a watch the unmount did not stop ends (TIMEOUT) and is told apart.
+          for await (const c of window.__watch(id, { until: ["DISCONNECTED"], intervalMs: 250, timeoutMs: 5000 })) window.__watched.push(c.status);
           return "done";
         } catch (e) {
           return e.code;

@@ -119,6 +119,63 @@ fn uncommitted<'a>(
         .collect()
 }
 
+/// Where `cargo package` packages and verifies: a target of its own, so what it builds of the
+/// members is never mistaken for the workspace's builds of them (and back).
+const PACKAGE_TARGET: &str = "target/package-check";
+
+/// Makes the verify step build the members' new `.crate` files. Packaging several members at
+/// once verifies each against the others' new `.crate` through a registry of its own, and cargo
+/// takes a registry's sources as immutable: it extracts a `.crate` into
+/// `$CARGO_HOME/registry/src/<registry>/<name>-<version>` once, and fingerprints what it built
+/// of it by name and version. A later run of the same version would verify against the first
+/// run's sources and builds (seen: a field added to the core was missing in the verify build).
+/// So the extracted sources of the members go, and in [`PACKAGE_TARGET`] (where every build of
+/// a member is of a packaged one) their fingerprints. The members are no dependency from any
+/// other registry.
+fn forget_packaged(members: &[Member]) -> Result<()> {
+    let remove = |dir: &Path| -> Result<()> {
+        std::fs::remove_dir_all(dir).with_context(|| format!("could not remove {}", dir.display()))
+    };
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let registries = home.map(|h| h.join("registry/src"));
+    for registry in registries
+        .iter()
+        .flat_map(std::fs::read_dir)
+        .flatten()
+        .flatten()
+    {
+        for m in members {
+            let extracted = registry.path().join(format!("{}-{}", m.name, m.version));
+            if extracted.is_dir() {
+                remove(&extracted)?;
+            }
+        }
+    }
+    // <target>/<triple>/debug/.fingerprint/<name>-<hash>
+    let targets = std::fs::read_dir(root().join(PACKAGE_TARGET));
+    for triple in targets.into_iter().flatten().flatten() {
+        let fingerprints = triple.path().join("debug/.fingerprint");
+        for entry in std::fs::read_dir(&fingerprints)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = members.iter().any(|m| {
+                name.strip_prefix(m.name.as_str())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|hash| hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            });
+            if ours {
+                remove(&entry.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `cargo package` of every publishable member in one invocation (so a member that depends on
 /// another by path and version is verified against the other's just-packaged `.crate`), its
 /// verify step building each packaged crate on its own natively and for wasm32. With
@@ -190,10 +247,12 @@ pub fn package_crates() -> Result<()> {
             package.arg("--allow-dirty");
         }
     }
-    run(&mut package)?;
+    forget_packaged(&members)?;
+    run(package.env("CARGO_TARGET_DIR", root.join(PACKAGE_TARGET)))?;
     for m in &members {
         let file = root
-            .join("target/package")
+            .join(PACKAGE_TARGET)
+            .join("package")
             .join(format!("{}-{}.crate", m.name, m.version));
         let size = std::fs::metadata(&file)
             .with_context(|| format!("{} was not written", file.display()))?
