@@ -92,7 +92,7 @@ const STAGES = [
   ["link_loading", "Loading Plaid Link"],
   ["link_open", "Waiting for you in Plaid Link"],
   ["closing", "Saving the connection with Quiltt"],
-  ["confirming", "Waiting for the bank to sync"],
+  ["confirming", "Syncing with the bank"],
   ["done", "Done"],
 ];
 

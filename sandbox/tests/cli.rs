@@ -6,6 +6,40 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+/// `GET /__sandbox/config` of the sandbox at `base`.
+#[cfg(unix)]
+async fn config_of(base: &str) -> Value {
+    let config = reqwest::get(format!("{base}/__sandbox/config"))
+        .await
+        .unwrap();
+    config.json().await.unwrap()
+}
+
+/// The binary started with `args` (stderr dropped): the child, its remaining stdout lines, and
+/// the base URL of its first line.
+#[cfg(unix)]
+fn start(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+    String,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the binary");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a first line").unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("listening on")
+        .to_owned();
+    (child, lines, base)
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
@@ -68,29 +102,13 @@ async fn binary_prints_its_url_answers_and_stops_on_sigterm() {
 #[cfg(unix)]
 #[tokio::test]
 async fn schema_flag_picks_the_generation() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
-        .args(["--port", "0", "--schema", "2023"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the binary");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a first line").unwrap();
-    let base = first
-        .strip_prefix("listening on ")
-        .expect("listening on")
-        .to_owned();
+    let (mut child, lines, base) = start(&["--port", "0", "--schema", "2023"]);
     let schema_line = lines
         .map(Result::unwrap)
         .find(|l| l.starts_with("schema: "))
         .expect("a schema line");
     assert!(schema_line.contains("2023-08"), "{schema_line}");
-    let config: Value = reqwest::get(format!("{base}/__sandbox/config"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = config_of(&base).await;
     assert_eq!(config["schema"], "2023");
     let _ = child.kill();
     let _ = child.wait();
@@ -106,36 +124,20 @@ async fn schema_flag_picks_the_generation() {
 #[cfg(unix)]
 #[tokio::test]
 async fn sync_flags_set_the_delay_and_outcome_of_a_repair() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quiltt-sandbox"))
-        .args([
-            "--port",
-            "0",
-            "--sync-delay-ms",
-            "2500",
-            "--sync-outcome",
-            "ERROR_SERVICE",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the binary");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a first line").unwrap();
-    let base = first
-        .strip_prefix("listening on ")
-        .expect("listening on")
-        .to_owned();
+    let (mut child, lines, base) = start(&[
+        "--port",
+        "0",
+        "--sync-delay-ms",
+        "2500",
+        "--sync-outcome",
+        "ERROR_SERVICE",
+    ]);
     let repairs = lines
         .map(Result::unwrap)
         .find(|l| l.starts_with("repairs: "))
         .expect("a repairs line");
     assert_eq!(repairs, "repairs: SYNCING for 2500 ms, then ERROR_SERVICE");
-    let config: Value = reqwest::get(format!("{base}/__sandbox/config"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = config_of(&base).await;
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(config["syncDelayMs"], 2500, "{config}");

@@ -2261,7 +2261,7 @@ const syncFor = (ms, outcome = "SYNCED") => postJson("/__sandbox/config", { sync
 
 /**
  * The demo repairs with `confirm: true`: while the sandbox syncs the repaired connection, the
- * progress shows "Waiting for the bank to sync" in progress, then the result says it synced,
+ * progress shows "Syncing with the bank" in progress, then the result says it synced,
  * and the reads that confirmed it reached the sandbox after the close.
  */
 async function demoConfirmsSync(problems) {
@@ -2271,9 +2271,14 @@ async function demoConfirmsSync(problems) {
   const { context, page } = await newPage(problems);
   try {
     await openDemo(page);
+    await page.evaluate(() => {
+      window.__said = [];
+      const region = document.querySelector("[data-testid=live]");
+      new MutationObserver(() => window.__said.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
+    });
     await page.getByTestId(`repair-${id}`).click();
     await continueInPlaid(page);
-    await page.locator('#steps li[data-stage="confirming"][data-state="active"]').waitFor();
+    await page.locator('#steps li[data-stage="confirming"][data-state="active"]', { hasText: "Syncing with the bank" }).waitFor();
     const result = page.getByTestId("result");
     await result.locator(".result-title", { hasText: "Connection repaired" }).waitFor();
     const text = await page.locator("#result-text").textContent();
@@ -2281,6 +2286,8 @@ async function demoConfirmsSync(problems) {
     await page.getByTestId(`connection-${id}`).locator('[data-status="SYNCED"]').waitFor();
     const done = await page.locator('#steps li[data-stage="confirming"]').getAttribute("data-state");
     assert(done === "done", `the confirming step is done (${done})`);
+    const said = await page.evaluate(() => window.__said);
+    assert(said.includes("Capital One: Syncing with the bank…"), `the syncing was announced (${JSON.stringify(said)})`);
     const ops = (await sandboxRequests()).filter((r) => r.connectionId === id).map((r) => r.operation);
     const close = ops.indexOf("connectorPlaidClose");
     const reads = ops.slice(close + 1).filter((o) => o === "connection");

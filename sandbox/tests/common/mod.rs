@@ -298,15 +298,9 @@ impl Sb {
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> Value {
-        let resp = self
-            .client
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        assert!(resp.status().is_success(), "POST {path}: {}", resp.status());
-        resp.json().await.expect("json")
+        let (status, body) = self.admin_post_raw(path, body).await;
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
     }
 
     pub async fn admin_delete(&self, path: &str) -> Value {

@@ -441,7 +441,7 @@ impl Operation for Reconnect {
             _ => Err(out_of_turn()),
         };
         let secrets = &self.flow.secrets;
-        let mut trail = self.flow.trail.borrow().clone();
+        let mut trail = self.flow.trail.take();
         let ended = match &result {
             Ok(done) => TrailStep::Ended {
                 outcome: Some(done.outcome()),
