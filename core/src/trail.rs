@@ -2,6 +2,7 @@
 //! `requestId`s and the package version, and never a token of any kind. Every result and every
 //! error of a reconnect carries one; `JSON.stringify(trail)` is what a support ticket needs.
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
 /// The most steps a trail keeps: a Link session with many screens stays readable, and a trail
@@ -49,26 +50,34 @@ impl Default for Trail {
     }
 }
 
-/// One step of a [`Trail`]: when, and what.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One step of a [`Trail`]: when, and what. Written as one flat object,
+/// `{ "atMs": 12, "step": "reply", "operation": …, "status": 200, "error": null }`.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct TrailEntry {
     /// Milliseconds since the flow started.
     pub at_ms: u32,
     /// What happened.
-    #[serde(flatten)]
     pub step: TrailStep,
 }
 
-/// What happened at a step. In JavaScript, `step` names the kind and the other keys are its
-/// fields (`{ "atMs": 12, "step": "reply", "operation": "ConnectorPlaidInitialize", "status": 200 }`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(
-    tag = "step",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase"
-)]
+/// By hand rather than `#[serde(flatten)]` over a tagged enum: flattening goes through serde's
+/// map path, which cost about 5 KB of the module (the step's flattened serializer and
+/// serde-wasm-bindgen's map serializer, measured with `twiggy diff`); this is one struct.
+impl Serialize for TrailEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entry = serializer.serialize_struct("TrailEntry", 8)?;
+        entry.serialize_field("atMs", &self.at_ms)?;
+        entry.serialize_field("step", self.step.name())?;
+        self.step.fields(&mut entry)?;
+        entry.end()
+    }
+}
+
+/// What happened at a step. In JavaScript, `step` names the kind (`name()`) and the other keys
+/// are its fields, in camelCase (`{ "atMs": 12, "step": "reply", "operation":
+/// "ConnectorPlaidInitialize", "status": 200, "error": null }`).
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum TrailStep {
     /// The flow began; `resumed` when it finishes one an earlier page left.
@@ -181,6 +190,110 @@ pub enum TrailStep {
         /// The error code when it rejected.
         error: Option<&'static str>,
     },
+}
+
+impl TrailStep {
+    /// The step's kind, as the trail writes it (`reply`, `link_exited`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TrailStep::Started { .. } => "started",
+            TrailStep::Lock => "lock",
+            TrailStep::Locked => "locked",
+            TrailStep::Request { .. } => "request",
+            TrailStep::Reply { .. } => "reply",
+            TrailStep::Retry { .. } => "retry",
+            TrailStep::TokenFailed { .. } => "token_failed",
+            TrailStep::Initialized { .. } => "initialized",
+            TrailStep::Wait { .. } => "wait",
+            TrailStep::ScriptLoaded => "script_loaded",
+            TrailStep::ScriptFailed { .. } => "script_failed",
+            TrailStep::LinkStarted => "link_started",
+            TrailStep::Plaid { .. } => "plaid",
+            TrailStep::LinkSucceeded { .. } => "link_succeeded",
+            TrailStep::LinkExited { .. } => "link_exited",
+            TrailStep::LinkFailed { .. } => "link_failed",
+            TrailStep::ReadBack { .. } => "read_back",
+            TrailStep::Ended { .. } => "ended",
+        }
+    }
+
+    /// Writes the step's fields (camelCase) into its entry's object.
+    fn fields<S: SerializeStruct>(&self, entry: &mut S) -> Result<(), S::Error> {
+        match self {
+            TrailStep::Started { resumed, schema } => {
+                entry.serialize_field("resumed", resumed)?;
+                entry.serialize_field("schema", schema)
+            }
+            TrailStep::Lock
+            | TrailStep::Locked
+            | TrailStep::ScriptLoaded
+            | TrailStep::LinkStarted => Ok(()),
+            TrailStep::Request { operation, attempt } => {
+                entry.serialize_field("operation", operation)?;
+                entry.serialize_field("attempt", attempt)
+            }
+            TrailStep::Reply {
+                operation,
+                status,
+                error,
+            } => {
+                entry.serialize_field("operation", operation)?;
+                entry.serialize_field("status", status)?;
+                entry.serialize_field("error", error)
+            }
+            TrailStep::Retry {
+                operation,
+                cause,
+                delay_ms,
+            } => {
+                entry.serialize_field("operation", operation)?;
+                entry.serialize_field("cause", cause)?;
+                entry.serialize_field("delayMs", delay_ms)
+            }
+            TrailStep::TokenFailed { error } | TrailStep::ScriptFailed { error } => {
+                entry.serialize_field("error", error)
+            }
+            TrailStep::Initialized { connector_status } => {
+                entry.serialize_field("connectorStatus", connector_status)
+            }
+            TrailStep::Wait { delay_ms } => entry.serialize_field("delayMs", delay_ms),
+            TrailStep::Plaid {
+                event,
+                view_name,
+                link_session_id,
+                request_id,
+                error_code,
+                exit_status,
+            } => {
+                entry.serialize_field("event", event)?;
+                entry.serialize_field("viewName", view_name)?;
+                entry.serialize_field("linkSessionId", link_session_id)?;
+                entry.serialize_field("requestId", request_id)?;
+                entry.serialize_field("errorCode", error_code)?;
+                entry.serialize_field("exitStatus", exit_status)
+            }
+            TrailStep::LinkSucceeded { link_session_id } => {
+                entry.serialize_field("linkSessionId", link_session_id)
+            }
+            TrailStep::LinkExited {
+                status,
+                link_session_id,
+                request_id,
+                error_code,
+            } => {
+                entry.serialize_field("status", status)?;
+                entry.serialize_field("linkSessionId", link_session_id)?;
+                entry.serialize_field("requestId", request_id)?;
+                entry.serialize_field("errorCode", error_code)
+            }
+            TrailStep::LinkFailed { failure } => entry.serialize_field("failure", failure),
+            TrailStep::ReadBack { status } => entry.serialize_field("status", status),
+            TrailStep::Ended { outcome, error } => {
+                entry.serialize_field("outcome", outcome)?;
+                entry.serialize_field("error", error)
+            }
+        }
+    }
 }
 
 impl Trail {
@@ -299,6 +412,64 @@ mod tests {
                 r#"{{"version":"{}","connectionId":"c1","startedAt":1000.0,"steps":[{{"atMs":12,"step":"reply","operation":"ConnectorPlaidInitialize","status":200,"error":null}}],"requestIds":["r1"],"dropped":0}}"#,
                 env!("CARGO_PKG_VERSION")
             )
+        );
+    }
+
+    #[test]
+    fn every_step_is_one_flat_object_named_in_snake_case_with_camel_case_keys() {
+        let mut trail = Trail::new("c1", 0.0);
+        let t = || Some("x".to_owned());
+        let steps = [
+            TrailStep::Started {
+                resumed: true,
+                schema: "2025-04",
+            },
+            TrailStep::Lock,
+            TrailStep::Retry {
+                operation: "Op",
+                cause: "HTTP 503".into(),
+                delay_ms: 300,
+            },
+            TrailStep::Plaid {
+                event: "OPEN".into(),
+                view_name: t(),
+                link_session_id: t(),
+                request_id: t(),
+                error_code: None,
+                exit_status: None,
+            },
+            TrailStep::LinkExited {
+                status: t(),
+                link_session_id: t(),
+                request_id: None,
+                error_code: None,
+            },
+            TrailStep::Ended {
+                outcome: Some("exited"),
+                error: None,
+            },
+        ];
+        for step in steps {
+            trail.push(5.0, step);
+        }
+        let value = serde_json::to_value(&trail).unwrap();
+        let steps = value["steps"].as_array().unwrap();
+        assert_eq!(
+            steps[0],
+            serde_json::json!({ "atMs": 5, "step": "started", "resumed": true, "schema": "2025-04" })
+        );
+        assert_eq!(steps[1], serde_json::json!({ "atMs": 5, "step": "lock" }));
+        assert_eq!(
+            steps[2],
+            serde_json::json!({ "atMs": 5, "step": "retry", "operation": "Op", "cause": "HTTP 503", "delayMs": 300 })
+        );
+        assert_eq!(steps[3]["viewName"], "x");
+        assert_eq!(steps[3]["exitStatus"], serde_json::Value::Null);
+        assert_eq!(steps[4]["step"], "link_exited");
+        assert_eq!(steps[4]["linkSessionId"], "x");
+        assert_eq!(
+            steps[5],
+            serde_json::json!({ "atMs": 5, "step": "ended", "outcome": "exited", "error": null })
         );
     }
 
