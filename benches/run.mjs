@@ -21,7 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { ROOT, launchChromium, npmCiIfNeeded, run, runMain, serveStatic, startSandbox } from "../tests/harness.mjs";
-import { allOf, busyTicks, LEVEL, LOAD_GRACE_MS, LOAD_PER_CORE, loadVerdict, median, medianDifference, medianOf, OTHERS_MAX_CORES, parseProcStat, percentile, RESAMPLES, SEED, treeTicks, verdictOf } from "./stats.mjs";
+import { allOf, busyTicks, LEVEL, LOAD_GRACE_MS, LOAD_PER_CORE, loadVerdict, median, medianDifference, medianOf, OTHERS_MAX_CORES, parseProcStat, percentile, RESAMPLES, SEED, treeOf, treeTicksBetween, verdictOf } from "./stats.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PKG = path.join(ROOT, "pkg");
@@ -763,7 +763,7 @@ function benchRoot() {
   return process.pid;
 }
 
-/** Busy ticks of the machine and of the bench's own processes now (null without /proc). */
+/** Busy ticks of the machine, and the bench's own processes with theirs, now (null without /proc). */
 function cpuSnapshot(root) {
   try {
     const busy = busyTicks(fs.readFileSync("/proc/stat", "utf8").split("\n")[0]);
@@ -774,7 +774,7 @@ function cpuSnapshot(root) {
         procs.set(Number(entry), parseProcStat(fs.readFileSync(`/proc/${entry}/stat`, "utf8")));
       } catch {}
     }
-    return { at: Date.now(), busy, own: treeTicks(procs, root) };
+    return { at: Date.now(), busy, own: treeOf(procs, root) };
   } catch {
     return null;
   }
@@ -783,7 +783,7 @@ function cpuSnapshot(root) {
 /** The cores' worth of CPU that processes outside the bench's used from `before` to `after`. */
 function othersCores(before, after) {
   if (!before || !after || after.at <= before.at) return NaN;
-  const others = after.busy - before.busy - (after.own - before.own);
+  const others = after.busy - before.busy - treeTicksBetween(before.own, after.own);
   return Math.max(0, others) / CLK_TCK / ((after.at - before.at) / 1000);
 }
 

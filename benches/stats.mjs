@@ -124,27 +124,45 @@ export function loadVerdict({ start, samples = [], cores, perCore = LOAD_PER_COR
 }
 
 /**
- * The CPU time, in clock ticks, of the process `root` and every process below it, from a
- * `/proc` snapshot `procs` (pid → `{ ppid, ticks }`, `ticks` its own user and system time plus
- * its reaped children's, so a child that exits between two snapshots is still counted).
+ * The process `root` and every process below it, from a `/proc` snapshot `procs` (pid →
+ * `{ ppid, ticks }`, `ticks` its own user and system time plus its reaped children's): pid →
+ * ticks.
  */
-export function treeTicks(procs, root) {
+export function treeOf(procs, root) {
   const children = new Map();
   for (const [pid, p] of procs) {
     if (!children.has(p.ppid)) children.set(p.ppid, []);
     children.get(p.ppid).push(pid);
   }
-  let sum = 0;
-  const seen = new Set();
+  const tree = new Map();
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop();
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    sum += procs.get(pid)?.ticks ?? 0;
+    if (tree.has(pid) || !procs.has(pid)) continue;
+    tree.set(pid, procs.get(pid).ticks);
     stack.push(...(children.get(pid) ?? []));
   }
+  return tree;
+}
+
+/** The CPU time, in clock ticks, of the process `root` and every process below it. */
+export function treeTicks(procs, root) {
+  let sum = 0;
+  for (const ticks of treeOf(procs, root).values()) sum += ticks;
   return sum;
+}
+
+/**
+ * The clock ticks a process tree used between two of its snapshots (`treeOf`), process by
+ * process: a process new in `after` counts whole (it started in between), one gone from it
+ * counts nothing more. Summing the two trees and subtracting would count a process that left
+ * the tree (a browser closed and reaped outside it) as a drop of the tree's time, and so as
+ * other processes' work: seen as 47 cores of "others" on a 2-core machine.
+ */
+export function treeTicksBetween(before, after) {
+  let used = 0;
+  for (const [pid, ticks] of after) used += Math.max(0, ticks - (before.get(pid) ?? 0));
+  return used;
 }
 
 /** A line of `/proc/<pid>/stat` as `{ ppid, ticks }` (utime + stime + cutime + cstime). */

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allOf, bootstrap, busyTicks, loadVerdict, median, medianDifference, medianOf, mulberry32, parseProcStat, percentile, RESAMPLES, SEED, treeTicks, verdictOf } from "./stats.mjs";
+import { allOf, bootstrap, busyTicks, loadVerdict, median, medianDifference, medianOf, mulberry32, parseProcStat, percentile, RESAMPLES, SEED, treeOf, treeTicks, treeTicksBetween, verdictOf } from "./stats.mjs";
 
 /** n values around `center`, spread by ± `spread`, from their own seeded PRNG. */
 function noisy(n, center, spread, seed) {
@@ -132,4 +132,14 @@ test("the bench's own processes are told from the others by their tree", () => {
   const line = "4242 (chrome (renderer)) S 12 4242 4242 0 -1 4194560 100 0 0 0 70 30 5 2 20 0 1 0";
   assert.deepEqual(parseProcStat(line), { ppid: 12, ticks: 107 });
   assert.equal(busyTicks("cpu  100 5 50 9000 40 3 2 1 0 0"), 161);
+});
+
+test("a process that leaves the bench's tree is not counted as other processes' work", () => {
+  const beforeProcs = new Map([[10, { ppid: 1, ticks: 50 }], [12, { ppid: 10, ticks: 40 }], [13, { ppid: 12, ticks: 9000 }]]);
+  // Chromium (13) closed and was reaped outside the tree; a new page process (14) started.
+  const afterProcs = new Map([[10, { ppid: 1, ticks: 55 }], [12, { ppid: 10, ticks: 60 }], [14, { ppid: 12, ticks: 30 }]]);
+  assert.equal(treeTicksBetween(treeOf(beforeProcs, 10), treeOf(afterProcs, 10)), 5 + 20 + 30);
+  // Summed and subtracted, the tree would seem to have used less than nothing, and the machine's
+  // busy time would all look like other processes' work.
+  assert.equal(treeTicks(afterProcs, 10) - treeTicks(beforeProcs, 10), -8945);
 });
