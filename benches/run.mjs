@@ -91,8 +91,8 @@ const ESBUILD_FLAGS = [
 ];
 const REACT_EXTERNALS = ["react", "react-dom", "react/jsx-runtime", "react-dom/client", "scheduler"];
 // Our package as it goes on the wire: the entry, the custom element, wasm-bindgen's glue, the wasm.
-const OURS_FILES = ["index.js", "error.js", "element.js", "quiltt_reconnect.js", "quiltt_reconnect_bg.wasm"];
-const OURS_ROLES = { "index.js": "the entry", "error.js": "the error class as JavaScript makes it", "element.js": "the custom element", "quiltt_reconnect.js": "wasm-bindgen's glue", "quiltt_reconnect_bg.wasm": "the module" };
+const OURS_FILES = ["index.js", "error.js", "watch.js", "element.js", "quiltt_reconnect.js", "quiltt_reconnect_bg.wasm"];
+const OURS_ROLES = { "index.js": "the entry", "error.js": "the error class as JavaScript makes it", "watch.js": "watch()'s async iterator", "element.js": "the custom element", "quiltt_reconnect.js": "wasm-bindgen's glue", "quiltt_reconnect_bg.wasm": "the module" };
 
 fs.mkdirSync(OUT, { recursive: true });
 
@@ -248,7 +248,7 @@ function sizeOf(files) {
 function measureSizes(built) {
   const wasm = path.join(PKG, "quiltt_reconnect_bg.wasm");
   const rows = [
-    { key: "ours", label: "quiltt-reconnect (pkg/ as shipped: .wasm + glue + index.js + element.js)", ...sizeOf(OURS_FILES.map((f) => path.join(PKG, f))) },
+    { key: "ours", label: "quiltt-reconnect (pkg/ as shipped: .wasm + glue + index.js + error.js + watch.js + element.js)", ...sizeOf(OURS_FILES.map((f) => path.join(PKG, f))) },
     ...OURS_FILES.map((f) => ({ key: `ours-file-${f}`, label: `  pkg/${f}${OURS_ROLES[f] ? ` (${OURS_ROLES[f]})` : ""}`, ...sizeOf([path.join(PKG, f)]) })),
     { key: "ours-js", label: "  the JS files together", ...sizeOf(OURS_FILES.filter((f) => f.endsWith(".js")).map((f) => path.join(PKG, f))) },
     { key: "ours-minified", label: "quiltt-reconnect, JS through the same esbuild settings + .wasm", ...sizeOf([built.oursMinified.bundle, wasm]) },
