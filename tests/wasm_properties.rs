@@ -24,7 +24,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[path = "../core/tests/shapes/mod.rs"]
 mod shapes;
 
-use shapes::{Kind, INPUT_FIELDS, KNOWN_KEYS, MUTATIONS, QUERIES};
+use shapes::{
+    is_typed_field, is_valid_input, node_mut, paths, Kind, INPUT_FIELDS, KNOWN_KEYS, MUTATIONS,
+    QUERIES,
+};
 
 // ---------------------------------------------------------------------------------------------
 // A seeded generator
@@ -102,10 +105,6 @@ const ANY: &[char] = &[
 // ---------------------------------------------------------------------------------------------
 // Values (the shapes of core/tests/properties.rs)
 // ---------------------------------------------------------------------------------------------
-
-fn is_typed_field(name: &str) -> bool {
-    name == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| *f == name)
-}
 
 fn short_string(r: &mut Rng) -> String {
     match r.weighted(&[3, 1, 1, 1]) {
@@ -356,34 +355,6 @@ fn error_record(r: &mut Rng) -> Value {
 fn quiltt_errors(r: &mut Rng) -> Value {
     let n = r.below(3);
     (0..n).map(|_| error_record(r)).collect()
-}
-
-/// Every node's path (child positions from the root), the root first.
-fn paths(value: &Value) -> Vec<Vec<usize>> {
-    fn walk(value: &Value, here: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        out.push(here.clone());
-        let children: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            Value::Object(entries) => entries.values().collect(),
-            _ => Vec::new(),
-        };
-        for (i, child) in children.into_iter().enumerate() {
-            here.push(i);
-            walk(child, here, out);
-            here.pop();
-        }
-    }
-    let mut out = Vec::new();
-    walk(value, &mut Vec::new(), &mut out);
-    out
-}
-
-fn node_mut<'a>(value: &'a mut Value, path: &[usize]) -> &'a mut Value {
-    path.iter().fold(value, |node, &i| match node {
-        Value::Array(items) => &mut items[i],
-        Value::Object(entries) => entries.values_mut().nth(i).expect("a child"),
-        _ => unreachable!("paths only lead through containers"),
-    })
 }
 
 /// One random change: a node removed, replaced with any JSON value, or swapped for a value of
@@ -749,20 +720,6 @@ fn valid_input(r: &mut Rng) -> Map<String, Value> {
     entries
 }
 
-fn is_of_kind(value: &Value, kind: Kind) -> bool {
-    let strings = |v: &Value| {
-        v.as_array()
-            .is_some_and(|items| items.iter().all(Value::is_string))
-    };
-    match kind {
-        _ if value.is_null() => true,
-        Kind::Str => value.is_string(),
-        Kind::Strings => strings(value),
-        Kind::Object => value.is_object(),
-        Kind::Features => value.is_string() || strings(value),
-    }
-}
-
 /// A valid input spoiled one way (maybe still valid: the oracle decides).
 fn spoiled_input(r: &mut Rng) -> Value {
     let mut entries = valid_input(r);
@@ -817,26 +774,6 @@ fn spoiled_input(r: &mut Rng) -> Value {
         _ => return any_json(r, 2),
     }
     Value::Object(entries)
-}
-
-/// Whether `from_json` must take `value`: an object with a non-blank (by the ASCII rule)
-/// string `connectionId`, every typed field of its type, and no name starting with `__`.
-fn is_valid_input(value: &Value) -> bool {
-    let Value::Object(entries) = value else {
-        return false;
-    };
-    entries.contains_key("connectionId")
-        && entries.iter().all(|(k, v)| {
-            if k.starts_with("__") {
-                false
-            } else if k == "connectionId" {
-                v.as_str().is_some_and(|id| !id.trim_ascii().is_empty())
-            } else if let Some(&(_, kind)) = INPUT_FIELDS.iter().find(|(f, _)| f == k) {
-                is_of_kind(v, kind)
-            } else {
-                true
-            }
-        })
 }
 
 /// `from_json` on a `JSON.parse`d value: `INVALID_INPUT`, or, exactly for the valid ones, an

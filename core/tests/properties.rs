@@ -20,7 +20,10 @@ use serde_json::{json, Map, Value};
 
 mod shapes;
 
-use shapes::{Kind, INPUT_FIELDS, KNOWN_KEYS, MUTATIONS, QUERIES};
+use shapes::{
+    is_of_kind, is_typed_field, is_valid_input, node_mut, paths, Kind, INPUT_FIELDS, KNOWN_KEYS,
+    MUTATIONS, QUERIES,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Strategies
@@ -41,10 +44,6 @@ const SCHEMAS: [(&str, &str); 3] = [
         include_str!("../../tests/schema/quiltt-2025-04.graphql"),
     ),
 ];
-
-fn is_typed_field(name: &str) -> bool {
-    name == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| *f == name)
-}
 
 fn short_string() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -477,38 +476,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// Every node's path (child positions from the root, in the map's key order for objects), the
-/// root first.
-fn paths(value: &Value) -> Vec<Vec<usize>> {
-    fn walk(value: &Value, here: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        out.push(here.clone());
-        let children: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            Value::Object(entries) => entries.values().collect(),
-            _ => Vec::new(),
-        };
-        for (i, child) in children.into_iter().enumerate() {
-            here.push(i);
-            walk(child, here, out);
-            here.pop();
-        }
-    }
-    let mut out = Vec::new();
-    walk(value, &mut Vec::new(), &mut out);
-    out
-}
-
-fn node_mut<'a>(value: &'a mut Value, path: &[usize]) -> &'a mut Value {
-    path.iter().fold(value, |node, &i| match node {
-        Value::Array(items) => &mut items[i],
-        Value::Object(entries) => entries
-            .values_mut()
-            .nth(i)
-            .expect("a path leads to a child"),
-        _ => unreachable!("paths only lead through containers"),
-    })
-}
-
 fn apply(mut value: Value, mutation: &Mutation) -> Value {
     let all = paths(&value);
     match mutation {
@@ -768,20 +735,6 @@ fn spoil() -> impl Strategy<Value = Spoil> {
     ]
 }
 
-fn is_of_kind(value: &Value, kind: Kind) -> bool {
-    let strings = |v: &Value| {
-        v.as_array()
-            .is_some_and(|items| items.iter().all(Value::is_string))
-    };
-    match kind {
-        _ if value.is_null() => true,
-        Kind::Str => value.is_string(),
-        Kind::Strings => strings(value),
-        Kind::Object => value.is_object(),
-        Kind::Features => value.is_string() || strings(value),
-    }
-}
-
 /// Applies `spoil` to a valid input; `None` when that spoil can't make it invalid.
 fn apply_spoil(input: Value, spoil: &Spoil) -> Option<Value> {
     let Value::Object(mut entries) = input else {
@@ -816,26 +769,6 @@ fn apply_spoil(input: Value, spoil: &Spoil) -> Option<Value> {
         Spoil::NotObject(value) => return Some(value.clone()),
     }
     Some(Value::Object(entries))
-}
-
-/// Whether `from_json` must take `value`: an object with a non-blank (by the ASCII rule)
-/// string `connectionId`, every typed field of its type, and no name starting with `__`.
-fn is_valid_input(value: &Value) -> bool {
-    let Value::Object(entries) = value else {
-        return false;
-    };
-    entries.contains_key("connectionId")
-        && entries.iter().all(|(k, v)| {
-            if k.starts_with("__") {
-                false
-            } else if k == "connectionId" {
-                v.as_str().is_some_and(|id| !id.trim_ascii().is_empty())
-            } else if let Some(&(_, kind)) = INPUT_FIELDS.iter().find(|(f, _)| f == k) {
-                is_of_kind(v, kind)
-            } else {
-                true
-            }
-        })
 }
 
 /// What `input` sends, as plain JSON.

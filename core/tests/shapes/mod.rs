@@ -2,6 +2,8 @@
 //! `core/tests/properties.rs`) and the package's (in the browser, `tests/wasm_properties.rs`).
 #![allow(dead_code)]
 
+use serde_json::Value;
+
 /// Keys the decoders look at, so random objects often hit real code paths.
 pub const KNOWN_KEYS: &[&str] = &[
     "data",
@@ -83,3 +85,78 @@ pub const MUTATIONS: [&str; 3] = [
     "connectionUpdate",
 ];
 pub const QUERIES: [&str; 2] = ["connection", "connections"];
+
+// The model both suites check against, and the JSON tree they walk.
+
+/// Whether `value` is what a typed field of `kind` takes (`null` always is).
+pub fn is_of_kind(value: &Value, kind: Kind) -> bool {
+    let strings = |v: &Value| {
+        v.as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string))
+    };
+    match kind {
+        _ if value.is_null() => true,
+        Kind::Str => value.is_string(),
+        Kind::Strings => strings(value),
+        Kind::Object => value.is_object(),
+        Kind::Features => value.is_string() || strings(value),
+    }
+}
+
+/// Whether `name` is a field the input reader types (`connectionId` or one of [`INPUT_FIELDS`]).
+pub fn is_typed_field(name: &str) -> bool {
+    name == "connectionId" || INPUT_FIELDS.iter().any(|(f, _)| *f == name)
+}
+
+/// Whether `from_json` must take `value`: an object with a non-blank (by the ASCII rule)
+/// string `connectionId`, every typed field of its type, and no name starting with `__`.
+pub fn is_valid_input(value: &Value) -> bool {
+    let Value::Object(entries) = value else {
+        return false;
+    };
+    entries.contains_key("connectionId")
+        && entries.iter().all(|(k, v)| {
+            if k.starts_with("__") {
+                false
+            } else if k == "connectionId" {
+                v.as_str().is_some_and(|id| !id.trim_ascii().is_empty())
+            } else if let Some(&(_, kind)) = INPUT_FIELDS.iter().find(|(f, _)| f == k) {
+                is_of_kind(v, kind)
+            } else {
+                true
+            }
+        })
+}
+
+/// Every node's path (child positions from the root, in the map's key order for objects), the
+/// root first.
+pub fn paths(value: &Value) -> Vec<Vec<usize>> {
+    fn walk(value: &Value, here: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        out.push(here.clone());
+        let children: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(entries) => entries.values().collect(),
+            _ => Vec::new(),
+        };
+        for (i, child) in children.into_iter().enumerate() {
+            here.push(i);
+            walk(child, here, out);
+            here.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The node at `path` (a path of [`paths`]).
+pub fn node_mut<'a>(value: &'a mut Value, path: &[usize]) -> &'a mut Value {
+    path.iter().fold(value, |node, &i| match node {
+        Value::Array(items) => &mut items[i],
+        Value::Object(entries) => entries
+            .values_mut()
+            .nth(i)
+            .expect("a path leads to a child"),
+        _ => unreachable!("paths only lead through containers"),
+    })
+}
