@@ -34,12 +34,17 @@ type Load = (String, Promise, Option<HtmlScriptElement>);
 /// or refused the name (a page that doesn't enforce them takes a plain URL).
 type Policy = Option<TrustedTypePolicy>;
 
+/// The policy's `createScriptURL`: a URL it allows, or an error.
+type Rule = Closure<dyn Fn(String) -> Result<String, JsValue>>;
+
 thread_local! {
     /// The loads of the page (one or two URLs at most).
     static LOADS: RefCell<Vec<Load>> = const { RefCell::new(Vec::new()) };
     /// The Plaid script URLs the policy allows: those the clients of the page were given.
     static ALLOWED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static POLICY: RefCell<Option<Policy>> = const { RefCell::new(None) };
+    /// The policy's `createScriptURL` rule: kept as long as the policy, which is the page's.
+    static RULE: RefCell<Option<Rule>> = const { RefCell::new(None) };
 }
 
 /// Whether `nonce` can be a CSP nonce: base64 or base64url characters, nothing else.
@@ -72,7 +77,7 @@ fn policy() -> Option<TrustedTypePolicy> {
         let mut p = p.borrow_mut();
         p.get_or_insert_with(|| {
             let rules = Object::new();
-            let check = Closure::<dyn Fn(String) -> Result<String, JsValue>>::new(|url: String| {
+            let check = Rule::new(|url: String| {
                 match ALLOWED.with(|a| a.borrow().contains(&url)) {
                     true => Ok(url),
                     false => Err(js_sys::Error::new(
@@ -82,8 +87,7 @@ fn policy() -> Option<TrustedTypePolicy> {
                 }
             });
             let _ = Reflect::set(&rules, &"createScriptURL".into(), check.as_ref());
-            // The policy lives as long as the page, and so does its rule.
-            check.forget();
+            RULE.with(|rule| *rule.borrow_mut() = Some(check));
             create_trusted_types_policy(TRUSTED_TYPES_POLICY, &rules).ok()
         })
         .clone()
