@@ -8,7 +8,7 @@
 
 mod support;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use quiltt_reconnect::QuilttReconnect;
 use support::*;
 use wasm_bindgen::prelude::*;
@@ -277,56 +277,24 @@ async fn a_token_function_that_throws_rejects_or_answers_no_token_is_unauthorize
 
 // 3. Every method's signal: updateMetadata, connections, connection, resume
 
-#[wasm_bindgen_test]
-async fn update_metadata_takes_a_signal() {
-    seed("h_update_signal", "SYNCED", "success").await;
-    faults(r#"{"connectionUpdate":{"latencyMs":3000,"times":1}}"#).await;
-    let (bridge, _) = bridge_with("{}");
+/// Runs `call` with a signal while the sandbox holds `operation`'s reply for 3 s, aborts the
+/// signal once the request is in flight, and checks that the call rejects `ABORTED` at once, sent
+/// its request once (not retried), and that the request itself was aborted.
+async fn signal_aborts_the_request(
+    operation: &str,
+    call: impl FnOnce(&web_sys::AbortSignal) -> Promise,
+) {
+    faults(&format!(
+        r#"{{"{operation}":{{"latencyMs":3000,"times":1}}}}"#
+    ))
+    .await;
     let since = request_log().await.len();
     let controller = AbortController::new().unwrap();
-    let options = with_signal(JsValue::UNDEFINED, &controller.signal());
-    let update = bridge.update_metadata("h_update_signal".into(), json(r#"{"a":1}"#), options);
-    in_flight("connectionUpdate", since).await;
+    let pending = call(&controller.signal());
+    in_flight(operation, since).await;
     let aborted_at = js_sys::Date::now();
     controller.abort();
-    let error = settle(update).await.expect_err("rejects");
-    let waited = js_sys::Date::now() - aborted_at;
-    clear_faults().await;
-    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
-    assert!(
-        waited < 1_000.0,
-        "rejected at once, not after the 3 s reply: {waited} ms"
-    );
-    sleep(200).await;
-    let requests = requests_for("h_update_signal").await;
-    assert_eq!(
-        operations(&requests),
-        ["connectionUpdate"],
-        "sent once, not retried"
-    );
-    assert_eq!(
-        get(&requests[0], "abandoned").as_bool(),
-        Some(true),
-        "the request was aborted: {}",
-        stringify(&requests[0])
-    );
-}
-
-#[wasm_bindgen_test]
-async fn connections_takes_a_signal_that_aborts_its_request() {
-    faults(r#"{"connections":{"latencyMs":3000,"times":1}}"#).await;
-    let (bridge, _) = bridge_with("{}");
-    let since = request_log().await.len();
-    let controller = AbortController::new().unwrap();
-    let filter = with_signal(
-        json(r#"{"status":"ERROR_REPAIRABLE"}"#),
-        &controller.signal(),
-    );
-    let list = bridge.connections(filter);
-    in_flight("connections", since).await;
-    let aborted_at = js_sys::Date::now();
-    controller.abort();
-    let error = settle(list).await.expect_err("rejects");
+    let error = settle(pending).await.expect_err("rejects");
     let waited = js_sys::Date::now() - aborted_at;
     clear_faults().await;
     assert_eq!(code(&error).as_deref(), Some("ABORTED"));
@@ -336,11 +304,7 @@ async fn connections_takes_a_signal_that_aborts_its_request() {
     );
     sleep(200).await;
     let requests: Vec<JsValue> = request_log().await.into_iter().skip(since).collect();
-    assert_eq!(
-        operations(&requests),
-        ["connections"],
-        "sent once, not retried"
-    );
+    assert_eq!(operations(&requests), [operation], "sent once, not retried");
     assert_eq!(
         get(&requests[0], "abandoned").as_bool(),
         Some(true),
@@ -350,38 +314,37 @@ async fn connections_takes_a_signal_that_aborts_its_request() {
 }
 
 #[wasm_bindgen_test]
+async fn update_metadata_takes_a_signal() {
+    seed("h_update_signal", "SYNCED", "success").await;
+    let (bridge, _) = bridge_with("{}");
+    signal_aborts_the_request("connectionUpdate", |signal| {
+        let options = with_signal(JsValue::UNDEFINED, signal);
+        bridge.update_metadata("h_update_signal".into(), json(r#"{"a":1}"#), options)
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn connections_takes_a_signal_that_aborts_its_request() {
+    let (bridge, _) = bridge_with("{}");
+    signal_aborts_the_request("connections", |signal| {
+        bridge.connections(with_signal(
+            json(r#"{"status":"ERROR_REPAIRABLE"}"#),
+            signal,
+        ))
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn connection_takes_a_signal_that_aborts_its_request() {
     seed("h_connection_signal", "SYNCED", "success").await;
-    faults(r#"{"connection":{"latencyMs":3000,"times":1}}"#).await;
     let (bridge, _) = bridge_with("{}");
-    let since = request_log().await.len();
-    let controller = AbortController::new().unwrap();
-    let options = with_signal(JsValue::UNDEFINED, &controller.signal());
-    let read = bridge.connection("h_connection_signal".into(), options);
-    in_flight("connection", since).await;
-    let aborted_at = js_sys::Date::now();
-    controller.abort();
-    let error = settle(read).await.expect_err("rejects");
-    let waited = js_sys::Date::now() - aborted_at;
-    clear_faults().await;
-    assert_eq!(code(&error).as_deref(), Some("ABORTED"));
-    assert!(
-        waited < 1_000.0,
-        "rejected at once, not after the 3 s reply: {waited} ms"
-    );
-    sleep(200).await;
-    let requests = requests_for("h_connection_signal").await;
-    assert_eq!(
-        operations(&requests),
-        ["connection"],
-        "sent once, not retried"
-    );
-    assert_eq!(
-        get(&requests[0], "abandoned").as_bool(),
-        Some(true),
-        "the request was aborted: {}",
-        stringify(&requests[0])
-    );
+    signal_aborts_the_request("connection", |signal| {
+        let options = with_signal(JsValue::UNDEFINED, signal);
+        bridge.connection("h_connection_signal".into(), options)
+    })
+    .await;
 }
 
 /// `resume()` sends no request until Link has succeeded (then the close, which no signal
