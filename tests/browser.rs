@@ -518,14 +518,7 @@ async fn an_oauth_flows_record_is_saved_before_link_and_not_taken_while_the_flow
     )
     .await;
     // The test runner's page must not navigate: the stand-in tells us where it would go.
-    let global = js_sys::global();
-    let hooks = json("{}");
-    let sent_to = Array::new();
-    let record: js_sys::Function = js_sys::Reflect::get(&sent_to, &"push".into())
-        .unwrap()
-        .unchecked_into();
-    js_sys::Reflect::set(&hooks, &"navigate".into(), &record.bind0(&sent_to)).unwrap();
-    js_sys::Reflect::set(&global, &"PlaidSandbox".into(), &hooks).unwrap();
+    let (sent_to, _) = hold_navigation();
     let (first, _) = bridge(SESSION_TOKEN);
     let nothing = settle(first.resume(JsValue::UNDEFINED))
         .await
@@ -539,16 +532,7 @@ async fn an_oauth_flows_record_is_saved_before_link_and_not_taken_while_the_flow
     ));
     js_sys::Reflect::set(&input, &"signal".into(), &controller.signal()).unwrap();
     let first_page = first.reconnect(input);
-    for _ in 0..250 {
-        if sent_to.length() > 0 {
-            break;
-        }
-        sleep(20).await;
-    }
-    let back = sent_to
-        .get(0)
-        .as_string()
-        .expect("Link sent the page to the bank");
+    let back = bank_redirect(&sent_to).await;
     assert!(
         back.starts_with("https://app.example/back?tab=bank&oauth_state_id="),
         "{back}"
@@ -578,6 +562,6 @@ async fn an_oauth_flows_record_is_saved_before_link_and_not_taken_while_the_flow
         saved_flows().is_empty(),
         "a cancelled flow forgets its record"
     );
-    let global: &js_sys::Object = global.unchecked_ref();
-    js_sys::Reflect::delete_property(global, &"PlaidSandbox".into()).unwrap();
+    let global: js_sys::Object = js_sys::global();
+    js_sys::Reflect::delete_property(&global, &"PlaidSandbox".into()).unwrap();
 }

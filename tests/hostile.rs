@@ -358,13 +358,7 @@ async fn resume_takes_a_signal_that_closes_the_reopened_link_and_keeps_the_saved
     )
     .await;
     // The runner's page must not navigate: the stand-in reports where Link would send it.
-    let sent_to = js_sys::Array::new();
-    let hooks = Object::new();
-    let record: Function = Reflect::get(&sent_to, &"push".into())
-        .unwrap()
-        .unchecked_into();
-    Reflect::set(&hooks, &"navigate".into(), &record.bind0(&sent_to)).unwrap();
-    Reflect::set(&js_sys::global(), &"PlaidSandbox".into(), &hooks).unwrap();
+    let (sent_to, hooks) = hold_navigation();
     let (first, _) = bridge_with("{}");
     let first_controller = AbortController::new().unwrap();
     let input = json(&format!(
@@ -372,16 +366,7 @@ async fn resume_takes_a_signal_that_closes_the_reopened_link_and_keeps_the_saved
         SANDBOX.features()
     ));
     let first_page = first.reconnect(with_signal(input, &first_controller.signal()));
-    for _ in 0..250 {
-        if sent_to.length() > 0 {
-            break;
-        }
-        sleep(20).await;
-    }
-    let back = sent_to
-        .get(0)
-        .as_string()
-        .expect("Link sent the page to the bank");
+    let back = bank_redirect(&sent_to).await;
     // The first page is gone in a browser, and what its flow saved is all that is left of it:
     // the flow is ended here, and what it saved put back as it was.
     let left_behind: Vec<(String, String)> = saved_flow_entries()

@@ -375,3 +375,31 @@ pub async fn wait_for_plaid_event(events: &Array, name: &str) {
     }
     panic!("Plaid never sent {name}");
 }
+
+/// Keeps the test page where it is when Link would send it to an OAuth bank: the Link stand-in
+/// calls `PlaidSandbox.navigate(url)` instead. Returns the array that collects those URLs and the
+/// `PlaidSandbox` hooks object (which takes the stand-in's other hooks too).
+pub fn hold_navigation() -> (Array, JsValue) {
+    let sent_to = Array::new();
+    let record: Function = Reflect::get(&sent_to, &"push".into())
+        .unwrap()
+        .unchecked_into();
+    let hooks = json("{}");
+    Reflect::set(&hooks, &"navigate".into(), &record.bind0(&sent_to)).unwrap();
+    Reflect::set(&js_sys::global(), &"PlaidSandbox".into(), &hooks).unwrap();
+    (sent_to, hooks)
+}
+
+/// The URL Link sent the page to (collected by [`hold_navigation`]), waited for up to 5 s.
+pub async fn bank_redirect(sent_to: &Array) -> String {
+    for _ in 0..250 {
+        if sent_to.length() > 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    sent_to
+        .get(0)
+        .as_string()
+        .expect("Link sent the page to the bank")
+}
