@@ -389,13 +389,7 @@ async fn the_plaid_script_is_loaded_once_for_two_instances() {
     .unwrap_or_default();
     let expected = if plaid_loaded_before { 0.0 } else { 1.0 };
     assert_eq!(loads - loads_before, expected, "script loads by this page");
-    let tags = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .query_selector_all("script[src*='link-initialize.js']")
-        .unwrap();
-    assert_eq!(tags.length(), 1);
+    assert_eq!(plaid_script_tags(), 1);
 }
 
 #[wasm_bindgen_test]

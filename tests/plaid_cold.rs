@@ -12,26 +12,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SCRIPT: &str = "link-initialize.js";
-
-fn plaid_defined() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &"Plaid".into()).is_ok_and(|p| p.is_object())
-}
-
-fn script_tags() -> u32 {
-    web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .query_selector_all(&format!("script[src*='{SCRIPT}']"))
-        .unwrap()
-        .length()
-}
-
 /// The requests this page made for Plaid's script, as the browser's resource timing lists them.
 fn script_requests() -> f64 {
     let count: Function = Function::new_no_args(&format!(
-        "return performance.getEntriesByType('resource').filter((e) => e.name.includes('{SCRIPT}')).length;"
+        "return performance.getEntriesByType('resource').filter((e) => e.name.includes('{PLAID_SCRIPT_FILE}')).length;"
     ));
     count
         .call0(&wasm_bindgen::JsValue::NULL)
@@ -53,7 +37,7 @@ async fn sandbox_script_loads() -> f64 {
 #[wasm_bindgen_test]
 async fn two_instances_and_concurrent_calls_load_plaids_script_once_on_a_cold_page() {
     assert!(!plaid_defined(), "a cold page: no window.Plaid");
-    assert_eq!(script_tags(), 0, "a cold page: no script tag");
+    assert_eq!(plaid_script_tags(), 0, "a cold page: no script tag");
     assert_eq!(
         script_requests(),
         0.0,
@@ -83,7 +67,7 @@ async fn two_instances_and_concurrent_calls_load_plaids_script_once_on_a_cold_pa
     assert_outcome(&a.expect("the first repair resolves"), "reconnected");
     assert_outcome(&b.expect("the second repair resolves"), "exited");
     assert!(plaid_defined());
-    assert_eq!(script_tags(), 1, "one <script> tag");
+    assert_eq!(plaid_script_tags(), 1, "one <script> tag");
     assert_eq!(
         script_requests(),
         1.0,

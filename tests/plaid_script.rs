@@ -10,20 +10,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn plaid_defined() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &"Plaid".into()).is_ok_and(|p| p.is_object())
-}
-
-fn script_tags() -> u32 {
-    web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .query_selector_all("script[src*='link-initialize.js']")
-        .unwrap()
-        .length()
-}
-
 #[wasm_bindgen_test]
 async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() {
     seed("s_script", "ERROR_REPAIRABLE", "exit").await;
@@ -35,7 +21,11 @@ async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() 
             .await
             .expect_err("rejects");
     assert_eq!(text(&refused, "code").as_deref(), Some("INVALID_INPUT"));
-    assert_eq!(script_tags(), 0, "INVALID_INPUT starts no script load");
+    assert_eq!(
+        plaid_script_tags(),
+        0,
+        "INVALID_INPUT starts no script load"
+    );
     for (knob, message) in [
         (r#"{"script":{"status":404,"times":1}}"#, "failed to load"),
         (
@@ -67,7 +57,7 @@ async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() 
         );
         assert!(!plaid_defined());
         assert_eq!(
-            script_tags(),
+            plaid_script_tags(),
             0,
             "a failed tag is removed so the next call starts afresh"
         );
@@ -83,5 +73,5 @@ async fn script_failures_reject_plaid_script_then_a_later_call_loads_it_again() 
         .expect("a later call loads the script");
     assert_outcome(&result, "exited");
     assert!(plaid_defined());
-    assert_eq!(script_tags(), 1);
+    assert_eq!(plaid_script_tags(), 1);
 }

@@ -403,3 +403,22 @@ pub async fn bank_redirect(sent_to: &Array) -> String {
         .as_string()
         .expect("Link sent the page to the bank")
 }
+
+/// The file name of Plaid's Link script (the sandbox serves its stand-in under it).
+pub const PLAID_SCRIPT_FILE: &str = "link-initialize.js";
+
+/// Whether the page has `window.Plaid`.
+pub fn plaid_defined() -> bool {
+    Reflect::get(&js_sys::global(), &"Plaid".into()).is_ok_and(|p| p.is_object())
+}
+
+/// The page's `<script>` tags that load Plaid's script.
+pub fn plaid_script_tags() -> u32 {
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .query_selector_all(&format!("script[src*='{PLAID_SCRIPT_FILE}']"))
+        .unwrap()
+        .length()
+}
