@@ -25,8 +25,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod shapes;
 
 use shapes::{
-    is_typed_field, is_valid_input, node_mut, paths, Kind, INPUT_FIELDS, KNOWN_KEYS, MUTATIONS,
-    QUERIES,
+    is_typed_field, is_valid_input, node_mut, paths, remove_node, swap_node, Kind, INPUT_FIELDS,
+    KNOWN_KEYS, MUTATIONS, QUERIES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -363,35 +363,9 @@ fn mutate(r: &mut Rng, mut value: Value) -> Value {
     let all = paths(&value);
     let path = r.pick(&all).clone();
     match r.below(3) {
-        0 => {
-            if let Some((&last, parent)) = path.split_last() {
-                match node_mut(&mut value, parent) {
-                    Value::Array(items) => {
-                        items.remove(last);
-                    }
-                    Value::Object(entries) => {
-                        let key = entries.keys().nth(last).cloned().expect("a key");
-                        entries.remove(&key);
-                    }
-                    _ => unreachable!(),
-                }
-            }
-        }
+        0 => remove_node(&mut value, &path),
         1 => *node_mut(&mut value, &path) = any_json(r, 3),
-        _ => {
-            let node = node_mut(&mut value, &path);
-            *node = match node {
-                Value::Null => Value::Object(Map::new()),
-                Value::Bool(b) => Value::String(b.to_string()),
-                Value::Number(n) => Value::String(n.to_string()),
-                Value::String(s) => match s.parse::<f64>() {
-                    Ok(n) => Value::from(n),
-                    Err(_) => Value::Array(vec![Value::String(std::mem::take(s))]),
-                },
-                Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
-                Value::Object(_) => Value::Null,
-            };
-        }
+        _ => swap_node(&mut value, &path),
     }
     value
 }

@@ -21,8 +21,8 @@ use serde_json::{json, Map, Value};
 mod shapes;
 
 use shapes::{
-    is_of_kind, is_typed_field, is_valid_input, node_mut, paths, Kind, INPUT_FIELDS, KNOWN_KEYS,
-    MUTATIONS, QUERIES,
+    is_of_kind, is_typed_field, is_valid_input, node_mut, paths, remove_node, swap_node, Kind,
+    INPUT_FIELDS, KNOWN_KEYS, MUTATIONS, QUERIES,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -479,39 +479,11 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 fn apply(mut value: Value, mutation: &Mutation) -> Value {
     let all = paths(&value);
     match mutation {
-        Mutation::Remove(i) => {
-            let path = i.get::<Vec<usize>>(&all);
-            if let Some((&last, parent)) = path.split_last() {
-                match node_mut(&mut value, parent) {
-                    Value::Array(items) => {
-                        items.remove(last);
-                    }
-                    Value::Object(entries) => {
-                        let key = entries.keys().nth(last).cloned().expect("a child's key");
-                        entries.remove(&key);
-                    }
-                    _ => unreachable!(),
-                }
-            }
-        }
+        Mutation::Remove(i) => remove_node(&mut value, i.get::<Vec<usize>>(&all)),
         Mutation::Replace(i, with) => {
             *node_mut(&mut value, i.get::<Vec<usize>>(&all)) = with.clone()
         }
-        Mutation::Swap(i) => {
-            let node = node_mut(&mut value, i.get::<Vec<usize>>(&all));
-            *node = match node {
-                Value::Null => Value::Object(Map::new()),
-                Value::Bool(b) => Value::String(b.to_string()),
-                Value::Number(n) => Value::String(n.to_string()),
-                // `Value::from` of a float JSON can't hold ("inf", "1e999") is `null`.
-                Value::String(s) => match s.parse::<f64>() {
-                    Ok(n) => Value::from(n),
-                    Err(_) => Value::Array(vec![Value::String(std::mem::take(s))]),
-                },
-                Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
-                Value::Object(_) => Value::Null,
-            };
-        }
+        Mutation::Swap(i) => swap_node(&mut value, i.get::<Vec<usize>>(&all)),
     }
     value
 }

@@ -160,3 +160,38 @@ pub fn node_mut<'a>(value: &'a mut Value, path: &[usize]) -> &'a mut Value {
         _ => unreachable!("paths only lead through containers"),
     })
 }
+
+/// Removes the node at `path` from its parent (the root stays).
+pub fn remove_node(value: &mut Value, path: &[usize]) {
+    let Some((&last, parent)) = path.split_last() else {
+        return;
+    };
+    match node_mut(value, parent) {
+        Value::Array(items) => {
+            items.remove(last);
+        }
+        Value::Object(entries) => {
+            let key = entries.keys().nth(last).cloned().expect("a child's key");
+            entries.remove(&key);
+        }
+        _ => unreachable!("paths only lead through containers"),
+    }
+}
+
+/// Swaps the node at `path` for a value of a "close" type (string ⇄ number, a list for a string
+/// that is no number, its first item for a list, ...).
+pub fn swap_node(value: &mut Value, path: &[usize]) {
+    let node = node_mut(value, path);
+    *node = match node {
+        Value::Null => Value::Object(serde_json::Map::new()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        Value::Number(n) => Value::String(n.to_string()),
+        // `Value::from` of a float JSON can't hold ("inf", "1e999") is `null`.
+        Value::String(s) => match s.parse::<f64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::Array(vec![Value::String(std::mem::take(s))]),
+        },
+        Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+        Value::Object(_) => Value::Null,
+    };
+}
